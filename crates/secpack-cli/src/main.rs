@@ -1,0 +1,72 @@
+//! `secpack`: verify, maintain and publish a project's security pack.
+//!
+//! The binary is a thin layer over the `secpack` library: one file per
+//! subcommand under `cmd/`, shared output helpers in `output`.
+
+mod cmd;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status: everything verified / nothing to alert on.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: something failed verification or needs attention.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit status: usage or configuration error (nothing was judged).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Run a project's security centre: verify its security pack from a pinned
+/// master key, sign and publish bulletins and canaries, keep the advisory
+/// tracker, build the website.
+///
+/// Exit status: 0 success, 1 verification failure or findings, 2 usage or
+/// configuration error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "secpack",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Print one JSON document on standard output instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to colour output (`NO_COLOR` is respected by `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
+    pub color: output::ColorChoice,
+    /// More logging on standard error (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Verify(cmd::verify::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    output::init(&cli.global);
+    let result = match cli.command {
+        Command::Verify(args) => cmd::verify::run(args, &cli.global),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            output::error(&e);
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}

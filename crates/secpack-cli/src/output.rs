@@ -1,0 +1,72 @@
+//! Output helpers shared by every subcommand: colour, logging, errors, JSON.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+
+use crate::GlobalArgs;
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Sets up colour and logging from the global options.
+pub fn init(global: &GlobalArgs) {
+    let choice = match global.color {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let level = match global.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SECPACK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(anstream::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Style of a success word.
+pub const GOOD: Style = AnsiColor::Green.on_default().bold();
+/// Style of a warning word.
+pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
+/// Style of a failure word.
+pub const BAD: Style = AnsiColor::Red.on_default().bold();
+/// Style of a heading.
+pub const HEAD: Style = Style::new().bold();
+/// Style of secondary text.
+pub const DIM: Style = Style::new().dimmed();
+
+/// `text` wrapped in `style` (stripped later when colour is off).
+pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// Prints an error with its whole chain of causes on standard error.
+pub fn error(e: &anyhow::Error) {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {e:#}", paint(BAD, "error:"));
+}
+
+/// Prints `value` as pretty JSON on standard output.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}

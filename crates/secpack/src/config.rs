@@ -1,0 +1,347 @@
+//! `secpack.toml`: the optional description of a pack.
+//!
+//! A pack laid out like the conventional one needs no configuration at all:
+//! every field has a default matching that layout. A pack that differs (other
+//! folder names, other key roles, more signers required) says so here. The
+//! file lives at the pack root and is itself part of what the team signs and
+//! publishes, but it grants no trust: the master key is always pinned from
+//! outside the pack.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// File name of the pack configuration, at the pack root.
+pub const CONFIG_FILE: &str = "secpack.toml";
+
+/// The whole `secpack.toml`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PackConfig {
+    /// Who publishes the pack.
+    pub project: Project,
+    /// Where things live inside the pack.
+    pub layout: Layout,
+    /// Who must sign what.
+    pub signers: Signers,
+    /// The security team, for the website and for `secpack status`.
+    pub team: Vec<TeamMember>,
+    /// Canary cadence and proof-of-freshness sources.
+    pub canary: CanaryConfig,
+    /// The upstream-advisory tracker.
+    pub tracker: TrackerConfig,
+    /// Vulnerability report intake.
+    pub report: ReportConfig,
+}
+
+impl PackConfig {
+    /// Reads `secpack.toml` from the pack root, or returns the defaults when the
+    /// file is absent. A file that exists but does not parse is an error.
+    pub fn load(pack_root: &Path) -> Result<Self> {
+        let path = pack_root.join(CONFIG_FILE);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        anyhow::ensure!(
+            meta.is_file(),
+            "{} is not a regular file (symlinks are refused)",
+            path.display()
+        );
+        anyhow::ensure!(
+            meta.len() <= 1 << 20,
+            "{} is larger than 1 MiB",
+            path.display()
+        );
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    /// Parses the text of a `secpack.toml`.
+    pub fn parse(text: &str) -> Result<Self> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// The number of distinct valid signers a document in `folder` (the first
+    /// path component, e.g. `QSBs`) needs.
+    pub fn required_signers(&self, folder: &str) -> u32 {
+        self.signers
+            .required
+            .get(folder)
+            .copied()
+            .unwrap_or(self.signers.default_required)
+    }
+
+    /// The key roles allowed to sign documents in `folder`, or `None` when any
+    /// key certified by the master may sign there.
+    pub fn allowed_roles(&self, folder: &str) -> Option<&[String]> {
+        self.signers.roles.get(folder).map(Vec::as_slice)
+    }
+}
+
+/// Who publishes the pack.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Project {
+    /// The project's name, as printed in bulletin banners.
+    pub name: String,
+    /// The team's name, as printed in signature blocks.
+    pub team_name: String,
+    /// The project's home page.
+    pub url: Option<String>,
+    /// The security team's contact address.
+    pub contact: Option<String>,
+    /// Short prefix of bulletin identifiers (`QSB`).
+    pub bulletin_id_prefix: String,
+    /// Name of the upstream whose advisories the tracker follows (`Xen`).
+    pub upstream_name: String,
+    /// Prefix of upstream advisory identifiers (`XSA`).
+    pub upstream_id_prefix: String,
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Self {
+            name: "Project".into(),
+            team_name: "Security Team".into(),
+            url: None,
+            contact: None,
+            bulletin_id_prefix: "QSB".into(),
+            upstream_name: "Xen".into(),
+            upstream_id_prefix: "XSA".into(),
+        }
+    }
+}
+
+/// Where things live inside the pack. Paths are relative to the pack root.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Layout {
+    /// The folder holding every key.
+    pub keys: String,
+    /// The bulletin folder.
+    pub bulletins: String,
+    /// The canary folder.
+    pub canaries: String,
+    /// The release digest folder.
+    pub digests: String,
+    /// File-name prefix of bulletins (`qsb` for `qsb-NNN-YYYY.txt`).
+    pub bulletin_prefix: String,
+    /// File-name prefix of canaries (`canary` for `canary-NNN-YYYY.txt`).
+    pub canary_prefix: String,
+    /// Folders holding helper scripts: their files are reported, never signed.
+    pub tools: Vec<String>,
+    /// Key roles by folder under `keys/` (`security-team` → `security-team`).
+    /// Folders not listed take their own name as role.
+    pub key_roles: BTreeMap<String, String>,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        let key_roles = [
+            ("master-key", ROLE_MASTER),
+            ("security-team", ROLE_SECURITY_TEAM),
+            ("release-keys", ROLE_RELEASE),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Self {
+            keys: "keys".into(),
+            bulletins: "QSBs".into(),
+            canaries: "canaries".into(),
+            digests: "digests".into(),
+            bulletin_prefix: "qsb".into(),
+            canary_prefix: "canary".into(),
+            tools: vec!["utils".into()],
+            key_roles,
+        }
+    }
+}
+
+impl Layout {
+    /// The role of keys kept in `folder` (the first component below `keys/`).
+    pub fn role_of_key_folder(&self, folder: &str) -> String {
+        self.key_roles
+            .get(folder)
+            .cloned()
+            .unwrap_or_else(|| folder.to_string())
+    }
+}
+
+/// Role of the master key.
+pub const ROLE_MASTER: &str = "master";
+/// Role of the keys that sign bulletins and canaries.
+pub const ROLE_SECURITY_TEAM: &str = "security-team";
+/// Role of the keys that sign release digests.
+pub const ROLE_RELEASE: &str = "release";
+
+/// Who must sign what.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Signers {
+    /// Distinct valid signers a document needs when its folder is not listed.
+    pub default_required: u32,
+    /// Distinct valid signers per folder (`QSBs = 2`).
+    pub required: BTreeMap<String, u32>,
+    /// Roles allowed to sign per folder; a signature by another role gets the
+    /// `wrong-role` warning.
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Signers {
+    fn default() -> Self {
+        let team = vec![ROLE_SECURITY_TEAM.to_string()];
+        let roles = [
+            ("QSBs".to_string(), team.clone()),
+            ("canaries".to_string(), team),
+            ("digests".to_string(), vec![ROLE_RELEASE.to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        Self {
+            default_required: 1,
+            required: BTreeMap::new(),
+            roles,
+        }
+    }
+}
+
+/// A member of the security team.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamMember {
+    /// Full name.
+    pub name: String,
+    /// Signer name used in signature file names (`alice` for `.sig.alice`).
+    pub signer: String,
+    /// Role in the team, free text ("coordinator").
+    pub role: String,
+    /// Fingerprint of the member's signing key, when pinned here.
+    pub fingerprint: Option<String>,
+    /// A former member.
+    pub emeritus: bool,
+}
+
+/// Canary cadence and proof-of-freshness sources.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CanaryConfig {
+    /// Months between canaries.
+    pub cadence_months: u32,
+    /// Days at the start of the due month within which the next canary is promised.
+    pub window_days: u32,
+    /// News feeds (RSS 2.0 or Atom) quoted as proof of freshness.
+    pub feeds: Vec<Feed>,
+    /// Headlines taken from each feed.
+    pub headlines: usize,
+    /// HTTP JSON source of recent block hashes.
+    pub block_source: Option<BlockSource>,
+    /// How many blocks below the tip the quoted block is taken.
+    pub block_depth: u64,
+}
+
+impl Default for CanaryConfig {
+    fn default() -> Self {
+        Self {
+            cadence_months: 3,
+            window_days: 14,
+            feeds: Vec::new(),
+            headlines: 5,
+            block_source: None,
+            block_depth: 10,
+        }
+    }
+}
+
+/// A news feed quoted in a canary.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Feed {
+    /// The feed's URL.
+    pub url: String,
+    /// Title to print instead of the feed's own.
+    pub title: Option<String>,
+}
+
+/// Where recent block hashes come from.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlockSource {
+    /// Name printed in the canary (`blockchain.info`).
+    pub name: String,
+    /// URL answering the current height as JSON.
+    pub tip_url: String,
+    /// URL answering the hash at a height; `{height}` is replaced.
+    pub block_url: String,
+}
+
+/// The upstream-advisory tracker.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerConfig {
+    /// The tracker file, relative to the pack root.
+    pub file: String,
+    /// Days a row may stay "to be announced" before `xsa check` complains.
+    pub tba_max_days: u32,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        Self {
+            file: "tracker/xsa.toml".into(),
+            tba_max_days: 30,
+        }
+    }
+}
+
+/// Vulnerability report intake.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// The key reports are encrypted to, relative to the pack root; by default
+    /// the security team's e-mail key (`keys/security-team/*email*`).
+    pub encryption_key: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_conventional_layout() {
+        let c = PackConfig::parse("").unwrap();
+        assert_eq!(c, PackConfig::default());
+        assert_eq!(c.layout.bulletins, "QSBs");
+        assert_eq!(c.required_signers("QSBs"), 1);
+        assert_eq!(
+            c.layout.role_of_key_folder("security-team"),
+            "security-team"
+        );
+        assert_eq!(c.layout.role_of_key_folder("core-devs"), "core-devs");
+    }
+
+    #[test]
+    fn thresholds_and_roles_are_read() {
+        let c = PackConfig::parse(
+            "[signers]\ndefault_required = 1\nrequired = { QSBs = 2 }\n\
+             roles = { fund = [\"security-team\"] }\n",
+        )
+        .unwrap();
+        assert_eq!(c.required_signers("QSBs"), 2);
+        assert_eq!(c.required_signers("fund"), 1);
+        assert_eq!(c.allowed_roles("fund").unwrap(), ["security-team"]);
+        // Setting `roles` replaces the default table.
+        assert!(c.allowed_roles("QSBs").is_none());
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let e = PackConfig::parse("[signers]\nrequird = 2\n").unwrap_err();
+        assert!(format!("{e:#}").contains("requird"), "{e:#}");
+    }
+}

@@ -1,0 +1,19 @@
+//! The domain of secpack: a project's *security pack* and everything that can be
+//! said about it.
+//!
+//! A security pack is a git repository of OpenPGP keys (all certified by one
+//! master key), security bulletins, warrant canaries, release digests and other
+//! announcements, each signed by several team members with detached signatures.
+//!
+//! * [`pack`] reads a pack from disk and classifies every file in it.
+//! * [`config`] is the optional `secpack.toml` that describes packs which differ
+//!   from the conventional layout.
+//! * [`trust`] is the trust engine: the pinned master key, the keyring it
+//!   certifies, and the verdict on every signature.
+//! * [`fsutil`] holds the small file-system helpers every writer uses
+//!   (atomic writes).
+
+pub mod config;
+pub mod fsutil;
+pub mod pack;
+pub mod trust;

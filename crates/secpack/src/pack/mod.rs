@@ -1,0 +1,263 @@
+//! The pack on disk: where it is, how it is configured, and what every file in
+//! it is.
+//!
+//! [`Pack::open`] walks the whole tree once and gives every file a
+//! [`FileClass`]. Nothing is skipped silently: files that are neither keys,
+//! documents nor signatures are listed as [`FileClass::Other`] with the reason,
+//! and files that must not be read (symbolic links, devices, names that are not
+//! UTF-8) are listed as [`FileClass::Refused`].
+
+mod naming;
+mod scan;
+
+pub use naming::{NumberedName, SignatureName};
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::config::PackConfig;
+
+/// Largest number of entries a pack may hold before scanning gives up.
+pub const MAX_ENTRIES: usize = 1_000_000;
+/// Deepest folder nesting a pack may have.
+pub const MAX_DEPTH: usize = 32;
+
+/// A security pack opened from disk.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// The pack root, canonicalized.
+    pub root: PathBuf,
+    /// `secpack.toml`, or the defaults.
+    pub config: PackConfig,
+    /// Every entry of the pack, sorted by path.
+    pub files: Vec<PackFile>,
+}
+
+/// One entry of the pack and what it is.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PackFile {
+    /// Path relative to the pack root, with `/` separators.
+    pub path: String,
+    /// What the file is.
+    #[serde(flatten)]
+    pub class: FileClass,
+}
+
+/// What a file of the pack is.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "class", rename_all = "kebab-case")]
+pub enum FileClass {
+    /// An OpenPGP key file below the keys folder.
+    Key {
+        /// Role taken from its folder (`security-team`, `release`, ...).
+        role: String,
+        /// Kept below a `retired/` folder.
+        retired: bool,
+    },
+    /// A signed document, or one that must be signed (numbered bulletins and
+    /// canaries are documents even when no signature exists).
+    Document {
+        /// The folder that sets its signer threshold (first path component).
+        folder: String,
+        /// Paths of its detached signatures.
+        signatures: Vec<String>,
+        /// The document carries its own cleartext signature.
+        clearsigned: bool,
+    },
+    /// A detached signature of a document.
+    Signature {
+        /// Path of the signed document.
+        document: String,
+        /// Signer name taken from the file name (`alice` in `.sig.alice`).
+        signer: Option<String>,
+        /// The file name does not follow `<document>.sig.<who>` (or `.asc`).
+        nonstandard: bool,
+    },
+    /// Anything else: read, classified and reported, never verified.
+    Other {
+        /// Why this file is not verified.
+        reason: OtherReason,
+    },
+    /// An entry secpack refuses to read.
+    Refused {
+        /// Why it is refused.
+        reason: String,
+    },
+}
+
+/// Why a file is neither a key, a document nor a signature.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OtherReason {
+    /// `README`, licence and similar prose.
+    Readme,
+    /// A template new documents start from.
+    Template,
+    /// A helper script in a tools folder.
+    Tool,
+    /// `secpack.toml`.
+    Config,
+    /// Git's own metadata (the `.git` folder), checked by `verify --tags`.
+    GitMetadata,
+    /// A file nobody signed.
+    Unsigned,
+    /// Looks like a signature but the document it names does not exist.
+    OrphanSignature,
+    /// A non-key file inside the keys folder.
+    NotAKey,
+}
+
+impl OtherReason {
+    /// A sentence a person understands.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Readme => "documentation file, not signed",
+            Self::Template => "template for new documents, not signed",
+            Self::Tool => "helper script, not signed",
+            Self::Config => "secpack configuration (grants no trust)",
+            Self::GitMetadata => "git metadata (checked with --tags)",
+            Self::Unsigned => "no signature found for this file",
+            Self::OrphanSignature => "signature whose document does not exist",
+            Self::NotAKey => "file in the keys folder that holds no key",
+        }
+    }
+
+    /// Whether the file deserves attention (shown as a warning).
+    pub fn is_suspicious(self) -> bool {
+        matches!(self, Self::Unsigned | Self::OrphanSignature | Self::NotAKey)
+    }
+}
+
+impl Pack {
+    /// Opens the pack at `root`: reads `secpack.toml` (if any) and classifies
+    /// every file.
+    pub fn open(root: &Path) -> Result<Self> {
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("opening pack {}", root.display()))?;
+        anyhow::ensure!(root.is_dir(), "{} is not a folder", root.display());
+        let config = PackConfig::load(&root)?;
+        validate_layout(&config)?;
+        let files = scan::scan(&root, &config)?;
+        Ok(Self {
+            root,
+            config,
+            files,
+        })
+    }
+
+    /// The absolute path of a pack-relative path.
+    pub fn path_of(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Every document, in path order.
+    pub fn documents(&self) -> impl Iterator<Item = &PackFile> {
+        self.files
+            .iter()
+            .filter(|f| matches!(f.class, FileClass::Document { .. }))
+    }
+
+    /// Every key file, in path order.
+    pub fn keys(&self) -> impl Iterator<Item = &PackFile> {
+        self.files
+            .iter()
+            .filter(|f| matches!(f.class, FileClass::Key { .. }))
+    }
+
+    /// The entry at a pack-relative path.
+    pub fn file(&self, rel: &str) -> Option<&PackFile> {
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(rel))
+            .ok()
+            .map(|i| &self.files[i])
+    }
+
+    /// Numbered documents of `folder` with file-name `prefix` (bulletins:
+    /// `QSBs`, `qsb`), sorted by number then path. Extra letters published
+    /// beside a numbered document (`canary-040-2024-letter.txt`) are included,
+    /// with their suffix.
+    pub fn numbered(&self, folder: &str, prefix: &str) -> Vec<(NumberedName, &PackFile)> {
+        let mut out: Vec<_> = self
+            .documents()
+            .filter_map(|f| {
+                let (dir, name) = f.path.rsplit_once('/')?;
+                if dir != folder {
+                    return None;
+                }
+                Some((NumberedName::parse(prefix, name)?, f))
+            })
+            .collect();
+        out.sort_by(|a, b| (a.0.number, &a.1.path).cmp(&(b.0.number, &b.1.path)));
+        out
+    }
+
+    /// Numbered bulletins (`QSBs/qsb-NNN-YYYY.txt`).
+    pub fn bulletins(&self) -> Vec<(NumberedName, &PackFile)> {
+        let l = &self.config.layout;
+        self.numbered(&l.bulletins, &l.bulletin_prefix)
+    }
+
+    /// Numbered canaries and the letters published with them.
+    pub fn canaries(&self) -> Vec<(NumberedName, &PackFile)> {
+        let l = &self.config.layout;
+        self.numbered(&l.canaries, &l.canary_prefix)
+    }
+}
+
+/// Layout folders must be plain names inside the pack.
+fn validate_layout(config: &PackConfig) -> Result<()> {
+    let l = &config.layout;
+    for (what, dir) in [
+        ("keys", &l.keys),
+        ("bulletins", &l.bulletins),
+        ("canaries", &l.canaries),
+        ("digests", &l.digests),
+    ]
+    .into_iter()
+    .chain(l.tools.iter().map(|t| ("tools", t)))
+    {
+        anyhow::ensure!(
+            is_plain_relative(dir),
+            "secpack.toml: layout.{what} = {dir:?} must be a relative path inside the pack"
+        );
+    }
+    anyhow::ensure!(
+        is_plain_relative(&config.tracker.file),
+        "secpack.toml: tracker.file = {:?} must be a relative path inside the pack",
+        config.tracker.file
+    );
+    Ok(())
+}
+
+/// A non-empty relative path of normal components only (no `..`, no root).
+pub fn is_plain_relative(p: &str) -> bool {
+    !p.is_empty()
+        && Path::new(p)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_relative_paths() {
+        assert!(is_plain_relative("QSBs"));
+        assert!(is_plain_relative("a/b"));
+        assert!(!is_plain_relative(""));
+        assert!(!is_plain_relative("../x"));
+        assert!(!is_plain_relative("/etc"));
+        assert!(!is_plain_relative("a/../../b"));
+    }
+
+    #[test]
+    fn layout_leaving_the_pack_is_refused() {
+        let mut c = PackConfig::default();
+        c.layout.bulletins = "../elsewhere".into();
+        assert!(validate_layout(&c).is_err());
+    }
+}

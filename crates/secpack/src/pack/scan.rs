@@ -1,0 +1,480 @@
+//! Walks a pack and classifies every entry.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::naming::{NumberedName, SignatureName};
+use super::{FileClass, OtherReason, PackFile, MAX_DEPTH, MAX_ENTRIES};
+use crate::config::{PackConfig, CONFIG_FILE};
+
+/// First line of a cleartext-signed message.
+pub(crate) const CLEARSIGN_HEADER: &[u8] = b"-----BEGIN PGP SIGNED MESSAGE-----";
+
+/// File-name endings of key files.
+const KEY_EXTENSIONS: [&str; 5] = [".asc", ".gpg", ".pub", ".key", ".pgp"];
+
+/// Scans the pack rooted at `root` (canonical) and classifies every entry.
+pub(super) fn scan(root: &Path, config: &PackConfig) -> Result<Vec<PackFile>> {
+    let mut regular = BTreeSet::new();
+    let mut out = Vec::new();
+    walk(root, "", 0, &mut regular, &mut out)?;
+    classify(root, config, &regular, &mut out);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Collects regular files into `regular` and refused or skipped entries into
+/// `out`.
+fn walk(
+    dir: &Path,
+    rel: &str,
+    depth: usize,
+    regular: &mut BTreeSet<String>,
+    out: &mut Vec<PackFile>,
+) -> Result<()> {
+    anyhow::ensure!(
+        depth <= MAX_DEPTH,
+        "{rel}: folders nested deeper than {MAX_DEPTH} levels"
+    );
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        anyhow::ensure!(
+            regular.len() + out.len() < MAX_ENTRIES,
+            "the pack has more than {MAX_ENTRIES} entries"
+        );
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            out.push(refused(
+                &join(rel, &name.to_string_lossy()),
+                "file name is not valid UTF-8",
+            ));
+            continue;
+        };
+        let path = join(rel, name);
+        let meta = entry
+            .metadata()
+            .with_context(|| format!("reading {}", entry.path().display()))?;
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            out.push(refused(
+                &path,
+                "symbolic link: links are refused, they can lead outside the pack",
+            ));
+        } else if ft.is_dir() {
+            if rel.is_empty() && name == ".git" {
+                out.push(PackFile {
+                    path,
+                    class: FileClass::Other {
+                        reason: OtherReason::GitMetadata,
+                    },
+                });
+            } else {
+                walk(&entry.path(), &path, depth + 1, regular, out)?;
+            }
+        } else if ft.is_file() {
+            regular.insert(path);
+        } else {
+            out.push(refused(
+                &path,
+                "not a regular file (device, socket or pipe)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn join(rel: &str, name: &str) -> String {
+    if rel.is_empty() {
+        name.to_string()
+    } else {
+        format!("{rel}/{name}")
+    }
+}
+
+fn refused(path: &str, reason: &str) -> PackFile {
+    PackFile {
+        path: path.to_string(),
+        class: FileClass::Refused {
+            reason: reason.to_string(),
+        },
+    }
+}
+
+fn other(path: &str, reason: OtherReason) -> PackFile {
+    PackFile {
+        path: path.to_string(),
+        class: FileClass::Other { reason },
+    }
+}
+
+/// Splits a pack path into (folder, file name); the folder is `""` at the root.
+fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+/// Whether `path` lies in `folder` or below it.
+fn is_under(path: &str, folder: &str) -> bool {
+    path.strip_prefix(folder)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &mut Vec<PackFile>) {
+    let layout = &config.layout;
+    // Signatures found for each document.
+    let mut signatures: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut candidates_for_documents = Vec::new();
+
+    for path in regular {
+        let (dir, name) = split(path);
+        if is_under(path, &layout.keys) {
+            let below = &path[layout.keys.len() + 1..];
+            let lower = name.to_ascii_lowercase();
+            if lower.starts_with("readme") {
+                out.push(other(path, OtherReason::Readme));
+            } else if KEY_EXTENSIONS.iter().any(|e| lower.ends_with(e)) {
+                let folder = below.split('/').next().unwrap_or("");
+                let role = if folder == name {
+                    // A key directly in keys/: no folder to take a role from.
+                    "unassigned".to_string()
+                } else {
+                    layout.role_of_key_folder(folder)
+                };
+                let retired = below.split('/').any(|c| c == "retired");
+                out.push(PackFile {
+                    path: path.clone(),
+                    class: FileClass::Key { role, retired },
+                });
+            } else {
+                out.push(other(path, OtherReason::NotAKey));
+            }
+            continue;
+        }
+        if layout.tools.iter().any(|t| is_under(path, t)) {
+            out.push(other(path, OtherReason::Tool));
+            continue;
+        }
+        if path == CONFIG_FILE {
+            out.push(other(path, OtherReason::Config));
+            continue;
+        }
+        let sig = SignatureName::candidates(name).into_iter().find(|c| {
+            let target = join(dir, &c.target);
+            regular.contains(&target) && !is_under(&target, &layout.keys)
+        });
+        match sig {
+            Some(sig) => {
+                let target = join(dir, &sig.target);
+                let key = regular.get(&target).expect("target exists").as_str();
+                signatures.entry(key).or_default().push(path.clone());
+                out.push(PackFile {
+                    path: path.clone(),
+                    class: FileClass::Signature {
+                        document: target,
+                        signer: sig.signer,
+                        nonstandard: sig.nonstandard,
+                    },
+                });
+            }
+            None if SignatureName::looks_like_signature(name)
+                && looks_armored_signature(root, path) =>
+            {
+                out.push(other(path, OtherReason::OrphanSignature));
+            }
+            None => candidates_for_documents.push(path),
+        }
+    }
+
+    for path in candidates_for_documents {
+        let (dir, name) = split(path);
+        let sigs = signatures.remove(path.as_str()).unwrap_or_default();
+        let clearsigned = starts_with(root, path, CLEARSIGN_HEADER);
+        let numbered = (dir == layout.bulletins
+            && NumberedName::parse(&layout.bulletin_prefix, name).is_some())
+            || (dir == layout.canaries
+                && NumberedName::parse(&layout.canary_prefix, name).is_some());
+        if !sigs.is_empty() || clearsigned || numbered {
+            let folder = path.split_once('/').map_or("", |(f, _)| f).to_string();
+            out.push(PackFile {
+                path: path.clone(),
+                class: FileClass::Document {
+                    folder,
+                    signatures: sigs,
+                    clearsigned,
+                },
+            });
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        let reason = if ["readme", "license", "licence", "copying", ".git"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
+            OtherReason::Readme
+        } else if lower.contains("template") {
+            OtherReason::Template
+        } else {
+            OtherReason::Unsigned
+        };
+        out.push(other(path, reason));
+    }
+}
+
+/// Whether the file begins with `prefix` (after optional white space).
+fn starts_with(root: &Path, rel: &str, prefix: &[u8]) -> bool {
+    let mut head = [0u8; 64];
+    let Ok(mut f) = std::fs::File::open(root.join(rel)) else {
+        return false;
+    };
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    let head = &head[..n];
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    head[start..].starts_with(prefix)
+}
+
+/// Whether a file with a signature-like name holds an armoured signature or
+/// binary OpenPGP data (an orphan signature rather than an ordinary file).
+fn looks_armored_signature(root: &Path, rel: &str) -> bool {
+    starts_with(root, rel, b"-----BEGIN PGP")
+        || std::fs::File::open(root.join(rel))
+            .and_then(|mut f| {
+                let mut b = [0u8; 1];
+                f.read_exact(&mut b).map(|_| b[0] & 0x80 != 0)
+            })
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pack::Pack;
+
+    fn touch(root: &Path, rel: &str, body: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+
+    fn class_of<'a>(pack: &'a Pack, rel: &str) -> &'a FileClass {
+        &pack
+            .file(rel)
+            .unwrap_or_else(|| panic!("{rel} not listed"))
+            .class
+    }
+
+    #[test]
+    fn classifies_a_conventional_pack() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(r, "README.md", "hi");
+        touch(r, "keys/master-key/master.asc", "k");
+        touch(r, "keys/security-team/alice-team.asc", "k");
+        touch(r, "keys/security-team/retired/old-key.asc", "k");
+        touch(r, "keys/security-team/retired/README.md", "k");
+        touch(r, "keys/notes.txt", "x");
+        touch(r, "QSBs/qsb-001-2020.txt", "b");
+        touch(
+            r,
+            "QSBs/qsb-001-2020.txt.sig.alice",
+            "-----BEGIN PGP SIGNATURE-----",
+        );
+        touch(
+            r,
+            "QSBs/qsb-001-2020.txt.sign.bob",
+            "-----BEGIN PGP SIGNATURE-----",
+        );
+        touch(r, "QSBs/qsb-002-2021.txt", "unsigned bulletin");
+        touch(r, "QSBs/qsb-template.txt", "t");
+        touch(
+            r,
+            "QSBs/qsb-099-2020.txt.sig.alice",
+            "-----BEGIN PGP SIGNATURE-----",
+        );
+        touch(
+            r,
+            "digests/R1.iso.DIGESTS",
+            "-----BEGIN PGP SIGNED MESSAGE-----\n",
+        );
+        touch(r, "digests/R2.iso.DIGESTS", "abc *R2.iso\n");
+        touch(
+            r,
+            "digests/R2.iso.DIGESTS.asc",
+            "-----BEGIN PGP SIGNATURE-----",
+        );
+        touch(r, "digests/R3.iso.DIGESTS", "abc *R3.iso\n");
+        touch(r, "utils/helper.sh", "#!/bin/sh");
+        std::fs::create_dir_all(r.join(".git")).unwrap();
+
+        let pack = Pack::open(r).unwrap();
+        assert_eq!(
+            class_of(&pack, "keys/security-team/retired/old-key.asc"),
+            &FileClass::Key {
+                role: "security-team".into(),
+                retired: true
+            }
+        );
+        assert_eq!(
+            class_of(&pack, "keys/master-key/master.asc"),
+            &FileClass::Key {
+                role: "master".into(),
+                retired: false
+            }
+        );
+        assert!(matches!(
+            class_of(&pack, "keys/security-team/retired/README.md"),
+            FileClass::Other {
+                reason: OtherReason::Readme
+            }
+        ));
+        assert!(matches!(
+            class_of(&pack, "keys/notes.txt"),
+            FileClass::Other {
+                reason: OtherReason::NotAKey
+            }
+        ));
+        match class_of(&pack, "QSBs/qsb-001-2020.txt") {
+            FileClass::Document {
+                folder, signatures, ..
+            } => {
+                assert_eq!(folder, "QSBs");
+                assert_eq!(signatures.len(), 2);
+            }
+            c => panic!("{c:?}"),
+        }
+        assert_eq!(
+            class_of(&pack, "QSBs/qsb-001-2020.txt.sign.bob"),
+            &FileClass::Signature {
+                document: "QSBs/qsb-001-2020.txt".into(),
+                signer: Some("bob".into()),
+                nonstandard: true
+            }
+        );
+        assert!(matches!(
+            class_of(&pack, "QSBs/qsb-002-2021.txt"),
+            FileClass::Document { signatures, clearsigned: false, .. } if signatures.is_empty()
+        ));
+        assert!(matches!(
+            class_of(&pack, "QSBs/qsb-template.txt"),
+            FileClass::Other {
+                reason: OtherReason::Template
+            }
+        ));
+        assert!(matches!(
+            class_of(&pack, "QSBs/qsb-099-2020.txt.sig.alice"),
+            FileClass::Other {
+                reason: OtherReason::OrphanSignature
+            }
+        ));
+        assert!(matches!(
+            class_of(&pack, "digests/R1.iso.DIGESTS"),
+            FileClass::Document {
+                clearsigned: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            class_of(&pack, "digests/R2.iso.DIGESTS"),
+            FileClass::Document { clearsigned: false, signatures, .. } if signatures.len() == 1
+        ));
+        assert!(matches!(
+            class_of(&pack, "digests/R3.iso.DIGESTS"),
+            FileClass::Other {
+                reason: OtherReason::Unsigned
+            }
+        ));
+        assert!(matches!(
+            class_of(&pack, "utils/helper.sh"),
+            FileClass::Other {
+                reason: OtherReason::Tool
+            }
+        ));
+        assert!(matches!(
+            class_of(&pack, ".git"),
+            FileClass::Other {
+                reason: OtherReason::GitMetadata
+            }
+        ));
+        assert!(matches!(
+            class_of(&pack, "README.md"),
+            FileClass::Other {
+                reason: OtherReason::Readme
+            }
+        ));
+        // Every regular file is listed exactly once.
+        assert_eq!(pack.files.len(), 18);
+        assert_eq!(pack.bulletins().len(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_refused_not_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        touch(outside.path(), "secret.txt", "s");
+        touch(outside.path(), "sub/qsb-001-2020.txt", "s");
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(r, "QSBs/qsb-001-2020.txt", "b");
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.txt"),
+            r.join("QSBs/qsb-001-2020.txt.sig.eve"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("sub"), r.join("canaries")).unwrap();
+        let pack = Pack::open(r).unwrap();
+        assert!(matches!(
+            class_of(&pack, "QSBs/qsb-001-2020.txt.sig.eve"),
+            FileClass::Refused { .. }
+        ));
+        assert!(matches!(
+            class_of(&pack, "canaries"),
+            FileClass::Refused { .. }
+        ));
+        assert!(pack.file("canaries/qsb-001-2020.txt").is_none());
+        // The document lost no signature to the link: it has none.
+        assert!(matches!(
+            class_of(&pack, "QSBs/qsb-001-2020.txt"),
+            FileClass::Document { signatures, .. } if signatures.is_empty()
+        ));
+    }
+
+    #[test]
+    fn secpack_toml_changes_the_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(
+            r,
+            "secpack.toml",
+            "[layout]\nbulletins = \"advisories\"\nbulletin_prefix = \"psa\"\n",
+        );
+        touch(r, "advisories/psa-003-2022.txt", "b");
+        let pack = Pack::open(r).unwrap();
+        assert_eq!(pack.bulletins().len(), 1);
+        assert_eq!(pack.bulletins()[0].0.number, 3);
+        assert!(matches!(
+            class_of(&pack, "secpack.toml"),
+            FileClass::Other {
+                reason: OtherReason::Config
+            }
+        ));
+    }
+
+    #[test]
+    fn broken_config_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "secpack.toml", "[layout\n");
+        let e = Pack::open(dir.path()).unwrap_err();
+        assert!(format!("{e:#}").contains("secpack.toml"), "{e:#}");
+    }
+}

@@ -1,0 +1,8 @@
+//! The trust engine.
+//!
+//! Trust flows from one place: the master key fingerprint the user pinned out
+//! of band ([`pin`]). The master key certifies the project's keys
+//! ([`keyring`]); those keys sign documents, and every signature gets a
+//! [`verdict`] with a stable code and a sentence a person understands.
+
+pub mod pin;

@@ -1,0 +1,164 @@
+//! The pinned master-key fingerprint: the only trust secpack takes from
+//! outside the pack.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use sequoia_openpgp::Fingerprint;
+
+/// Environment variable that may carry the pin.
+pub const PIN_ENV: &str = "SECPACK_MASTER";
+
+/// What to tell a user who has no pin.
+pub const HOW_TO_PIN: &str = "\
+secpack trusts nothing in the pack itself: a forged pack carries a forged master key.
+Obtain the master key's fingerprint out of band and check it through at least two
+independent channels (the project's website over HTTPS, a printed copy, a talk's
+slides, a trusted friend's keyring), then pass it with one of:
+  --master 'AAAA BBBB ... ' (spaces optional)
+  SECPACK_MASTER='AAAA...'  (environment)
+  master = \"AAAA...\"       in $XDG_CONFIG_HOME/secpack/config.toml";
+
+/// A master-key fingerprint pinned by the user.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MasterPin(Fingerprint);
+
+impl MasterPin {
+    /// Parses a fingerprint as printed by GnuPG or in canaries: hex, with or
+    /// without spaces, optional `0x`, any case. Key IDs (16 hex digits) are
+    /// refused: they are too short to pin trust on.
+    pub fn parse(text: &str) -> Result<Self> {
+        let hex: String = text
+            .trim()
+            .trim_start_matches("0x")
+            .trim_start_matches("0X")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if hex.is_empty() {
+            bail!("the master fingerprint is empty");
+        }
+        if let Some(c) = hex.chars().find(|c| !c.is_ascii_hexdigit()) {
+            bail!("the master fingerprint contains {c:?}, which is not a hexadecimal digit");
+        }
+        match hex.len() {
+            40 | 64 => {}
+            16 | 8 => bail!(
+                "{hex} is a key ID, not a fingerprint: key IDs can be forged; pin the full \
+                 40-digit (v4) or 64-digit (v6) fingerprint"
+            ),
+            n => bail!("a fingerprint has 40 (v4) or 64 (v6) hexadecimal digits, not {n}"),
+        }
+        Ok(Self(
+            hex.parse::<Fingerprint>()
+                .context("parsing the fingerprint")?,
+        ))
+    }
+
+    /// The fingerprint.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.0
+    }
+
+    /// Upper-case hex, no spaces.
+    pub fn to_hex(&self) -> String {
+        self.0.to_hex()
+    }
+
+    /// Resolves the pin from, in order: the command line, `SECPACK_MASTER`,
+    /// the user's config file. Returns `Ok(None)` when none is set.
+    pub fn resolve(cli: Option<&str>) -> Result<Option<(Self, PinSource)>> {
+        if let Some(v) = cli {
+            return Ok(Some((
+                Self::parse(v).context("--master")?,
+                PinSource::CommandLine,
+            )));
+        }
+        if let Ok(v) = std::env::var(PIN_ENV) {
+            if !v.trim().is_empty() {
+                return Ok(Some((
+                    Self::parse(&v).context(PIN_ENV)?,
+                    PinSource::Environment,
+                )));
+            }
+        }
+        if let Some(path) = user_config_file() {
+            if path.exists() {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let conf: UserConfig =
+                    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+                if let Some(v) = conf.master {
+                    let pin =
+                        Self::parse(&v).with_context(|| format!("{}: master", path.display()))?;
+                    return Ok(Some((pin, PinSource::ConfigFile(path))));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl fmt::Display for MasterPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_hex())
+    }
+}
+
+/// Where the pin came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinSource {
+    /// `--master`.
+    CommandLine,
+    /// `SECPACK_MASTER`.
+    Environment,
+    /// The user's config file.
+    ConfigFile(PathBuf),
+}
+
+/// The user's own configuration (`$XDG_CONFIG_HOME/secpack/config.toml`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct UserConfig {
+    master: Option<String>,
+}
+
+/// `$XDG_CONFIG_HOME/secpack/config.toml`, or `~/.config/secpack/config.toml`.
+pub fn user_config_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("secpack").join("config.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FPR: &str = "427F11FD0FAA4B080123F01CDDFA1A3E36879494";
+
+    #[test]
+    fn accepts_the_forms_people_paste() {
+        for s in [
+            FPR,
+            "427F 11FD 0FAA 4B08 0123  F01C DDFA 1A3E 3687 9494",
+            "0x427f11fd0faa4b080123f01cddfa1a3e36879494",
+            "  427F11FD0FAA4B080123F01CDDFA1A3E36879494\n",
+        ] {
+            assert_eq!(MasterPin::parse(s).unwrap().to_hex(), FPR, "{s}");
+        }
+    }
+
+    #[test]
+    fn refuses_ids_and_garbage() {
+        let e = MasterPin::parse("DDFA1A3E36879494")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("key ID"), "{e}");
+        assert!(MasterPin::parse("").is_err());
+        assert!(MasterPin::parse("427F11FD0FAA4B080123F01CDDFA1A3E3687949").is_err());
+        assert!(MasterPin::parse("427F11FD0FAA4B080123F01CDDFA1A3E3687949Z").is_err());
+    }
+}
