@@ -6,6 +6,7 @@
 //! announcements, each signed by several team members with detached signatures.
 //!
 //! * [`pack`] reads a pack from disk and classifies every file in it.
+//! * [`bulletin`] reads the plain text of security bulletins.
 //! * [`config`] is the optional `secpack.toml` that describes packs which differ
 //!   from the conventional layout.
 //! * [`trust`] is the trust engine: the pinned master key, the keyring it
@@ -13,6 +14,7 @@
 //! * [`fsutil`] holds the small file-system helpers every writer uses
 //!   (atomic writes).
 
+pub mod bulletin;
 pub mod config;
 pub mod fsutil;
 pub mod pack;
