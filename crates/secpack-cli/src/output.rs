@@ -70,3 +70,20 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     writeln!(out)?;
     Ok(())
 }
+
+/// A progress bar on standard error for long work; hidden for JSON output,
+/// when standard error is not a terminal, and for short jobs.
+pub fn progress(len: u64, what: &str, global: &GlobalArgs) -> indicatif::ProgressBar {
+    if global.json || len < 64 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}") {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}

@@ -1,28 +1,323 @@
 //! `secpack verify`: verify a whole pack from a pinned master fingerprint.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
 use secpack::pack::Pack;
+use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
+use secpack::trust::report::{DocumentReport, SignatureReport};
+use secpack::trust::verdict::{KeyStatus, SigStatus};
+use secpack::trust::{verify_pack, PackReport, VerifyOptions};
 
+use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
-/// Verify every key, signature and document of a pack.
+/// Verify every key, signature, document (and optionally git tag) of a pack.
+///
+/// Trust comes only from the master-key fingerprint you pin: --master,
+/// SECPACK_MASTER, or `master = "..."` in $XDG_CONFIG_HOME/secpack/config.toml.
+///
+/// Exit status: 0 when everything verifies (warnings allowed unless
+/// --strict), 1 when anything fails, 2 for usage or configuration errors.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The pack's root folder.
     #[arg(default_value = ".")]
     pub pack: PathBuf,
-    /// Fingerprint of the master key, obtained out of band.
+    /// Fingerprint of the master key, obtained out of band (spaces allowed).
     #[arg(long, value_name = "FPR")]
     pub master: Option<String>,
+    /// Treat warnings (weak hash, name mismatch, wrong role...) and unsigned
+    /// files as failures.
+    #[arg(long)]
+    pub strict: bool,
+    /// Also verify every signed annotated tag of the pack's git repository.
+    #[arg(long)]
+    pub tags: bool,
+    /// List every signature, not only those with something to say.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    let pin = resolve_pin(args.master.as_deref())?;
     let pack = Pack::open(&args.pack)?;
+    let options = VerifyOptions {
+        strict: args.strict,
+        tags: args.tags,
+    };
+    let bar = crate::output::progress(pack.documents().count() as u64, "verifying", global);
+    let report = verify_pack(&pack, &pin, options, &|| bar.inc(1));
+    bar.finish_and_clear();
     if global.json {
-        crate::output::print_json(&pack.files)?;
+        crate::output::print_json(&report)?;
+    } else {
+        print_human(&report, args.all)?;
     }
-    Ok(crate::EXIT_OK)
+    Ok(if report.summary.ok {
+        crate::EXIT_OK
+    } else {
+        crate::EXIT_FAILURE
+    })
+}
+
+/// The pin from the command line, the environment or the user's config, or
+/// an error explaining how to obtain one.
+pub fn resolve_pin(cli: Option<&str>) -> Result<MasterPin> {
+    match MasterPin::resolve(cli)? {
+        Some((pin, source)) => {
+            tracing::info!("master key pinned from {source:?}: {pin}");
+            Ok(pin)
+        }
+        None => anyhow::bail!("no master key fingerprint is pinned.\n{HOW_TO_PIN}"),
+    }
+}
+
+fn status_word(status: SigStatus, ok: bool, warned: bool) -> String {
+    match (status, ok) {
+        (SigStatus::Valid, true) if warned => paint(WARN, "valid"),
+        (SigStatus::Valid, true) => paint(GOOD, "valid"),
+        (SigStatus::Valid, false) => paint(BAD, "valid, but strict"),
+        (s, _) => paint(BAD, s.code()),
+    }
+}
+
+fn print_human(r: &PackReport, all: bool) -> Result<()> {
+    let mut out = anstream::stdout().lock();
+    writeln!(out, "{} {}", paint(HEAD, "pack"), r.pack)?;
+    let master_file = r.master.file.as_deref().unwrap_or("not found in the pack");
+    writeln!(
+        out,
+        "{} {} ({master_file})",
+        paint(HEAD, "master"),
+        spaced(&r.master.fingerprint)
+    )?;
+    if let Some(p) = &r.master.problem {
+        writeln!(out, "  {} {p}", paint(BAD, "problem:"))?;
+    }
+
+    writeln!(out, "\n{}", paint(HEAD, format!("keys ({})", r.keys.len())))?;
+    for k in &r.keys {
+        let word = match k.status {
+            KeyStatus::Master | KeyStatus::Certified => paint(GOOD, k.status.code()),
+            KeyStatus::Duplicate => paint(DIM, k.status.code()),
+            KeyStatus::Uncertified => paint(WARN, k.status.code()),
+            KeyStatus::CertificationRevoked | KeyStatus::Malformed => paint(BAD, k.status.code()),
+        };
+        let mut flags = Vec::new();
+        if k.retired {
+            flags.push("retired");
+        }
+        if k.revoked {
+            flags.push("revoked");
+        }
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", flags.join(", "))
+        };
+        writeln!(out, "  {word:<24} {}{flags}", k.file)?;
+        if all || !k.status.is_trusted() || !k.warnings.is_empty() {
+            writeln!(out, "      {}", paint(DIM, &k.reason))?;
+            for w in &k.warnings {
+                writeln!(out, "      {} {w}", paint(WARN, "warning:"))?;
+            }
+        }
+    }
+
+    // Documents grouped by folder, each with its signatures.
+    let mut by_doc: BTreeMap<&str, Vec<&SignatureReport>> = BTreeMap::new();
+    for s in &r.signatures {
+        by_doc.entry(&s.document).or_default().push(s);
+    }
+    let mut by_folder: BTreeMap<&str, Vec<&DocumentReport>> = BTreeMap::new();
+    for d in &r.documents {
+        let folder = d.path.rsplit_once('/').map_or("(root)", |(f, _)| f);
+        by_folder.entry(folder).or_default().push(d);
+    }
+    for (folder, docs) in by_folder {
+        let ok = docs.iter().filter(|d| d.ok).count();
+        writeln!(
+            out,
+            "\n{}",
+            paint(
+                HEAD,
+                format!("{folder} ({ok}/{} documents verified)", docs.len())
+            )
+        )?;
+        for d in docs {
+            let sigs = by_doc
+                .get(d.path.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let warned = sigs.iter().any(|s| !s.warnings.is_empty());
+            let word = if !d.ok {
+                paint(BAD, "FAIL")
+            } else if warned {
+                paint(WARN, "ok")
+            } else {
+                paint(GOOD, "ok")
+            };
+            let name = d.path.rsplit('/').next().unwrap_or(&d.path);
+            writeln!(
+                out,
+                "  {word:<4} {name}  {}/{} signers",
+                d.valid_signers, d.required
+            )?;
+            for s in sigs {
+                let interesting = !s.ok || !s.warnings.is_empty();
+                if !(all || interesting) {
+                    continue;
+                }
+                let sig_name = if s.signature == s.document {
+                    "(clear-signed)".to_string()
+                } else {
+                    s.signature
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(&s.signature)
+                        .to_string()
+                };
+                let warnings = if s.warnings.is_empty() {
+                    String::new()
+                } else {
+                    let w: Vec<_> = s.warnings.iter().map(|w| w.code()).collect();
+                    format!(" [{}]", paint(WARN, w.join(", ")))
+                };
+                writeln!(
+                    out,
+                    "       {sig_name}: {}{warnings}",
+                    status_word(s.status, s.ok, !s.warnings.is_empty())
+                )?;
+                if all || !s.ok {
+                    writeln!(out, "         {}", paint(DIM, &s.reason))?;
+                }
+            }
+        }
+    }
+
+    if let Some(tags) = &r.tags {
+        let ok = tags.iter().filter(|t| t.ok).count();
+        writeln!(
+            out,
+            "\n{}",
+            paint(HEAD, format!("git tags ({ok}/{} verified)", tags.len()))
+        )?;
+        for t in tags {
+            if !(all || !t.ok || !t.warnings.is_empty()) {
+                continue;
+            }
+            writeln!(
+                out,
+                "  {} {}  {}",
+                status_word(t.status, t.ok, !t.warnings.is_empty()),
+                t.tag,
+                paint(DIM, &t.reason)
+            )?;
+        }
+    }
+
+    let notable: Vec<_> = r.files.iter().filter(|f| all || f.suspicious).collect();
+    if !r.files.is_empty() {
+        writeln!(
+            out,
+            "\n{}",
+            paint(HEAD, format!("other files ({})", r.files.len()))
+        )?;
+    }
+    if !notable.is_empty() {
+        for f in notable {
+            let word = if f.class == "refused" {
+                paint(BAD, &f.code)
+            } else if f.suspicious {
+                paint(WARN, &f.code)
+            } else {
+                paint(DIM, &f.code)
+            };
+            writeln!(out, "  {word:<18} {}  {}", f.path, paint(DIM, &f.reason))?;
+        }
+    }
+    let quiet = r.files.len() - r.files.iter().filter(|f| f.suspicious).count();
+    if !all && quiet > 0 {
+        writeln!(
+            out,
+            "  {}",
+            paint(
+                DIM,
+                format!("({quiet} other files: readmes, templates, tools; --all lists them)")
+            )
+        )?;
+    }
+
+    let s = &r.summary;
+    writeln!(out)?;
+    let counts: Vec<String> = s
+        .by_status
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    let warns: Vec<String> = s
+        .by_warning
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    writeln!(
+        out,
+        "{} documents {}/{} verified; signatures: {}{}",
+        paint(HEAD, "summary"),
+        s.documents_ok,
+        s.documents,
+        if counts.is_empty() {
+            "none".into()
+        } else {
+            counts.join(", ")
+        },
+        if warns.is_empty() {
+            String::new()
+        } else {
+            format!("; warnings: {}", warns.join(", "))
+        }
+    )?;
+    if s.ok {
+        writeln!(
+            out,
+            "{} the pack verifies from the pinned master key{}",
+            paint(GOOD, "OK"),
+            if s.strict { " (strict)" } else { "" }
+        )?;
+    } else {
+        writeln!(out, "{} {}", paint(BAD, "FAILED"), s.failures.join("; "))?;
+    }
+    Ok(())
+}
+
+/// A fingerprint in groups of four, as canaries print it.
+fn spaced(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_print_in_groups() {
+        assert_eq!(spaced("427F11FD0FAA"), "427F 11FD 0FAA");
+    }
+
+    #[test]
+    fn missing_pin_explains_itself() {
+        // Run with an empty environment pin and no config file.
+        std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-secpack-test");
+        std::env::remove_var("SECPACK_MASTER");
+        let e = resolve_pin(None).unwrap_err().to_string();
+        assert!(e.contains("out of band"), "{e}");
+    }
 }

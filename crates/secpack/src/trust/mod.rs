@@ -5,4 +5,12 @@
 //! ([`keyring`]); those keys sign documents, and every signature gets a
 //! [`verdict`] with a stable code and a sentence a person understands.
 
+pub mod keyring;
 pub mod pin;
+pub mod policy;
+pub mod report;
+pub mod signature;
+pub mod tags;
+pub mod verdict;
+
+pub use report::{verify_pack, PackReport, VerifyOptions};

@@ -1,0 +1,473 @@
+//! The pack's keys and the trust the pinned master key gives them.
+//!
+//! Every key file is parsed once; a key found in several files is merged (as
+//! a keyring import would) and listed once, the other files marked
+//! `duplicate`. Each key is then judged once: certified by the master key
+//! with a valid, unrevoked certification on one of its user IDs, or not.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use sequoia_openpgp::cert::prelude::*;
+use sequoia_openpgp::packet::Signature;
+use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::policy::{HashAlgoSecurity, Policy, StandardPolicy};
+use sequoia_openpgp::types::{RevocationStatus, SignatureType};
+use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, KeyID};
+use serde::Serialize;
+
+use super::pin::MasterPin;
+use super::policy::{is_weak_hash, pack_policy};
+use super::verdict::KeyStatus;
+use crate::pack::{FileClass, Pack};
+
+/// Largest key file read (real key files are a few kilobytes).
+pub const MAX_KEY_FILE_BYTES: u64 = 16 << 20;
+
+/// One key found in the pack, and the verdict on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyEntry {
+    /// Key file, relative to the pack root.
+    pub file: String,
+    /// Primary-key fingerprint (upper-case hex), when the file parsed.
+    pub fingerprint: Option<String>,
+    /// Role from the key's folder.
+    pub role: String,
+    /// Kept below a `retired/` folder.
+    pub retired: bool,
+    /// The verdict.
+    pub status: KeyStatus,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// User IDs, as printed.
+    pub user_ids: Vec<String>,
+    /// Creation time of the primary key.
+    pub created: Option<DateTime<Utc>>,
+    /// Expiration of the primary key under its newest binding, if any.
+    pub expires: Option<DateTime<Utc>>,
+    /// Revoked (by itself) now.
+    pub revoked: bool,
+    /// When the master certified it (the certification secpack relies on).
+    pub certified: Option<DateTime<Utc>>,
+    /// Remarks on the key (weak hashes in its certification, ...).
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    cert: Option<Cert>,
+}
+
+impl KeyEntry {
+    /// The parsed certificate (merged with duplicates), if the file parsed.
+    pub fn cert(&self) -> Option<&Cert> {
+        self.cert.as_ref()
+    }
+
+    /// The name this key's file starts with (`alice` for
+    /// `keys/security-team/alice-team.asc`), lower case.
+    pub fn file_stem(&self) -> String {
+        let name = self.file.rsplit('/').next().unwrap_or(&self.file);
+        name.split(['.'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase()
+    }
+}
+
+/// A key file as read from the pack, before parsing.
+#[derive(Debug, Clone)]
+pub struct KeyFile {
+    /// Path relative to the pack root.
+    pub path: String,
+    /// Role from its folder.
+    pub role: String,
+    /// Kept below a `retired/` folder.
+    pub retired: bool,
+    /// The bytes, or why they could not be read.
+    pub contents: Result<Vec<u8>, String>,
+}
+
+/// Every key of a pack, judged from the pinned master key.
+#[derive(Debug)]
+pub struct Keyring {
+    /// All key entries, in file order.
+    pub entries: Vec<KeyEntry>,
+    /// Index of the master key's entry, when the pin matched one.
+    pub master: Option<usize>,
+    /// Why the master key cannot be used, when it cannot.
+    pub master_problem: Option<String>,
+    /// Key ID (primary and subkeys) to the entries holding that key.
+    by_keyid: HashMap<KeyID, Vec<usize>>,
+    /// Primary fingerprint to entry.
+    by_fingerprint: HashMap<Fingerprint, usize>,
+    policy: StandardPolicy<'static>,
+}
+
+impl Keyring {
+    /// Reads and judges every key of `pack` from the pinned master key.
+    pub fn load(pack: &Pack, pin: &MasterPin) -> Self {
+        let files: Vec<_> = pack
+            .files
+            .iter()
+            .filter_map(|f| match &f.class {
+                FileClass::Key { role, retired } => Some((f.path.clone(), role.clone(), *retired)),
+                _ => None,
+            })
+            .collect();
+        let loaded: Vec<_> = files
+            .into_iter()
+            .map(|(path, role, retired)| KeyFile {
+                contents: read_limited(&pack.path_of(&path), MAX_KEY_FILE_BYTES),
+                path,
+                role,
+                retired,
+            })
+            .collect();
+        Self::from_files(loaded, pin)
+    }
+
+    /// Builds the keyring from already-read key files.
+    pub fn from_files(files: Vec<KeyFile>, pin: &MasterPin) -> Self {
+        let mut entries = Vec::new();
+        for f in files {
+            let base = KeyEntry {
+                file: f.path,
+                fingerprint: None,
+                role: f.role,
+                retired: f.retired,
+                status: KeyStatus::Malformed,
+                reason: String::new(),
+                user_ids: Vec::new(),
+                created: None,
+                expires: None,
+                revoked: false,
+                certified: None,
+                warnings: Vec::new(),
+                cert: None,
+            };
+            let bytes = match f.contents {
+                Ok(b) => b,
+                Err(e) => {
+                    entries.push(KeyEntry { reason: e, ..base });
+                    continue;
+                }
+            };
+            let certs: Vec<_> = match CertParser::from_bytes(&bytes) {
+                Ok(p) => p.collect(),
+                Err(e) => vec![Err(e)],
+            };
+            if certs.is_empty() {
+                entries.push(KeyEntry {
+                    reason: "the file holds no OpenPGP key".into(),
+                    ..base
+                });
+                continue;
+            }
+            for c in certs {
+                match c {
+                    Ok(cert) => entries.push(KeyEntry {
+                        fingerprint: Some(cert.fingerprint().to_hex()),
+                        cert: Some(cert.strip_secret_key_material()),
+                        ..base.clone()
+                    }),
+                    Err(e) => entries.push(KeyEntry {
+                        reason: format!("the key cannot be parsed: {e}"),
+                        ..base.clone()
+                    }),
+                }
+            }
+        }
+        let mut ring = Self {
+            entries,
+            master: None,
+            master_problem: None,
+            by_keyid: HashMap::new(),
+            by_fingerprint: HashMap::new(),
+            policy: pack_policy(),
+        };
+        ring.merge_duplicates();
+        ring.index();
+        ring.judge(pin);
+        ring
+    }
+
+    /// Merges certificates found in several files into the first one.
+    fn merge_duplicates(&mut self) {
+        let mut first: HashMap<Fingerprint, usize> = HashMap::new();
+        for i in 0..self.entries.len() {
+            let Some(cert) = self.entries[i].cert.clone() else {
+                continue;
+            };
+            match first.get(&cert.fingerprint()) {
+                None => {
+                    first.insert(cert.fingerprint(), i);
+                }
+                Some(&j) => {
+                    let merged = self.entries[j]
+                        .cert
+                        .take()
+                        .expect("first entry has a cert")
+                        .merge_public(cert);
+                    match merged {
+                        Ok(m) => self.entries[j].cert = Some(m),
+                        Err(e) => {
+                            tracing::warn!("merging {}: {e}", self.entries[i].file);
+                        }
+                    }
+                    if self.entries[j].cert.is_none() {
+                        self.entries[j].cert = self.entries[i].cert.clone();
+                    }
+                    let reason = format!(
+                        "the same key as {}; both files were read and merged there",
+                        self.entries[j].file
+                    );
+                    let e = &mut self.entries[i];
+                    e.cert = None;
+                    e.status = KeyStatus::Duplicate;
+                    e.reason = reason;
+                }
+            }
+        }
+    }
+
+    fn index(&mut self) {
+        for (i, e) in self.entries.iter().enumerate() {
+            let Some(cert) = &e.cert else { continue };
+            self.by_fingerprint.insert(cert.fingerprint(), i);
+            for k in cert.keys() {
+                self.by_keyid.entry(k.keyid()).or_default().push(i);
+            }
+        }
+    }
+
+    fn judge(&mut self, pin: &MasterPin) {
+        let now = SystemTime::now();
+        // Facts every entry shows, whatever its trust.
+        for e in &mut self.entries {
+            let Some(cert) = &e.cert else { continue };
+            e.user_ids = cert
+                .userids()
+                .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+                .collect();
+            e.created = Some(cert.primary_key().creation_time().into());
+            if let Ok(vc) = cert.with_policy(&self.policy, now) {
+                e.expires = vc
+                    .primary_key()
+                    .key_expiration_time()
+                    .map(DateTime::<Utc>::from);
+                e.revoked = matches!(vc.revocation_status(), RevocationStatus::Revoked(_));
+            } else {
+                e.revoked = matches!(
+                    cert.revocation_status(&self.policy, now),
+                    RevocationStatus::Revoked(_)
+                );
+            }
+        }
+
+        let master = self.by_fingerprint.get(pin.fingerprint()).copied();
+        let Some(mi) = master else {
+            let msg = match self.by_keyid.get(&KeyID::from(pin.fingerprint())) {
+                Some(_) => format!(
+                    "the pinned fingerprint {pin} is a subkey in the pack, not a primary key"
+                ),
+                None => format!("no key in the pack has the pinned fingerprint {pin}"),
+            };
+            self.master_problem = Some(msg.clone());
+            for e in self.entries.iter_mut().filter(|e| e.cert.is_some()) {
+                e.status = KeyStatus::Uncertified;
+                e.reason = format!("not trusted: {msg}");
+            }
+            return;
+        };
+        self.master = Some(mi);
+        let master_cert = self.entries[mi]
+            .cert
+            .clone()
+            .expect("indexed entries have certs");
+        self.master_problem = master_problem(&master_cert, &self.policy, now);
+        {
+            let e = &mut self.entries[mi];
+            e.status = KeyStatus::Master;
+            e.reason = match &self.master_problem {
+                None => "the pinned master key".into(),
+                Some(p) => format!("the pinned master key, but {p}"),
+            };
+        }
+        for i in 0..self.entries.len() {
+            if i == mi {
+                continue;
+            }
+            let Some(cert) = &self.entries[i].cert else {
+                continue;
+            };
+            let judged = match &self.master_problem {
+                Some(p) => Err((KeyStatus::Uncertified, format!("not trusted: {p}"))),
+                None => certification(&master_cert, cert, &self.policy, now),
+            };
+            let e = &mut self.entries[i];
+            match judged {
+                Ok(c) => {
+                    e.status = KeyStatus::Certified;
+                    e.certified = Some(c.time);
+                    e.reason = format!(
+                        "certified by the master key on {} (user ID {})",
+                        c.time.format("%Y-%m-%d"),
+                        c.userid
+                    );
+                    if c.weak_hash {
+                        e.warnings
+                            .push("weak-hash: the master's certification uses SHA-1".into());
+                    }
+                }
+                Err((status, reason)) => {
+                    e.status = status;
+                    e.reason = reason;
+                }
+            }
+        }
+    }
+
+    /// The entry holding the certificate with this primary fingerprint.
+    pub fn entry_by_fingerprint(&self, fpr: &Fingerprint) -> Option<&KeyEntry> {
+        self.by_fingerprint.get(fpr).map(|&i| &self.entries[i])
+    }
+
+    /// Certificates holding a key (primary or subkey) with one of these handles.
+    pub fn certs_for(&self, handles: &[KeyHandle]) -> Vec<Cert> {
+        let mut idx: Vec<usize> = handles
+            .iter()
+            .flat_map(|h| {
+                self.by_keyid
+                    .get(&KeyID::from(h))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+            })
+            .copied()
+            .collect();
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter()
+            .filter_map(|i| self.entries[i].cert.clone())
+            .collect()
+    }
+
+    /// The policy keys and signatures are judged with.
+    pub fn policy(&self) -> &StandardPolicy<'static> {
+        &self.policy
+    }
+
+    /// The master key's certificate, when the pin matched one.
+    pub fn master_cert(&self) -> Option<&Cert> {
+        self.master.and_then(|i| self.entries[i].cert.as_ref())
+    }
+}
+
+/// Why the master key cannot vouch for anything, if it cannot.
+fn master_problem(master: &Cert, policy: &StandardPolicy, now: SystemTime) -> Option<String> {
+    if let RevocationStatus::Revoked(revs) = master.revocation_status(policy, now) {
+        let why = revs
+            .first()
+            .and_then(|r| r.reason_for_revocation())
+            .map(|(code, msg)| format!("{code}: {}", String::from_utf8_lossy(msg)))
+            .unwrap_or_else(|| "no reason given".into());
+        return Some(format!("the master key is revoked ({why})"));
+    }
+    match master.with_policy(policy, now) {
+        Ok(_) => None,
+        Err(e) => Some(format!("the master key is not valid now: {e}")),
+    }
+}
+
+/// The master's certification secpack relies on.
+struct Certification {
+    time: DateTime<Utc>,
+    userid: String,
+    weak_hash: bool,
+}
+
+/// Whether `master` certifies one of `cert`'s user IDs with a valid,
+/// unrevoked certification. The newest such certification is returned.
+fn certification(
+    master: &Cert,
+    cert: &Cert,
+    policy: &StandardPolicy,
+    now: SystemTime,
+) -> Result<Certification, (KeyStatus, String)> {
+    let mkey = master.primary_key().key();
+    let mfpr = KeyHandle::from(master.fingerprint());
+    let pk = cert.primary_key().key();
+    let mut best: Option<Certification> = None;
+    let mut problems = Vec::new();
+    let mut revoked = None;
+    let by_master = |s: &Signature| s.get_issuers().iter().any(|h| h.aliases(&mfpr));
+    for ua in cert.userids() {
+        let uid = ua.userid();
+        let uid_text = String::from_utf8_lossy(uid.value()).into_owned();
+        for sig in ua.certifications().filter(|s| by_master(s)) {
+            if sig.verify_userid_binding(mkey, pk, uid).is_err() {
+                problems.push(format!("a certification of {uid_text:?} does not verify"));
+                continue;
+            }
+            if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
+                problems.push(format!("a certification of {uid_text:?} is rejected: {e}"));
+                continue;
+            }
+            if sig.signature_alive(now, Duration::from_secs(0)).is_err() {
+                problems.push(format!("the certification of {uid_text:?} has expired"));
+                continue;
+            }
+            let t = sig
+                .signature_creation_time()
+                .unwrap_or(std::time::UNIX_EPOCH);
+            let revocation = ua.other_revocations().find(|r| {
+                by_master(r)
+                    && r.typ() == SignatureType::CertificationRevocation
+                    && r.signature_creation_time().is_some_and(|rt| rt >= t)
+                    && r.verify_userid_revocation(mkey, pk, uid).is_ok()
+            });
+            if let Some(r) = revocation {
+                let when: DateTime<Utc> = r
+                    .signature_creation_time()
+                    .unwrap_or(std::time::UNIX_EPOCH)
+                    .into();
+                revoked = Some(format!(
+                    "the master key revoked its certification of {uid_text:?} on {}",
+                    when.format("%Y-%m-%d")
+                ));
+                continue;
+            }
+            let t: DateTime<Utc> = t.into();
+            if best.as_ref().is_none_or(|b| t > b.time) {
+                best = Some(Certification {
+                    time: t,
+                    userid: uid_text.clone(),
+                    weak_hash: is_weak_hash(sig.hash_algo()),
+                });
+            }
+        }
+    }
+    if let Some(b) = best {
+        return Ok(b);
+    }
+    if let Some(r) = revoked {
+        return Err((KeyStatus::CertificationRevoked, r));
+    }
+    let mut reason = "not certified by the pinned master key".to_string();
+    if !problems.is_empty() {
+        reason = format!("{reason}: {}", problems.join("; "));
+    }
+    Err((KeyStatus::Uncertified, reason))
+}
+
+/// Reads a file of at most `max` bytes; the error is a sentence.
+pub(crate) fn read_limited(path: &std::path::Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let mut buf = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    if buf.len() as u64 > max {
+        return Err(format!("is larger than {max} bytes; refused"));
+    }
+    Ok(buf)
+}

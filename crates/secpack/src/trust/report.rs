@@ -1,0 +1,532 @@
+//! Verifying a whole pack: every key, every signature, every document, every
+//! file, judged from the pinned master key.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::keyring::{read_limited, KeyEntry, Keyring};
+use super::pin::MasterPin;
+use super::signature::{Judgement, MAX_SIGNATURE_BYTES};
+use super::tags::{verify_tags, TagReport};
+use super::verdict::{KeyStatus, SigStatus, SigWarning};
+use crate::config::PackConfig;
+use crate::pack::{FileClass, Pack, PackFile};
+
+/// Largest document read.
+pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+
+/// How to verify.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyOptions {
+    /// Turn warnings into failures.
+    pub strict: bool,
+    /// Also verify the git repository's signed tags.
+    pub tags: bool,
+}
+
+/// The verdict on one signature of the pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureReport {
+    /// The signed document, relative to the pack root.
+    pub document: String,
+    /// The signature file (the document itself when clear-signed).
+    pub signature: String,
+    /// Signer name from the file name, if any.
+    pub signer: Option<String>,
+    /// The verdict code.
+    pub status: SigStatus,
+    /// Warnings (allowed unless `--strict`).
+    pub warnings: Vec<SigWarning>,
+    /// Primary fingerprint of the key that made it, when known.
+    pub key: Option<String>,
+    /// The key file holding that key.
+    pub key_file: Option<String>,
+    /// Creation time the signature states.
+    pub created: Option<DateTime<Utc>>,
+    /// Hash algorithm.
+    pub hash: Option<String>,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// Counts towards the document's threshold (valid, and warning-free
+    /// under `--strict`).
+    pub ok: bool,
+}
+
+/// Whether one document has enough valid signers.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentReport {
+    /// The document, relative to the pack root.
+    pub path: String,
+    /// Distinct keys with a signature that counts.
+    pub valid_signers: usize,
+    /// Fingerprints of those keys.
+    pub signers: Vec<String>,
+    /// Distinct valid signers required by the folder's threshold.
+    pub required: u32,
+    /// `valid_signers >= required`.
+    pub ok: bool,
+}
+
+/// A file that is neither key, document nor signature, or was refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// Path relative to the pack root.
+    pub path: String,
+    /// `other` or `refused`.
+    pub class: &'static str,
+    /// Stable reason code (`unsigned`, `template`, `symlink`...).
+    pub code: String,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// Deserves attention (a failure when refused, or under `--strict`).
+    pub suspicious: bool,
+}
+
+/// The master key as found in the pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct MasterReport {
+    /// The pinned fingerprint.
+    pub fingerprint: String,
+    /// The key file holding it, if found.
+    pub file: Option<String>,
+    /// Why it cannot be used, if it cannot.
+    pub problem: Option<String>,
+}
+
+/// Counts and the overall verdict.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Everything verified (warnings allowed unless strict).
+    pub ok: bool,
+    /// Strict mode was on.
+    pub strict: bool,
+    /// Documents checked.
+    pub documents: usize,
+    /// Documents meeting their threshold.
+    pub documents_ok: usize,
+    /// Signatures checked.
+    pub signatures: usize,
+    /// Signatures by status code.
+    pub by_status: BTreeMap<String, usize>,
+    /// Signatures carrying each warning code.
+    pub by_warning: BTreeMap<String, usize>,
+    /// Keys found (entries).
+    pub keys: usize,
+    /// Keys the master certifies.
+    pub keys_certified: usize,
+    /// Tags checked (with `--tags`).
+    pub tags: usize,
+    /// Tags that verified.
+    pub tags_ok: usize,
+    /// Files reported as other or refused.
+    pub other_files: usize,
+    /// Entries refused.
+    pub refused: usize,
+    /// Why the pack does not verify, one sentence each.
+    pub failures: Vec<String>,
+}
+
+/// Everything `secpack verify` knows about a pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackReport {
+    /// The pack root.
+    pub pack: String,
+    /// The trust root.
+    pub master: MasterReport,
+    /// Every signature.
+    pub signatures: Vec<SignatureReport>,
+    /// Every signed tag (with `--tags`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<TagReport>>,
+    /// Every key entry.
+    pub keys: Vec<KeyEntry>,
+    /// Every document and its threshold.
+    pub documents: Vec<DocumentReport>,
+    /// Files that are neither keys, documents nor signatures.
+    pub files: Vec<FileReport>,
+    /// Counts and the overall verdict.
+    pub summary: Summary,
+}
+
+/// Verifies a whole pack from the pinned master key.
+///
+/// `progress` is called once per document verified (from several threads).
+pub fn verify_pack(
+    pack: &Pack,
+    pin: &MasterPin,
+    options: VerifyOptions,
+    progress: &(dyn Fn() + Sync),
+) -> PackReport {
+    let ring = Keyring::load(pack, pin);
+    let docs: Vec<&PackFile> = pack.documents().collect();
+    let per_doc: Vec<(DocumentReport, Vec<SignatureReport>)> = docs
+        .par_iter()
+        .map(|doc| {
+            let r = verify_document(pack, &ring, doc, options.strict);
+            progress();
+            r
+        })
+        .collect();
+    let mut documents = Vec::with_capacity(per_doc.len());
+    let mut signatures = Vec::new();
+    for (d, s) in per_doc {
+        documents.push(d);
+        signatures.extend(s);
+    }
+    let tags = options
+        .tags
+        .then(|| verify_tags(&pack.root, &ring, options.strict));
+    let files = other_files(pack);
+    let master = MasterReport {
+        fingerprint: pin.to_hex(),
+        file: ring.master.map(|i| ring.entries[i].file.clone()),
+        problem: ring.master_problem.clone(),
+    };
+    let summary = summarize(
+        &ring,
+        &documents,
+        &signatures,
+        tags.as_deref(),
+        &files,
+        &master,
+        options,
+    );
+    PackReport {
+        pack: pack.root.display().to_string(),
+        master,
+        signatures,
+        tags,
+        keys: ring.entries,
+        documents,
+        files,
+        summary,
+    }
+}
+
+/// Verifies every signature of one document and checks its threshold.
+fn verify_document(
+    pack: &Pack,
+    ring: &Keyring,
+    doc: &PackFile,
+    strict: bool,
+) -> (DocumentReport, Vec<SignatureReport>) {
+    let FileClass::Document {
+        folder,
+        signatures,
+        clearsigned,
+    } = &doc.class
+    else {
+        unreachable!("only documents are verified");
+    };
+    let mut reports = Vec::new();
+    match read_limited(&pack.path_of(&doc.path), MAX_DOCUMENT_BYTES) {
+        Err(e) => {
+            // Without the document no signature of it can be judged.
+            for sig in signatures {
+                reports.push(failed_read(
+                    &doc.path,
+                    sig,
+                    None,
+                    &format!("the document {e}"),
+                ));
+            }
+            if *clearsigned {
+                reports.push(failed_read(
+                    &doc.path,
+                    &doc.path,
+                    None,
+                    &format!("the document {e}"),
+                ));
+            }
+        }
+        Ok(data) => {
+            for sig_path in signatures {
+                let (signer, nonstandard) = match pack.file(sig_path).map(|f| &f.class) {
+                    Some(FileClass::Signature {
+                        signer,
+                        nonstandard,
+                        ..
+                    }) => (signer.clone(), *nonstandard),
+                    _ => (None, false),
+                };
+                let judgements = match read_limited(&pack.path_of(sig_path), MAX_SIGNATURE_BYTES) {
+                    Ok(sig) => ring.verify_detached(&data, &sig),
+                    Err(e) => {
+                        reports.push(failed_read(
+                            &doc.path,
+                            sig_path,
+                            signer,
+                            &format!("the signature file {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                for j in judgements {
+                    reports.push(finish(
+                        &pack.config,
+                        ring,
+                        folder,
+                        &doc.path,
+                        sig_path,
+                        signer.clone(),
+                        nonstandard,
+                        j,
+                        strict,
+                    ));
+                }
+            }
+            if *clearsigned {
+                let (judgements, _) = ring.verify_inline(&data);
+                for j in judgements {
+                    reports.push(finish(
+                        &pack.config,
+                        ring,
+                        folder,
+                        &doc.path,
+                        &doc.path,
+                        None,
+                        false,
+                        j,
+                        strict,
+                    ));
+                }
+            }
+        }
+    }
+    let signers: BTreeSet<String> = reports
+        .iter()
+        .filter(|r| r.ok)
+        .filter_map(|r| r.key.clone())
+        .collect();
+    let required = pack.config.required_signers(folder);
+    let doc_report = DocumentReport {
+        path: doc.path.clone(),
+        valid_signers: signers.len(),
+        signers: signers.into_iter().collect(),
+        required,
+        ok: false,
+    };
+    let ok = doc_report.valid_signers >= required as usize;
+    (DocumentReport { ok, ..doc_report }, reports)
+}
+
+fn failed_read(doc: &str, sig: &str, signer: Option<String>, reason: &str) -> SignatureReport {
+    SignatureReport {
+        document: doc.to_string(),
+        signature: sig.to_string(),
+        signer,
+        status: SigStatus::Malformed,
+        warnings: Vec::new(),
+        key: None,
+        key_file: None,
+        created: None,
+        hash: None,
+        reason: reason.to_string(),
+        ok: false,
+    }
+}
+
+/// Adds the pack-level checks (names, roles, retirement) to a judgement.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    config: &PackConfig,
+    ring: &Keyring,
+    folder: &str,
+    doc: &str,
+    sig_path: &str,
+    signer: Option<String>,
+    nonstandard: bool,
+    j: Judgement,
+    strict: bool,
+) -> SignatureReport {
+    let entry = j
+        .key
+        .as_deref()
+        .and_then(|k| k.parse().ok())
+        .and_then(|fpr| ring.entry_by_fingerprint(&fpr));
+    let mut warnings = j.warnings;
+    if j.status == SigStatus::Valid {
+        if let Some(e) = entry {
+            if let Some(name) = &signer {
+                if !signer_matches(config, name, e) {
+                    warnings.push(SigWarning::SignerNameMismatch);
+                }
+            }
+            if let Some(roles) = config.allowed_roles(folder) {
+                if !roles.iter().any(|r| r == &e.role) {
+                    warnings.push(SigWarning::WrongRole);
+                }
+            }
+            if e.retired {
+                warnings.push(SigWarning::RetiredKey);
+            }
+        }
+        if nonstandard {
+            warnings.push(SigWarning::NonstandardName);
+        }
+    }
+    warnings.sort();
+    warnings.dedup();
+    let ok =
+        j.status == SigStatus::Valid && (!strict || !warnings.iter().any(|w| w.fails_strict()));
+    SignatureReport {
+        document: doc.to_string(),
+        signature: sig_path.to_string(),
+        signer,
+        status: j.status,
+        warnings,
+        key: j.key,
+        key_file: entry.map(|e| e.file.clone()),
+        created: j.created,
+        hash: j.hash,
+        reason: j.reason,
+        ok,
+    }
+}
+
+/// Whether the signer name of a signature file names the key that made it:
+/// a team member pinned in `secpack.toml`, the key file's name, or a word of
+/// one of its user IDs.
+pub fn signer_matches(config: &PackConfig, name: &str, entry: &KeyEntry) -> bool {
+    let name = name.to_ascii_lowercase();
+    let fpr = entry.fingerprint.as_deref().unwrap_or("");
+    for m in config
+        .team
+        .iter()
+        .filter(|m| m.signer.eq_ignore_ascii_case(&name))
+    {
+        if let Some(pinned) = &m.fingerprint {
+            let pinned: String = pinned.chars().filter(|c| !c.is_whitespace()).collect();
+            return pinned.eq_ignore_ascii_case(fpr);
+        }
+    }
+    let stem = entry.file_stem();
+    if stem == name
+        || stem
+            .strip_prefix(&name)
+            .is_some_and(|rest| rest.starts_with(['-', '_']))
+    {
+        return true;
+    }
+    entry.user_ids.iter().any(|u| {
+        u.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == name)
+    })
+}
+
+fn other_files(pack: &Pack) -> Vec<FileReport> {
+    pack.files
+        .iter()
+        .filter_map(|f| match &f.class {
+            FileClass::Other { reason } => Some(FileReport {
+                path: f.path.clone(),
+                class: "other",
+                code: serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                reason: reason.describe().to_string(),
+                suspicious: reason.is_suspicious(),
+            }),
+            FileClass::Refused { reason } => Some(FileReport {
+                path: f.path.clone(),
+                class: "refused",
+                code: if reason.starts_with("symbolic link") {
+                    "symlink".into()
+                } else {
+                    "refused".into()
+                },
+                reason: reason.clone(),
+                suspicious: true,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn summarize(
+    ring: &Keyring,
+    documents: &[DocumentReport],
+    signatures: &[SignatureReport],
+    tags: Option<&[TagReport]>,
+    files: &[FileReport],
+    master: &MasterReport,
+    options: VerifyOptions,
+) -> Summary {
+    let mut s = Summary {
+        strict: options.strict,
+        documents: documents.len(),
+        documents_ok: documents.iter().filter(|d| d.ok).count(),
+        signatures: signatures.len(),
+        keys: ring.entries.len(),
+        keys_certified: ring
+            .entries
+            .iter()
+            .filter(|e| e.status == KeyStatus::Certified)
+            .count(),
+        other_files: files.len(),
+        refused: files.iter().filter(|f| f.class == "refused").count(),
+        ..Summary::default()
+    };
+    for sig in signatures {
+        *s.by_status
+            .entry(sig.status.code().to_string())
+            .or_default() += 1;
+        for w in &sig.warnings {
+            *s.by_warning.entry(w.code().to_string()).or_default() += 1;
+        }
+    }
+    if let Some(p) = &master.problem {
+        s.failures.push(p.clone());
+    }
+    let bad_sigs = signatures.iter().filter(|x| !x.ok).count();
+    if bad_sigs > 0 {
+        s.failures
+            .push(format!("{bad_sigs} signature(s) do not verify"));
+    }
+    let below = s.documents - s.documents_ok;
+    if below > 0 {
+        s.failures.push(format!(
+            "{below} document(s) have fewer valid signers than required"
+        ));
+    }
+    let malformed_keys = ring
+        .entries
+        .iter()
+        .filter(|e| e.status == KeyStatus::Malformed)
+        .count();
+    if malformed_keys > 0 {
+        s.failures
+            .push(format!("{malformed_keys} key file(s) cannot be read"));
+    }
+    if s.refused > 0 {
+        s.failures.push(format!(
+            "{} entr(ies) refused (links or special files)",
+            s.refused
+        ));
+    }
+    if options.strict {
+        let suspicious = files
+            .iter()
+            .filter(|f| f.suspicious && f.class == "other")
+            .count();
+        if suspicious > 0 {
+            s.failures
+                .push(format!("{suspicious} unsigned or stray file(s) (strict)"));
+        }
+    }
+    if let Some(tags) = tags {
+        s.tags = tags.len();
+        s.tags_ok = tags.iter().filter(|t| t.ok).count();
+        if s.tags_ok < s.tags {
+            s.failures
+                .push(format!("{} tag(s) do not verify", s.tags - s.tags_ok));
+        }
+    }
+    s.ok = s.failures.is_empty();
+    s
+}

@@ -1,0 +1,464 @@
+//! Judging signatures: detached, cleartext-signed and inline.
+//!
+//! Sequoia's streaming verifiers parse and hash (binary and text mode, the
+//! cleartext signature framework) under the pack policy. Every result they
+//! give is then classified here into one [`SigStatus`] with a reason, and the
+//! trust the pinned master key gives the signing key is applied. One case
+//! Sequoia rejects is looked at again deliberately: a key whose only binding
+//! self-signature is newer than the document (re-issued to extend its expiry,
+//! older ones dropped). GnuPG accepts those; secpack accepts them with the
+//! `binding-after-signature` warning after checking the signature itself and
+//! the key's expiry and revocation under the newer binding.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use openpgp::cert::prelude::*;
+use openpgp::packet::Signature;
+use openpgp::parse::stream::{
+    DetachedVerifierBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
+    VerifierBuilder,
+};
+use openpgp::parse::Parse;
+use openpgp::types::{ReasonForRevocation, RevocationStatus};
+use openpgp::{Cert, KeyHandle};
+use sequoia_openpgp as openpgp;
+
+use super::keyring::Keyring;
+use super::policy::is_weak_hash;
+use super::verdict::{SigStatus, SigWarning};
+
+/// Largest signature file read.
+pub const MAX_SIGNATURE_BYTES: u64 = 1 << 20;
+
+/// The cryptographic verdict on one signature packet, before pack-level
+/// checks (file names, roles, thresholds).
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    /// The verdict.
+    pub status: SigStatus,
+    /// Warnings on a signature that verified.
+    pub warnings: Vec<SigWarning>,
+    /// Primary fingerprint of the certificate that made it, when known.
+    pub key: Option<String>,
+    /// When the signature says it was made.
+    pub created: Option<DateTime<Utc>>,
+    /// The hash algorithm it uses.
+    pub hash: Option<String>,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+impl Judgement {
+    fn malformed(reason: impl Into<String>) -> Self {
+        Self {
+            status: SigStatus::Malformed,
+            warnings: Vec::new(),
+            key: None,
+            created: None,
+            hash: None,
+            reason: reason.into(),
+        }
+    }
+
+    fn of(sig: &Signature, status: SigStatus, reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            warnings: Vec::new(),
+            key: None,
+            created: sig.signature_creation_time().map(DateTime::<Utc>::from),
+            hash: Some(sig.hash_algo().to_string()),
+            reason: reason.into(),
+        }
+    }
+
+    fn with_key(mut self, cert: &Cert) -> Self {
+        self.key = Some(cert.fingerprint().to_hex());
+        self
+    }
+}
+
+impl Keyring {
+    /// Judges the detached signature(s) in `sig` over `data`.
+    pub fn verify_detached(&self, data: &[u8], sig: &[u8]) -> Vec<Judgement> {
+        let mut helper = Helper::new(self);
+        let result = DetachedVerifierBuilder::from_bytes(sig).and_then(|b| {
+            let mut v = b.with_policy(self.policy(), None, &mut helper)?;
+            v.verify_bytes(data)
+        });
+        helper.finish(result)
+    }
+
+    /// Judges a cleartext-signed (or inline-signed) message. Returns the
+    /// judgements and the signed text as the signature covers it.
+    pub fn verify_inline(&self, message: &[u8]) -> (Vec<Judgement>, Option<Vec<u8>>) {
+        let mut helper = Helper::new(self);
+        let mut text = Vec::new();
+        let result = VerifierBuilder::from_bytes(message).and_then(|b| {
+            let mut v = b.with_policy(self.policy(), None, &mut helper)?;
+            std::io::copy(&mut v, &mut text)?;
+            Ok(())
+        });
+        let ok = result.is_ok();
+        (helper.finish(result), ok.then_some(text))
+    }
+}
+
+/// Collects and classifies the verifier's results.
+struct Helper<'a> {
+    ring: &'a Keyring,
+    out: Vec<Judgement>,
+}
+
+impl<'a> Helper<'a> {
+    fn new(ring: &'a Keyring) -> Self {
+        Self {
+            ring,
+            out: Vec::new(),
+        }
+    }
+
+    fn finish(self, result: openpgp::Result<()>) -> Vec<Judgement> {
+        let mut out = self.out;
+        match result {
+            Err(e) if out.is_empty() => {
+                out.push(Judgement::malformed(format!(
+                    "not a readable OpenPGP signature: {}",
+                    error_chain(&e)
+                )));
+            }
+            // The signatures were judged; a later error (e.g. trailing
+            // garbage) still makes the file suspect.
+            Err(e) => out.push(Judgement::malformed(format!(
+                "the signature file is damaged after its signature: {}",
+                error_chain(&e)
+            ))),
+            Ok(()) if out.is_empty() => {
+                out.push(Judgement::malformed("the file holds no signature"));
+            }
+            Ok(()) => {}
+        }
+        out
+    }
+}
+
+impl VerificationHelper for &mut Helper<'_> {
+    fn get_certs(&mut self, ids: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
+        Ok(self.ring.certs_for(ids))
+    }
+
+    fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
+        for layer in structure {
+            match layer {
+                MessageLayer::SignatureGroup { results } => {
+                    for r in results {
+                        let j = judge(self.ring, r);
+                        self.out.push(j);
+                    }
+                }
+                MessageLayer::Compression { .. } => {}
+                MessageLayer::Encryption { .. } => {
+                    return Err(anyhow::anyhow!("encrypted messages are not signatures"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn error_chain(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+}
+
+fn date(t: SystemTime) -> String {
+    DateTime::<Utc>::from(t).format("%Y-%m-%d").to_string()
+}
+
+/// Classifies one verification result.
+fn judge(
+    ring: &Keyring,
+    r: Result<openpgp::parse::stream::GoodChecksum, VerificationError>,
+) -> Judgement {
+    match r {
+        Ok(good) => {
+            let cert = good.ka.cert();
+            let j = Judgement::of(
+                good.sig,
+                SigStatus::Valid,
+                format!(
+                    "good signature by {} made {}",
+                    cert.fingerprint(),
+                    good.sig
+                        .signature_creation_time()
+                        .map(date)
+                        .unwrap_or_default()
+                ),
+            )
+            .with_key(cert);
+            apply_trust(ring, cert, good.sig, j)
+        }
+        Err(VerificationError::MissingKey { sig }) => {
+            let ids: Vec<String> = sig.get_issuers().iter().map(|h| h.to_hex()).collect();
+            Judgement::of(
+                sig,
+                SigStatus::UnknownKey,
+                if ids.is_empty() {
+                    "the signature names no issuer key".to_string()
+                } else {
+                    format!("no key in the pack has ID {}", ids.join(" or "))
+                },
+            )
+        }
+        Err(VerificationError::UnboundKey { sig, cert, error }) => {
+            binding_after_signature(ring, sig, cert, &error)
+        }
+        Err(VerificationError::BadKey { sig, ka, error }) => {
+            let cert = ka.cert().cert();
+            let base = Judgement::of(sig, SigStatus::Bad, "").with_key(cert);
+            if let Some(j) = untrusted(ring, cert, &base) {
+                return j;
+            }
+            let sig_time = sig.signature_creation_time();
+            let revoked = [ka.cert().revocation_status(), ka.revocation_status()]
+                .into_iter()
+                .find_map(|s| match s {
+                    RevocationStatus::Revoked(r) => Some(r),
+                    _ => None,
+                });
+            if let Some(revs) = revoked {
+                let why = revs
+                    .first()
+                    .and_then(|r| r.reason_for_revocation())
+                    .map(|(c, m)| format!("{c}: {}", String::from_utf8_lossy(m)))
+                    .unwrap_or_else(|| "no reason given".into());
+                return Judgement {
+                    status: SigStatus::RevokedKey,
+                    reason: format!("the signing key is revoked ({why})"),
+                    ..base
+                };
+            }
+            if ka.cert().alive().is_err() || ka.alive().is_err() {
+                let exp = ka
+                    .key_expiration_time()
+                    .or_else(|| ka.cert().primary_key().key_expiration_time());
+                return Judgement {
+                    status: SigStatus::ExpiredKey,
+                    reason: match (exp, sig_time) {
+                        (Some(e), Some(s)) => format!(
+                            "the signing key expired on {}, before it signed on {}",
+                            date(e),
+                            date(s)
+                        ),
+                        _ => format!("the signing key was not alive when it signed: {error}"),
+                    },
+                    ..base
+                };
+            }
+            Judgement {
+                status: SigStatus::UntrustedKey,
+                reason: format!("the key may not make this signature: {error}"),
+                ..base
+            }
+        }
+        Err(VerificationError::BadSignature { sig, ka, error }) => {
+            let cert = ka.cert().cert();
+            let policy = matches!(
+                error.downcast_ref::<openpgp::Error>(),
+                Some(openpgp::Error::PolicyViolation(..))
+            );
+            let base = Judgement::of(sig, SigStatus::Bad, "").with_key(cert);
+            if policy {
+                Judgement {
+                    status: SigStatus::RejectedAlgorithm,
+                    reason: format!("rejected by policy: {}", error_chain(&error)),
+                    ..base
+                }
+            } else {
+                Judgement {
+                    reason: format!(
+                        "the signature does not match the document: {}",
+                        error_chain(&error)
+                    ),
+                    ..base
+                }
+            }
+        }
+        Err(VerificationError::MalformedSignature { sig, error }) => Judgement::of(
+            sig,
+            SigStatus::Malformed,
+            format!("malformed signature: {}", error_chain(&error)),
+        ),
+    }
+}
+
+/// Returns the `untrusted-key` judgement when the master does not vouch for
+/// `cert`.
+fn untrusted(ring: &Keyring, cert: &Cert, base: &Judgement) -> Option<Judgement> {
+    let entry = ring.entry_by_fingerprint(&cert.fingerprint());
+    let trusted = entry.is_some_and(|e| e.status.is_trusted());
+    if trusted {
+        return None;
+    }
+    let reason = match entry {
+        Some(e) => format!("the key in {} is {}: {}", e.file, e.status, e.reason),
+        None => "the key is not in the pack".into(),
+    };
+    Some(Judgement {
+        status: SigStatus::UntrustedKey,
+        reason,
+        ..base.clone()
+    })
+}
+
+/// Applies master trust and hash warnings to a cryptographically good signature.
+fn apply_trust(ring: &Keyring, cert: &Cert, sig: &Signature, mut j: Judgement) -> Judgement {
+    if let Some(u) = untrusted(ring, cert, &j) {
+        return u;
+    }
+    if is_weak_hash(sig.hash_algo()) {
+        j.warnings.push(SigWarning::WeakHash);
+    }
+    j
+}
+
+/// Sequoia found the key but no binding signature valid when it signed.
+fn binding_after_signature(
+    ring: &Keyring,
+    sig: &Signature,
+    cert: &Cert,
+    error: &anyhow::Error,
+) -> Judgement {
+    let base = Judgement::of(sig, SigStatus::Bad, "").with_key(cert);
+    if let Some(j) = untrusted(ring, cert, &base) {
+        return j;
+    }
+    let Some(sig_time) = sig.signature_creation_time() else {
+        return Judgement {
+            status: SigStatus::Malformed,
+            reason: "the signature has no creation time".into(),
+            ..base
+        };
+    };
+    let issuers = sig.get_issuers();
+    let Some(ka) = cert.keys().key_handles(issuers.iter()).next() else {
+        return Judgement {
+            status: SigStatus::UnknownKey,
+            reason: "the signing key is not in its certificate".into(),
+            ..base
+        };
+    };
+    // Valid under its newest binding?
+    let vka = match ka.clone().with_policy(ring.policy(), None) {
+        Ok(v) => v,
+        Err(e) => {
+            return Judgement {
+                status: SigStatus::UntrustedKey,
+                reason: format!(
+                    "the signing key is bound to its certificate neither when it signed \
+                     ({error}) nor now ({e})"
+                ),
+                ..base
+            };
+        }
+    };
+    // Only a binding made after the signature can excuse it: if an older one
+    // exists, it was rejected for a reason of its own.
+    let binding_times: Vec<SystemTime> = binding_signatures(&ka)
+        .filter_map(|s| s.signature_creation_time())
+        .collect();
+    if binding_times.iter().any(|t| *t <= sig_time) {
+        return Judgement {
+            status: SigStatus::UntrustedKey,
+            reason: format!("the signing key was not validly bound when it signed: {error}"),
+            ..base
+        };
+    }
+    if let Err(e) = sig.verify_signature(vka.key()) {
+        return Judgement {
+            reason: format!("the signature does not match the document: {e}"),
+            ..base
+        };
+    }
+    if let Some(exp) = vka.key_expiration_time() {
+        if exp <= sig_time {
+            return Judgement {
+                status: SigStatus::ExpiredKey,
+                reason: format!(
+                    "the signing key expired on {}, before it signed on {}",
+                    date(exp),
+                    date(sig_time)
+                ),
+                ..base
+            };
+        }
+    }
+    for status in [vka.cert().revocation_status(), vka.revocation_status()] {
+        if let RevocationStatus::Revoked(revs) = status {
+            let applies = revs.iter().any(|r| {
+                let hard = r.reason_for_revocation().is_none_or(|(c, _)| {
+                    c.revocation_type() == openpgp::types::RevocationType::Hard
+                });
+                hard || r.signature_creation_time().is_some_and(|t| t <= sig_time)
+            });
+            if applies {
+                let why = revs
+                    .first()
+                    .and_then(|r| r.reason_for_revocation())
+                    .map(|(c, _)| c)
+                    .unwrap_or(ReasonForRevocation::Unspecified);
+                return Judgement {
+                    status: SigStatus::RevokedKey,
+                    reason: format!("the signing key is revoked ({why})"),
+                    ..base
+                };
+            }
+        }
+    }
+    if !vka.for_signing() {
+        return Judgement {
+            status: SigStatus::UntrustedKey,
+            reason: "the key is not marked for signing".into(),
+            ..base
+        };
+    }
+    let oldest = binding_times.iter().min().copied().unwrap_or(sig_time);
+    let mut j = Judgement {
+        status: SigStatus::Valid,
+        reason: format!(
+            "good signature made {}; the key's oldest surviving binding is from {}, \
+             after the signature (accepted, as GnuPG does)",
+            date(sig_time),
+            date(oldest)
+        ),
+        ..base
+    };
+    j.warnings.push(SigWarning::BindingAfterSignature);
+    if is_weak_hash(sig.hash_algo()) {
+        j.warnings.push(SigWarning::WeakHash);
+    }
+    j
+}
+
+/// The self-signatures that bind `ka` to its certificate: for the primary
+/// key, its direct-key signatures and user-ID self-signatures; for a subkey,
+/// its binding signatures.
+fn binding_signatures<'a>(
+    ka: &'a ErasedKeyAmalgamation<'a, openpgp::packet::key::PublicParts>,
+) -> Box<dyn Iterator<Item = &'a Signature> + 'a> {
+    let cert = ka.cert();
+    if ka.primary() {
+        Box::new(
+            cert.primary_key()
+                .self_signatures()
+                .chain(cert.userids().flat_map(|u| u.self_signatures())),
+        )
+    } else {
+        let fpr = ka.fingerprint();
+        Box::new(
+            cert.keys()
+                .subkeys()
+                .filter(move |s| s.fingerprint() == fpr)
+                .flat_map(|s| s.self_signatures()),
+        )
+    }
+}
