@@ -311,13 +311,4 @@ mod tests {
     fn fingerprints_print_in_groups() {
         assert_eq!(spaced("427F11FD0FAA"), "427F 11FD 0FAA");
     }
-
-    #[test]
-    fn missing_pin_explains_itself() {
-        // Run with an empty environment pin and no config file.
-        std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-secpack-test");
-        std::env::remove_var("SECPACK_MASTER");
-        let e = resolve_pin(None).unwrap_err().to_string();
-        assert!(e.contains("out of band"), "{e}");
-    }
 }

@@ -1,0 +1,135 @@
+//! The `secpack` binary as a user meets it: the bundled demo pack, exit codes,
+//! JSON, colour, and the errors of a missing or wrong pin.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The demo pack's master key (throwaway; see examples/make-demo-pack.sh).
+const DEMO_MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
+
+fn demo_pack() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-pack")
+}
+
+fn secpack() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
+    c.env_remove("SECPACK_MASTER")
+        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
+        .env("NO_COLOR", "1");
+    c
+}
+
+#[test]
+fn the_demo_pack_verifies() {
+    let out = secpack()
+        .arg("verify")
+        .arg(demo_pack())
+        .args(["--master", DEMO_MASTER])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("OK the pack verifies"), "{stdout}");
+    assert!(!stdout.contains('\x1b'), "NO_COLOR is respected");
+}
+
+#[test]
+fn json_output_is_one_document() {
+    let out = secpack()
+        .args(["verify", "--json"])
+        .arg(demo_pack())
+        .env("SECPACK_MASTER", DEMO_MASTER)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["summary"]["ok"], true);
+    // Every signature of the demo pack is listed (two per bulletin and canary,
+    // one clear-signed digest file), counted from the files themselves.
+    let count = walk(&demo_pack())
+        .iter()
+        .filter(|p| p.contains(".sig."))
+        .count()
+        + 1;
+    assert_eq!(v["signatures"].as_array().unwrap().len(), count);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn no_pin_is_a_usage_error_that_explains() {
+    let out = secpack().arg("verify").arg(demo_pack()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("out of band"), "{err}");
+}
+
+#[test]
+fn a_bad_pin_is_a_usage_error_and_a_wrong_pin_a_failure() {
+    let out = secpack()
+        .arg("verify")
+        .arg(demo_pack())
+        .args(["--master", "8A7D47543A09DBD0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key ID"));
+
+    let out = secpack()
+        .arg("verify")
+        .arg(demo_pack())
+        .args(["--master", "0000000000000000000000000000000000000001"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED"));
+}
+
+#[test]
+fn a_missing_pack_is_a_usage_error() {
+    let out = secpack()
+        .args(["verify", "/nonexistent/pack", "--master", DEMO_MASTER])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/pack"));
+}
+
+#[test]
+fn the_pin_can_come_from_the_user_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("secpack")).unwrap();
+    std::fs::write(
+        dir.path().join("secpack/config.toml"),
+        format!("master = \"{DEMO_MASTER}\"\n"),
+    )
+    .unwrap();
+    let out = secpack()
+        .arg("verify")
+        .arg(demo_pack())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
