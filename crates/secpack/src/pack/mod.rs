@@ -75,6 +75,12 @@ pub enum FileClass {
         /// The file name does not follow `<document>.sig.<who>` (or `.asc`).
         nonstandard: bool,
     },
+    /// A symbolic link to a regular file inside the pack. The target is read
+    /// under its own name; the link itself is listed, never followed.
+    Link {
+        /// Path of the link's target, relative to the pack root.
+        target: String,
+    },
     /// Anything else: read, classified and reported, never verified.
     Other {
         /// Why this file is not verified.

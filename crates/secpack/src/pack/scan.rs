@@ -20,7 +20,7 @@ const KEY_EXTENSIONS: [&str; 5] = [".asc", ".gpg", ".pub", ".key", ".pgp"];
 pub(super) fn scan(root: &Path, config: &PackConfig) -> Result<Vec<PackFile>> {
     let mut regular = BTreeSet::new();
     let mut out = Vec::new();
-    walk(root, "", 0, &mut regular, &mut out)?;
+    walk(root, root, "", 0, &mut regular, &mut out)?;
     classify(root, config, &regular, &mut out);
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
@@ -29,6 +29,7 @@ pub(super) fn scan(root: &Path, config: &PackConfig) -> Result<Vec<PackFile>> {
 /// Collects regular files into `regular` and refused or skipped entries into
 /// `out`.
 fn walk(
+    root: &Path,
     dir: &Path,
     rel: &str,
     depth: usize,
@@ -60,10 +61,7 @@ fn walk(
             .with_context(|| format!("reading {}", entry.path().display()))?;
         let ft = meta.file_type();
         if ft.is_symlink() {
-            out.push(refused(
-                &path,
-                "symbolic link: links are refused, they can lead outside the pack",
-            ));
+            out.push(classify_link(root, &entry.path(), &path));
         } else if ft.is_dir() {
             if rel.is_empty() && name == ".git" {
                 out.push(PackFile {
@@ -73,7 +71,7 @@ fn walk(
                     },
                 });
             } else {
-                walk(&entry.path(), &path, depth + 1, regular, out)?;
+                walk(root, &entry.path(), &path, depth + 1, regular, out)?;
             }
         } else if ft.is_file() {
             regular.insert(path);
@@ -85,6 +83,31 @@ fn walk(
         }
     }
     Ok(())
+}
+
+/// A link is listed as an alias when it resolves to a regular file inside the
+/// pack; anything else (leaving the pack, dangling, a folder) is refused.
+fn classify_link(root: &Path, link: &Path, rel: &str) -> PackFile {
+    let target = match std::fs::canonicalize(link) {
+        Ok(t) => t,
+        Err(_) => return refused(rel, "symbolic link that leads nowhere (dangling); refused"),
+    };
+    let inside = target
+        .strip_prefix(root)
+        .ok()
+        .and_then(|t| t.to_str())
+        .map(|t| t.replace(std::path::MAIN_SEPARATOR, "/"));
+    match inside {
+        Some(t) if !t.is_empty() && target.is_file() => PackFile {
+            path: rel.to_string(),
+            class: FileClass::Link { target: t },
+        },
+        Some(_) => refused(
+            rel,
+            "symbolic link to a folder; refused (links are never followed)",
+        ),
+        None => refused(rel, "symbolic link leading outside the pack; refused"),
+    }
 }
 
 fn join(rel: &str, name: &str) -> String {
@@ -165,6 +188,7 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
             let target = join(dir, &c.target);
             regular.contains(&target) && !is_under(&target, &layout.keys)
         });
+        let sig = sig.or_else(|| bare_signer_suffix(root, regular, dir, name, path, &layout.keys));
         match sig {
             Some(sig) => {
                 let target = join(dir, &sig.target);
@@ -221,6 +245,35 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
         };
         out.push(other(path, reason));
     }
+}
+
+/// `<doc>.<who>` with no `sig` in the name (seen in real packs): accepted only
+/// when `<doc>` exists and the file holds an armoured signature.
+fn bare_signer_suffix(
+    root: &Path,
+    regular: &BTreeSet<String>,
+    dir: &str,
+    name: &str,
+    path: &str,
+    keys: &str,
+) -> Option<SignatureName> {
+    let (target, who) = name.rsplit_once('.')?;
+    let valid_who = !who.is_empty()
+        && who.len() <= 64
+        && who
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let target_path = join(dir, target);
+    let plausible = valid_who
+        && target.contains('.')
+        && regular.contains(&target_path)
+        && !is_under(&target_path, keys)
+        && starts_with(root, path, b"-----BEGIN PGP SIGNATURE-----");
+    plausible.then(|| SignatureName {
+        target: target.to_string(),
+        signer: Some(who.to_string()),
+        nonstandard: true,
+    })
 }
 
 /// Whether the file begins with `prefix` (after optional white space).
@@ -415,6 +468,70 @@ mod tests {
         // Every regular file is listed exactly once.
         assert_eq!(pack.files.len(), 18);
         assert_eq!(pack.bulletins().len(), 2);
+    }
+
+    #[test]
+    fn a_signature_suffix_without_sig_is_recognised_by_its_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(r, "canaries/canary-003-2015.txt", "c");
+        touch(
+            r,
+            "canaries/canary-003-2015.txt.joanna",
+            "-----BEGIN PGP SIGNATURE-----\n",
+        );
+        touch(r, "notes/list.txt", "c");
+        touch(r, "notes/list.txt.bak", "an ordinary backup");
+        let pack = Pack::open(r).unwrap();
+        assert_eq!(
+            class_of(&pack, "canaries/canary-003-2015.txt.joanna"),
+            &FileClass::Signature {
+                document: "canaries/canary-003-2015.txt".into(),
+                signer: Some("joanna".into()),
+                nonstandard: true
+            }
+        );
+        assert!(matches!(
+            class_of(&pack, "notes/list.txt.bak"),
+            FileClass::Other {
+                reason: OtherReason::Unsigned
+            }
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_inside_the_pack_are_aliases() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(r, "keys/release-keys/release-4.asc", "k");
+        std::fs::create_dir_all(r.join("keys/template-keys")).unwrap();
+        std::os::unix::fs::symlink(
+            "../release-keys/release-4.asc",
+            r.join("keys/template-keys/fedora.asc"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("../release-keys", r.join("keys/template-keys/dir-link"))
+            .unwrap();
+        std::os::unix::fs::symlink("missing.asc", r.join("keys/template-keys/dangling.asc"))
+            .unwrap();
+        let pack = Pack::open(r).unwrap();
+        assert_eq!(
+            class_of(&pack, "keys/template-keys/fedora.asc"),
+            &FileClass::Link {
+                target: "keys/release-keys/release-4.asc".into()
+            }
+        );
+        assert!(matches!(
+            class_of(&pack, "keys/template-keys/dir-link"),
+            FileClass::Refused { .. }
+        ));
+        assert!(matches!(
+            class_of(&pack, "keys/template-keys/dangling.asc"),
+            FileClass::Refused { .. }
+        ));
+        // The key is read once, under its own name.
+        assert_eq!(pack.keys().count(), 1);
     }
 
     #[cfg(unix)]

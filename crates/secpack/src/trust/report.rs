@@ -432,10 +432,19 @@ fn other_files(pack: &Pack) -> Vec<FileReport> {
                 reason: reason.describe().to_string(),
                 suspicious: reason.is_suspicious(),
             }),
+            FileClass::Link { target } => Some(FileReport {
+                path: f.path.clone(),
+                class: "other",
+                code: "link".into(),
+                reason: format!("link to {target}, read under that name"),
+                // Links between key files are a known convention; a link
+                // anywhere else deserves a look.
+                suspicious: !f.path.starts_with(&format!("{}/", pack.config.layout.keys)),
+            }),
             FileClass::Refused { reason } => Some(FileReport {
                 path: f.path.clone(),
                 class: "refused",
-                code: if reason.starts_with("symbolic link") {
+                code: if reason.contains("symbolic link") {
                     "symlink".into()
                 } else {
                     "refused".into()
