@@ -434,15 +434,19 @@ fn show_stats(pack: &PackArg, global: &GlobalArgs) -> Result<u8> {
     );
     anstream::println!(
         "  advisories published: {} ({} unused numbers not counted)",
-        s.published, s.unused
+        s.published,
+        s.unused
     );
     anstream::println!(
         "  affecting {}: {} ({:.2}%)",
-        pack.config.project.name, s.affected, s.percentage
+        pack.config.project.name,
+        s.affected,
+        s.percentage
     );
     anstream::println!(
         "  not affecting: {}, to be triaged: {}",
-        s.not_affected, s.tba
+        s.not_affected,
+        s.tba
     );
     if s.undated > 0 {
         anstream::println!("  without a date: {}", s.undated);
