@@ -61,7 +61,8 @@ impl Scalar {
             Self::Bool(b) => b.to_string(),
             Self::Unsigned(n) => n.to_string(),
             Self::Signed(n) => n.to_string(),
-            Self::Float(x) => x.to_string(),
+            // `{:?}` keeps the decimal point, so `1.0` is never read as `1`.
+            Self::Float(x) => format!("{x:?}"),
             Self::Text(s) => s.trim().to_string(),
         }
     }
@@ -231,6 +232,7 @@ mod tests {
             ("- xsa: 1\n  date: 2011-03-14\n", "affected"),
             ("- xsa: one\n  affected: no\n", "one"),
             ("- xsa: -1\n  affected: no\n", "xsa"),
+            ("- xsa: 1.0\n  affected: no\n", "1.0"),
             ("- xsa: 1\n  affected: maybe\n", "maybe"),
             (
                 "- xsa: 1\n  affected: no\n  date: 2011-02-30\n",
@@ -264,7 +266,8 @@ mod tests {
     #[test]
     fn extra_fields_survive_a_round_trip() {
         let mut row = Advisory::new(12);
-        row.title = Some("A \"quoted\" title: with # and \\ and é".into());
+        row.title =
+            Some("A \"quoted\" title: with # and \\ and é, \u{feff}\u{200b} 😀 \u{fffd}".into());
         row.mitigation = Some("yes".into());
         row.cves = vec!["CVE-2020-1234".into(), "CVE-2020-12345".into()];
         let t = Tracker::from_rows(vec![row]).unwrap();
