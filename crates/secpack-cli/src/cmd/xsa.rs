@@ -185,6 +185,16 @@ fn prefix(pack: &Pack) -> &str {
 
 fn import_jekyll(pack: &PackArg, file: &Path, force: bool, global: &GlobalArgs) -> Result<u8> {
     let (pack, path) = open(pack)?;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > jekyll::MAX_JEKYLL_BYTES as u64 {
+        bail!(
+            "{} is larger than {} bytes",
+            file.display(),
+            jekyll::MAX_JEKYLL_BYTES
+        );
+    }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let tracker = jekyll::import(&text).with_context(|| format!("importing {}", file.display()))?;
