@@ -11,6 +11,8 @@
 //!   from the conventional layout.
 //! * [`trust`] is the trust engine: the pinned master key, the keyring it
 //!   certifies, and the verdict on every signature.
+//! * [`tracker`] is the upstream-advisory tracker: import, sync, triage,
+//!   statistics and consistency with the bulletins.
 //! * [`fsutil`] holds the small file-system helpers every writer uses
 //!   (atomic writes).
 
@@ -18,4 +20,5 @@ pub mod bulletin;
 pub mod config;
 pub mod fsutil;
 pub mod pack;
+pub mod tracker;
 pub mod trust;

@@ -105,6 +105,8 @@ pub enum OtherReason {
     Tool,
     /// `secpack.toml`.
     Config,
+    /// The upstream-advisory tracker's data file.
+    Tracker,
     /// Git's own metadata (the `.git` folder), checked by `verify --tags`.
     GitMetadata,
     /// A file nobody signed.
@@ -123,6 +125,7 @@ impl OtherReason {
             Self::Template => "template for new documents, not signed",
             Self::Tool => "helper script, not signed",
             Self::Config => "secpack configuration (grants no trust)",
+            Self::Tracker => "advisory tracker data (unsigned unless a signature sits beside it)",
             Self::GitMetadata => "git metadata (checked with --tags)",
             Self::Unsigned => "no signature found for this file",
             Self::OrphanSignature => "signature whose document does not exist",

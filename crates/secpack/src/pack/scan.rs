@@ -215,6 +215,10 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
     for path in candidates_for_documents {
         let (dir, name) = split(path);
         let sigs = signatures.remove(path.as_str()).unwrap_or_default();
+        if sigs.is_empty() && *path == config.tracker.file {
+            out.push(other(path, OtherReason::Tracker));
+            continue;
+        }
         let clearsigned = starts_with(root, path, CLEARSIGN_HEADER);
         let numbered = (dir == layout.bulletins
             && NumberedName::parse(&layout.bulletin_prefix, name).is_some())
@@ -368,6 +372,7 @@ mod tests {
         );
         touch(r, "digests/R3.iso.DIGESTS", "abc *R3.iso\n");
         touch(r, "utils/helper.sh", "#!/bin/sh");
+        touch(r, "tracker/xsa.toml", "version = 1\n");
         std::fs::create_dir_all(r.join(".git")).unwrap();
 
         let pack = Pack::open(r).unwrap();
@@ -454,6 +459,12 @@ mod tests {
             }
         ));
         assert!(matches!(
+            class_of(&pack, "tracker/xsa.toml"),
+            FileClass::Other {
+                reason: OtherReason::Tracker
+            }
+        ));
+        assert!(matches!(
             class_of(&pack, ".git"),
             FileClass::Other {
                 reason: OtherReason::GitMetadata
@@ -466,7 +477,7 @@ mod tests {
             }
         ));
         // Every regular file is listed exactly once.
-        assert_eq!(pack.files.len(), 18);
+        assert_eq!(pack.files.len(), 19);
         assert_eq!(pack.bulletins().len(), 2);
     }
 

@@ -1,0 +1,351 @@
+//! `secpack xsa` end to end: the binary run on real data, on a small pack
+//! with bulletins, and against upstream lists from files and a fixture server.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+fn real_data() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shared = manifest.join("../../../shared/reference/qubes-site-data/sec-xsa.yml");
+    if shared.is_file() {
+        shared
+    } else {
+        manifest.join("../secpack/tests/data/sec-xsa.yml")
+    }
+}
+
+fn secpack(pack: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_secpack"))
+        .args(["--color", "never", "xsa"])
+        .args(args)
+        .arg("--pack")
+        .arg(pack)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{out:?}"
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Entries of the site file as (number, date, affected, unused), read line by line.
+fn entries(text: &str) -> Vec<(u32, String, bool, bool)> {
+    text.split("- xsa:")
+        .skip(1)
+        .map(|e| {
+            let value = |key: &str| {
+                e.lines()
+                    .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+            };
+            (
+                e.lines().next().unwrap().trim().parse().unwrap(),
+                value("date:").unwrap(),
+                value("affected:").as_deref() == Some("yes"),
+                value("unused:").as_deref() == Some("yes"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn real_data_import_list_stats_and_export() {
+    let pack = tempfile::tempdir().unwrap();
+    let p = pack.path();
+    let out = secpack(p, &["import-jekyll", real_data().to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let tracker_file = p.join("tracker/xsa.toml");
+    let saved = std::fs::read(&tracker_file).unwrap();
+
+    let original = std::fs::read_to_string(real_data()).unwrap();
+    let all = entries(&original);
+    let affected = all.iter().filter(|e| e.2).count();
+
+    let listed = json(&secpack(p, &["list", "--json", "--affected", "yes"]));
+    assert_eq!(listed.as_array().unwrap().len(), affected);
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["affected"] == "yes"));
+    let since = all.iter().filter(|e| e.1.as_str() >= "2024-01-01").count();
+    let listed = json(&secpack(p, &["list", "--json", "--since", "2024-01-01"]));
+    assert_eq!(listed.as_array().unwrap().len(), since);
+    let all_rows = json(&secpack(p, &["list", "--json"]));
+    assert_eq!(all_rows.as_array().unwrap().len(), all.len());
+
+    let published: Vec<_> = all.iter().filter(|e| !e.3).collect();
+    let s = json(&secpack(p, &["stats", "--json"]));
+    assert_eq!(s["published"], published.len());
+    assert_eq!(s["affected"], published.iter().filter(|e| e.2).count());
+    assert_eq!(s["first"], *published.iter().map(|e| &e.1).min().unwrap());
+    assert_eq!(s["last"], *published.iter().map(|e| &e.1).max().unwrap());
+    let text = String::from_utf8(secpack(p, &["stats"]).stdout).unwrap();
+    assert!(
+        text.contains(&format!("{:.2}%", s["percentage"].as_f64().unwrap())),
+        "{text}"
+    );
+
+    let exported = p.join("sec-xsa.yml");
+    let out = secpack(
+        p,
+        &["export-jekyll", "--output", exported.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&exported).unwrap(), original);
+    let out = secpack(p, &["export-jekyll"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), original);
+
+    // Importing over an existing tracker needs --force and leaves it alone otherwise.
+    let out = secpack(p, &["import-jekyll", real_data().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&tracker_file).unwrap(), saved);
+    let out = secpack(
+        p,
+        &["import-jekyll", "--force", real_data().to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        std::fs::read(&tracker_file).unwrap(),
+        saved,
+        "deterministic output"
+    );
+}
+
+fn write_bulletin(pack: &Path, name: &str, cites: &str) {
+    let dir = pack.join("QSBs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = format!(
+        "\n        ---===[ Demo Security Bulletin 001 ]===---\n\n                  2024-02-01\n\n\
+         \x20        Demo flaw in a demo hypervisor ({cites})\n\nSummary\n--------\n\nSee above.\n"
+    );
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn codes(report: &Value) -> Vec<(String, Option<u64>)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["advisory"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn set_and_check_against_bulletins() {
+    let pack = tempfile::tempdir().unwrap();
+    let p = pack.path();
+    write_bulletin(p, "qsb-001-2024.txt", "XSA-1, XSA-3");
+
+    let out = secpack(
+        p,
+        &["set", "1", "--affected", "yes", "--date", "2024-01-30"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--qsb"), "{}", stderr(&out));
+    assert!(
+        !p.join("tracker/xsa.toml").exists(),
+        "nothing written on a refused command"
+    );
+    let out = secpack(p, &["set", "1", "--unused", "--qsb", "001-2024"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = secpack(
+        p,
+        &[
+            "set",
+            "1",
+            "--affected",
+            "yes",
+            "--qsb",
+            "1-24",
+            "--date",
+            "2024-01-30",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = secpack(p, &["set", "2", "--affected", "no"]);
+    assert!(
+        stderr(&out).contains("not in the tracker"),
+        "{}",
+        stderr(&out)
+    );
+
+    for args in [
+        &[
+            "set",
+            "XSA-1",
+            "--affected",
+            "yes",
+            "--qsb",
+            "001-2024",
+            "--date",
+            "2024-01-30",
+        ][..],
+        &[
+            "set",
+            "2",
+            "--affected",
+            "no",
+            "--mitigation",
+            "PV guests only",
+            "--date",
+            "2024-01-30",
+        ],
+        &["set", "3", "--affected", "no", "--date", "2024-01-30"],
+        &["set", "4", "--unused", "--date", "2024-01-31"],
+    ] {
+        let out = secpack(p, args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let row = json(&secpack(
+        p,
+        &[
+            "set",
+            "2",
+            "--json",
+            "--affected",
+            "no",
+            "--mitigation",
+            "PV only",
+        ],
+    ));
+    assert_eq!(
+        (row["number"].as_u64(), row["mitigation"].as_str()),
+        (Some(2), Some("PV only"))
+    );
+
+    // Bulletin 001 cites XSA-3, which the tracker says does not affect us.
+    let out = secpack(p, &["check", "--json", "--now", "2024-02-15"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report = json(&out);
+    assert_eq!(report["ok"], false);
+    assert_eq!(
+        codes(&report),
+        [("cited-advisory-not-affected".into(), Some(3))]
+    );
+
+    let out = secpack(p, &["set", "3", "--affected", "yes", "--qsb", "001-2024"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = secpack(p, &["check", "--now", "2024-02-15"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("consistent"));
+
+    // A row naming a bulletin the pack does not have.
+    let out = secpack(p, &["set", "3", "--affected", "yes", "--qsb", "002-2024"]);
+    assert!(out.status.success(), "{out:?}");
+    let report = json(&secpack(p, &["check", "--json", "--now", "2024-02-15"]));
+    assert_eq!(
+        codes(&report),
+        [
+            ("cited-advisory-other-bulletin".into(), Some(3)),
+            ("bulletin-missing".into(), Some(3)),
+        ]
+    );
+}
+
+/// Serves `response` to one connection on 127.0.0.1.
+fn serve_once(response: String) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/xsa.json", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+            match stream.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => break,
+            }
+        }
+        let _ = stream.write_all(response.as_bytes());
+    });
+    (url, handle)
+}
+
+#[test]
+fn sync_from_files_and_urls() {
+    let pack = tempfile::tempdir().unwrap();
+    let p = pack.path();
+    let tracker_file = p.join("tracker/xsa.toml");
+    let out = secpack(
+        p,
+        &[
+            "set",
+            "1",
+            "--affected",
+            "no",
+            "--mitigation",
+            "HVM only",
+            "--date",
+            "2024-01-01",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let list = p.join("xsa.json");
+    std::fs::write(
+        &list,
+        r#"[{"xsas": [{"xsa": "1", "title": "One", "public_time": "2024-01-01 12:00"},
+                      {"xsa": "2", "title": "Two", "public_time": "2024-02-02 12:00", "cve": ["CVE-2024-0002"]}]}]"#,
+    )
+    .unwrap();
+    let before = std::fs::read(&tracker_file).unwrap();
+
+    let out = secpack(p, &["sync", "--dry-run", "--from", list.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("XSA-2") && text.contains("dry run"), "{text}");
+    assert_eq!(std::fs::read(&tracker_file).unwrap(), before);
+
+    let report = json(&secpack(
+        p,
+        &["sync", "--json", "--from", list.to_str().unwrap()],
+    ));
+    assert_eq!(report["written"], true);
+    let kinds: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["title", "added"]);
+    let rows = json(&secpack(p, &["list", "--json"]));
+    assert_eq!(rows[0]["affected"], "no");
+    assert_eq!(rows[0]["mitigation"], "HVM only");
+    assert_eq!(rows[1]["affected"], "tba");
+    assert_eq!(rows[1]["cves"][0], "CVE-2024-0002");
+
+    // Bad sources fail with exit 1 and leave the tracker as it was.
+    let after = std::fs::read(&tracker_file).unwrap();
+    std::fs::write(&list, "{\"not\": \"a list\"}").unwrap();
+    let out = secpack(p, &["sync", "--from", list.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(stderr(&out).contains("JSON array"), "{}", stderr(&out));
+    let (url, server) = serve_once(
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+    );
+    let out = secpack(p, &["sync", "--timeout", "10", "--from", &url]);
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(stderr(&out).contains("404"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&tracker_file).unwrap(), after);
+}
