@@ -76,3 +76,41 @@ pub fn parse_hash(body: &[u8]) -> Result<String> {
 fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn heights_round_trip(h in any::<u64>()) {
+            prop_assert_eq!(parse_height(h.to_string().as_bytes()).unwrap(), h);
+            prop_assert_eq!(parse_height(format!("{{\"height\":{h}}}").as_bytes()).unwrap(), h);
+        }
+
+        #[test]
+        fn hashes_round_trip(tail in "[0-9a-fA-F]{56}") {
+            let hash = format!("00000000{tail}");
+            prop_assert_eq!(parse_hash(hash.as_bytes()).unwrap(), hash.to_lowercase());
+            prop_assert_eq!(parse_hash(format!("{{\"hash\":\"{hash}\"}}").as_bytes()).unwrap(), hash.to_lowercase());
+        }
+
+        #[test]
+        fn never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse_height(&bytes);
+            if let Ok(h) = parse_hash(&bytes) {
+                prop_assert!(h.len() == 64 && h.starts_with("00000000"));
+            }
+        }
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(parse_height(b"-5").is_err());
+        assert!(parse_height(b"1.5").is_err());
+        assert!(parse_height(b"{\"tip\": 5}").is_err());
+        assert!(parse_hash(b"{\"hash\": 5}").is_err());
+        assert!(parse_hash(&[b'0'; 63]).is_err());
+    }
+}

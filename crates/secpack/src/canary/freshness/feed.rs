@@ -55,3 +55,35 @@ pub fn clean_line(s: &str) -> String {
     let cut: String = collapsed.chars().take(MAX_HEADLINE_CHARS - 3).collect();
     format!("{}...", cut.trim_end())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(f) = parse_feed(&bytes) {
+                for h in f.headlines {
+                    prop_assert!(!h.is_empty() && !h.contains('\n'));
+                }
+            }
+        }
+
+        #[test]
+        fn clean_lines_are_single_trimmed_lines(s in "\\PC{0,400}|[\\s\\S]{0,40}") {
+            let c = clean_line(&s);
+            prop_assert!(!c.contains(['\n', '\r', '\t']));
+            prop_assert_eq!(c.trim(), c.as_str());
+            prop_assert!(c.chars().count() <= MAX_HEADLINE_CHARS);
+        }
+
+        #[test]
+        fn every_item_title_is_read(titles in proptest::collection::vec("[A-Za-z0-9]{1,20}( [A-Za-z0-9]{1,20}){0,3}", 1..10)) {
+            let items: String = titles.iter().map(|t| format!("<item><title>{t}</title></item>")).collect();
+            let xml = format!("<rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>");
+            prop_assert_eq!(parse_feed(xml.as_bytes()).unwrap().headlines, titles);
+        }
+    }
+}
