@@ -55,6 +55,7 @@ pub struct GlobalArgs {
 enum Command {
     Verify(cmd::verify::Args),
     Xsa(cmd::xsa::Args),
+    Canary(cmd::canary::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => cmd::verify::run(args, &cli.global),
         Command::Xsa(args) => cmd::xsa::run(args, &cli.global),
+        Command::Canary(args) => cmd::canary::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

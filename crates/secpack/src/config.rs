@@ -243,6 +243,12 @@ pub struct CanaryConfig {
     pub block_source: Option<BlockSource>,
     /// How many blocks below the tip the quoted block is taken.
     pub block_depth: u64,
+    /// Seconds one HTTP request to a freshness source may take (fractions
+    /// allowed).
+    pub http_timeout_secs: f64,
+    /// Further attempts after a transient HTTP failure (timeout, connection
+    /// error, 5xx).
+    pub http_retries: u32,
 }
 
 impl Default for CanaryConfig {
@@ -254,6 +260,8 @@ impl Default for CanaryConfig {
             headlines: 5,
             block_source: None,
             block_depth: 10,
+            http_timeout_secs: 20.0,
+            http_retries: 2,
         }
     }
 }
@@ -268,11 +276,14 @@ pub struct Feed {
     pub title: Option<String>,
 }
 
-/// Where recent block hashes come from.
+/// Where recent block hashes come from: an HTTP JSON service. `tip_url`
+/// answers the chain height (a bare number, or an object with a `height`
+/// field); `block_url` answers the hash at a height (a bare hash, a JSON
+/// string, or an object with a `hash` field). See `docs/canaries.md`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct BlockSource {
-    /// Name printed in the canary (`blockchain.info`).
+    /// Name printed in the canary; the host of `tip_url` when empty.
     pub name: String,
     /// URL answering the current height as JSON.
     pub tip_url: String,

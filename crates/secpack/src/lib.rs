@@ -7,6 +7,7 @@
 //!
 //! * [`pack`] reads a pack from disk and classifies every file in it.
 //! * [`bulletin`] reads the plain text of security bulletins.
+//! * [`canary`] audits warrant canaries and gathers their proof of freshness.
 //! * [`config`] is the optional `secpack.toml` that describes packs which differ
 //!   from the conventional layout.
 //! * [`trust`] is the trust engine: the pinned master key, the keyring it
@@ -17,6 +18,7 @@
 //!   (atomic writes).
 
 pub mod bulletin;
+pub mod canary;
 pub mod config;
 pub mod fsutil;
 pub mod pack;

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub mod canary;
 pub mod verify;
 pub mod xsa;

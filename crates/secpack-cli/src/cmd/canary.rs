@@ -1,0 +1,219 @@
+//! `secpack canary`: gather a canary's proof of freshness, audit every canary
+//! a pack published.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, Severity};
+use secpack::canary::freshness::{gather, http_options, Fetcher};
+use secpack::fsutil::write_atomic;
+use secpack::pack::Pack;
+use secpack::trust::pin::MasterPin;
+
+use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
+use crate::GlobalArgs;
+
+/// Warrant canaries: proof of freshness and the audit of every canary.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: CanaryCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum CanaryCommand {
+    Freshness(FreshnessArgs),
+    Audit(AuditArgs),
+}
+
+/// Gather a proof of freshness: the date, the newest headlines of each news
+/// feed in `secpack.toml` and a recent Bitcoin block hash.
+///
+/// Any source that fails or has too few headlines stops with an error naming
+/// it (exit status 1); nothing is written then.
+#[derive(Debug, clap::Args)]
+pub struct FreshnessArgs {
+    /// The pack whose `secpack.toml` lists the sources.
+    #[arg(long, default_value = ".")]
+    pub pack: PathBuf,
+    /// Write the text to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+/// Audit every canary of a pack: overdue, statement drift, bulletin count,
+/// master fingerprint, proof of freshness, numbering.
+///
+/// Exit status 0 when nothing calls for attention, 1 when something does.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// The pack's root folder.
+    #[arg(default_value = ".")]
+    pub pack: PathBuf,
+    /// The day to audit for, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub now: Option<NaiveDate>,
+    /// Fingerprint of the master key, obtained out of band (else
+    /// SECPACK_MASTER or the user config; without a pin the fingerprint
+    /// check is skipped).
+    #[arg(long, value_name = "FPR")]
+    pub master: Option<String>,
+    /// Report only findings about canaries numbered N or later (older ones
+    /// are still read, to compare against).
+    #[arg(long, value_name = "N", conflicts_with = "latest")]
+    pub since: Option<u32>,
+    /// Report only findings about the latest canary (and whether it is
+    /// overdue): suits a periodic job.
+    #[arg(long)]
+    pub latest: bool,
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    match args.command {
+        CanaryCommand::Freshness(a) => freshness(a, global),
+        CanaryCommand::Audit(a) => audit(a, global),
+    }
+}
+
+fn freshness(args: FreshnessArgs, global: &GlobalArgs) -> Result<u8> {
+    let pack = Pack::open(&args.pack)?;
+    let config = &pack.config.canary;
+    secpack::canary::freshness::check_config(config)?;
+    let fetcher = Fetcher::new(http_options(config)?);
+    let proof = match gather(config, &fetcher, chrono::Utc::now()) {
+        Ok(p) => p,
+        Err(e) => {
+            crate::output::error(&e.context("no proof of freshness was produced"));
+            return Ok(crate::EXIT_FAILURE);
+        }
+    };
+    let text = proof.render();
+    if let Some(path) = &args.output {
+        write_atomic(path, text.as_bytes(), args.force)?;
+    }
+    if global.json {
+        let mut value = serde_json::to_value(&proof)?;
+        value["text"] = text.into();
+        print_json(&value)?;
+    } else if args.output.is_none() {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    }
+    Ok(crate::EXIT_OK)
+}
+
+fn audit(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
+    let pack = Pack::open(&args.pack)?;
+    let master = MasterPin::resolve(args.master.as_deref())?.map(|(pin, _)| pin.to_hex());
+    let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut options = AuditOptions {
+        now,
+        master,
+        // Seam: the trust engine's per-document results go here.
+        signatures: None::<BTreeMap<_, _>>,
+        since: args.since,
+    };
+    if args.latest {
+        options.since = pack
+            .canaries()
+            .iter()
+            .filter(|(n, _)| n.suffix.is_none())
+            .map(|(n, _)| n.number)
+            .max();
+    }
+    let report = audit_pack(&pack, &options);
+    if global.json {
+        print_json(&report).context("printing the report")?;
+    } else {
+        print_text(&report)?;
+    }
+    Ok(if report.alerts() > 0 {
+        crate::EXIT_FAILURE
+    } else {
+        crate::EXIT_OK
+    })
+}
+
+fn print_text(report: &AuditReport) -> Result<()> {
+    let mut out = anstream::stdout().lock();
+    match &report.latest {
+        Some(l) => {
+            let date = l.date.map_or("no readable date".into(), |d| d.to_string());
+            writeln!(
+                out,
+                "{} canary {} ({date}), {}",
+                paint(HEAD, "Latest:"),
+                l.number,
+                l.path
+            )?;
+            match l.next_due {
+                Some(due) if report.overdue => writeln!(
+                    out,
+                    "{} the next canary was due by {due}: {} day(s) overdue",
+                    paint(BAD, "OVERDUE"),
+                    report.days_overdue
+                )?,
+                Some(due) => writeln!(out, "{} next canary due by {due}", paint(GOOD, "on time:"))?,
+                None => writeln!(
+                    out,
+                    "{} no readable promise for the next canary",
+                    paint(WARN, "unknown:")
+                )?,
+            }
+        }
+        None => writeln!(out, "{} the pack holds no canary", paint(BAD, "none:"))?,
+    }
+    writeln!(
+        out,
+        "{}",
+        paint(
+            DIM,
+            format!(
+                "{} canaries read; fingerprint check {:?}, signature check {:?} (as of {})",
+                report.canaries.len(),
+                report.checks.fingerprint,
+                report.checks.signatures,
+                report.now
+            )
+            .to_lowercase()
+        )
+    )?;
+    for f in &report.findings {
+        let style = if f.severity == Severity::Alert {
+            BAD
+        } else {
+            DIM
+        };
+        let who = f
+            .canary
+            .map_or("pack".to_string(), |n| format!("canary {n}"));
+        writeln!(
+            out,
+            "{} {who}: {}",
+            paint(style, format!("[{}]", f.kind.code())),
+            f.detail
+        )?;
+    }
+    let alerts = report.alerts();
+    if alerts == 0 {
+        writeln!(out, "{}", paint(GOOD, "nothing to alert on"))?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            paint(BAD, format!("{alerts} finding(s) call for attention"))
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Proof of freshness: what shows that a canary was written on the day it
+//! says, and not prepared in advance.
+//!
+//! [`gather`] fetches, for each news feed configured in `secpack.toml`
+//! (`[canary] feeds`), its newest headlines, then the hash of a Bitcoin block
+//! a few blocks below the chain tip from the configured block source, and
+//! [`ProofOfFreshness::render`] prints them under an RFC 5322 date line, in the
+//! layout the canary parser reads back. Any source that fails, or gives too
+//! few items, stops the whole gathering with an error naming the source: a
+//! canary never goes out with part of its freshness missing.
+
+mod block;
+mod feed;
+mod http;
+
+pub use block::{parse_hash, parse_height, MIN_LEADING_ZEROS};
+pub use feed::{clean_line, parse_feed, FeedHeadlines, MAX_HEADLINE_CHARS};
+pub use http::{Fetcher, HttpOptions};
+
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context, Result};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::{BlockSource, CanaryConfig, Feed};
+
+/// Most headlines a feed may be asked for.
+pub const MAX_HEADLINES: usize = 50;
+
+/// A gathered proof of freshness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProofOfFreshness {
+    /// When it was gathered.
+    pub date: DateTime<Utc>,
+    /// Headlines of each feed, in configuration order.
+    pub feeds: Vec<QuotedFeed>,
+    /// The block quoted.
+    pub block: QuotedBlock,
+}
+
+/// Headlines taken from one feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuotedFeed {
+    /// Title printed (the configured one, else the feed's own, else the URL).
+    pub title: String,
+    /// The feed's URL.
+    pub url: String,
+    /// The newest headlines.
+    pub headlines: Vec<String>,
+}
+
+/// The block quoted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuotedBlock {
+    /// Name printed for the source.
+    pub source: String,
+    /// Height of the block.
+    pub height: u64,
+    /// Its hash, lower-case hex.
+    pub hash: String,
+}
+
+impl ProofOfFreshness {
+    /// The text of the `Proof of freshness` section.
+    pub fn render(&self) -> String {
+        let mut out = format!("{}\n", self.date.format("%a, %d %b %Y %H:%M:%S +0000"));
+        for f in &self.feeds {
+            out.push_str(&format!("\nSource: {} ({})\n", f.title, f.url));
+            for h in &f.headlines {
+                out.push_str(h);
+                out.push('\n');
+            }
+        }
+        out.push_str(&format!(
+            "\nSource: {}\n{}\n",
+            self.block.source, self.block.hash
+        ));
+        out
+    }
+}
+
+/// The HTTP behaviour configured in `[canary]`.
+pub fn http_options(config: &CanaryConfig) -> Result<HttpOptions> {
+    let t = config.http_timeout_secs;
+    ensure!(
+        t.is_finite() && t > 0.0 && t <= 600.0,
+        "secpack.toml: canary.http_timeout_secs = {t} must be between 0 and 600 seconds"
+    );
+    ensure!(
+        config.http_retries <= 10,
+        "secpack.toml: canary.http_retries = {} must be at most 10",
+        config.http_retries
+    );
+    Ok(HttpOptions {
+        timeout: Duration::from_secs_f64(t),
+        retries: config.http_retries,
+        ..HttpOptions::default()
+    })
+}
+
+/// Checks that the configuration names every source needed, before anything
+/// is fetched.
+pub fn check_config(config: &CanaryConfig) -> Result<&BlockSource> {
+    ensure!(
+        !config.feeds.is_empty(),
+        "secpack.toml: no news feed is configured ([[canary.feeds]] with a `url`)"
+    );
+    ensure!(
+        (1..=MAX_HEADLINES).contains(&config.headlines),
+        "secpack.toml: canary.headlines = {} must be between 1 and {MAX_HEADLINES}",
+        config.headlines
+    );
+    for f in &config.feeds {
+        ensure!(
+            is_http_url(&f.url),
+            "secpack.toml: feed URL {:?} is not an http(s) URL",
+            f.url
+        );
+    }
+    let Some(block) = &config.block_source else {
+        bail!("secpack.toml: no block source is configured ([canary.block_source] with `tip_url` and `block_url`)");
+    };
+    ensure!(
+        is_http_url(&block.tip_url),
+        "secpack.toml: block_source.tip_url {:?} is not an http(s) URL",
+        block.tip_url
+    );
+    ensure!(
+        is_http_url(&block.block_url) && block.block_url.contains("{height}"),
+        "secpack.toml: block_source.block_url {:?} must be an http(s) URL containing {{height}}",
+        block.block_url
+    );
+    Ok(block)
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+}
+
+/// Gathers the whole proof of freshness, dated `now`.
+pub fn gather(
+    config: &CanaryConfig,
+    fetcher: &Fetcher,
+    now: DateTime<Utc>,
+) -> Result<ProofOfFreshness> {
+    let block_source = check_config(config)?;
+    let feeds = config
+        .feeds
+        .iter()
+        .map(|f| fetch_feed(fetcher, f, config.headlines))
+        .collect::<Result<Vec<_>>>()?;
+    let block = fetch_block(fetcher, block_source, config.block_depth)?;
+    Ok(ProofOfFreshness {
+        date: now,
+        feeds,
+        block,
+    })
+}
+
+/// The newest `count` headlines of a feed.
+pub fn fetch_feed(fetcher: &Fetcher, feed: &Feed, count: usize) -> Result<QuotedFeed> {
+    let name = feed.title.as_deref().unwrap_or(&feed.url);
+    let context = || format!("news feed {name} ({})", feed.url);
+    let body = fetcher.get(&feed.url).with_context(context)?;
+    let parsed = parse_feed(&body).with_context(context)?;
+    if parsed.headlines.len() < count {
+        bail!(
+            "{}: only {} headline(s), {count} needed",
+            context(),
+            parsed.headlines.len()
+        );
+    }
+    let title = feed
+        .title
+        .as_deref()
+        .map(clean_line)
+        .filter(|t| !t.is_empty())
+        .or(parsed.title)
+        .unwrap_or_else(|| feed.url.clone());
+    Ok(QuotedFeed {
+        title,
+        url: feed.url.clone(),
+        headlines: parsed.headlines.into_iter().take(count).collect(),
+    })
+}
+
+/// The block `depth` blocks below the tip.
+pub fn fetch_block(fetcher: &Fetcher, source: &BlockSource, depth: u64) -> Result<QuotedBlock> {
+    let name = if source.name.trim().is_empty() {
+        host_of(&source.tip_url).to_string()
+    } else {
+        clean_line(&source.name)
+    };
+    let tip = fetcher
+        .get(&source.tip_url)
+        .and_then(|b| parse_height(&b))
+        .with_context(|| format!("block source {name}: chain tip ({})", source.tip_url))?;
+    let Some(height) = tip.checked_sub(depth) else {
+        bail!("block source {name}: the chain tip {tip} is lower than the block depth {depth}");
+    };
+    let url = source.block_url.replace("{height}", &height.to_string());
+    let hash = fetcher
+        .get(&url)
+        .and_then(|b| parse_hash(&b))
+        .with_context(|| format!("block source {name}: block {height} ({url})"))?;
+    Ok(QuotedBlock {
+        source: name,
+        height,
+        hash,
+    })
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}

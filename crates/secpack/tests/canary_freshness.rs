@@ -1,0 +1,487 @@
+//! The proof-of-freshness gatherer against fixture HTTP servers on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use secpack::canary::freshness::{fetch_block, fetch_feed, gather, Fetcher, HttpOptions};
+use secpack::canary::parse::read_freshness;
+use secpack::config::{BlockSource, CanaryConfig, Feed};
+
+/// One canned answer.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    body: String,
+    /// Wait this long before answering (for timeouts).
+    delay: Duration,
+}
+
+fn ok(body: impl Into<String>) -> Answer {
+    Answer {
+        status: 200,
+        body: body.into(),
+        delay: Duration::ZERO,
+    }
+}
+
+fn status(code: u16) -> Answer {
+    Answer {
+        status: code,
+        body: "no".into(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// A fixture server: each path answers its list of answers in turn (the last
+/// one repeats); unknown paths answer 404. It serves at most `MAX_REQUESTS`
+/// connections and then stops.
+struct Server {
+    base: String,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+const MAX_REQUESTS: usize = 64;
+
+impl Server {
+    fn start(routes: Vec<(&str, Vec<Answer>)>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let routes: HashMap<String, Vec<Answer>> = routes
+            .into_iter()
+            .map(|(p, a)| (p.to_string(), a))
+            .collect();
+        let routes = Arc::new(routes);
+        let hits = Arc::new(Mutex::new(HashMap::new()));
+        let served = Arc::new(AtomicUsize::new(0));
+        let hits2 = hits.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(MAX_REQUESTS) {
+                let Ok(mut stream) = stream else { continue };
+                let (routes, hits) = (routes.clone(), hits2.clone());
+                served.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&buf);
+                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let n = {
+                        let mut h = hits.lock().unwrap();
+                        let e = h.entry(path.clone()).or_insert(0);
+                        *e += 1;
+                        *e
+                    };
+                    let answer = routes
+                        .get(&path)
+                        .map(|list| list[(n - 1).min(list.len() - 1)].clone())
+                        .unwrap_or_else(|| status(404));
+                    std::thread::sleep(answer.delay);
+                    let reply = format!(
+                        "HTTP/1.1 {} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                        answer.status,
+                        answer.body.len(),
+                        answer.body
+                    );
+                    let _ = stream.write_all(reply.as_bytes());
+                });
+            }
+        });
+        Self { base, hits }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+fn fetcher() -> Fetcher {
+    Fetcher::new(HttpOptions {
+        timeout: Duration::from_millis(1500),
+        retries: 0,
+        retry_delay: Duration::from_millis(10),
+        ..HttpOptions::default()
+    })
+}
+
+/// An RSS 2.0 feed; items as (title, RFC 2822 date) in document order.
+fn rss(title: &str, items: &[(&str, &str)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(t, d)| format!("<item><title>{t}</title><link>https://n.example/{t}</link><pubDate>{d}</pubDate></item>"))
+        .collect();
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{title}</title><link>https://n.example/</link><description>d</description>{items}</channel></rss>")
+}
+
+fn atom(title: &str, entries: &[(&str, &str)]) -> String {
+    let entries: String = entries
+        .iter()
+        .map(|(t, d)| {
+            format!("<entry><title>{t}</title><id>urn:x:{t}</id><updated>{d}</updated></entry>")
+        })
+        .collect();
+    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>{title}</title><id>urn:x</id><updated>2030-01-01T00:00:00Z</updated>{entries}</feed>")
+}
+
+fn day(d: u32) -> String {
+    format!("{:02} Jan 2030 10:00:00 +0000", d)
+}
+
+fn feed(url: String) -> Feed {
+    Feed { url, title: None }
+}
+
+const HASH: &str = "0000000000000000000142a6c8b8f2a1e0c1f7b3a0b38de1e2d5c0e9a2f3b4c5";
+
+#[test]
+fn rss_gives_the_newest_headlines_newest_first() {
+    // Document order differs from date order; the newest come first.
+    let dates = [5u32, 9, 1, 7, 3, 8];
+    let items: Vec<(String, String)> = dates
+        .iter()
+        .map(|d| (format!("Story{d}"), format!("Sat, {}", day(*d))))
+        .collect();
+    let refs: Vec<(&str, &str)> = items
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let s = Server::start(vec![("/rss", vec![ok(rss("Example &amp; Wire", &refs))])]);
+    let got = fetch_feed(&fetcher(), &feed(s.url("/rss")), 5).unwrap();
+    let mut sorted = dates.to_vec();
+    sorted.sort_by(|a, b| b.cmp(a));
+    let want: Vec<String> = sorted.iter().take(5).map(|d| format!("Story{d}")).collect();
+    assert_eq!(got.headlines, want);
+    assert_eq!(got.title, "Example & Wire");
+    assert_eq!(got.url, s.url("/rss"));
+}
+
+#[test]
+fn rss_without_dates_keeps_document_order_and_a_configured_title_wins() {
+    let body =
+        "<rss version=\"2.0\"><channel><title>T</title><link>l</link><description>d</description>\
+                <item><title>  First\n  line </title></item><item><title>Second</title></item>\
+                <item><title></title></item><item><title>Third</title></item></channel></rss>";
+    let s = Server::start(vec![("/rss", vec![ok(body)])]);
+    let f = Feed {
+        url: s.url("/rss"),
+        title: Some("My Wire".into()),
+    };
+    let got = fetch_feed(&fetcher(), &f, 3).unwrap();
+    assert_eq!(got.headlines, ["First line", "Second", "Third"]);
+    assert_eq!(got.title, "My Wire");
+}
+
+#[test]
+fn atom_feeds_are_read() {
+    let entries = [
+        ("Older", "2030-01-01T10:00:00Z"),
+        ("Newest", "2030-01-03T10:00:00Z"),
+        ("Middle", "2030-01-02T10:00:00Z"),
+    ];
+    let s = Server::start(vec![("/atom", vec![ok(atom("Atom Wire", &entries))])]);
+    let got = fetch_feed(&fetcher(), &feed(s.url("/atom")), 2).unwrap();
+    assert_eq!(got.headlines, ["Newest", "Middle"]);
+    assert_eq!(got.title, "Atom Wire");
+}
+
+#[test]
+fn a_feed_with_too_few_items_is_an_error_naming_it() {
+    let s = Server::start(vec![(
+        "/short",
+        vec![ok(rss(
+            "Short",
+            &[
+                ("A", "Sat, 01 Jan 2030 10:00:00 +0000"),
+                ("B", "Sun, 02 Jan 2030 10:00:00 +0000"),
+                ("C", "Mon, 03 Jan 2030 10:00:00 +0000"),
+            ],
+        ))],
+    )]);
+    let e = format!(
+        "{:#}",
+        fetch_feed(&fetcher(), &feed(s.url("/short")), 5).unwrap_err()
+    );
+    assert!(
+        e.contains(&s.url("/short")) && e.contains("only 3 headline(s), 5 needed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_xml_is_an_error_naming_the_feed() {
+    let s = Server::start(vec![(
+        "/bad",
+        vec![ok(
+            "<rss><channel><title>Broken</title><item><title>x</item></channel>",
+        )],
+    )]);
+    let e = format!(
+        "{:#}",
+        fetch_feed(&fetcher(), &feed(s.url("/bad")), 1).unwrap_err()
+    );
+    assert!(
+        e.contains(&s.url("/bad")) && e.contains("not a readable RSS or Atom feed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_slow_server_times_out() {
+    let slow = Answer {
+        delay: Duration::from_secs(3),
+        ..ok(rss("Slow", &[("A", "Sat, 01 Jan 2030 10:00:00 +0000")]))
+    };
+    let s = Server::start(vec![("/slow", vec![slow])]);
+    let quick = Fetcher::new(HttpOptions {
+        timeout: Duration::from_millis(300),
+        retries: 0,
+        ..HttpOptions::default()
+    });
+    let e = format!(
+        "{:#}",
+        fetch_feed(&quick, &feed(s.url("/slow")), 1).unwrap_err()
+    );
+    assert!(
+        e.contains(&s.url("/slow")) && e.contains("no answer within"),
+        "{e}"
+    );
+}
+
+#[test]
+fn not_found_is_an_error_and_is_not_retried() {
+    let s = Server::start(vec![]);
+    let patient = Fetcher::new(HttpOptions {
+        retries: 3,
+        retry_delay: Duration::from_millis(10),
+        ..HttpOptions::default()
+    });
+    let e = format!(
+        "{:#}",
+        fetch_feed(&patient, &feed(s.url("/gone")), 1).unwrap_err()
+    );
+    assert!(e.contains(&s.url("/gone")) && e.contains("HTTP 404"), "{e}");
+    assert_eq!(s.hits("/gone"), 1);
+}
+
+#[test]
+fn transient_failures_are_retried() {
+    let good = ok(rss("W", &[("A", "Sat, 01 Jan 2030 10:00:00 +0000")]));
+    let s = Server::start(vec![("/flaky", vec![status(503), status(502), good])]);
+    let patient = Fetcher::new(HttpOptions {
+        retries: 2,
+        retry_delay: Duration::from_millis(10),
+        ..HttpOptions::default()
+    });
+    let got = fetch_feed(&patient, &feed(s.url("/flaky")), 1).unwrap();
+    assert_eq!(got.headlines, ["A"]);
+    assert_eq!(s.hits("/flaky"), 3);
+    // One retry fewer is not enough, and the error says how often it tried.
+    let s = Server::start(vec![(
+        "/flaky",
+        vec![status(503), status(503), status(503)],
+    )]);
+    let once = Fetcher::new(HttpOptions {
+        retries: 1,
+        retry_delay: Duration::from_millis(10),
+        ..HttpOptions::default()
+    });
+    let e = format!(
+        "{:#}",
+        fetch_feed(&once, &feed(s.url("/flaky")), 1).unwrap_err()
+    );
+    assert!(
+        e.contains("HTTP 503") && e.contains("after 2 attempts"),
+        "{e}"
+    );
+    assert_eq!(s.hits("/flaky"), 2);
+}
+
+fn block_source(s: &Server) -> BlockSource {
+    BlockSource {
+        name: "Chain Fixture".into(),
+        tip_url: s.url("/tip"),
+        block_url: s.url("/block/{height}"),
+    }
+}
+
+#[test]
+fn the_block_is_taken_below_the_tip() {
+    for (tip, block) in [
+        (
+            "{\"height\": 900010}",
+            format!("{{\"hash\": \"{}\"}}", HASH.to_uppercase()),
+        ),
+        ("900010", HASH.to_string()),
+        ("\"900010\"", format!("\"{HASH}\"")),
+        (
+            "{\"height\": \"900010\"}",
+            format!("{{\"blocks\": [{{\"hash\": \"{HASH}\"}}]}}"),
+        ),
+    ] {
+        let s = Server::start(vec![
+            ("/tip", vec![ok(tip)]),
+            ("/block/900000", vec![ok(block.clone())]),
+        ]);
+        let got = fetch_block(&fetcher(), &block_source(&s), 10).unwrap();
+        assert_eq!(
+            (got.height, got.hash.as_str(), got.source.as_str()),
+            (900_000, HASH, "Chain Fixture"),
+            "{tip} {block}"
+        );
+    }
+}
+
+#[test]
+fn a_non_json_block_answer_is_an_error_naming_the_source() {
+    let s = Server::start(vec![("/tip", vec![ok("<html>busy</html>")])]);
+    let e = format!(
+        "{:#}",
+        fetch_block(&fetcher(), &block_source(&s), 10).unwrap_err()
+    );
+    assert!(
+        e.contains("block source Chain Fixture")
+            && e.contains(&s.url("/tip"))
+            && e.contains("not JSON"),
+        "{e}"
+    );
+
+    let s = Server::start(vec![
+        ("/tip", vec![ok("900010")]),
+        ("/block/900000", vec![ok("<html>oops</html>")]),
+    ]);
+    let e = format!(
+        "{:#}",
+        fetch_block(&fetcher(), &block_source(&s), 10).unwrap_err()
+    );
+    assert!(
+        e.contains("block 900000") && e.contains("neither a block hash nor JSON"),
+        "{e}"
+    );
+
+    // A hash that no mined block could have.
+    let s = Server::start(vec![
+        ("/tip", vec![ok("900010")]),
+        ("/block/900000", vec![ok("f".repeat(64))]),
+    ]);
+    let e = format!(
+        "{:#}",
+        fetch_block(&fetcher(), &block_source(&s), 10).unwrap_err()
+    );
+    assert!(e.contains("not a mined Bitcoin block hash"), "{e}");
+
+    // A tip below the depth.
+    let s = Server::start(vec![("/tip", vec![ok("{\"height\": 3}")])]);
+    let e = format!(
+        "{:#}",
+        fetch_block(&fetcher(), &block_source(&s), 10).unwrap_err()
+    );
+    assert!(e.contains("lower than the block depth"), "{e}");
+}
+
+fn config(s: &Server, feeds: &[&str]) -> CanaryConfig {
+    CanaryConfig {
+        feeds: feeds.iter().map(|p| feed(s.url(p))).collect(),
+        headlines: 2,
+        block_source: Some(block_source(s)),
+        block_depth: 6,
+        ..CanaryConfig::default()
+    }
+}
+
+#[test]
+fn gathered_proof_renders_and_reads_back() {
+    let s = Server::start(vec![
+        (
+            "/a",
+            vec![ok(rss(
+                "Wire A",
+                &[
+                    ("A1", "Mon, 03 Jan 2030 10:00:00 +0000"),
+                    ("A2", "Sun, 02 Jan 2030 10:00:00 +0000"),
+                    ("A3", "Sat, 01 Jan 2030 10:00:00 +0000"),
+                ],
+            ))],
+        ),
+        (
+            "/b",
+            vec![ok(atom(
+                "Wire B",
+                &[
+                    ("B1", "2030-01-03T00:00:00Z"),
+                    ("B2", "2030-01-02T00:00:00Z"),
+                ],
+            ))],
+        ),
+        ("/tip", vec![ok("{\"height\": 100}")]),
+        ("/block/94", vec![ok(HASH)]),
+    ]);
+    let now = Utc.with_ymd_and_hms(2030, 1, 4, 5, 6, 7).unwrap();
+    let proof = gather(&config(&s, &["/a", "/b"]), &fetcher(), now).unwrap();
+    let text = proof.render();
+    assert!(
+        text.starts_with("Fri, 04 Jan 2030 05:06:07 +0000\n\nSource: Wire A ("),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let back = read_freshness(&lines);
+    assert!(back.present);
+    assert_eq!(back.date.unwrap().timestamp(), now.timestamp());
+    assert_eq!(back.sources.len(), 2);
+    assert_eq!(back.sources[0].title.as_deref(), Some("Wire A"));
+    assert_eq!(back.sources[0].url.as_deref(), Some(s.url("/a").as_str()));
+    assert_eq!(back.sources[0].headlines, ["A1", "A2"]);
+    assert_eq!(back.sources[1].headlines, ["B1", "B2"]);
+    assert_eq!(back.block_source.as_deref(), Some("Chain Fixture"));
+    assert_eq!(back.block_hash.as_deref(), Some(HASH));
+}
+
+#[test]
+fn one_failing_source_fails_the_whole_proof() {
+    let s = Server::start(vec![
+        (
+            "/a",
+            vec![ok(rss(
+                "Wire A",
+                &[
+                    ("A1", "Mon, 03 Jan 2030 10:00:00 +0000"),
+                    ("A2", "Sun, 02 Jan 2030 10:00:00 +0000"),
+                ],
+            ))],
+        ),
+        ("/tip", vec![ok("{\"height\": 100}")]),
+        ("/block/94", vec![ok(HASH)]),
+    ]);
+    let now = Utc::now();
+    let e = format!(
+        "{:#}",
+        gather(&config(&s, &["/a", "/missing"]), &fetcher(), now).unwrap_err()
+    );
+    assert!(e.contains(&s.url("/missing")) && e.contains("404"), "{e}");
+    // No block source configured: refused before anything is fetched.
+    let mut c = config(&s, &["/a"]);
+    c.block_source = None;
+    let before = s.hits("/a");
+    let e = format!("{:#}", gather(&c, &fetcher(), now).unwrap_err());
+    assert!(e.contains("no block source"), "{e}");
+    assert_eq!(s.hits("/a"), before);
+    // No feeds configured.
+    let e = format!(
+        "{:#}",
+        gather(&config(&s, &[]), &fetcher(), now).unwrap_err()
+    );
+    assert!(e.contains("no news feed"), "{e}");
+}
