@@ -54,6 +54,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     Verify(cmd::verify::Args),
+    Export(cmd::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
     output::init(&cli.global);
     let result = match cli.command {
         Command::Verify(args) => cmd::verify::run(args, &cli.global),
+        Command::Export(args) => cmd::export::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

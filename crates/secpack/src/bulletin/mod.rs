@@ -1,10 +1,25 @@
 //! Security bulletins: the plain-text documents a team publishes.
 //!
 //! A bulletin opens with a centred banner (`---===[ Project Security Bulletin
-//! 42 ]===---`), a centred date (`YYYY-MM-DD`) and a centred title, then
-//! sections whose headings are underlined with dashes. Bulletins of every era
-//! are read: banners with or without a number, titles over several lines,
-//! upstream advisories cited anywhere in the text.
+//! 42 ]===---`), a centred date and a centred title, then sections whose
+//! headings are underlined with dashes or equals signs. Bulletins of every era
+//! are read: banners with or without a number (`#7`, `042`), dates written
+//! `2024-03-12` or `March 12, 2024`, titles over several lines or missing,
+//! upstream advisories cited anywhere in the text (`XSA-42`, `XSA 42`,
+//! `XSA42`).
+//!
+//! * [`BulletinHeader`] is the header alone (number, date, title, citations).
+//! * [`Bulletin`] is everything a machine-readable advisory needs, parsed from
+//!   the text ([`structured`]) and corrected by an optional sidecar file
+//!   ([`sidecar`]).
+
+mod sections;
+pub mod sidecar;
+pub mod structured;
+
+pub use sections::Section;
+pub use sidecar::Sidecar;
+pub use structured::{Bulletin, PatchedPackage, Reference};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -40,7 +55,7 @@ impl BulletinHeader {
             .enumerate()
             .skip(start)
             .take(12)
-            .find_map(|(i, l)| parse_date(l).map(|d| (i, d)));
+            .find_map(|(i, l)| parse_bulletin_date(l).map(|d| (i, d)));
         let (date, title) = match date_at {
             Some((i, d)) => (Some(d), title_after(&lines, i + 1)),
             None => (None, title_after(&lines, start)),
@@ -55,7 +70,7 @@ impl BulletinHeader {
 }
 
 /// A banner line: `---===[ ... ]===---`.
-fn is_banner(line: &str) -> bool {
+pub(crate) fn is_banner(line: &str) -> bool {
     line.contains("===[") && line.contains("]===")
 }
 
@@ -78,62 +93,108 @@ pub fn parse_date(line: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(l, "%Y-%m-%d").ok()
 }
 
-/// Title: the non-empty lines after `from` up to the first blank line that
-/// follows them, skipping leading blank lines and stopping at a heading rule.
+/// A line holding only a date as bulletins print it: `YYYY-MM-DD`, or in the
+/// older long form, `May 12, 2011` (also abbreviated, `Jan 5, 2015`).
+pub fn parse_bulletin_date(line: &str) -> Option<NaiveDate> {
+    let l = line.trim();
+    if let Some(d) = parse_date(l) {
+        return Some(d);
+    }
+    // Long forms are short and start with a month name.
+    if l.len() > 20 || !l.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    ["%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(l, f).ok())
+}
+
+/// Title: the block of non-empty lines after `from` (leading blank lines
+/// skipped). Old bulletins have no title: a block that is a section heading
+/// (followed by an underline), or longer than [`MAX_TITLE_LINES`] (a paragraph
+/// of prose), is not a title.
 fn title_after(lines: &[&str], from: usize) -> Option<String> {
     let mut parts = Vec::new();
-    for l in lines.iter().skip(from) {
+    for (i, l) in lines.iter().enumerate().skip(from) {
         if l.is_empty() {
             if parts.is_empty() {
                 continue;
             }
             break;
         }
-        if l.chars().all(|c| c == '-' || c == '=') || is_banner(l) {
+        if is_rule(l) || is_banner(l) {
             break;
         }
+        if lines.get(i + 1).is_some_and(|next| is_rule(next)) {
+            // A section heading: no title before the first section.
+            return None;
+        }
         parts.push(*l);
-        if parts.len() == 4 {
-            break;
+        if parts.len() > MAX_TITLE_LINES {
+            return None;
         }
     }
     let t = parts.join(" ");
     (!t.is_empty()).then_some(t)
 }
 
-/// Every `<PREFIX>-<number>` cited in `text` (also `<PREFIX> <number>` and
-/// `<PREFIX>-<a>/<b>`-style lists are not guessed), sorted and unique.
+/// Most lines a title spans; a longer block is prose.
+const MAX_TITLE_LINES: usize = 3;
+
+/// A line made only of dashes or equals signs (at least three): the underline
+/// of a section heading.
+pub(crate) fn is_rule(line: &str) -> bool {
+    let l = line.trim();
+    l.len() >= 3 && (l.bytes().all(|b| b == b'-') || l.bytes().all(|b| b == b'='))
+}
+
+/// Every advisory of `prefix` cited in `text`, as numbers, sorted and unique.
+/// A citation is the prefix (any case, at a word start) followed by a dash, a
+/// space or nothing, then up to six digits: `XSA-42`, `XSA 42`, `XSA42`.
+/// Ranges (`XSA20-32`) give their first number only.
 pub fn cited_advisories(text: &str, prefix: &str) -> Vec<u32> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let p = prefix.as_bytes();
+    if p.is_empty() {
+        return out;
+    }
     let mut i = 0;
     while i + p.len() < bytes.len() {
         let hit = bytes[i..i + p.len()].eq_ignore_ascii_case(p)
-            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
-            && matches!(bytes[i + p.len()], b'-' | b' ');
-        if hit {
-            let digits_at = i + p.len() + 1;
-            let end = bytes[digits_at..]
-                .iter()
-                .position(|b| !b.is_ascii_digit())
-                .map_or(bytes.len(), |n| digits_at + n);
-            if end > digits_at && end - digits_at <= 6 {
-                if let Ok(n) = text[digits_at..end].parse() {
-                    out.push(n);
-                }
-            }
-            i = end.max(i + 1);
-        } else {
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        if !hit {
             i += 1;
+            continue;
         }
+        let after = i + p.len();
+        let digits_at = match bytes[after] {
+            b'-' | b' ' => after + 1,
+            b if b.is_ascii_digit() => after,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let end = bytes[digits_at.min(bytes.len())..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .map_or(bytes.len(), |n| digits_at + n);
+        let followed_by_letter = bytes.get(end).is_some_and(|b| b.is_ascii_alphabetic());
+        if end > digits_at && end - digits_at <= 6 && !followed_by_letter {
+            if let Ok(n) = text[digits_at..end].parse() {
+                out.push(n);
+            }
+        }
+        i = end.max(i + 1);
     }
     out.sort_unstable();
     out.dedup();
     out
 }
 
-fn floor_char_boundary(s: &str, max: usize) -> usize {
+/// The largest char boundary of `s` not above `max`.
+pub(crate) fn floor_char_boundary(s: &str, max: usize) -> usize {
     if s.len() <= max {
         return s.len();
     }
