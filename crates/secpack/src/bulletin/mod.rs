@@ -60,11 +60,18 @@ impl BulletinHeader {
             Some((i, d)) => (Some(d), title_after(&lines, i + 1)),
             None => (None, title_after(&lines, start)),
         };
+        // Citations split over title lines are read in the joined title too.
+        let mut upstream_advisories = cited_advisories(text, upstream_prefix);
+        if let Some(t) = &title {
+            upstream_advisories.extend(cited_advisories(t, upstream_prefix));
+            upstream_advisories.sort_unstable();
+            upstream_advisories.dedup();
+        }
         Self {
             number,
             date,
             title,
-            upstream_advisories: cited_advisories(text, upstream_prefix),
+            upstream_advisories,
         }
     }
 }
@@ -151,7 +158,8 @@ pub(crate) fn is_rule(line: &str) -> bool {
 /// Every advisory of `prefix` cited in `text`, as numbers, sorted and unique.
 /// A citation is the prefix (any case, at a word start) followed by a dash, a
 /// space or nothing, then up to six digits: `XSA-42`, `XSA 42`, `XSA42`.
-/// Ranges (`XSA20-32`) give their first number only.
+/// Older bulletins also cite ranges and lists, read when the numbers grow by
+/// at most [`MAX_CITED_SPAN`]: `XSA 44-51`, `XSA 120 & 124`, `XSA-12, 13 and 14`.
 pub fn cited_advisories(text: &str, prefix: &str) -> Vec<u32> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
@@ -176,21 +184,82 @@ pub fn cited_advisories(text: &str, prefix: &str) -> Vec<u32> {
                 continue;
             }
         };
-        let end = bytes[digits_at.min(bytes.len())..]
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .map_or(bytes.len(), |n| digits_at + n);
-        let followed_by_letter = bytes.get(end).is_some_and(|b| b.is_ascii_alphabetic());
-        if end > digits_at && end - digits_at <= 6 && !followed_by_letter {
-            if let Ok(n) = text[digits_at..end].parse() {
-                out.push(n);
+        let Some((first, mut end)) = number_at(bytes, digits_at) else {
+            i += 1;
+            continue;
+        };
+        out.push(first);
+        let mut last = first;
+        // A range: `44-51`.
+        if bytes.get(end) == Some(&b'-') {
+            if let Some((to, to_end)) =
+                number_at(bytes, end + 1).filter(|(to, _)| follows(last, *to))
+            {
+                out.extend(last + 1..=to);
+                last = to;
+                end = to_end;
             }
+        }
+        // A list: `120 & 124`, `12, 13 and 14`, `7/8`.
+        while let Some((n, n_end)) = list_item_at(bytes, end).filter(|(n, _)| follows(last, *n)) {
+            out.push(n);
+            last = n;
+            end = n_end;
         }
         i = end.max(i + 1);
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Largest step between numbers read as one range or list of citations.
+pub const MAX_CITED_SPAN: u32 = 64;
+
+/// Whether `next` continues a range or list that reached `last`.
+fn follows(last: u32, next: u32) -> bool {
+    next > last && next - last <= MAX_CITED_SPAN
+}
+
+/// A number of one to six digits at `at`, not followed by a letter or digit;
+/// returns it and where it ends.
+fn number_at(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
+    let len = bytes
+        .get(at..)?
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let end = at + len;
+    if len == 0 || len > 6 || bytes.get(end).is_some_and(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let n = std::str::from_utf8(&bytes[at..end]).ok()?.parse().ok()?;
+    Some((n, end))
+}
+
+/// The next number of a list after `at`: a separator (`,`, `&`, `/`, `and`)
+/// between optional white space, then the number.
+fn list_item_at(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
+    let skip_space = |mut k: usize| {
+        while bytes.get(k).is_some_and(u8::is_ascii_whitespace) {
+            k += 1;
+        }
+        k
+    };
+    // The word `and` followed by white space.
+    let and_at = |k: usize| {
+        bytes.get(k..k + 3) == Some(b"and") && bytes.get(k + 3).is_some_and(u8::is_ascii_whitespace)
+    };
+    let k = skip_space(at);
+    let k = match bytes.get(k)? {
+        b',' | b'&' | b'/' => k + 1,
+        _ if and_at(k) => k + 3,
+        _ => return None,
+    };
+    let k = skip_space(k);
+    // `XSA-12, and 13`: `and` may follow a comma.
+    let k = if and_at(k) { skip_space(k + 3) } else { k };
+    number_at(bytes, k)
 }
 
 /// The largest char boundary of `s` not above `max`.
@@ -234,6 +303,24 @@ mod tests {
         assert_eq!(h.number, None);
         assert_eq!(h.date, None);
         assert_eq!(h.title.as_deref(), Some("Demo Security Bulletin"));
+    }
+
+    #[test]
+    fn ranges_and_lists_of_citations() {
+        assert_eq!(
+            cited_advisories("advisories (XSA 44-51 [1])", "XSA"),
+            (44..=51).collect::<Vec<_>>()
+        );
+        assert_eq!(cited_advisories("title (XSA 120 & 124)", "XSA"), [120, 124]);
+        assert_eq!(cited_advisories("XSA-12, 13 and 14.", "XSA"), [12, 13, 14]);
+        assert_eq!(cited_advisories("XSA-7/8", "XSA"), [7, 8]);
+        // Not a range or list: going down, or too far, or a year.
+        assert_eq!(
+            cited_advisories("XSA-263-2 and XSA-10, 9 bugs", "XSA"),
+            [10, 263]
+        );
+        assert_eq!(cited_advisories("XSA-86, 2014", "XSA"), [86]);
+        assert_eq!(cited_advisories("XSA 20-32abc", "XSA"), [20]);
     }
 
     #[test]

@@ -493,6 +493,8 @@ mod tests {
                 "  For Demo [0-9]\\.[0-9], in dom0:",
                 "  [-*] [a-z-]{1,12},? version [0-9]\\.[0-9a-z.-]{0,8}",
                 "\\[[0-9]{1,2}\\] https?://[a-z./]{0,20}",
+                " *Title \\(XSA[- ]?[0-9]{1,3}( ?[,&/]| and)?\\)?",
+                " *[0-9]{1,3}( and [0-9]{1,3})?\\)",
                 "[ -~]{0,40}",
             ],
             0..40,
@@ -501,6 +503,10 @@ mod tests {
             let b = Bulletin::parse(&text, "XSA");
             for r in &b.references {
                 proptest::prop_assert!(text.contains(&r.url));
+            }
+            let all = BulletinHeader::parse(&text, "XSA").upstream_advisories;
+            for n in b.upstream_advisories.iter().chain(&b.related_advisories) {
+                proptest::prop_assert!(all.contains(n), "{} not in {:?}", n, all);
             }
         }
 
