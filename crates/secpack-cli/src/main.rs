@@ -56,6 +56,7 @@ enum Command {
     Verify(cmd::verify::Args),
     Xsa(cmd::xsa::Args),
     Canary(cmd::canary::Args),
+    Export(cmd::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args, &cli.global),
         Command::Xsa(args) => cmd::xsa::run(args, &cli.global),
         Command::Canary(args) => cmd::canary::run(args, &cli.global),
+        Command::Export(args) => cmd::export::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

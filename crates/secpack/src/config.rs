@@ -34,6 +34,8 @@ pub struct PackConfig {
     pub tracker: TrackerConfig,
     /// Vulnerability report intake.
     pub report: ReportConfig,
+    /// Machine-readable advisories (`secpack export`).
+    pub export: ExportConfig,
 }
 
 impl PackConfig {
@@ -317,6 +319,32 @@ pub struct ReportConfig {
     /// The key reports are encrypted to, relative to the pack root; by default
     /// the security team's e-mail key (`keys/security-team/*email*`).
     pub encryption_key: Option<String>,
+}
+
+/// Machine-readable advisories (`secpack export osv|csaf`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Text put before bulletin identifiers in OSV ids. The OSV schema only
+    /// accepts registered database prefixes and `x_` for the others; set it
+    /// to `""` once `project.bulletin_id_prefix` is registered with OSV.
+    pub osv_id_prefix: String,
+    /// The https URL the CSAF provider folder is published at, ending in
+    /// `/.well-known/csaf` (default: `project.url` + `/.well-known/csaf`).
+    pub csaf_base_url: Option<String>,
+    /// URL of the published bulletin folder; a bulletin's file name is
+    /// appended to it to link the bulletin text.
+    pub bulletin_base_url: Option<String>,
+}
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        Self {
+            osv_id_prefix: "x_".into(),
+            csaf_base_url: None,
+            bulletin_base_url: None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@
 //! announcements, each signed by several team members with detached signatures.
 //!
 //! * [`pack`] reads a pack from disk and classifies every file in it.
-//! * [`bulletin`] reads the plain text of security bulletins.
+//! * [`bulletin`] reads the plain text of security bulletins (and their sidecars).
 //! * [`canary`] audits warrant canaries and gathers their proof of freshness.
+//! * [`export`] turns bulletins into OSV and CSAF 2.0 advisories and the CSAF
+//!   trusted provider layout.
+//! * [`signing`] makes detached OpenPGP signatures with a secret key file.
 //! * [`config`] is the optional `secpack.toml` that describes packs which differ
 //!   from the conventional layout.
 //! * [`trust`] is the trust engine: the pinned master key, the keyring it
@@ -20,7 +23,9 @@
 pub mod bulletin;
 pub mod canary;
 pub mod config;
+pub mod export;
 pub mod fsutil;
 pub mod pack;
+pub mod signing;
 pub mod tracker;
 pub mod trust;

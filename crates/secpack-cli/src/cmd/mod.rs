@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
 pub mod canary;
+pub mod export;
 pub mod verify;
 pub mod xsa;

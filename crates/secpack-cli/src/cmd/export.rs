@@ -1,0 +1,228 @@
+//! `secpack export`: machine-readable advisories (OSV, CSAF 2.0) from the
+//! pack's bulletins.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use secpack::export::csaf::CsafSettings;
+use secpack::export::provider::{build_provider, SECURITY_TXT_SNIPPET, WELL_KNOWN};
+use secpack::export::{load_bulletins, osv, write_files, Finding};
+use secpack::pack::Pack;
+use secpack::signing::{check_team_key, Password, SecretKeyFile, SigningKey};
+use serde::Serialize;
+
+use crate::output::{paint, DIM, GOOD, HEAD, WARN};
+use crate::GlobalArgs;
+
+/// Export the pack's bulletins as OSV records or CSAF 2.0 advisories.
+///
+/// Each bulletin is parsed from its text; a sidecar `qsb-NNN-YYYY.toml` beside
+/// it adds or corrects fields (title, dates, CVEs, CVSS, CWE, packages...).
+/// Nothing is written when a bulletin or sidecar is invalid.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    format: Format,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Format {
+    Osv(OsvArgs),
+    Csaf(CsafArgs),
+}
+
+/// One OSV JSON record per bulletin, `<id>.json`, in the output folder.
+#[derive(Debug, clap::Args)]
+struct OsvArgs {
+    /// The pack's root folder.
+    #[arg(default_value = ".")]
+    pack: PathBuf,
+    /// Output folder (created when missing; earlier records are replaced).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+/// CSAF 2.0 advisories laid out as a CSAF (trusted) provider publishes them.
+///
+/// Writes `DIR/.well-known/csaf/` (provider-metadata.json, a folder per year
+/// with each document and its .sha256, .sha512 and, when signing, .asc;
+/// index.txt, changes.csv, the ROLIE feed) and `DIR/security-txt-csaf.txt`
+/// with the `CSAF:` line for security.txt. With --sign-as and --key the
+/// documents are signed and the provider is a trusted provider.
+#[derive(Debug, clap::Args)]
+struct CsafArgs {
+    /// The pack's root folder.
+    #[arg(default_value = ".")]
+    pack: PathBuf,
+    /// Output folder: the web site root (created when missing).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// URL the provider folder is published at (default: export.csaf_base_url,
+    /// else project.url + /.well-known/csaf).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Team member who signs (their key file in the pack starts with NAME).
+    #[arg(long, value_name = "NAME", requires = "key")]
+    sign_as: Option<String>,
+    /// The signer's secret key file (armoured, from `gpg --export-secret-keys`).
+    #[arg(long, value_name = "SECRETKEYFILE", requires = "sign_as")]
+    key: Option<PathBuf>,
+    /// File whose first line is the key's passphrase (else asked at the
+    /// terminal when the key is protected).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    passphrase_file: Option<PathBuf>,
+}
+
+/// What an export did, for `--json`.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    format: &'static str,
+    output: String,
+    files: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider_metadata_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security_txt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signed_by: Option<String>,
+    findings: &'a [Finding],
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    match args.format {
+        Format::Osv(a) => run_osv(a, global),
+        Format::Csaf(a) => run_csaf(a, global),
+    }
+}
+
+fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
+    let pack = Pack::open(&args.pack)?;
+    let (bulletins, findings) = load_bulletins(&pack)?;
+    let files = osv::osv_files(&bulletins, &pack.config)?;
+    write_files(&args.output, &files)?;
+    let report = Report {
+        format: "osv",
+        output: args.output.display().to_string(),
+        files: files.iter().map(|f| f.path.clone()).collect(),
+        provider_metadata_url: None,
+        security_txt: None,
+        signed_by: None,
+        findings: &findings,
+    };
+    finish(&report, global, &format!("{} OSV records", files.len()))
+}
+
+fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
+    let pack = Pack::open(&args.pack)?;
+    let settings = CsafSettings::from_config(&pack.config, args.base_url.as_deref())?;
+    let signer = match (&args.sign_as, &args.key) {
+        (Some(name), Some(key_path)) => Some(unlock_team_key(
+            &pack,
+            name,
+            key_path,
+            args.passphrase_file.as_deref(),
+        )?),
+        _ => None,
+    };
+    let (bulletins, findings) = load_bulletins(&pack)?;
+    let layout = build_provider(
+        &bulletins,
+        &pack.config,
+        &settings,
+        signer.as_ref().map(|s| &s.1),
+        chrono::Utc::now(),
+    )?;
+    write_files(&args.output, &layout.files)?;
+    let report = Report {
+        format: "csaf",
+        output: args.output.display().to_string(),
+        files: layout.files.iter().map(|f| f.path.clone()).collect(),
+        provider_metadata_url: Some(layout.provider_metadata_url.clone()),
+        security_txt: Some(layout.security_txt_line.clone()),
+        signed_by: signer.as_ref().map(|s| s.0.clone()),
+        findings: &findings,
+    };
+    let what = format!(
+        "{} CSAF documents ({}) in {}",
+        layout.documents.len(),
+        if layout.signed {
+            "hashed and signed"
+        } else {
+            "hashed, not signed"
+        },
+        args.output.join(WELL_KNOWN).display()
+    );
+    let code = finish(&report, global, &what)?;
+    if !global.json {
+        anstream::println!(
+            "{} (also in {}):\n  {}",
+            paint(HEAD, "Add this line to security.txt"),
+            args.output.join(SECURITY_TXT_SNIPPET).display(),
+            layout.security_txt_line
+        );
+    }
+    Ok(code)
+}
+
+/// Loads, unlocks and checks the signer's key; returns the matching key file
+/// of the pack and the key.
+fn unlock_team_key(
+    pack: &Pack,
+    name: &str,
+    key_path: &Path,
+    passphrase_file: Option<&Path>,
+) -> Result<(String, SigningKey)> {
+    let file = SecretKeyFile::load(key_path)?;
+    let passphrase = if file.needs_passphrase()? {
+        Some(read_passphrase(passphrase_file, key_path)?)
+    } else {
+        None
+    };
+    let key = file.unlock(passphrase.as_ref())?;
+    let key_file = check_team_key(pack, name, &key)?;
+    Ok((key_file, key))
+}
+
+/// The passphrase: the first line of `file`, else asked at the terminal.
+fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password> {
+    let text = match file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+            text.lines().next().unwrap_or("").to_string()
+        }
+        None if std::io::stdin().is_terminal() => rpassword::prompt_password(format!(
+            "Passphrase for {}: ",
+            key_path.display()
+        ))
+        .context("reading the passphrase from the terminal")?,
+        None => anyhow::bail!(
+            "the secret key {} is protected by a passphrase; give --passphrase-file (no terminal to ask)",
+            key_path.display()
+        ),
+    };
+    Ok(text.into())
+}
+
+/// Prints the report and returns the exit code.
+fn finish(report: &Report<'_>, global: &GlobalArgs, what: &str) -> Result<u8> {
+    if global.json {
+        crate::output::print_json(report)?;
+        return Ok(crate::EXIT_OK);
+    }
+    for f in report.findings {
+        anstream::println!(
+            "{} {} {}: {}",
+            paint(WARN, "note"),
+            paint(DIM, format!("[{}]", f.code)),
+            f.path,
+            f.message
+        );
+    }
+    anstream::println!("{} {what}", paint(GOOD, "wrote"));
+    if let Some(by) = &report.signed_by {
+        anstream::println!("{} {by}", paint(DIM, "signed with the team key in"));
+    }
+    Ok(crate::EXIT_OK)
+}

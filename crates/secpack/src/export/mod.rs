@@ -1,0 +1,217 @@
+//! Machine-readable advisories derived from the pack's bulletins.
+//!
+//! [`load_bulletins`] reads every numbered bulletin of a pack with its
+//! sidecar; [`osv`] turns each into an OSV record; [`csaf`] into a CSAF 2.0
+//! `csaf_security_advisory`; [`provider`] lays the CSAF documents out as a
+//! trusted provider publishes them (hashes, signatures, index, changes, ROLIE
+//! feed, `provider-metadata.json`).
+//!
+//! Every document is built in memory first: a bad bulletin or sidecar stops
+//! the export before anything is written.
+
+pub mod csaf;
+pub mod osv;
+pub mod provider;
+
+use std::path::Path;
+
+use anyhow::{bail, ensure, Context, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::bulletin::{Bulletin, Sidecar, MAX_BULLETIN_BYTES};
+use crate::config::PackConfig;
+use crate::fsutil::write_atomic;
+use crate::pack::{FileClass, Pack};
+
+/// A bulletin of the pack, read, corrected by its sidecar and ready to export.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackBulletin {
+    /// Pack-relative path of the text (`QSBs/qsb-100-2024.txt`).
+    pub path: String,
+    /// Its file name (`qsb-100-2024.txt`).
+    pub file_name: String,
+    /// The number from the file name.
+    pub number: u32,
+    /// The identifier (`QSB-100`): `project.bulletin_id_prefix` and the
+    /// number, three digits at least.
+    pub id: String,
+    /// The title, or `<project> Security Bulletin <id>` when none was found.
+    pub title: String,
+    /// Date of first issue.
+    pub published: NaiveDate,
+    /// Date of the last revision (the date of issue when never revised).
+    pub modified: NaiveDate,
+    /// Whether a sidecar was applied.
+    pub has_sidecar: bool,
+    /// The structured content.
+    pub bulletin: Bulletin,
+}
+
+/// Something worth telling about an exported bulletin (not an error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    /// Pack-relative path of the bulletin.
+    pub path: String,
+    /// A sentence a person understands.
+    pub message: String,
+}
+
+/// Reads every numbered bulletin of `pack` (letters published beside them are
+/// not bulletins) with its sidecar. Fails, naming the file, on a bulletin that
+/// cannot be read or has no date of issue, and on an invalid sidecar.
+pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>)> {
+    let mut out = Vec::new();
+    let mut findings = Vec::new();
+    for (name, file) in pack.bulletins() {
+        if name.suffix.is_some() {
+            continue;
+        }
+        let (b, mut f) = load_one(pack, &file.path, name.number)?;
+        out.push(b);
+        findings.append(&mut f);
+    }
+    Ok((out, findings))
+}
+
+fn load_one(pack: &Pack, rel: &str, number: u32) -> Result<(PackBulletin, Vec<Finding>)> {
+    let config = &pack.config;
+    let path = pack.path_of(rel);
+    let sidecar_rel = Sidecar::path_for(Path::new(rel));
+    let sidecar_rel = sidecar_rel.to_string_lossy();
+    if let Some(f) = pack.file(&sidecar_rel) {
+        if let FileClass::Refused { reason } = &f.class {
+            bail!("{sidecar_rel}: refused ({reason})");
+        }
+    }
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {rel}"))?;
+    ensure!(
+        bytes.len() <= MAX_BULLETIN_BYTES,
+        "{rel} is larger than {} MiB: not a bulletin",
+        MAX_BULLETIN_BYTES >> 20
+    );
+    let text = String::from_utf8(bytes).with_context(|| format!("{rel} is not UTF-8 text"))?;
+    let mut bulletin = Bulletin::parse(&text, &config.project.upstream_id_prefix);
+    let sidecar = Sidecar::load_beside(&path)?;
+    if let Some(s) = &sidecar {
+        s.apply(&mut bulletin);
+    }
+    let mut findings = Vec::new();
+    let mut note = |code, message: String| {
+        findings.push(Finding {
+            code,
+            path: rel.to_string(),
+            message,
+        })
+    };
+    let Some(published) = bulletin.date else {
+        bail!(
+            "{rel}: no date of issue found in the text; add `date = YYYY-MM-DD` to {sidecar_rel}"
+        );
+    };
+    let modified = bulletin.modified.unwrap_or(published);
+    ensure!(
+        modified >= published,
+        "{rel}: `modified` ({modified}) is before the date of issue ({published}) in {sidecar_rel}"
+    );
+    if let Some(n) = bulletin.number.filter(|n| *n != number) {
+        note(
+            "number-mismatch",
+            format!("the banner says {n} but the file name says {number}; the file name is used"),
+        );
+    }
+    let id = bulletin_id(config, number);
+    let title = match &bulletin.title {
+        Some(t) => t.clone(),
+        None => {
+            note(
+                "no-title",
+                format!("no title found; add `title = \"...\"` to {sidecar_rel}"),
+            );
+            format!("{} Security Bulletin {id}", config.project.name)
+        }
+    };
+    if bulletin.packages.is_empty() {
+        note(
+            "no-packages",
+            format!("no patched package versions found; list them as [[packages]] in {sidecar_rel} if any"),
+        );
+    }
+    let file_name = rel.rsplit('/').next().unwrap_or(rel).to_string();
+    Ok((
+        PackBulletin {
+            path: rel.to_string(),
+            file_name,
+            number,
+            id,
+            title,
+            published,
+            modified,
+            has_sidecar: sidecar.is_some(),
+            bulletin,
+        },
+        findings,
+    ))
+}
+
+/// The identifier of bulletin `number`: `QSB-007`.
+pub fn bulletin_id(config: &PackConfig, number: u32) -> String {
+    format!("{}-{number:03}", config.project.bulletin_id_prefix)
+}
+
+/// `YYYY-MM-DDT00:00:00Z`: the start of a day, in UTC.
+pub fn day_timestamp(d: NaiveDate) -> String {
+    format!("{}T00:00:00Z", d.format("%Y-%m-%d"))
+}
+
+/// The upstream advisory identifier of number `n` (`XSA-42`).
+pub fn upstream_id(config: &PackConfig, n: u32) -> String {
+    format!("{}-{n}", config.project.upstream_id_prefix)
+}
+
+/// The URL of a bulletin's published text, when `export.bulletin_base_url`
+/// is set.
+pub fn bulletin_url(config: &PackConfig, b: &PackBulletin) -> Option<String> {
+    config
+        .export
+        .bulletin_base_url
+        .as_deref()
+        .map(|base| format!("{}/{}", base.trim_end_matches('/'), b.file_name))
+}
+
+/// A file to write: a path relative to the output folder and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative path with `/` separators.
+    pub path: String,
+    /// Contents.
+    pub contents: Vec<u8>,
+}
+
+/// Writes `files` below `root` (created when missing), each atomically,
+/// replacing earlier exports.
+pub fn write_files(root: &Path, files: &[OutputFile]) -> Result<()> {
+    for f in files {
+        ensure!(
+            crate::pack::is_plain_relative(&f.path),
+            "refusing to write outside the output folder: {}",
+            f.path
+        );
+        let path = root.join(&f.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        write_atomic(&path, &f.contents, true)?;
+    }
+    Ok(())
+}
+
+/// Pretty JSON with a final newline: the exact bytes that are hashed and
+/// signed.
+pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(value)?;
+    v.push(b'\n');
+    Ok(v)
+}

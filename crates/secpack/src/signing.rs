@@ -1,0 +1,369 @@
+//! Detached OpenPGP signatures made with a secret key file.
+//!
+//! A team member exports their key (`gpg --armor --export-secret-keys`) to a
+//! file; [`SecretKeyFile::load`] reads it, [`SecretKeyFile::unlock`] picks the
+//! key that may sign now under the standard policy and decrypts it when it is
+//! protected, and [`sign_detached`] makes an ASCII-armoured detached
+//! signature with SHA-512, which `gpg --verify` accepts.
+//!
+//! The passphrase never comes from the command line: callers read it from a
+//! file or the terminal.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use sequoia_openpgp as openpgp;
+
+use openpgp::armor;
+use openpgp::cert::Cert;
+use openpgp::crypto::KeyPair;
+
+/// A passphrase, kept in protected memory.
+pub use openpgp::crypto::Password;
+use openpgp::parse::Parse;
+use openpgp::policy::StandardPolicy;
+use openpgp::serialize::stream::{Armorer, Message, Signer};
+use openpgp::serialize::SerializeInto;
+use openpgp::types::HashAlgorithm;
+
+/// Largest secret key file read.
+pub const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
+/// Why a secret key cannot be used. Each has a stable code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SigningError {
+    /// The file holds a certificate without secret key material.
+    #[error("{0} holds no secret key (export it with `gpg --armor --export-secret-keys`)")]
+    NoSecretKey(String),
+    /// No key of the certificate may sign now (expired, revoked, no signing
+    /// subkey, or algorithms the standard policy rejects).
+    #[error("{0} has no secret key that may sign now under the standard policy")]
+    NoSigningKey(String),
+    /// The signing key is protected and no passphrase was given.
+    #[error("the secret key {0} is protected by a passphrase; give one with --passphrase-file or at the terminal")]
+    PassphraseRequired(String),
+    /// The passphrase does not decrypt the signing key.
+    #[error("wrong passphrase for the secret key {0}")]
+    WrongPassphrase(String),
+}
+
+impl SigningError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoSecretKey(_) => "no-secret-key",
+            Self::NoSigningKey(_) => "no-signing-key",
+            Self::PassphraseRequired(_) => "passphrase-required",
+            Self::WrongPassphrase(_) => "wrong-passphrase",
+        }
+    }
+}
+
+/// A secret key certificate read from a file, not yet unlocked.
+#[derive(Debug, Clone)]
+pub struct SecretKeyFile {
+    cert: Cert,
+    source: String,
+}
+
+impl SecretKeyFile {
+    /// Reads an (armoured or binary) transferable secret key from `path`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        anyhow::ensure!(meta.is_file(), "{} is not a regular file", path.display());
+        anyhow::ensure!(
+            meta.len() <= MAX_KEY_FILE_BYTES,
+            "{} is larger than 1 MiB: not a key file",
+            path.display()
+        );
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Parses a transferable secret key; `source` names it in errors.
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self> {
+        let cert = Cert::from_bytes(bytes)
+            .with_context(|| format!("{source} is not an OpenPGP key file"))?;
+        if !cert.is_tsk() {
+            return Err(SigningError::NoSecretKey(source.to_string()).into());
+        }
+        Ok(Self {
+            cert,
+            source: source.to_string(),
+        })
+    }
+
+    /// The certificate (public and secret parts).
+    pub fn cert(&self) -> &Cert {
+        &self.cert
+    }
+
+    /// Whether the key that would sign is protected by a passphrase, so that
+    /// callers ask for one only when needed.
+    pub fn needs_passphrase(&self) -> Result<bool> {
+        let key = self.signing_key()?;
+        Ok(!key.has_unencrypted_secret())
+    }
+
+    /// Unlocks the signing key, decrypting it with `passphrase` when it is
+    /// protected.
+    pub fn unlock(&self, passphrase: Option<&Password>) -> Result<SigningKey> {
+        let key = self.signing_key()?;
+        let fingerprint = key.fingerprint().to_hex();
+        let key = if key.has_unencrypted_secret() {
+            key
+        } else {
+            let password =
+                passphrase.ok_or_else(|| SigningError::PassphraseRequired(fingerprint.clone()))?;
+            key.decrypt_secret(password)
+                .map_err(|_| SigningError::WrongPassphrase(fingerprint.clone()))?
+        };
+        let keypair = key
+            .into_keypair()
+            .with_context(|| format!("using the secret key {fingerprint} of {}", self.source))?;
+        Ok(SigningKey {
+            cert: self.cert.clone(),
+            keypair,
+        })
+    }
+
+    /// The newest secret key that may sign now under the standard policy.
+    fn signing_key(
+        &self,
+    ) -> Result<
+        openpgp::packet::Key<
+            openpgp::packet::key::SecretParts,
+            openpgp::packet::key::UnspecifiedRole,
+        >,
+    > {
+        let policy = StandardPolicy::new();
+        let mut keys: Vec<_> = self
+            .cert
+            .keys()
+            .with_policy(&policy, None)
+            .supported()
+            .alive()
+            .revoked(false)
+            .for_signing()
+            .secret()
+            .collect();
+        keys.sort_by_key(|ka| std::cmp::Reverse(ka.key().creation_time()));
+        keys.first()
+            .map(|ka| ka.key().clone())
+            .ok_or_else(|| SigningError::NoSigningKey(self.source.clone()).into())
+    }
+}
+
+/// An unlocked signing key of a certificate.
+pub struct SigningKey {
+    cert: Cert,
+    keypair: KeyPair,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("cert", &self.cert.fingerprint().to_hex())
+            .field("key", &self.keypair.public().fingerprint().to_hex())
+            .finish()
+    }
+}
+
+impl SigningKey {
+    /// Fingerprint of the certificate's primary key (upper-case hex).
+    pub fn cert_fingerprint(&self) -> String {
+        self.cert.fingerprint().to_hex()
+    }
+
+    /// The certificate's public part, ASCII-armoured, to publish beside the
+    /// signatures.
+    pub fn public_cert_armored(&self) -> Result<String> {
+        let bytes = self.cert.armored().to_vec()?;
+        Ok(String::from_utf8(bytes)?)
+    }
+}
+
+/// Checks that `key` is the key of team member `signer` in `pack`: a
+/// non-retired key file of the security team whose name starts with `signer`
+/// (`alice-...asc` for `alice`) holds the same certificate, and the member's
+/// fingerprint pinned in `secpack.toml`, if any, is that certificate's.
+/// Returns the pack-relative path of the matching key file.
+///
+/// This proves the key belongs to the team's published keys; whether the
+/// master key certifies it is the trust engine's verdict.
+pub fn check_team_key(pack: &crate::pack::Pack, signer: &str, key: &SigningKey) -> Result<String> {
+    use crate::config::ROLE_SECURITY_TEAM;
+    use crate::pack::FileClass;
+    let fpr = key.cert_fingerprint();
+    if let Some(member) = pack.config.team.iter().find(|m| m.signer == signer) {
+        if let Some(pinned) = &member.fingerprint {
+            let pinned: String = pinned.chars().filter(|c| !c.is_whitespace()).collect();
+            anyhow::ensure!(
+                pinned.eq_ignore_ascii_case(&fpr),
+                "the key {fpr} is not {signer}'s: secpack.toml pins {pinned}"
+            );
+        }
+    }
+    let mut candidates = Vec::new();
+    for f in pack.keys() {
+        let FileClass::Key { role, retired } = &f.class else {
+            continue;
+        };
+        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        let named = name
+            .strip_prefix(signer)
+            .is_some_and(|rest| rest.starts_with(['-', '.', '_']));
+        if role != ROLE_SECURITY_TEAM || *retired || !named {
+            continue;
+        }
+        candidates.push(f.path.clone());
+        let parser = openpgp::cert::CertParser::from_file(pack.path_of(&f.path))
+            .with_context(|| format!("reading {}", f.path))?;
+        for cert in parser.flatten() {
+            if cert.fingerprint().to_hex() == fpr {
+                return Ok(f.path.clone());
+            }
+        }
+    }
+    if candidates.is_empty() {
+        anyhow::bail!("no security-team key file for {signer:?} in the pack (expected keys/security-team/{signer}-*.asc)");
+    }
+    anyhow::bail!(
+        "the key {fpr} is not in {signer}'s key file{} {}",
+        if candidates.len() > 1 { "s" } else { "" },
+        candidates.join(", ")
+    )
+}
+
+/// Signs `data` and returns an ASCII-armoured detached signature (SHA-512).
+pub fn sign_detached(key: &SigningKey, data: &[u8]) -> Result<String> {
+    let mut sink = Vec::new();
+    {
+        let message = Message::new(&mut sink);
+        let message = Armorer::new(message).kind(armor::Kind::Signature).build()?;
+        let mut signer = Signer::new(message, key.keypair.clone())
+            .detached()
+            .hash_algo(HashAlgorithm::SHA512)?
+            .build()
+            .context("starting the signature")?;
+        signer.write_all(data)?;
+        signer.finalize().context("finishing the signature")?;
+    }
+    Ok(String::from_utf8(sink)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openpgp::cert::CertBuilder;
+    use openpgp::parse::stream::{
+        DetachedVerifierBuilder, MessageLayer, MessageStructure, VerificationHelper,
+    };
+    use openpgp::serialize::Serialize;
+
+    fn tsk_bytes(cert: &Cert) -> Vec<u8> {
+        let mut out = Vec::new();
+        cert.as_tsk().armored().serialize(&mut out).unwrap();
+        out
+    }
+
+    struct Helper(Cert);
+    impl VerificationHelper for Helper {
+        fn get_certs(&mut self, _: &[openpgp::KeyHandle]) -> openpgp::Result<Vec<Cert>> {
+            Ok(vec![self.0.clone()])
+        }
+        fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
+            for layer in structure {
+                if let MessageLayer::SignatureGroup { results } = layer {
+                    anyhow::ensure!(results.iter().any(|r| r.is_ok()), "no good signature");
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn verifies(cert: &Cert, sig: &str, data: &[u8]) -> bool {
+        let policy = StandardPolicy::new();
+        let Ok(mut v) = DetachedVerifierBuilder::from_bytes(sig.as_bytes())
+            .and_then(|b| b.with_policy(&policy, None, Helper(cert.clone())))
+        else {
+            return false;
+        };
+        v.verify_bytes(data).is_ok()
+    }
+
+    // These tests check the sequoia side in-process; `tests/csaf_provider.rs`
+    // checks the same signatures with gpg itself.
+    #[test]
+    fn signs_with_an_unprotected_key() {
+        let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
+            .generate()
+            .unwrap();
+        let file = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "test key").unwrap();
+        assert!(!file.needs_passphrase().unwrap());
+        let key = file.unlock(None).unwrap();
+        let sig = sign_detached(&key, b"hello").unwrap();
+        assert!(sig.starts_with("-----BEGIN PGP SIGNATURE-----"));
+        assert!(verifies(&cert, &sig, b"hello"));
+        assert!(!verifies(&cert, &sig, b"hellO"));
+        assert_eq!(key.cert_fingerprint(), cert.fingerprint().to_hex());
+        assert!(!key.public_cert_armored().unwrap().contains("PRIVATE"));
+    }
+
+    #[test]
+    fn protected_key_needs_the_right_passphrase() {
+        let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
+            .set_password(Some("correct horse".into()))
+            .generate()
+            .unwrap();
+        let file = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "test key").unwrap();
+        assert!(file.needs_passphrase().unwrap());
+        let e = file.unlock(None).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<SigningError>().unwrap().code(),
+            "passphrase-required"
+        );
+        let e = file.unlock(Some(&"wrong".into())).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<SigningError>().unwrap().code(),
+            "wrong-passphrase"
+        );
+        assert!(e.to_string().contains("wrong passphrase"));
+        let key = file.unlock(Some(&"correct horse".into())).unwrap();
+        let sig = sign_detached(&key, b"data").unwrap();
+        assert!(verifies(&cert, &sig, b"data"));
+    }
+
+    #[test]
+    fn public_only_and_garbage_files_are_refused() {
+        let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
+            .generate()
+            .unwrap();
+        let public = cert.armored().to_vec().unwrap();
+        let e = SecretKeyFile::from_bytes(&public, "pub.asc").unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<SigningError>().unwrap().code(),
+            "no-secret-key"
+        );
+        let e = SecretKeyFile::from_bytes(b"not a key", "junk.txt").unwrap_err();
+        assert!(format!("{e:#}").contains("junk.txt"));
+    }
+
+    #[test]
+    fn a_key_without_signing_capability_is_refused() {
+        let (cert, _) = CertBuilder::new()
+            .add_userid("T <t@example.org>")
+            .set_primary_key_flags(openpgp::types::KeyFlags::empty().set_certification())
+            .add_transport_encryption_subkey()
+            .generate()
+            .unwrap();
+        let file = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "enc-only").unwrap();
+        let e = file.unlock(None).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<SigningError>().unwrap().code(),
+            "no-signing-key"
+        );
+    }
+}
