@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::keyring::Keyring;
@@ -74,7 +75,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn verify_tags(root: &Path, ring: &Keyring, strict: bool) -> Vec<TagReport> {
     match read_tags(root) {
         Ok(tags) => tags
-            .into_iter()
+            .into_par_iter()
             .map(|t| judge_tag(ring, t, strict))
             .collect(),
         Err(e) => vec![TagReport::failed(
