@@ -67,7 +67,7 @@ fn certify(master: &Cert, cert: Cert) -> Result<Cert> {
             t,
         )?);
     }
-    Ok(cert.insert_packets(sigs)?)
+    cert.insert_packets(sigs)
 }
 
 fn armored_public(cert: &Cert) -> Result<Vec<u8>> {
@@ -183,30 +183,31 @@ fn main() -> Result<()> {
         .collect();
 
     // Documents and their signatures.
-    let mut jobs: Vec<(String, String, Vec<(String, &Cert)>)> = Vec::new();
+    // (document, text, signers)
+    let mut jobs: Vec<(String, String, Vec<&Cert>)> = Vec::new();
     for n in 1..=120 * scale {
         let year = 2011 + n % 15;
         let doc = format!("QSBs/qsb-{n:03}-{year}.txt");
         let (a, b) = (team[n % team.len()], team[(n + 1) % team.len()]);
-        jobs.push((doc, bulletin(n), vec![("a".into(), a), ("b".into(), b)]));
+        jobs.push((doc, bulletin(n), vec![a, b]));
     }
     for n in 1..=50 * scale {
         let doc = format!("canaries/canary-{n:03}-{}.txt", 2015 + n % 11);
         let text = format!("---===[ Bench Canary {n:03} ]===---\n\nStatements\n-----------\n\n1. Synthetic canary {n}.\n");
         let (a, b) = (team[n % team.len()], team[(n + 1) % team.len()]);
-        jobs.push((doc, text, vec![("a".into(), a), ("b".into(), b)]));
+        jobs.push((doc, text, vec![a, b]));
     }
     for n in 1..=10 * scale {
         jobs.push((
             format!("fund/letter-{n}.txt"),
             format!("Signed letter {n}.\n"),
-            vec![("a".into(), team[n % team.len()])],
+            vec![team[n % team.len()]],
         ));
     }
     jobs.par_iter()
         .try_for_each(|(doc, text, signers)| -> Result<()> {
             write(root, doc, text.as_bytes())?;
-            for (i, (_, cert)) in signers.iter().enumerate() {
+            for (i, cert) in signers.iter().enumerate() {
                 let who = cert
                     .userids()
                     .next()
