@@ -1,17 +1,17 @@
 //! `secpack canary`: gather a canary's proof of freshness, audit every canary
 //! a pack published.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, Severity};
+use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners, Severity};
 use secpack::canary::freshness::{gather, http_options, Fetcher};
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
 use secpack::trust::pin::MasterPin;
+use secpack::trust::{verify_pack, VerifyOptions};
 
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
@@ -115,13 +115,18 @@ fn freshness(args: FreshnessArgs, global: &GlobalArgs) -> Result<u8> {
 
 fn audit(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
     let pack = Pack::open(&args.pack)?;
-    let master = MasterPin::resolve(args.master.as_deref())?.map(|(pin, _)| pin.to_hex());
+    let pin = MasterPin::resolve(args.master.as_deref())?.map(|(pin, _)| pin);
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    // With a pin, every canary's signatures are judged by the trust engine;
+    // without one, the signature check is reported as skipped.
+    let signatures = pin.as_ref().map(|pin| {
+        let report = verify_pack(&pack, pin, VerifyOptions::default(), &|| {});
+        DocumentSigners::from_report(&report)
+    });
     let mut options = AuditOptions {
         now,
-        master,
-        // Seam: the trust engine's per-document results go here.
-        signatures: None::<BTreeMap<_, _>>,
+        master: pin.map(|p| p.to_hex()),
+        signatures,
         since: args.since,
     };
     if args.latest {

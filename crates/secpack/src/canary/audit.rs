@@ -49,6 +49,24 @@ pub struct DocumentSigners {
     pub required: u32,
 }
 
+impl DocumentSigners {
+    /// The signers of every document of a verified pack, keyed by path: the
+    /// trust engine's answer to the audit's signature check.
+    pub fn from_report(report: &crate::trust::PackReport) -> BTreeMap<String, DocumentSigners> {
+        report
+            .documents
+            .iter()
+            .map(|d| {
+                let signers = DocumentSigners {
+                    valid_signers: d.signers.clone(),
+                    required: d.required,
+                };
+                (d.path.clone(), signers)
+            })
+            .collect()
+    }
+}
+
 /// A canary file as read from the pack.
 #[derive(Debug, Clone)]
 pub struct CanaryFile {
