@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use sequoia_openpgp::cert::prelude::*;
 use sequoia_openpgp::packet::Signature;
 use sequoia_openpgp::parse::Parse;
@@ -241,15 +242,17 @@ impl Keyring {
 
     fn judge(&mut self, pin: &MasterPin) {
         let now = SystemTime::now();
-        // Facts every entry shows, whatever its trust.
-        for e in &mut self.entries {
-            let Some(cert) = &e.cert else { continue };
+        // Facts every entry shows, whatever its trust (self-signatures are
+        // checked here: in parallel, each key once).
+        let policy = &self.policy;
+        self.entries.par_iter_mut().for_each(|e| {
+            let Some(cert) = &e.cert else { return };
             e.user_ids = cert
                 .userids()
                 .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
                 .collect();
             e.created = Some(cert.primary_key().creation_time().into());
-            if let Ok(vc) = cert.with_policy(&self.policy, now) {
+            if let Ok(vc) = cert.with_policy(policy, now) {
                 e.expires = vc
                     .primary_key()
                     .key_expiration_time()
@@ -257,11 +260,11 @@ impl Keyring {
                 e.revoked = matches!(vc.revocation_status(), RevocationStatus::Revoked(_));
             } else {
                 e.revoked = matches!(
-                    cert.revocation_status(&self.policy, now),
+                    cert.revocation_status(policy, now),
                     RevocationStatus::Revoked(_)
                 );
             }
-        }
+        });
 
         let master = self.by_fingerprint.get(pin.fingerprint()).copied();
         let Some(mi) = master else {
@@ -292,18 +295,21 @@ impl Keyring {
                 Some(p) => format!("the pinned master key, but {p}"),
             };
         }
-        for i in 0..self.entries.len() {
-            if i == mi {
-                continue;
-            }
-            let Some(cert) = &self.entries[i].cert else {
-                continue;
-            };
-            let judged = match &self.master_problem {
-                Some(p) => Err((KeyStatus::Uncertified, format!("not trusted: {p}"))),
-                None => certification(&master_cert, cert, &self.policy, now),
-            };
-            let e = &mut self.entries[i];
+        // Every certification is checked once, in parallel.
+        let judged: Vec<_> = self
+            .entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let cert = e.cert.as_ref().filter(|_| i != mi)?;
+                Some(match &self.master_problem {
+                    Some(p) => Err((KeyStatus::Uncertified, format!("not trusted: {p}"))),
+                    None => certification(&master_cert, cert, &self.policy, now),
+                })
+            })
+            .collect();
+        for (e, judged) in self.entries.iter_mut().zip(judged) {
+            let Some(judged) = judged else { continue };
             match judged {
                 Ok(c) => {
                     e.status = KeyStatus::Certified;
