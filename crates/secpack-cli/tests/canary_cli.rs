@@ -63,11 +63,21 @@ fn audit_exit_status_and_json() {
         ],
         dir.path(),
     );
+    // With a pin, the trust engine judges the canary's signatures: this test
+    // pack's canaries are unsigned, which is the only alert; the fingerprint
+    // the canary states matches the pin.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[signatures-below-threshold]"), "{stdout}");
+    assert!(!stdout.contains("fingerprint-mismatch"), "{stdout}");
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        stdout.matches("finding(s) call for attention").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 finding(s) call for attention"),
+        "{stdout}"
     );
 
     let out = secpack(
