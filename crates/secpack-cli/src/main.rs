@@ -57,6 +57,10 @@ enum Command {
     Xsa(cmd::xsa::Args),
     Canary(cmd::canary::Args),
     Export(cmd::export::Args),
+    Init(cmd::init::Args),
+    Key(cmd::key::Args),
+    Sign(cmd::sign::Args),
+    Qsb(cmd::qsb::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,10 @@ fn main() -> ExitCode {
         Command::Xsa(args) => cmd::xsa::run(args, &cli.global),
         Command::Canary(args) => cmd::canary::run(args, &cli.global),
         Command::Export(args) => cmd::export::run(args, &cli.global),
+        Command::Init(args) => cmd::init::run(args, &cli.global),
+        Command::Key(args) => cmd::key::run(args, &cli.global),
+        Command::Sign(args) => cmd::sign::run(args, &cli.global),
+        Command::Qsb(args) => cmd::qsb::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

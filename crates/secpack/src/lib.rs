@@ -10,7 +10,10 @@
 //! * [`canary`] audits warrant canaries and gathers their proof of freshness.
 //! * [`export`] turns bulletins into OSV and CSAF 2.0 advisories and the CSAF
 //!   trusted provider layout.
-//! * [`signing`] makes detached OpenPGP signatures with a secret key file.
+//! * [`signing`] makes detached OpenPGP signatures with a secret key file or
+//!   the user's own GnuPG.
+//! * [`keys`] generates, certifies, retires and revokes the team's keys.
+//! * [`team`] is the team's workflow: a new pack, new bulletins, signing.
 //! * [`config`] is the optional `secpack.toml` that describes packs which differ
 //!   from the conventional layout.
 //! * [`trust`] is the trust engine: the pinned master key, the keyring it
@@ -25,7 +28,9 @@ pub mod canary;
 pub mod config;
 pub mod export;
 pub mod fsutil;
+pub mod keys;
 pub mod pack;
 pub mod signing;
+pub mod team;
 pub mod tracker;
 pub mod trust;

@@ -4,7 +4,8 @@
 //! file; [`SecretKeyFile::load`] reads it, [`SecretKeyFile::unlock`] picks the
 //! key that may sign now under the standard policy and decrypts it when it is
 //! protected, and [`sign_detached`] makes an ASCII-armoured detached
-//! signature with SHA-512, which `gpg --verify` accepts.
+//! signature with SHA-512, which `gpg --verify` accepts. [`sign_with_gpg`]
+//! asks the user's own GnuPG instead (gpg-agent, smartcards).
 //!
 //! The passphrase never comes from the command line: callers read it from a
 //! file or the terminal.
@@ -46,6 +47,10 @@ pub enum SigningError {
     /// The passphrase does not decrypt the signing key.
     #[error("wrong passphrase for the secret key {0}")]
     WrongPassphrase(String),
+    /// gpg could not sign with the key (not in the keyring, agent locked,
+    /// smartcard missing); gpg's message follows.
+    #[error("gpg could not sign with the key {0}: {1}")]
+    GpgFailed(String, String),
 }
 
 impl SigningError {
@@ -56,6 +61,7 @@ impl SigningError {
             Self::NoSigningKey(_) => "no-signing-key",
             Self::PassphraseRequired(_) => "passphrase-required",
             Self::WrongPassphrase(_) => "wrong-passphrase",
+            Self::GpgFailed(..) => "gpg-failed",
         }
     }
 }
@@ -252,6 +258,28 @@ pub fn sign_detached(key: &SigningKey, data: &[u8]) -> Result<String> {
         signer.finalize().context("finishing the signature")?;
     }
     Ok(String::from_utf8(sink)?)
+}
+
+/// Signs the file at `path` with the user's own GnuPG (and so their running
+/// gpg-agent, smartcard or keyring): `gpg --batch --detach-sign --armor -u
+/// FPR`. `gpg` is the program to run (normally `gpg`). Returns the
+/// ASCII-armoured detached signature; gpg's own message on failure.
+pub fn sign_with_gpg(gpg: &std::ffi::OsStr, fingerprint: &str, path: &Path) -> Result<String> {
+    let out = std::process::Command::new(gpg)
+        .args(["--batch", "--detach-sign", "--armor", "--output", "-"])
+        .args(["--local-user", fingerprint])
+        .arg("--")
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running {}", gpg.to_string_lossy()))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(
+            SigningError::GpgFailed(fingerprint.to_string(), stderr.trim().to_string()).into(),
+        );
+    }
+    String::from_utf8(out.stdout).context("gpg wrote a signature that is not ASCII armour")
 }
 
 #[cfg(test)]

@@ -2,5 +2,9 @@
 
 pub mod canary;
 pub mod export;
+pub mod init;
+pub mod key;
+pub mod qsb;
+pub mod sign;
 pub mod verify;
 pub mod xsa;

@@ -1,0 +1,164 @@
+//! `secpack qsb`: start a new bulletin, list the published ones.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use secpack::bulletin::BulletinHeader;
+use secpack::fsutil::write_atomic;
+use secpack::pack::Pack;
+use secpack::team::draft_bulletin;
+use secpack::trust::pin::MasterPin;
+use secpack::trust::{verify_pack, VerifyOptions};
+
+use crate::output::{paint, print_json, BAD, DIM, GOOD};
+use crate::GlobalArgs;
+
+/// Security bulletins: start a new one, list them.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: QsbCommand,
+    /// The pack's root folder.
+    #[arg(long, default_value = ".", global = true)]
+    pack: PathBuf,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum QsbCommand {
+    New(NewArgs),
+    List(ListArgs),
+}
+
+/// Write the next bulletin from the pack's template: number, date, title and
+/// cited upstream advisories filled in.
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The bulletin's title.
+    #[arg(long)]
+    pub title: String,
+    /// An upstream advisory number the bulletin covers (repeatable).
+    #[arg(long = "xsa", value_name = "N")]
+    pub advisories: Vec<u32>,
+    /// Use this number instead of the next one (refused if taken).
+    #[arg(long)]
+    pub number: Option<u32>,
+    /// The date of issue, YYYY-MM-DD (default: today, UTC).
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Open the new bulletin in $EDITOR.
+    #[arg(long)]
+    pub edit: bool,
+}
+
+/// List every bulletin: number, date, title, and (with a pinned master key)
+/// who signed it validly.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Fingerprint of the master key (else SECPACK_MASTER or the user config).
+    #[arg(long, value_name = "FPR")]
+    pub master: Option<String>,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    let pack = Pack::open(&args.pack)?;
+    match args.command {
+        QsbCommand::New(a) => new(&pack, a, global),
+        QsbCommand::List(a) => list(&pack, a, global),
+    }
+}
+
+fn new(pack: &Pack, args: NewArgs, global: &GlobalArgs) -> Result<u8> {
+    let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let draft = draft_bulletin(pack, args.number, date, &args.title, &args.advisories)?;
+    let path = pack.path_of(&draft.path);
+    write_atomic(&path, draft.text.as_bytes(), false)?;
+    if args.edit {
+        let editor = std::env::var_os("EDITOR").unwrap_or_else(|| "vi".into());
+        let status = Command::new(&editor)
+            .arg(&path)
+            .status()
+            .with_context(|| format!("running {}", editor.to_string_lossy()))?;
+        anyhow::ensure!(status.success(), "the editor exited with {status}");
+    }
+    if global.json {
+        print_json(&serde_json::json!({ "number": draft.number, "path": draft.path }))?;
+    } else {
+        anstream::println!("{} {}", paint(GOOD, "wrote"), draft.path);
+    }
+    Ok(crate::EXIT_OK)
+}
+
+#[derive(serde::Serialize)]
+struct Row {
+    number: u32,
+    path: String,
+    date: Option<NaiveDate>,
+    title: Option<String>,
+    /// Fingerprints of the valid signers; `None` when not verified.
+    signers: Option<Vec<String>>,
+    /// Enough valid signers; `None` when not verified.
+    ok: Option<bool>,
+}
+
+fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
+    let pin = MasterPin::resolve(args.master.as_deref())?.map(|(p, _)| p);
+    let report = pin
+        .as_ref()
+        .map(|pin| verify_pack(pack, pin, VerifyOptions::default(), &|| {}));
+    let prefix = &pack.config.project.upstream_id_prefix;
+    let mut rows = Vec::new();
+    for (name, file) in pack.bulletins() {
+        if name.suffix.is_some() {
+            continue;
+        }
+        let text = std::fs::read(pack.path_of(&file.path))
+            .with_context(|| format!("reading {}", file.path))?;
+        let header = BulletinHeader::parse(&String::from_utf8_lossy(&text), prefix);
+        let doc = report
+            .as_ref()
+            .and_then(|r| r.documents.iter().find(|d| d.path == file.path));
+        rows.push(Row {
+            number: name.number,
+            path: file.path.clone(),
+            date: header.date,
+            title: header.title,
+            signers: doc.map(|d| d.signers.clone()),
+            ok: doc.map(|d| d.ok),
+        });
+    }
+    let failing = rows.iter().filter(|r| r.ok == Some(false)).count();
+    if global.json {
+        print_json(&serde_json::json!({ "verified": report.is_some(), "bulletins": rows }))?;
+    } else {
+        if report.is_none() {
+            anstream::println!(
+                "{}",
+                paint(DIM, "no master key pinned: signatures not verified")
+            );
+        }
+        for r in &rows {
+            let state = match r.ok {
+                Some(true) => paint(GOOD, "signed"),
+                Some(false) => paint(BAD, "NOT SIGNED ENOUGH"),
+                None => paint(DIM, "unverified"),
+            };
+            anstream::println!(
+                "{:03}  {}  {}  [{state}{}]",
+                r.number,
+                r.date.map_or("----------".into(), |d| d.to_string()),
+                r.title.as_deref().unwrap_or("(no title)"),
+                r.signers
+                    .as_ref()
+                    .map_or(String::new(), |s| format!(", {} valid signer(s)", s.len()))
+            );
+        }
+    }
+    Ok(if failing > 0 {
+        crate::EXIT_FAILURE
+    } else {
+        crate::EXIT_OK
+    })
+}

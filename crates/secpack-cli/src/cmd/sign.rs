@@ -1,0 +1,122 @@
+//! `secpack sign`: sign documents of the pack as a team member.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use secpack::pack::Pack;
+use secpack::signing::SecretKeyFile;
+use secpack::team::{sign_document, Backend, Signed};
+use secpack::trust::keyring::Keyring;
+
+use crate::output::{paint, print_json, GOOD};
+use crate::GlobalArgs;
+
+/// Sign documents as team member NAME: writes `FILE.sig.NAME` next to each.
+///
+/// The key must be one the pinned master key certifies, of a role allowed to
+/// sign in the document's folder, and NAME's (its key file name starts with
+/// NAME, or `[[team]]` pins it). Each new signature is verified before it is
+/// written; nothing is written for a signature that does not verify.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The documents to sign (inside the pack).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The signer name used in the signature file name.
+    #[arg(long = "as", value_name = "NAME")]
+    pub signer: String,
+    /// Secret key file to sign with.
+    #[arg(
+        long,
+        value_name = "SECRETKEYFILE",
+        conflicts_with = "gpg",
+        required_unless_present = "gpg"
+    )]
+    pub key: Option<PathBuf>,
+    /// File whose first line is the secret key's passphrase.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Sign with your own GnuPG (gpg-agent, smartcard) using NAME's key.
+    #[arg(long)]
+    pub gpg: bool,
+    /// The gpg program to run.
+    #[arg(
+        long,
+        value_name = "PROGRAM",
+        default_value = "gpg",
+        env = "SECPACK_GPG"
+    )]
+    pub gpg_program: OsString,
+    /// The pack's root folder.
+    #[arg(long, default_value = ".")]
+    pub pack: PathBuf,
+    /// Replace existing signature files.
+    #[arg(long)]
+    pub force: bool,
+    /// Fingerprint of the master key (else SECPACK_MASTER or the user config).
+    #[arg(long, value_name = "FPR")]
+    pub master: Option<String>,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    let pack = Pack::open(&args.pack)?;
+    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    let ring = Keyring::load(&pack, &pin);
+    let key = match &args.key {
+        Some(path) => {
+            let file = SecretKeyFile::load(path)?;
+            let passphrase = if file.needs_passphrase()? {
+                Some(crate::cmd::key::read_passphrase(
+                    args.passphrase_file.as_deref(),
+                    path,
+                )?)
+            } else {
+                None
+            };
+            Some(file.unlock(passphrase.as_ref())?)
+        }
+        None => None,
+    };
+    let mut done: Vec<Signed> = Vec::new();
+    for file in &args.files {
+        let rel = relative_to(&pack, file)?;
+        let backend = match &key {
+            Some(k) => Backend::KeyFile(k),
+            None => Backend::Gpg(&args.gpg_program),
+        };
+        let signed = sign_document(&pack, &ring, &rel, &args.signer, backend, args.force)
+            .with_context(|| format!("signing {rel}"))?;
+        if !global.json {
+            anstream::println!(
+                "{} {} ({})",
+                paint(GOOD, "signed"),
+                signed.signature,
+                signed.key
+            );
+        }
+        done.push(signed);
+    }
+    if global.json {
+        print_json(&done)?;
+    }
+    Ok(crate::EXIT_OK)
+}
+
+/// `file` relative to the pack root (it must be inside the pack).
+fn relative_to(pack: &Pack, file: &Path) -> Result<String> {
+    let abs = file
+        .canonicalize()
+        .with_context(|| format!("reading {}", file.display()))?;
+    let rel = abs.strip_prefix(&pack.root).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is not inside the pack {}",
+            file.display(),
+            pack.root.display()
+        )
+    })?;
+    rel.to_str()
+        .map(|s| s.replace('\\', "/"))
+        .ok_or_else(|| anyhow::anyhow!("{} is not a UTF-8 path", file.display()))
+}

@@ -1,0 +1,867 @@
+//! The security team's ceremony end to end: a new pack, keys made and
+//! certified, a bulletin and a canary signed by two members (one with a key
+//! file, one through gpg), then `verify_pack` and `gpg --verify` on every
+//! signature; and the refusals (untrusted keys, wrong passphrases, number
+//! collisions, corrupt keys, unwritable destinations, failed self-checks).
+
+#[path = "../../secpack/tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::Gpg;
+use secpack::pack::Pack;
+use secpack::trust::pin::MasterPin;
+use secpack::trust::{verify_pack, VerifyOptions};
+
+const PASSPHRASE: &str = "a long test passphrase";
+
+/// A pack after the ceremony's first steps.
+struct Ceremony {
+    dir: tempfile::TempDir,
+    master: String,
+}
+
+impl Ceremony {
+    fn pack(&self) -> PathBuf {
+        self.dir.path().join("pack")
+    }
+    fn secret(&self, who: &str) -> PathBuf {
+        self.dir.path().join("secrets").join(format!("{who}.key"))
+    }
+    fn passfile(&self) -> PathBuf {
+        self.dir.path().join("secrets/pass")
+    }
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+    fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
+        c.args(args)
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.home())
+            .env_remove("SECPACK_MASTER")
+            .env_remove("SECPACK_GPG")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+    /// Runs and asserts success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "secpack {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+    fn generate(&self, role: &str, name: &str, algo: &str) -> String {
+        let secret = self.secret(name);
+        let out = self.ok(&[
+            "--json",
+            "key",
+            "generate",
+            "--pack",
+            self.pack().to_str().unwrap(),
+            "--role",
+            role,
+            "--name",
+            name,
+            "--algo",
+            algo,
+            "--expires",
+            "2y",
+            "-o",
+            secret.to_str().unwrap(),
+            "--passphrase-file",
+            self.passfile().to_str().unwrap(),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["public"].as_str().unwrap().to_string()
+    }
+    fn certify(&self, keyfile: &str) {
+        let path = self.pack().join(keyfile);
+        self.ok(&[
+            "key",
+            "certify",
+            "--pack",
+            self.pack().to_str().unwrap(),
+            path.to_str().unwrap(),
+            "--master-key",
+            self.secret("master").to_str().unwrap(),
+            "--passphrase-file",
+            self.passfile().to_str().unwrap(),
+        ]);
+    }
+    fn sign_with_key(&self, file: &str, who: &str) -> Output {
+        self.run(&[
+            "sign",
+            "--pack",
+            self.pack().to_str().unwrap(),
+            "--master",
+            &self.master,
+            "--as",
+            who,
+            "--key",
+            self.secret(who).to_str().unwrap(),
+            "--passphrase-file",
+            self.passfile().to_str().unwrap(),
+            self.pack().join(file).to_str().unwrap(),
+        ])
+    }
+    fn files(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in walk(&self.pack()) {
+            out.push(
+                e.strip_prefix(self.pack())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+        out.sort();
+        out
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name().unwrap() == ".git" {
+            continue;
+        }
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// init, a master key, alice (RSA-4096 when `rsa`) and bob certified,
+/// mallory generated but not certified.
+fn ceremony(rsa: bool) -> Ceremony {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("secrets")).unwrap();
+    std::fs::create_dir_all(dir.path().join("home")).unwrap();
+    std::fs::write(dir.path().join("secrets/pass"), format!("{PASSPHRASE}\n")).unwrap();
+    let mut c = Ceremony {
+        dir,
+        master: String::new(),
+    };
+    c.ok(&[
+        "init",
+        c.pack().to_str().unwrap(),
+        "--project",
+        "Test Project",
+    ]);
+    let master_file = c.generate("master", "master", "ed25519");
+    let master_bytes = std::fs::read(c.pack().join(&master_file)).unwrap();
+    c.master = fingerprint_of(&master_bytes);
+    let alice = c.generate(
+        "security-team",
+        "alice",
+        if rsa { "rsa4096" } else { "ed25519" },
+    );
+    let bob = c.generate("security-team", "bob", "ed25519");
+    c.generate("security-team", "mallory", "ed25519");
+    c.certify(&alice);
+    c.certify(&bob);
+    c
+}
+
+fn fingerprint_of(armored: &[u8]) -> String {
+    use sequoia_openpgp::parse::Parse;
+    sequoia_openpgp::Cert::from_bytes(armored)
+        .unwrap()
+        .fingerprint()
+        .to_hex()
+}
+
+const CANARY: &str = "\
+                    ---===[ Test Project Canary 001 ]===---
+
+Statements
+-----------
+
+The Test Project Security Team members who have signed this canary
+declare the following:
+
+1. The date of issue of this canary is 2026-01-05.
+
+2. There have been 1 Test Project Security Bulletins published so far.
+
+3. The Test Project master signing key fingerprint is:
+
+       MASTER
+
+4. No warrants have ever been served to us.
+
+5. We plan to publish the next of these canary statements in the first
+fourteen days of April 2026.
+
+Proof of freshness
+-------------------
+
+Mon, 05 Jan 2026 10:00:00 +0000
+
+Source: Test Wire (https://wire.test.invalid/rss)
+One
+Two
+Three
+Four
+Five
+
+--
+The Test Project Security Team
+";
+
+/// A gpg wrapper that unlocks keys with the test passphrase, as a running
+/// agent with a cached passphrase would.
+fn gpg_wrapper(c: &Ceremony, gnupghome: &Path) -> PathBuf {
+    let script = c.dir.path().join("gpg-agent-signer");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nGNUPGHOME='{}' exec gpg --pinentry-mode loopback --passphrase-file '{}' \"$@\"\n",
+            gnupghome.display(),
+            c.passfile().display()
+        ),
+    )
+    .unwrap();
+    make_executable(&script);
+    script
+}
+
+fn make_executable(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
+    let c = ceremony(true);
+    let pack = c.pack();
+    assert!(pack.join(".git").is_dir(), "git init ran");
+
+    // The secret keys are private and outside the pack; the pack holds no
+    // secret material.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(c.secret("alice"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    for f in c.files() {
+        let text = std::fs::read_to_string(pack.join(&f)).unwrap_or_default();
+        assert!(!text.contains("PRIVATE KEY"), "{f} holds a secret key");
+    }
+
+    // A bulletin (number 1, today's template) and a canary.
+    let out = c.ok(&[
+        "--json",
+        "qsb",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--title",
+        "Stack overflow in the test parser",
+        "--xsa",
+        "470",
+        "--date",
+        "2026-01-05",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["number"], 1);
+    let qsb = "QSBs/qsb-001-2026.txt";
+    assert_eq!(v["path"], qsb);
+    let text = std::fs::read_to_string(pack.join(qsb)).unwrap();
+    let header = secpack::bulletin::BulletinHeader::parse(&text, "XSA");
+    assert_eq!(header.number, Some(1));
+    assert_eq!(header.date, chrono::NaiveDate::from_ymd_opt(2026, 1, 5));
+    assert_eq!(
+        header.title.as_deref(),
+        Some("Stack overflow in the test parser")
+    );
+    assert_eq!(header.upstream_advisories, vec![470]);
+    assert!(text.contains("Test Project Security Bulletin 001"));
+
+    let canary = "canaries/canary-001-2026.txt";
+    std::fs::write(pack.join(canary), CANARY.replace("MASTER", &c.master)).unwrap();
+
+    // alice signs with her key file; bob through gpg (agent path).
+    for doc in [qsb, canary] {
+        let out = c.sign_with_key(doc, "alice");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let bob_home = Gpg::new();
+    bob_home.run(&["--import", c.secret("bob").to_str().unwrap()]);
+    let wrapper = gpg_wrapper(&c, bob_home.home.path());
+    for doc in [qsb, canary] {
+        let out = c.run(&[
+            "sign",
+            "--pack",
+            pack.to_str().unwrap(),
+            "--master",
+            &c.master,
+            "--as",
+            "bob",
+            "--gpg",
+            "--gpg-program",
+            wrapper.to_str().unwrap(),
+            pack.join(doc).to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // Signing again is refused without --force, and the file is unchanged.
+    let before = std::fs::read(pack.join(format!("{qsb}.sig.alice"))).unwrap();
+    let out = c.sign_with_key(qsb, "alice");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists already"));
+    assert_eq!(
+        std::fs::read(pack.join(format!("{qsb}.sig.alice"))).unwrap(),
+        before
+    );
+
+    // The trust engine accepts the pack: both documents have their two
+    // signers (the threshold `init` configured).
+    let opened = Pack::open(&pack).unwrap();
+    let pin = MasterPin::parse(&c.master).unwrap();
+    let report = verify_pack(
+        &opened,
+        &pin,
+        VerifyOptions {
+            strict: true,
+            tags: false,
+        },
+        &|| {},
+    );
+    assert!(report.summary.ok, "{:?}", report.summary.failures);
+    assert_eq!(report.documents.len(), 2);
+    for d in &report.documents {
+        assert_eq!(d.required, 2, "{}", d.path);
+        assert_eq!(d.valid_signers, 2, "{}", d.path);
+    }
+    assert_eq!(report.signatures.len(), 4);
+    assert!(report
+        .signatures
+        .iter()
+        .all(|s| s.ok && s.warnings.is_empty()));
+    let out = c.run(&["verify", "--master", &c.master, pack.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // GnuPG accepts every signature secpack made, with only the pack's keys.
+    let gpg = Gpg::new();
+    for f in c
+        .files()
+        .iter()
+        .filter(|f| f.starts_with("keys/") && f.ends_with(".asc"))
+    {
+        gpg.run(&["--import", pack.join(f).to_str().unwrap()]);
+    }
+    let mut checked = 0;
+    for doc in [qsb, canary] {
+        for who in ["alice", "bob"] {
+            let sig = pack.join(format!("{doc}.sig.{who}"));
+            assert!(
+                gpg.verifies(&sig, &pack.join(doc)),
+                "gpg rejects {}",
+                sig.display()
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
+    // And rejects one over altered data (the check above can fail).
+    let altered = c.dir.path().join("altered.txt");
+    std::fs::write(&altered, format!("{text}!")).unwrap();
+    assert!(!gpg.verifies(&pack.join(format!("{qsb}.sig.alice")), &altered));
+
+    // The uncertified key is refused and nothing is written.
+    let out = c.sign_with_key(qsb, "mallory");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not trusted"), "{err}");
+    assert!(!pack.join(format!("{qsb}.sig.mallory")).exists());
+
+    // alice's key may not sign as bob.
+    let out = c.run(&[
+        "sign",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "bob",
+        "--key",
+        c.secret("alice").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+        pack.join(canary).to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not belong to \"bob\""));
+
+    // The next bulletin gets number 2; number 1 is refused.
+    let out = c.run(&[
+        "qsb",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--title",
+        "Again",
+        "--number",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("bulletin number 1 is taken by QSBs/qsb-001-2026.txt"));
+    let out = c.ok(&[
+        "--json",
+        "qsb",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--title",
+        "Next one",
+        "--date",
+        "2026-02-01",
+    ]);
+    assert!(
+        out.contains("\"number\":2") || out.contains("\"number\": 2"),
+        "{out}"
+    );
+
+    // qsb list shows both, the first signed, the second not yet.
+    let out = c.run(&[
+        "--json",
+        "qsb",
+        "list",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verified"], true);
+    let rows = v["bulletins"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["ok"], true);
+    assert_eq!(rows[0]["signers"].as_array().unwrap().len(), 2);
+    assert_eq!(rows[1]["ok"], false);
+    assert_eq!(rows[1]["title"], "Next one");
+
+    // key list: master, three members, mallory uncertified.
+    let out = c.ok(&[
+        "--json",
+        "key",
+        "list",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let statuses: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let file = e["file"].as_str().unwrap();
+            let name = file
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .split('-')
+                .next()
+                .unwrap()
+                .to_string();
+            (name, e["status"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let mut statuses = statuses;
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("alice".to_string(), "certified".to_string()),
+            ("bob".into(), "certified".into()),
+            ("mallory".into(), "uncertified".into()),
+            ("master".into(), "master".into()),
+        ]
+    );
+}
+
+#[test]
+fn bad_passphrases_and_unwritable_destinations() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let doc = "QSBs/qsb-001-2026.txt";
+    std::fs::write(pack.join(doc), "a bulletin\n").unwrap();
+
+    // Wrong passphrase.
+    let wrong = c.dir.path().join("wrong");
+    std::fs::write(&wrong, "not it\n").unwrap();
+    let out = c.run(&[
+        "sign",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "alice",
+        "--key",
+        c.secret("alice").to_str().unwrap(),
+        "--passphrase-file",
+        wrong.to_str().unwrap(),
+        pack.join(doc).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    // Missing passphrase (no terminal to ask).
+    let out = c.run(&[
+        "sign",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "alice",
+        "--key",
+        c.secret("alice").to_str().unwrap(),
+        pack.join(doc).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--passphrase-file"));
+    // Missing passphrase file.
+    let out = c.run(&[
+        "sign",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "alice",
+        "--key",
+        c.secret("alice").to_str().unwrap(),
+        "--passphrase-file",
+        "/nonexistent/pass",
+        pack.join(doc).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/pass"));
+    assert!(!pack.join(format!("{doc}.sig.alice")).exists());
+
+    // Wrong master passphrase: the key file is left as it was.
+    let carol = c.generate("security-team", "carol", "ed25519");
+    let before = std::fs::read(pack.join(&carol)).unwrap();
+    let out = c.run(&[
+        "key",
+        "certify",
+        "--pack",
+        pack.to_str().unwrap(),
+        pack.join(&carol).to_str().unwrap(),
+        "--master-key",
+        c.secret("master").to_str().unwrap(),
+        "--passphrase-file",
+        wrong.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(pack.join(&carol)).unwrap(), before);
+    // A member key cannot certify.
+    let out = c.run(&[
+        "key",
+        "certify",
+        "--pack",
+        pack.to_str().unwrap(),
+        pack.join(&carol).to_str().unwrap(),
+        "--master-key",
+        c.secret("alice").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not the pack's master key"));
+
+    let files_before = c.files();
+    // A secret key destination below a regular file, or inside the pack.
+    let blocker = c.dir.path().join("a-file");
+    std::fs::write(&blocker, "x").unwrap();
+    for dest in [blocker.join("dave.key"), pack.join("dave.key")] {
+        let out = c.run(&[
+            "key",
+            "generate",
+            "--pack",
+            pack.to_str().unwrap(),
+            "--role",
+            "security-team",
+            "--name",
+            "dave",
+            "--algo",
+            "ed25519",
+            "-o",
+            dest.to_str().unwrap(),
+            "--passphrase-file",
+            c.passfile().to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", dest.display());
+    }
+    let out = c.run(&[
+        "key",
+        "generate",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--role",
+        "security-team",
+        "--name",
+        "dave",
+        "--algo",
+        "ed25519",
+        "-o",
+        pack.join("dave.key").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inside the pack"));
+    // An empty passphrase is refused.
+    let empty = c.dir.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let out = c.run(&[
+        "key",
+        "generate",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--role",
+        "security-team",
+        "--name",
+        "dave",
+        "--algo",
+        "ed25519",
+        "-o",
+        c.secret("dave").to_str().unwrap(),
+        "--passphrase-file",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!c.secret("dave").exists());
+    assert_eq!(c.files(), files_before, "nothing was written to the pack");
+
+    // init refuses a non-empty folder and a path below a regular file.
+    let out = c.run(&["init", pack.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+    let out = c.run(&["init", blocker.join("pack").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(blocker.is_file());
+}
+
+#[test]
+fn corrupt_keys_and_failed_self_checks_write_nothing() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let doc = "canaries/canary-001-2026.txt";
+    std::fs::write(pack.join(doc), CANARY.replace("MASTER", &c.master)).unwrap();
+
+    // A gpg that answers with somebody else's signature: the self-check
+    // refuses it and no signature file (nor temporary file) is left.
+    let mallory_sig = c.dir.path().join("mallory.sig");
+    {
+        let home = Gpg::new();
+        home.run(&["--import", c.secret("mallory").to_str().unwrap()]);
+        let wrapper = gpg_wrapper(&c, home.home.path());
+        let out = Command::new(&wrapper)
+            .args(["--batch", "--detach-sign", "--armor", "-o"])
+            .arg(&mallory_sig)
+            .arg(pack.join(doc))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let fake = c.dir.path().join("fake-gpg");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\ncat '{}'\n", mallory_sig.display()),
+    )
+    .unwrap();
+    make_executable(&fake);
+    let files_before = c.files();
+    let out = c.run(&[
+        "sign",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "alice",
+        "--gpg",
+        "--gpg-program",
+        fake.to_str().unwrap(),
+        pack.join(doc).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not verify") && err.contains("untrusted-key"),
+        "{err}"
+    );
+    assert_eq!(c.files(), files_before);
+
+    // A gpg that fails: its message is shown, nothing written.
+    let failing = c.dir.path().join("failing-gpg");
+    std::fs::write(&failing, "#!/bin/sh\necho 'no secret key' >&2\nexit 2\n").unwrap();
+    make_executable(&failing);
+    let out = c.run(&[
+        "sign",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "alice",
+        "--gpg",
+        "--gpg-program",
+        failing.to_str().unwrap(),
+        pack.join(doc).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no secret key"));
+    assert_eq!(c.files(), files_before);
+
+    // A corrupt key file: listed as malformed, its member cannot sign, and
+    // certifying it names the file.
+    let corrupt = pack.join("keys/security-team/carol-0000.asc");
+    std::fs::write(
+        &corrupt,
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\ngarbage\n",
+    )
+    .unwrap();
+    let out = c.ok(&[
+        "--json",
+        "key",
+        "list",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let carol = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"] == "keys/security-team/carol-0000.asc")
+        .unwrap();
+    assert_eq!(carol["status"], "malformed");
+    let out = c.run(&[
+        "sign",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "carol",
+        "--gpg",
+        pack.join(doc).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no current key of the pack belongs to \"carol\""));
+    let out = c.run(&[
+        "key",
+        "certify",
+        "--pack",
+        pack.to_str().unwrap(),
+        corrupt.to_str().unwrap(),
+        "--master-key",
+        c.secret("master").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("carol-0000.asc"));
+}
+
+#[test]
+fn retire_revoke_and_export() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let p = pack.to_str().unwrap();
+    // export gives exactly the key file's certificate.
+    let out = c.ok(&["key", "export", "--pack", p, "bob"]);
+    let bob_file = c.files().into_iter().find(|f| f.contains("/bob-")).unwrap();
+    assert_eq!(
+        fingerprint_of(out.as_bytes()),
+        fingerprint_of(&std::fs::read(pack.join(&bob_file)).unwrap())
+    );
+    let out = c.run(&["key", "export", "--pack", p, "nobody"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // bob revokes his key: the pack's file and the .rev file carry it.
+    c.ok(&[
+        "key",
+        "revoke",
+        "--pack",
+        p,
+        "--key",
+        c.secret("bob").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+        "--reason",
+        "leaving the team",
+    ]);
+    let rev = c.dir.path().join("secrets/bob.key.rev");
+    assert!(std::fs::read_to_string(&rev)
+        .unwrap()
+        .contains("BEGIN PGP PUBLIC KEY BLOCK"));
+    let out = c.ok(&["--json", "key", "list", "--pack", p, "--master", &c.master]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bob = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"] == bob_file.as_str())
+        .unwrap();
+    assert_eq!(bob["revoked"], true);
+    // GnuPG sees the revocation too.
+    let gpg = Gpg::new();
+    gpg.run(&["--import", pack.join(&bob_file).to_str().unwrap()]);
+    let colons = String::from_utf8(gpg.run(&["--with-colons", "--list-keys"])).unwrap();
+    assert!(colons.lines().any(|l| l.starts_with("pub:r:")), "{colons}");
+
+    // Retire moves the file below retired/.
+    c.ok(&["key", "retire", "--pack", p, "bob"]);
+    let (dir, name) = bob_file.rsplit_once('/').unwrap();
+    assert!(pack.join(format!("{dir}/retired/{name}")).is_file());
+    assert!(!pack.join(&bob_file).exists());
+    let out = c.run(&["key", "retire", "--pack", p, "bob"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,155 @@
+//! Finding, retiring and revoking the keys kept in a pack.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use sequoia_openpgp as openpgp;
+
+use openpgp::crypto::KeyPair;
+use openpgp::packet::Signature;
+use openpgp::parse::Parse;
+use openpgp::serialize::SerializeInto;
+use openpgp::types::ReasonForRevocation;
+use openpgp::Cert;
+
+use super::KeyError;
+use crate::config::PackConfig;
+use crate::fsutil::write_atomic;
+use crate::pack::{FileClass, Pack};
+
+/// The folder under `keys/` that holds keys of `role` (the folder the layout
+/// maps to that role, else a folder named after the role).
+pub fn role_folder(config: &PackConfig, role: &str) -> String {
+    config
+        .layout
+        .key_roles
+        .iter()
+        .find(|(_, r)| r.as_str() == role)
+        .map(|(folder, _)| folder.clone())
+        .unwrap_or_else(|| role.to_string())
+}
+
+/// Current (not retired) key files of member `name`: files whose name is
+/// `name` or starts with `name-`, `name_` or `name.`; case-insensitive.
+pub fn member_key_files(pack: &Pack, name: &str) -> Vec<String> {
+    let name = name.to_ascii_lowercase();
+    pack.keys()
+        .filter(|f| matches!(f.class, FileClass::Key { retired: false, .. }))
+        .filter(|f| {
+            let file = f
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&f.path)
+                .to_ascii_lowercase();
+            file.strip_prefix(&name)
+                .is_some_and(|rest| rest.starts_with(['-', '_', '.']))
+        })
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+/// Refuses a secret-key destination inside the pack (the pack is published).
+pub fn secret_outside_pack(pack: &Pack, destination: &Path) -> Result<()> {
+    let parent = match destination.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let parent = parent
+        .canonicalize()
+        .with_context(|| format!("the folder of {} cannot be used", destination.display()))?;
+    if parent.starts_with(&pack.root) {
+        return Err(KeyError::SecretInsidePack(
+            destination.display().to_string(),
+            pack.root.display().to_string(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Moves member `name`'s key file to the `retired/` folder beside it (a plain
+/// rename, as `git mv` does). Returns the old and new pack-relative paths.
+pub fn retire(pack: &Pack, name: &str) -> Result<(String, String)> {
+    let files = member_key_files(pack, name);
+    let from = match files.as_slice() {
+        [] => return Err(KeyError::NoSuchMember(name.to_string()).into()),
+        [one] => one.clone(),
+        many => return Err(KeyError::AmbiguousMember(name.to_string(), many.join(", ")).into()),
+    };
+    let (dir, file) = from.rsplit_once('/').unwrap_or(("", &from));
+    let to = format!("{dir}/retired/{file}");
+    let target = pack.path_of(&to);
+    if target.exists() {
+        return Err(KeyError::Exists(to).into());
+    }
+    let retired_dir = target.parent().expect("a file in a folder");
+    std::fs::create_dir_all(retired_dir)
+        .with_context(|| format!("creating {}", retired_dir.display()))?;
+    std::fs::rename(pack.path_of(&from), &target)
+        .with_context(|| format!("moving {from} to {to}"))?;
+    Ok((from, to))
+}
+
+/// A key revoked by its owner.
+#[derive(Debug, Clone)]
+pub struct Revocation {
+    /// The revocation certificate (the signature alone).
+    pub certificate: Signature,
+    /// The pack's key file that now carries the revocation.
+    pub key_file: String,
+}
+
+impl Revocation {
+    /// The revocation certificate, ASCII-armoured as GnuPG writes them
+    /// (importing it revokes the key).
+    pub fn armored(&self) -> Result<String> {
+        use std::io::Write;
+        let packet = openpgp::Packet::from(self.certificate.clone()).to_vec()?;
+        let mut w = openpgp::armor::Writer::new(Vec::new(), openpgp::armor::Kind::PublicKey)?;
+        w.write_all(&packet)?;
+        Ok(String::from_utf8(w.finalize()?)?)
+    }
+}
+
+/// Revokes `secret`'s key with its own primary key (`signer`, unlocked from
+/// it) and merges the revocation into the pack's key file holding that key.
+pub fn revoke(
+    pack: &Pack,
+    secret: &Cert,
+    signer: &mut KeyPair,
+    reason: ReasonForRevocation,
+    message: &str,
+) -> Result<Revocation> {
+    let fpr = secret.fingerprint();
+    let key_file = pack
+        .keys()
+        .find(|f| {
+            openpgp::cert::CertParser::from_file(pack.path_of(&f.path))
+                .is_ok_and(|p| p.flatten().any(|c| c.fingerprint() == fpr))
+        })
+        .map(|f| f.path.clone())
+        .ok_or_else(|| KeyError::NotInPack(fpr.to_hex()))?;
+    let certificate = secret
+        .revoke(signer, reason, message.as_bytes())
+        .context("making the revocation certificate")?;
+    let path = pack.path_of(&key_file);
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {key_file}"))?;
+    let mut out = Vec::new();
+    for cert in openpgp::cert::CertParser::from_bytes(&bytes)
+        .with_context(|| format!("reading {key_file}"))?
+    {
+        let cert = cert.with_context(|| format!("reading {key_file}"))?;
+        let cert = if cert.fingerprint() == fpr {
+            cert.insert_packets(std::iter::once(certificate.clone()))?
+        } else {
+            cert
+        };
+        out.extend(cert.armored().to_vec()?);
+    }
+    write_atomic(&path, &out, true)?;
+    Ok(Revocation {
+        certificate,
+        key_file,
+    })
+}

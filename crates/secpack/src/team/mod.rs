@@ -1,0 +1,73 @@
+//! The security team's workflow: a new pack, new bulletins, and signatures
+//! that the trust engine accepts before they are written.
+
+mod draft;
+mod init;
+mod sign;
+
+pub use draft::{draft_bulletin, next_number, BulletinDraft};
+pub use init::{init_pack, InitOptions};
+pub use sign::{member_entry, sign_document, Backend, Signed};
+
+/// Why the team workflow refused to act. Each has a stable code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TeamError {
+    /// The file to sign is not a document of the pack.
+    #[error("{0} is not a document of the pack ({1})")]
+    NotADocument(String, String),
+    /// The signer name cannot be used in a file name.
+    #[error("{0:?} is not a signer name (use lower-case letters, digits, '-' and '_')")]
+    BadSignerName(String),
+    /// No current key of the pack belongs to the member.
+    #[error("no current key of the pack belongs to {0:?} (expected a key file named {0}-*.asc or a [[team]] entry)")]
+    NoMemberKey(String),
+    /// Several keys belong to the member.
+    #[error("{0:?} names several keys: {1}")]
+    AmbiguousMember(String, String),
+    /// The key is not certified by the pinned master key.
+    #[error("the key {0} ({1}) is not trusted: {2}")]
+    UntrustedKey(String, String, String),
+    /// The key was retired.
+    #[error("the key {0} ({1}) is retired")]
+    RetiredKey(String, String),
+    /// The key's role may not sign in the document's folder.
+    #[error("the key {0} has role {1:?}, which may not sign in {2}/ (allowed: {3})")]
+    WrongRole(String, String, String, String),
+    /// The key is not the member's.
+    #[error("the key {0} ({1}) does not belong to {2:?}")]
+    SignerMismatch(String, String, String),
+    /// The signature file exists.
+    #[error("{0} exists already (use --force to replace it)")]
+    SignatureExists(String),
+    /// The new signature did not verify; nothing was written.
+    #[error(
+        "the new signature of {0} does not verify with the pack's keys ({1}); nothing was written"
+    )]
+    SelfCheckFailed(String, String),
+    /// A bulletin with this number exists.
+    #[error("bulletin number {0} is taken by {1}")]
+    NumberTaken(u32, String),
+    /// `init` wants an empty (or absent) folder.
+    #[error("{0} is not empty")]
+    NotEmpty(String),
+}
+
+impl TeamError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotADocument(..) => "not-a-document",
+            Self::BadSignerName(_) => "bad-signer-name",
+            Self::NoMemberKey(_) => "no-member-key",
+            Self::AmbiguousMember(..) => "ambiguous-member",
+            Self::UntrustedKey(..) => "untrusted-key",
+            Self::RetiredKey(..) => "retired-key",
+            Self::WrongRole(..) => "wrong-role",
+            Self::SignerMismatch(..) => "signer-mismatch",
+            Self::SignatureExists(_) => "signature-exists",
+            Self::SelfCheckFailed(..) => "self-check-failed",
+            Self::NumberTaken(..) => "number-taken",
+            Self::NotEmpty(_) => "not-empty",
+        }
+    }
+}

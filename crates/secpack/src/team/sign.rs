@@ -1,0 +1,199 @@
+//! Signing a document of the pack as a team member.
+
+use std::ffi::OsStr;
+
+use anyhow::{Context, Result};
+
+use super::TeamError;
+use crate::config::PackConfig;
+use crate::fsutil::write_atomic;
+use crate::pack::{FileClass, Pack};
+use crate::signing::{sign_detached, sign_with_gpg, SigningKey};
+use crate::trust::keyring::{KeyEntry, Keyring};
+use crate::trust::verdict::{KeyStatus, SigStatus};
+
+/// What makes the signature.
+pub enum Backend<'a> {
+    /// An unlocked secret key file.
+    KeyFile(&'a SigningKey),
+    /// The user's GnuPG (gpg-agent, smartcard): the program to run.
+    Gpg(&'a OsStr),
+}
+
+/// A signature written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Signed {
+    /// The signed document, relative to the pack root.
+    pub document: String,
+    /// The signature file written, relative to the pack root.
+    pub signature: String,
+    /// Fingerprint of the key that signed.
+    pub key: String,
+    /// The key's file in the pack.
+    pub key_file: String,
+}
+
+/// Whether `entry` is member `name`'s key: the fingerprint `secpack.toml`
+/// pins for that signer, else a key file named `name-*`, `name_*` or `name.*`.
+fn names_member(config: &PackConfig, name: &str, entry: &KeyEntry) -> bool {
+    let fpr = entry.fingerprint.as_deref().unwrap_or("");
+    if let Some(pinned) = config
+        .team
+        .iter()
+        .find(|m| m.signer.eq_ignore_ascii_case(name))
+        .and_then(|m| m.fingerprint.as_ref())
+    {
+        let pinned: String = pinned.chars().filter(|c| !c.is_whitespace()).collect();
+        return pinned.eq_ignore_ascii_case(fpr);
+    }
+    let stem = entry.file_stem();
+    let name = name.to_ascii_lowercase();
+    stem == name
+        || stem
+            .strip_prefix(&name)
+            .is_some_and(|rest| rest.starts_with(['-', '_']))
+}
+
+/// The current key of member `name` (not retired, not a duplicate).
+pub fn member_entry<'r>(pack: &Pack, ring: &'r Keyring, name: &str) -> Result<&'r KeyEntry> {
+    let found: Vec<&KeyEntry> = ring
+        .entries
+        .iter()
+        .filter(|e| !e.retired && e.status != KeyStatus::Duplicate && e.fingerprint.is_some())
+        .filter(|e| names_member(&pack.config, name, e))
+        .collect();
+    match found.as_slice() {
+        [] => Err(TeamError::NoMemberKey(name.to_string()).into()),
+        [one] => Ok(one),
+        many => Err(TeamError::AmbiguousMember(
+            name.to_string(),
+            many.iter()
+                .map(|e| e.file.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .into()),
+    }
+}
+
+/// Checks that `entry` may sign in `folder` as `name`.
+fn check_key(config: &PackConfig, entry: &KeyEntry, name: &str, folder: &str) -> Result<()> {
+    let fpr = entry.fingerprint.clone().unwrap_or_default();
+    if entry.status != KeyStatus::Certified {
+        return Err(TeamError::UntrustedKey(fpr, entry.file.clone(), entry.reason.clone()).into());
+    }
+    if entry.retired {
+        return Err(TeamError::RetiredKey(fpr, entry.file.clone()).into());
+    }
+    if !names_member(config, name, entry) {
+        return Err(TeamError::SignerMismatch(fpr, entry.file.clone(), name.to_string()).into());
+    }
+    if let Some(roles) = config.allowed_roles(folder) {
+        if !roles.contains(&entry.role) {
+            return Err(TeamError::WrongRole(
+                fpr,
+                entry.role.clone(),
+                folder.to_string(),
+                roles.join(", "),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Signs `document` (relative to the pack root) as member `signer` and writes
+/// `<document>.sig.<signer>` atomically.
+///
+/// Refused before signing: a file that is not a document, a key the pinned
+/// master does not certify (or retired, or of a role that may not sign in
+/// that folder, or not `signer`'s), an existing signature without `force`.
+/// After signing, the signature is verified with the pack's keyring; if it
+/// is not valid and made by that key, nothing is written.
+pub fn sign_document(
+    pack: &Pack,
+    ring: &Keyring,
+    document: &str,
+    signer: &str,
+    backend: Backend<'_>,
+    force: bool,
+) -> Result<Signed> {
+    let valid_name = !signer.is_empty()
+        && signer
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid_name {
+        return Err(TeamError::BadSignerName(signer.to_string()).into());
+    }
+    let folder = match pack.file(document).map(|f| &f.class) {
+        Some(FileClass::Document { folder, .. }) => folder.clone(),
+        Some(FileClass::Other { .. }) if document.contains('/') => {
+            document.split('/').next().unwrap_or_default().to_string()
+        }
+        Some(other) => {
+            let what = serde_json::to_value(other)
+                .ok()
+                .and_then(|v| v["class"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            return Err(
+                TeamError::NotADocument(document.to_string(), format!("a {what} file")).into(),
+            );
+        }
+        None => {
+            return Err(
+                TeamError::NotADocument(document.to_string(), "not in the pack".into()).into(),
+            )
+        }
+    };
+    let entry = match &backend {
+        Backend::KeyFile(key) => {
+            let fpr = key.cert_fingerprint();
+            let parsed = fpr.parse().context("the key's fingerprint")?;
+            ring.entry_by_fingerprint(&parsed).ok_or_else(|| {
+                TeamError::UntrustedKey(
+                    fpr,
+                    "no key file".into(),
+                    "the key is not in the pack".into(),
+                )
+            })?
+        }
+        Backend::Gpg(_) => member_entry(pack, ring, signer)?,
+    };
+    check_key(&pack.config, entry, signer, &folder)?;
+    let fpr = entry.fingerprint.clone().unwrap_or_default();
+
+    let sig_rel = format!("{document}.sig.{signer}");
+    let sig_path = pack.path_of(&sig_rel);
+    if !force && sig_path.symlink_metadata().is_ok() {
+        return Err(TeamError::SignatureExists(sig_rel).into());
+    }
+    let doc_path = pack.path_of(document);
+    let data = std::fs::read(&doc_path).with_context(|| format!("reading {document}"))?;
+    let signature = match backend {
+        Backend::KeyFile(key) => sign_detached(key, &data)?,
+        Backend::Gpg(program) => sign_with_gpg(program, &fpr, &doc_path)?,
+    };
+    let judgements = ring.verify_detached(&data, signature.as_bytes());
+    let good = judgements
+        .iter()
+        .any(|j| j.status == SigStatus::Valid && j.key.as_deref() == Some(fpr.as_str()));
+    if !good {
+        let why = if judgements.is_empty() {
+            "no signature in gpg's output".to_string()
+        } else {
+            judgements
+                .iter()
+                .map(|j| format!("{}: {}", j.status.code(), j.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        return Err(TeamError::SelfCheckFailed(document.to_string(), why).into());
+    }
+    write_atomic(&sig_path, signature.as_bytes(), force)?;
+    Ok(Signed {
+        document: document.to_string(),
+        signature: sig_rel,
+        key: fpr,
+        key_file: entry.file.clone(),
+    })
+}
