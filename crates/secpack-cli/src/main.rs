@@ -57,6 +57,7 @@ enum Command {
     Xsa(cmd::xsa::Args),
     Canary(cmd::canary::Args),
     Export(cmd::export::Args),
+    Digest(cmd::digest::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         Command::Xsa(args) => cmd::xsa::run(args, &cli.global),
         Command::Canary(args) => cmd::canary::run(args, &cli.global),
         Command::Export(args) => cmd::export::run(args, &cli.global),
+        Command::Digest(args) => cmd::digest::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),
