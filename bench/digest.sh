@@ -5,12 +5,12 @@
 #
 # Usage: bench/digest.sh [IMAGE] [RUNS]
 #   IMAGE  test file, made once with 2 GiB from /dev/urandom when absent
-#          (default /tmp/secpack-bench/image.iso)
+#          (default /tmp/secpack-digest-bench/image.iso)
 #   RUNS   timed runs of each command (default 3)
 # Environment: SECPACK=path to the binary (default target/release/secpack).
 set -euo pipefail
 
-image=${1:-/tmp/secpack-bench/image.iso}
+image=${1:-/tmp/secpack-digest-bench/image.iso}
 runs=${2:-3}
 secpack=${SECPACK:-target/release/secpack}
 [ -x "$secpack" ] || { echo "no $secpack: run cargo build --release first" >&2; exit 2; }
