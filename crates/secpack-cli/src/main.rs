@@ -61,6 +61,7 @@ enum Command {
     Key(cmd::key::Args),
     Sign(cmd::sign::Args),
     Qsb(cmd::qsb::Args),
+    Digest(cmd::digest::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         Command::Key(args) => cmd::key::run(args, &cli.global),
         Command::Sign(args) => cmd::sign::run(args, &cli.global),
         Command::Qsb(args) => cmd::qsb::run(args, &cli.global),
+        Command::Digest(args) => cmd::digest::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -6,6 +6,7 @@
 //! announcements, each signed by several team members with detached signatures.
 //!
 //! * [`pack`] reads a pack from disk and classifies every file in it.
+//! * [`digest`] parses, checks and makes release digest files (one read per image).
 //! * [`bulletin`] reads the plain text of security bulletins (and their sidecars).
 //! * [`canary`] audits warrant canaries and gathers their proof of freshness.
 //! * [`export`] turns bulletins into OSV and CSAF 2.0 advisories and the CSAF
@@ -26,6 +27,7 @@
 pub mod bulletin;
 pub mod canary;
 pub mod config;
+pub mod digest;
 pub mod export;
 pub mod fsutil;
 pub mod keys;

@@ -200,10 +200,27 @@ impl SigningKey {
 /// This proves the key belongs to the team's published keys; whether the
 /// master key certifies it is the trust engine's verdict.
 pub fn check_team_key(pack: &crate::pack::Pack, signer: &str, key: &SigningKey) -> Result<String> {
+    check_role_key(pack, crate::config::ROLE_SECURITY_TEAM, signer, key)
+}
+
+/// Checks that `key` is `signer`'s key of `role` in `pack` (a non-retired key
+/// file of that role whose name starts with `signer`), as
+/// [`check_team_key`] does for the security team; for the security team the
+/// fingerprint pinned in `secpack.toml` is checked too. Returns the
+/// pack-relative path of the matching key file.
+pub fn check_role_key(
+    pack: &crate::pack::Pack,
+    role: &str,
+    signer: &str,
+    key: &SigningKey,
+) -> Result<String> {
     use crate::config::ROLE_SECURITY_TEAM;
     use crate::pack::FileClass;
     let fpr = key.cert_fingerprint();
-    if let Some(member) = pack.config.team.iter().find(|m| m.signer == signer) {
+    let member = (role == ROLE_SECURITY_TEAM)
+        .then(|| pack.config.team.iter().find(|m| m.signer == signer))
+        .flatten();
+    if let Some(member) = member {
         if let Some(pinned) = &member.fingerprint {
             let pinned: String = pinned.chars().filter(|c| !c.is_whitespace()).collect();
             anyhow::ensure!(
@@ -214,14 +231,18 @@ pub fn check_team_key(pack: &crate::pack::Pack, signer: &str, key: &SigningKey) 
     }
     let mut candidates = Vec::new();
     for f in pack.keys() {
-        let FileClass::Key { role, retired } = &f.class else {
+        let FileClass::Key {
+            role: file_role,
+            retired,
+        } = &f.class
+        else {
             continue;
         };
         let name = f.path.rsplit('/').next().unwrap_or(&f.path);
         let named = name
             .strip_prefix(signer)
             .is_some_and(|rest| rest.starts_with(['-', '.', '_']));
-        if role != ROLE_SECURITY_TEAM || *retired || !named {
+        if file_role != role || *retired || !named {
             continue;
         }
         candidates.push(f.path.clone());
@@ -234,7 +255,7 @@ pub fn check_team_key(pack: &crate::pack::Pack, signer: &str, key: &SigningKey) 
         }
     }
     if candidates.is_empty() {
-        anyhow::bail!("no security-team key file for {signer:?} in the pack (expected keys/security-team/{signer}-*.asc)");
+        anyhow::bail!("no {role} key file for {signer:?} in the pack (expected a file named {signer}-*.asc among the {role} keys)");
     }
     anyhow::bail!(
         "the key {fpr} is not in {signer}'s key file{} {}",
@@ -280,6 +301,23 @@ pub fn sign_with_gpg(gpg: &std::ffi::OsStr, fingerprint: &str, path: &Path) -> R
         );
     }
     String::from_utf8(out.stdout).context("gpg wrote a signature that is not ASCII armour")
+}
+
+/// Clear-signs `text` (SHA-512): the text stays readable, framed by the
+/// OpenPGP cleartext signature, as release digest files are published.
+pub fn sign_cleartext(key: &SigningKey, text: &[u8]) -> Result<String> {
+    let mut sink = Vec::new();
+    {
+        let message = Message::new(&mut sink);
+        let mut signer = Signer::new(message, key.keypair.clone())
+            .cleartext()
+            .hash_algo(HashAlgorithm::SHA512)?
+            .build()
+            .context("starting the signature")?;
+        signer.write_all(text)?;
+        signer.finalize().context("finishing the signature")?;
+    }
+    Ok(String::from_utf8(sink)?)
 }
 
 #[cfg(test)]
@@ -338,6 +376,35 @@ mod tests {
         assert!(!verifies(&cert, &sig, b"hellO"));
         assert_eq!(key.cert_fingerprint(), cert.fingerprint().to_hex());
         assert!(!key.public_cert_armored().unwrap().contains("PRIVATE"));
+    }
+
+    #[test]
+    fn clear_signs_text_that_stays_readable() {
+        use openpgp::parse::stream::VerifierBuilder;
+        let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
+            .generate()
+            .unwrap();
+        let key = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "test key")
+            .unwrap()
+            .unlock(None)
+            .unwrap();
+        let text = "abc *x.iso\n";
+        let signed = sign_cleartext(&key, text.as_bytes()).unwrap();
+        assert!(signed.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n"));
+        assert!(signed.contains("\nabc *x.iso\n"));
+        let policy = StandardPolicy::new();
+        let mut v = VerifierBuilder::from_bytes(signed.as_bytes())
+            .unwrap()
+            .with_policy(&policy, None, Helper(cert.clone()))
+            .unwrap();
+        let mut out = Vec::new();
+        std::io::copy(&mut v, &mut out).unwrap();
+        assert_eq!(out, text.as_bytes());
+        let forged = signed.replace("abc *x.iso", "abd *x.iso");
+        let verified = VerifierBuilder::from_bytes(forged.as_bytes())
+            .and_then(|b| b.with_policy(&policy, None, Helper(cert.clone())))
+            .and_then(|mut v| std::io::copy(&mut v, &mut Vec::new()).map_err(Into::into));
+        assert!(verified.is_err());
     }
 
     #[test]

@@ -186,7 +186,7 @@ fn unlock_team_key(
 }
 
 /// The passphrase: the first line of `file`, else asked at the terminal.
-fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password> {
+pub(crate) fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password> {
     let text = match file {
         Some(f) => {
             let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod canary;
+pub mod digest;
 pub mod export;
 pub mod init;
 pub mod key;
