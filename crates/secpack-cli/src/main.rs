@@ -57,6 +57,7 @@ enum Command {
     Xsa(cmd::xsa::Args),
     Canary(cmd::canary::Args),
     Export(cmd::export::Args),
+    Site(cmd::site::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         Command::Xsa(args) => cmd::xsa::run(args, &cli.global),
         Command::Canary(args) => cmd::canary::run(args, &cli.global),
         Command::Export(args) => cmd::export::run(args, &cli.global),
+        Command::Site(args) => cmd::site::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

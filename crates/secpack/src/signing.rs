@@ -254,6 +254,25 @@ pub fn sign_detached(key: &SigningKey, data: &[u8]) -> Result<String> {
     Ok(String::from_utf8(sink)?)
 }
 
+/// Clear-signs `text` (SHA-512) and returns the OpenPGP cleartext-signed
+/// message, e.g. for `security.txt` (RFC 9116, section 2.3).
+pub fn sign_cleartext(key: &SigningKey, text: &str) -> Result<String> {
+    let mut sink = Vec::new();
+    {
+        let message = Message::new(&mut sink);
+        let mut signer = Signer::new(message, key.keypair.clone())
+            .cleartext()
+            .hash_algo(HashAlgorithm::SHA512)?
+            .build()
+            .context("starting the cleartext signature")?;
+        signer.write_all(text.as_bytes())?;
+        signer
+            .finalize()
+            .context("finishing the cleartext signature")?;
+    }
+    Ok(String::from_utf8(sink)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +384,20 @@ mod tests {
             e.downcast_ref::<SigningError>().unwrap().code(),
             "no-signing-key"
         );
+    }
+
+    #[test]
+    fn clear_signs_text_that_still_reads() {
+        let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
+            .generate()
+            .unwrap();
+        let key = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "test key")
+            .unwrap()
+            .unlock(None)
+            .unwrap();
+        let signed = sign_cleartext(&key, "Contact: mailto:a@b.example\n").unwrap();
+        assert!(signed.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n"));
+        assert!(signed.contains("\nContact: mailto:a@b.example\n"));
+        assert!(signed.contains("-----BEGIN PGP SIGNATURE-----"));
     }
 }

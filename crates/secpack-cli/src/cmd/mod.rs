@@ -2,5 +2,6 @@
 
 pub mod canary;
 pub mod export;
+pub mod site;
 pub mod verify;
 pub mod xsa;
