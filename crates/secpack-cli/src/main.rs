@@ -62,6 +62,7 @@ enum Command {
     Sign(cmd::sign::Args),
     Qsb(cmd::qsb::Args),
     Digest(cmd::digest::Args),
+    Site(cmd::site::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +78,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => cmd::sign::run(args, &cli.global),
         Command::Qsb(args) => cmd::qsb::run(args, &cli.global),
         Command::Digest(args) => cmd::digest::run(args, &cli.global),
+        Command::Site(args) => cmd::site::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -304,7 +304,8 @@ pub fn sign_with_gpg(gpg: &std::ffi::OsStr, fingerprint: &str, path: &Path) -> R
 }
 
 /// Clear-signs `text` (SHA-512): the text stays readable, framed by the
-/// OpenPGP cleartext signature, as release digest files are published.
+/// OpenPGP cleartext signature, as release digest files and a signed security.txt
+/// (RFC 9116, section 2.3) are published.
 pub fn sign_cleartext(key: &SigningKey, text: &[u8]) -> Result<String> {
     let mut sink = Vec::new();
     {
@@ -460,5 +461,20 @@ mod tests {
             e.downcast_ref::<SigningError>().unwrap().code(),
             "no-signing-key"
         );
+    }
+
+    #[test]
+    fn clear_signs_text_that_still_reads() {
+        let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
+            .generate()
+            .unwrap();
+        let key = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "test key")
+            .unwrap()
+            .unlock(None)
+            .unwrap();
+        let signed = sign_cleartext(&key, b"Contact: mailto:a@b.example\n").unwrap();
+        assert!(signed.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n"));
+        assert!(signed.contains("\nContact: mailto:a@b.example\n"));
+        assert!(signed.contains("-----BEGIN PGP SIGNATURE-----"));
     }
 }

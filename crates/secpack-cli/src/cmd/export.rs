@@ -168,7 +168,7 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
 
 /// Loads, unlocks and checks the signer's key; returns the matching key file
 /// of the pack and the key.
-fn unlock_team_key(
+pub(crate) fn unlock_team_key(
     pack: &Pack,
     name: &str,
     key_path: &Path,

@@ -7,5 +7,6 @@ pub mod init;
 pub mod key;
 pub mod qsb;
 pub mod sign;
+pub mod site;
 pub mod verify;
 pub mod xsa;

@@ -1,0 +1,157 @@
+//! `secpack site build`: the security centre's static website.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use secpack::pack::Pack;
+use secpack::trust::{verify_pack, VerifyOptions};
+use secpack_site::{render, write, SiteOptions};
+use serde::Serialize;
+
+use crate::output::{paint, BAD, GOOD, HEAD, WARN};
+use crate::GlobalArgs;
+
+/// The security centre's website: hub, bulletins, canaries, advisory tracker,
+/// keys, verification guide, team, Atom feeds and security.txt, in English
+/// and French (and every language of the pack's `site/*.md` pages).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: SiteCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SiteCommand {
+    Build(BuildArgs),
+}
+
+/// Build the static site (no JavaScript; works offline and under any URL).
+///
+/// The pack is verified first and the result shown on the pages; signatures
+/// that do not verify fail the build unless --allow-failures. The site is
+/// written to a staging folder and renamed into place.
+///
+/// Exit status: 0 built, 1 the pack does not verify (nothing written),
+/// 2 usage or configuration error.
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// The pack's root folder.
+    #[arg(default_value = ".")]
+    pack: PathBuf,
+    /// Output folder (replaced when it holds a previous build).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// URL the site is published at: canonical links, feed ids, security.txt.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Fingerprint of the master key, obtained out of band (spaces allowed).
+    #[arg(long, value_name = "FPR")]
+    master: Option<String>,
+    /// Build even when signatures do not verify (the pages say so).
+    #[arg(long)]
+    allow_failures: bool,
+    /// Team member who clear-signs security.txt (their key file starts with NAME).
+    #[arg(long, value_name = "NAME", requires = "key")]
+    sign_as: Option<String>,
+    /// The signer's secret key file (armoured).
+    #[arg(long, value_name = "SECRETKEYFILE", requires = "sign_as")]
+    key: Option<PathBuf>,
+    /// File whose first line is the key's passphrase.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    output: String,
+    built: bool,
+    failures: &'a [String],
+    #[serde(flatten)]
+    summary: Option<&'a secpack_site::pages::Summary>,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    let SiteCommand::Build(args) = args.command;
+    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    let pack = Pack::open(&args.pack)?;
+    if let Some(base) = &args.base_url {
+        anyhow::ensure!(
+            base.starts_with("https://") || base.starts_with("http://"),
+            "--base-url must be an http(s) URL, not {base:?}"
+        );
+    }
+    let signer = match (&args.sign_as, &args.key) {
+        (Some(name), Some(key)) => Some(crate::cmd::export::unlock_team_key(
+            &pack,
+            name,
+            key,
+            args.passphrase_file.as_deref(),
+        )?),
+        _ => None,
+    };
+    let report = verify_pack(&pack, &pin, VerifyOptions::default(), &|| {});
+    let output = args.output.display().to_string();
+    if !report.summary.ok && !args.allow_failures {
+        let r = Report {
+            output,
+            built: false,
+            failures: &report.summary.failures,
+            summary: None,
+        };
+        if global.json {
+            crate::output::print_json(&r)?;
+        } else {
+            anstream::eprintln!(
+                "{} the pack does not verify; nothing was written (use --allow-failures to publish anyway):",
+                paint(BAD, "error:")
+            );
+            for f in &report.summary.failures {
+                anstream::eprintln!("  {f}");
+            }
+        }
+        return Ok(crate::EXIT_FAILURE);
+    }
+    let options = SiteOptions {
+        base_url: args.base_url.clone(),
+        now: chrono::Utc::now(),
+        security_txt_key: signer.as_ref().map(|s| &s.1),
+    };
+    let site = render(&pack, &report, &options).context("building the site")?;
+    write(&site, &args.output)?;
+    let s = &site.summary;
+    if global.json {
+        crate::output::print_json(&Report {
+            output,
+            built: true,
+            failures: &report.summary.failures,
+            summary: Some(s),
+        })?;
+    } else {
+        anstream::println!(
+            "{} {} ({} pages; languages {}; {} bulletins, {} canaries, tracker {}; security.txt {})",
+            paint(GOOD, "built"),
+            args.output.display(),
+            s.pages,
+            s.languages.join(", "),
+            s.bulletins,
+            s.canaries,
+            s.tracker_rows.map_or("absent".to_string(), |n| format!("{n} rows")),
+            s.security_txt,
+        );
+        if !report.summary.ok {
+            anstream::println!(
+                "{} published although the pack does not verify: {}",
+                paint(WARN, "warning:"),
+                report.summary.failures.join("; ")
+            );
+        }
+        if s.canary_overdue {
+            anstream::println!("{} the latest canary is overdue", paint(WARN, "warning:"));
+        }
+        for n in &s.notices {
+            anstream::println!("{} {n}", paint(HEAD, "note:"));
+        }
+    }
+    Ok(crate::EXIT_OK)
+}

@@ -1,0 +1,176 @@
+//! `secpack site build` end to end: exit statuses, nothing written when the
+//! pack does not verify, and a clear-signed security.txt.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn secpack(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secpack"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env_remove("SECPACK_MASTER")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_tampered_bulletin_fails_the_build_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    copy_dir(&workspace().join("examples/demo-pack"), &pack);
+    let out = dir.path().join("site");
+    let ok = secpack(
+        &[
+            "site",
+            "build",
+            s(&pack),
+            "-o",
+            s(&out),
+            "--master",
+            MASTER,
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(json["built"], true);
+    assert_eq!(json["verified"], true);
+    std::fs::remove_dir_all(&out).unwrap();
+
+    let bulletin = pack.join("QSBs/qsb-001-2025.txt");
+    let text = std::fs::read_to_string(&bulletin).unwrap();
+    std::fs::write(&bulletin, text.replacen("Summary", "Summery", 1)).unwrap();
+    let bad = secpack(
+        &["site", "build", s(&pack), "-o", s(&out), "--master", MASTER],
+        dir.path(),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("does not verify"));
+    assert!(!out.exists(), "nothing may be written");
+
+    let allowed = secpack(
+        &[
+            "site",
+            "build",
+            s(&pack),
+            "-o",
+            s(&out),
+            "--master",
+            MASTER,
+            "--allow-failures",
+        ],
+        dir.path(),
+    );
+    assert_eq!(allowed.status.code(), Some(0));
+    let page = std::fs::read_to_string(out.join("bulletins/qsb-001-2025.html")).unwrap();
+    assert!(
+        page.contains("NOT verified") && page.contains("<code>bad</code>"),
+        "{page}"
+    );
+    let hub = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(hub.contains("class=\"trust bad\""));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = workspace().join("examples/demo-pack");
+    let out = dir.path().join("site");
+    let no_pin = secpack(&["site", "build", s(&demo), "-o", s(&out)], dir.path());
+    assert_eq!(no_pin.status.code(), Some(2));
+    let bad_url = secpack(
+        &[
+            "site",
+            "build",
+            s(&demo),
+            "-o",
+            s(&out),
+            "--master",
+            MASTER,
+            "--base-url",
+            "ftp://x",
+        ],
+        dir.path(),
+    );
+    assert_eq!(bad_url.status.code(), Some(2));
+    assert!(!out.exists());
+}
+
+#[test]
+fn security_txt_is_clear_signed_by_a_team_key_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = workspace().join("examples/demo-pack");
+    let key = workspace().join("examples/demo-keys/THROWAWAY-alice.secret.asc");
+    let out = dir.path().join("site");
+    let r = secpack(
+        &[
+            "site",
+            "build",
+            s(&demo),
+            "-o",
+            s(&out),
+            "--master",
+            MASTER,
+            "--base-url",
+            "https://demo.invalid/security/",
+            "--sign-as",
+            "alice",
+            "--key",
+            s(&key),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let signed = std::fs::read(out.join(".well-known/security.txt")).unwrap();
+    assert!(signed.starts_with(b"-----BEGIN PGP SIGNED MESSAGE-----"));
+    let pack = secpack::pack::Pack::open(&demo).unwrap();
+    let pin = secpack::trust::pin::MasterPin::parse(MASTER).unwrap();
+    let ring = secpack::trust::keyring::Keyring::load(&pack, &pin);
+    let (judgements, text) = ring.verify_inline(&signed);
+    assert_eq!(judgements.len(), 1);
+    assert_eq!(
+        judgements[0].status,
+        secpack::trust::verdict::SigStatus::Valid
+    );
+    let text = String::from_utf8_lossy(text.as_deref().unwrap()).into_owned();
+    assert!(
+        text.contains("Contact: mailto:security@demo.invalid"),
+        "{text}"
+    );
+}

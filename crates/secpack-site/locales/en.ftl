@@ -1,0 +1,109 @@
+# User-interface strings of the security-centre site (English).
+lang-name = English
+site-title = { $project } security centre
+nav-home = Home
+nav-bulletins = Bulletins
+nav-canaries = Canaries
+nav-tracker = Advisory tracker
+nav-keys = Keys
+nav-verify = Verifying
+nav-team = Security team
+nav-more = More pages
+switch-language = Read this page in
+skip-to-content = Skip to the content
+generated-by = Built by secpack on { $date }.
+offline-note = Every page of this site works without JavaScript and can be read offline.
+
+trust-ok = The whole pack verified from the pinned master key { $master }.
+trust-failed = Not everything in the pack verified from the pinned master key { $master }:
+trust-counts = { $ok } of { $total } signed documents have enough valid signatures.
+
+glance-title = At a glance
+glance-latest-bulletin = Latest bulletin:
+glance-no-bulletin = No bulletin has been published yet.
+glance-latest-canary = Latest canary:
+glance-no-canary = No canary has been published yet.
+
+bulletins-title = Security bulletins
+bulletins-intro = Each bulletin is published as plain text with one detached signature per signer. The state below is what secpack found when it built this site; check it yourself with the verification guide.
+bulletins-feed = Subscribe to new bulletins (Atom feed)
+col-number = Number
+col-date = Date
+col-title = Title
+col-signers = Signers
+col-state = Verification
+col-affected = Affected
+col-bulletin = Bulletin
+col-notes = Notes
+no-date = undated
+no-title = (no title)
+bulletin-heading = Bulletin { $id }
+raw-file = Raw file
+signature-of = Signature by { $who }
+signature-files = Signature files
+doc-ok = Verified: { $valid } valid signer(s), { $required } required.
+doc-not-ok = NOT verified: { $valid } valid signer(s), { $required } required.
+sig-unnamed = unnamed
+back-to-list = Back to the list
+
+canaries-title = Warrant canaries
+canaries-intro = A canary is a signed statement the team publishes on a fixed schedule. Take special note when a new one does not appear in time, or when its statements change without explanation.
+canaries-feed = Subscribe to new canaries (Atom feed)
+canary-heading = Canary { $number }
+canary-latest = The latest canary is number { $number }, dated { $date }.
+canary-next-due = The next canary is promised by { $date }.
+canary-next-unknown = The latest canary does not say when the next one will be published.
+canary-overdue = OVERDUE: the next canary was promised by { $date } and has not been published ({ $days } day(s) late).
+canary-none = This pack holds no canary.
+canary-findings = Audit findings
+canary-no-findings = The audit found nothing to report.
+col-bulletins-count = Bulletins stated
+col-next-window = Next canary promised
+
+tracker-title = { $upstream } advisory tracker
+tracker-intro = One row per { $upstream } security advisory: whether it affects { $project }, and the bulletin that covers it when it does.
+tracker-none = This pack has no advisory tracker, so there is nothing to show here.
+tracker-stats = From { $first } to { $last }, { $published } advisories were published; { $affected } of them affected { $project } ({ $percent } %).
+tracker-tba = { $count } advisory(ies) are still being assessed.
+affected-yes = yes
+affected-no = no
+affected-tba = to be announced
+unused = unused
+
+keys-title = Signing keys
+keys-intro = Trust in this pack comes from one fingerprint: the master key's, which you must obtain from a source other than this site. Every other key is trusted only because the master key certifies it.
+keys-master = Master key fingerprint (pinned for this build):
+keys-role = Keys with role “{ $role }”
+col-file = File
+col-fingerprint = Fingerprint
+col-status = Status
+col-user-ids = User IDs
+key-retired = retired
+key-revoked = revoked
+key-certified-yes = certified by the master key
+key-certified-no = not certified by the master key
+keys-how-to-check = How to check: compare the master fingerprint above with the one you obtained independently, then let secpack or GnuPG check the certifications, as the verification guide explains.
+
+verify-title = Verifying signatures
+verify-intro = Do not take this site's word for it: verify the pack on your own computer.
+verify-secpack-heading = With secpack
+verify-secpack-text = Clone the pack and run one command, giving the master fingerprint you obtained out of band:
+verify-gpg-heading = With GnuPG, by hand
+verify-gpg-step1 = Import the master key and compare its fingerprint with the one you trust:
+verify-gpg-step2 = Mark the master key as trusted (only after checking its fingerprint):
+verify-gpg-step3 = Import the team's keys; GnuPG shows which ones the master key certifies:
+verify-gpg-step4 = Verify each signature against its document:
+verify-gpg-step5 = Every signature must be reported as good, by a key certified by the master key.
+
+team-title = Security team
+team-intro = The people who triage reports, write bulletins and sign canaries.
+team-current = Current members
+team-emeritus = Former members
+team-none = The pack does not list its team members.
+team-contact = Report a security issue to { $contact }, encrypted to the team key.
+col-name = Name
+col-role = Role
+col-signer = Signs as
+
+redirect-title = This page has moved
+redirect-text = This page is now at

@@ -1,0 +1,109 @@
+# Textes de l'interface du site du centre de sécurité (français).
+lang-name = Français
+site-title = Centre de sécurité de { $project }
+nav-home = Accueil
+nav-bulletins = Bulletins
+nav-canaries = Canaris
+nav-tracker = Suivi des avis
+nav-keys = Clés
+nav-verify = Vérifier
+nav-team = Équipe de sécurité
+nav-more = Autres pages
+switch-language = Lire cette page en
+skip-to-content = Aller au contenu
+generated-by = Construit par secpack le { $date }.
+offline-note = Toutes les pages de ce site fonctionnent sans JavaScript et se lisent hors ligne.
+
+trust-ok = Tout le paquet a été vérifié à partir de la clé maîtresse épinglée { $master }.
+trust-failed = Une partie du paquet n'a pas pu être vérifiée à partir de la clé maîtresse épinglée { $master } :
+trust-counts = { $ok } document(s) signé(s) sur { $total } portent assez de signatures valides.
+
+glance-title = En bref
+glance-latest-bulletin = Dernier bulletin :
+glance-no-bulletin = Aucun bulletin n'a encore été publié.
+glance-latest-canary = Dernier canari :
+glance-no-canary = Aucun canari n'a encore été publié.
+
+bulletins-title = Bulletins de sécurité
+bulletins-intro = Chaque bulletin est publié en texte brut, avec une signature détachée par signataire. L'état ci-dessous est celui que secpack a constaté en construisant ce site ; vérifiez-le vous-même à l'aide du guide de vérification.
+bulletins-feed = S'abonner aux nouveaux bulletins (flux Atom)
+col-number = Numéro
+col-date = Date
+col-title = Titre
+col-signers = Signataires
+col-state = Vérification
+col-affected = Concerné
+col-bulletin = Bulletin
+col-notes = Remarques
+no-date = non daté
+no-title = (sans titre)
+bulletin-heading = Bulletin { $id }
+raw-file = Fichier brut
+signature-of = Signature de { $who }
+signature-files = Fichiers de signature
+doc-ok = Vérifié : { $valid } signataire(s) valide(s), { $required } requis.
+doc-not-ok = NON vérifié : { $valid } signataire(s) valide(s), { $required } requis.
+sig-unnamed = sans nom
+back-to-list = Retour à la liste
+
+canaries-title = Canaris de mandat
+canaries-intro = Un canari est une déclaration signée que l'équipe publie selon un calendrier fixe. Soyez attentif si un nouveau canari ne paraît pas à temps, ou si ses déclarations changent sans explication.
+canaries-feed = S'abonner aux nouveaux canaris (flux Atom)
+canary-heading = Canari { $number }
+canary-latest = Le dernier canari porte le numéro { $number } et date du { $date }.
+canary-next-due = Le prochain canari est promis au plus tard le { $date }.
+canary-next-unknown = Le dernier canari ne dit pas quand paraîtra le suivant.
+canary-overdue = EN RETARD : le prochain canari était promis au plus tard le { $date } et n'a pas été publié ({ $days } jour(s) de retard).
+canary-none = Ce paquet ne contient aucun canari.
+canary-findings = Constats de l'audit
+canary-no-findings = L'audit n'a rien relevé.
+col-bulletins-count = Bulletins déclarés
+col-next-window = Prochain canari promis
+
+tracker-title = Suivi des avis de sécurité { $upstream }
+tracker-intro = Une ligne par avis de sécurité { $upstream } : s'il concerne { $project } et, le cas échéant, le bulletin qui le traite.
+tracker-none = Ce paquet n'a pas de suivi des avis : il n'y a rien à afficher ici.
+tracker-stats = Du { $first } au { $last }, { $published } avis ont été publiés ; { $affected } d'entre eux concernaient { $project } ({ $percent } %).
+tracker-tba = { $count } avis sont encore en cours d'évaluation.
+affected-yes = oui
+affected-no = non
+affected-tba = à annoncer
+unused = inutilisé
+
+keys-title = Clés de signature
+keys-intro = La confiance dans ce paquet vient d'une seule empreinte : celle de la clé maîtresse, que vous devez obtenir par une autre source que ce site. Toute autre clé n'est digne de confiance que parce que la clé maîtresse la certifie.
+keys-master = Empreinte de la clé maîtresse (épinglée pour cette construction) :
+keys-role = Clés de rôle « { $role } »
+col-file = Fichier
+col-fingerprint = Empreinte
+col-status = État
+col-user-ids = Identités
+key-retired = retirée
+key-revoked = révoquée
+key-certified-yes = certifiée par la clé maîtresse
+key-certified-no = non certifiée par la clé maîtresse
+keys-how-to-check = Pour vérifier : comparez l'empreinte maîtresse ci-dessus à celle que vous avez obtenue de façon indépendante, puis laissez secpack ou GnuPG contrôler les certifications, comme l'explique le guide de vérification.
+
+verify-title = Vérifier les signatures
+verify-intro = Ne vous fiez pas à ce site : vérifiez le paquet sur votre propre ordinateur.
+verify-secpack-heading = Avec secpack
+verify-secpack-text = Clonez le paquet et lancez une seule commande, en donnant l'empreinte maîtresse obtenue par un autre canal :
+verify-gpg-heading = Avec GnuPG, à la main
+verify-gpg-step1 = Importez la clé maîtresse et comparez son empreinte à celle en laquelle vous avez confiance :
+verify-gpg-step2 = Accordez votre confiance à la clé maîtresse (seulement après avoir vérifié son empreinte) :
+verify-gpg-step3 = Importez les clés de l'équipe ; GnuPG indique celles que la clé maîtresse certifie :
+verify-gpg-step4 = Vérifiez chaque signature avec son document :
+verify-gpg-step5 = Chaque signature doit être déclarée bonne, faite par une clé certifiée par la clé maîtresse.
+
+team-title = Équipe de sécurité
+team-intro = Les personnes qui trient les signalements, rédigent les bulletins et signent les canaris.
+team-current = Membres actuels
+team-emeritus = Anciens membres
+team-none = Le paquet ne liste pas les membres de son équipe.
+team-contact = Signalez un problème de sécurité à { $contact }, chiffré pour la clé de l'équipe.
+col-name = Nom
+col-role = Rôle
+col-signer = Signe en tant que
+
+redirect-title = Cette page a déménagé
+redirect-text = Cette page se trouve désormais à l'adresse

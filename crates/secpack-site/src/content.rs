@@ -1,0 +1,289 @@
+//! Content pages: markdown files with YAML front matter (`title`, `permalink`,
+//! `redirect_from`, `lang`, `ref`), as a Jekyll site writes them.
+//!
+//! The pack keeps them in its `site/` folder (`site/*.md`); the hub is the
+//! page whose permalink is its language's root (`/` in English, `/fr/` in
+//! French). Raw HTML in the markdown is shown as text, never passed through:
+//! the site carries no script a pack author did not mean to publish.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use serde::Deserialize;
+
+use crate::urls;
+
+/// Largest content page read.
+pub const MAX_PAGE_BYTES: u64 = 1 << 20;
+/// The language of pages that do not name one.
+pub const DEFAULT_LANG: &str = "en";
+
+/// A content page, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContentPage {
+    /// Where it came from (pack-relative path, or `built-in`).
+    pub source: String,
+    /// Its title.
+    pub title: String,
+    /// Its language code (`en`, `fr`).
+    pub lang: String,
+    /// The key shared by the translations of one page (`ref`).
+    pub ref_key: Option<String>,
+    /// Where it is published, relative to the site root (`/fr/security/`).
+    pub permalink: String,
+    /// Older addresses that redirect to it.
+    pub redirect_from: Vec<String>,
+    /// The markdown body.
+    pub body: String,
+}
+
+impl ContentPage {
+    /// The output file, relative to the site root.
+    pub fn file(&self) -> Result<String> {
+        urls::permalink_to_file(&self.permalink)
+    }
+
+    /// Whether this page is its language's hub (permalink `/` or `/<lang>/`).
+    pub fn is_hub(&self) -> bool {
+        self.permalink == lang_root(&self.lang)
+    }
+}
+
+/// The site-root permalink of a language: `/` for English, `/fr/` otherwise.
+pub fn lang_root(lang: &str) -> String {
+    if lang == DEFAULT_LANG {
+        "/".into()
+    } else {
+        format!("/{lang}/")
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+struct FrontMatter {
+    title: Option<String>,
+    permalink: Option<String>,
+    redirect_from: Option<OneOrMany>,
+    lang: Option<String>,
+    #[serde(rename = "ref")]
+    ref_key: Option<serde_norway::Value>,
+}
+
+/// Parses a content page; `source` names it in errors, `stem` (the file name
+/// without `.md` and language) gives the default permalink.
+pub fn parse(text: &str, source: &str, stem: &str) -> Result<ContentPage> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        bail!("{source}: no front matter (the file must start with a line `---`)");
+    };
+    let (yaml, body) = split_front_matter(rest)
+        .with_context(|| format!("{source}: the front matter is not closed by a line `---`"))?;
+    let fm: FrontMatter = serde_norway::from_str(yaml)
+        .with_context(|| format!("{source}: reading the front matter"))?;
+    let lang = fm.lang.unwrap_or_else(|| DEFAULT_LANG.into());
+    let lang_ok = (2..=8).contains(&lang.len())
+        && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !lang_ok {
+        bail!("{source}: lang {lang:?} is not a language code");
+    }
+    let ref_key = match fm.ref_key {
+        None | Some(serde_norway::Value::Null) => None,
+        Some(serde_norway::Value::String(s)) => Some(s),
+        Some(serde_norway::Value::Number(n)) => Some(n.to_string()),
+        Some(other) => bail!("{source}: ref must be a string or a number, not {other:?}"),
+    };
+    let permalink = match fm.permalink {
+        Some(p) => p,
+        None if stem == "index" => lang_root(&lang),
+        None => format!("{}{stem}/", lang_root(&lang)),
+    };
+    urls::permalink_to_file(&permalink).with_context(|| format!("{source}: bad permalink"))?;
+    let redirect_from = match fm.redirect_from {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    };
+    for r in &redirect_from {
+        urls::permalink_to_file(r).with_context(|| format!("{source}: bad redirect_from"))?;
+    }
+    Ok(ContentPage {
+        source: source.to_string(),
+        title: fm.title.unwrap_or_else(|| stem.to_string()),
+        lang,
+        ref_key,
+        permalink,
+        redirect_from,
+        body: body.to_string(),
+    })
+}
+
+/// Splits the text after the opening `---` into the YAML and the body.
+fn split_front_matter(rest: &str) -> Option<(&str, &str)> {
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return Some((&rest[..offset], &rest[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Reads every `*.md` page of `dir` (not recursive; missing folder → none),
+/// sorted by file name.
+pub fn load_dir(dir: &Path, rel_prefix: &str) -> Result<Vec<ContentPage>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    let mut pages = Vec::new();
+    for name in names {
+        let source = format!("{rel_prefix}{name}");
+        let path = dir.join(&name);
+        let meta = std::fs::symlink_metadata(&path).with_context(|| format!("reading {source}"))?;
+        if !meta.is_file() {
+            bail!("{source} is not a regular file (symlinks are refused)");
+        }
+        if meta.len() > MAX_PAGE_BYTES {
+            bail!("{source} is larger than {MAX_PAGE_BYTES} bytes");
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {source}"))?;
+        // `index.fr.md` → stem `index`.
+        let stem = name.trim_end_matches(".md");
+        let stem = stem.split('.').next().unwrap_or(stem);
+        pages.push(parse(&text, &source, stem)?);
+    }
+    Ok(pages)
+}
+
+/// Renders markdown to HTML for a page written at `from` (site-relative):
+/// site-absolute links become relative, raw HTML is escaped.
+pub fn render_markdown(body: &str, from: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    let events = Parser::new_ext(body, options).map(|event| match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::from(urls::rewrite_link(from, &dest_url)),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::from(urls::rewrite_link(from, &dest_url)),
+            title,
+            id,
+        }),
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn jekyll_front_matter_is_read() {
+        let text = "---\nlang: fr\nlayout: doc\npermalink: /fr/security/\nredirect_from:\n- /fr/doc/a/\n- /fr/doc/b/\nref: 217\ntitle: Centre\n---\n\nBonjour\n";
+        let p = parse(text, "site/hub.fr.md", "hub").unwrap();
+        assert_eq!(p.lang, "fr");
+        assert_eq!(p.permalink, "/fr/security/");
+        assert_eq!(p.redirect_from, ["/fr/doc/a/", "/fr/doc/b/"]);
+        assert_eq!(p.ref_key.as_deref(), Some("217"));
+        assert_eq!(p.title, "Centre");
+        assert_eq!(p.body.trim(), "Bonjour");
+        assert!(!p.is_hub());
+    }
+
+    #[test]
+    fn defaults_follow_the_file_name() {
+        let p = parse("---\ntitle: T\n---\nx", "site/index.md", "index").unwrap();
+        assert!(p.is_hub());
+        let p = parse("---\nlang: fr\n---\nx", "site/faq.fr.md", "faq").unwrap();
+        assert_eq!(p.permalink, "/fr/faq/");
+        let p = parse("---\nredirect_from: /old/\n---\n", "a.md", "a").unwrap();
+        assert_eq!(p.redirect_from, ["/old/"]);
+    }
+
+    #[test]
+    fn bad_pages_are_refused_with_their_name() {
+        for (text, why) in [
+            ("no front matter", "no front matter"),
+            ("---\ntitle: x\n", "not closed"),
+            ("---\npermalink: /../etc/\n---\n", "bad permalink"),
+            ("---\nlang: \"<b>\"\n---\n", "not a language"),
+            ("---\nref: [1]\n---\n", "ref must be"),
+            ("---\nredirect_from: [\"x\"]\n---\n", "bad redirect_from"),
+            ("---\ntitle: [unclosed\n---\n", "front matter"),
+        ] {
+            let e = format!("{:#}", parse(text, "site/x.md", "x").unwrap_err());
+            assert!(e.contains("site/x.md") && e.contains(why), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn markdown_links_become_relative_and_html_is_escaped() {
+        let html = render_markdown(
+            "[k](/fr/keys/#m) [e](https://x.org/) <script>alert(1)</script>\n\n<div>x</div>\n",
+            "fr/index.html",
+        );
+        assert!(html.contains("href=\"keys/index.html#m\""), "{html}");
+        assert!(html.contains("href=\"https://x.org/\""), "{html}");
+        assert!(
+            !html.contains("<script>") && !html.contains("<div>"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(text in "(---\n)?[ -~\n]{0,200}(\n---\n)?[ -~\n]{0,50}") {
+            let _ = parse(&text, "p.md", "p");
+        }
+
+        #[test]
+        fn rendering_never_emits_raw_tags(body in "[<>a-z/ \"=\n\\[\\]()]{0,120}") {
+            let html = render_markdown(&body, "index.html");
+            prop_assert!(!html.contains("<script"));
+            prop_assert!(!html.contains("<a h") || html.contains("<a href=\""));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! User-interface strings in every language the site speaks, through Fluent.
+//!
+//! English and French are built in (`locales/*.ftl`). Another language falls
+//! back to English strings; a message missing from a translation falls back to
+//! its English text.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, Result};
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+const EN: &str = include_str!("../locales/en.ftl");
+const FR: &str = include_str!("../locales/fr.ftl");
+
+/// The strings of one language (with English behind it).
+pub struct Strings {
+    lang: String,
+    own: Option<FluentBundle<FluentResource>>,
+    english: FluentBundle<FluentResource>,
+}
+
+/// An argument of a message.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// Text.
+    Text(String),
+    /// A number (Fluent may choose plural forms by it).
+    Number(f64),
+}
+
+impl Strings {
+    /// The strings for `lang` (`en`, `fr`, or any other code, which gets English).
+    pub fn new(lang: &str) -> Result<Self> {
+        let own = match lang {
+            "fr" => Some(bundle("fr", FR)?),
+            _ => None,
+        };
+        Ok(Self {
+            lang: lang.to_string(),
+            own,
+            english: bundle("en", EN)?,
+        })
+    }
+
+    /// The language code.
+    pub fn lang(&self) -> &str {
+        &self.lang
+    }
+
+    /// Formats message `id` with `args`; an unknown id is an error.
+    pub fn get(&self, id: &str, args: &BTreeMap<String, Arg>) -> Result<String> {
+        let fluent_args = (!args.is_empty()).then(|| {
+            let mut a = FluentArgs::new();
+            for (k, v) in args {
+                match v {
+                    Arg::Text(s) => a.set(k.clone(), FluentValue::from(s.clone())),
+                    Arg::Number(n) => a.set(k.clone(), FluentValue::from(*n)),
+                }
+            }
+            a
+        });
+        for bundle in self.own.iter().chain(std::iter::once(&self.english)) {
+            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                let text = bundle.format_pattern(pattern, fluent_args.as_ref(), &mut errors);
+                if let Some(e) = errors.first() {
+                    return Err(anyhow!("message {id}: {e}"));
+                }
+                return Ok(text.into_owned());
+            }
+        }
+        Err(anyhow!("no user-interface message {id:?}"))
+    }
+
+    /// Formats a message without arguments.
+    pub fn plain(&self, id: &str) -> Result<String> {
+        self.get(id, &BTreeMap::new())
+    }
+}
+
+fn bundle(lang: &str, source: &str) -> Result<FluentBundle<FluentResource>> {
+    let id: LanguageIdentifier = lang.parse().map_err(|e| anyhow!("language {lang}: {e}"))?;
+    let resource = FluentResource::try_new(source.to_string())
+        .map_err(|(_, errors)| anyhow!("built-in {lang} strings do not parse: {errors:?}"))?;
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // Isolation marks would end up inside attributes and file names.
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(resource)
+        .map_err(|errors| anyhow!("built-in {lang} strings clash: {errors:?}"))?;
+    Ok(bundle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn english_ids() -> Vec<String> {
+        FluentResource::try_new(EN.to_string())
+            .map(|r| {
+                r.entries()
+                    .filter_map(|e| match e {
+                        fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn french_and_english_differ_and_take_arguments() {
+        let en = Strings::new("en").unwrap();
+        let fr = Strings::new("fr").unwrap();
+        let mut args = BTreeMap::new();
+        args.insert("number".to_string(), Arg::Number(7.0));
+        assert_eq!(en.get("canary-heading", &args).unwrap(), "Canary 7");
+        assert_eq!(fr.get("canary-heading", &args).unwrap(), "Canari 7");
+        assert!(en.get("no-such-message", &args).is_err());
+        // Unknown languages speak English.
+        assert_eq!(
+            Strings::new("de").unwrap().plain("nav-home").unwrap(),
+            "Home"
+        );
+    }
+
+    #[test]
+    fn every_english_message_is_translated_to_french() {
+        let fr_resource = FluentResource::try_new(FR.to_string()).unwrap();
+        let fr_ids: Vec<String> = fr_resource
+            .entries()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            })
+            .collect();
+        let en_ids = english_ids();
+        assert!(en_ids.len() > 50);
+        for id in &en_ids {
+            assert!(fr_ids.contains(id), "{id} has no French translation");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The page templates: compiled into the binary, and overridable by a pack
+//! (`site/templates/<name>.html` replaces the built-in template of that name).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State};
+
+use crate::i18n::{Arg, Strings};
+
+/// The built-in templates, by name.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("hub.html", include_str!("../templates/hub.html")),
+    ("content.html", include_str!("../templates/content.html")),
+    (
+        "bulletins.html",
+        include_str!("../templates/bulletins.html"),
+    ),
+    ("document.html", include_str!("../templates/document.html")),
+    ("canaries.html", include_str!("../templates/canaries.html")),
+    ("tracker.html", include_str!("../templates/tracker.html")),
+    ("keys.html", include_str!("../templates/keys.html")),
+    ("verify.html", include_str!("../templates/verify.html")),
+    ("team.html", include_str!("../templates/team.html")),
+    ("redirect.html", include_str!("../templates/redirect.html")),
+];
+
+/// The built-in stylesheet (a pack may override it with `site/templates/style.css`).
+pub const STYLE: &str = include_str!("../templates/style.css");
+
+/// Largest override template read.
+const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
+
+/// Templates a pack supplies, by name (only names of built-in templates and
+/// `style.css` are accepted).
+pub fn load_overrides(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let known = name == "style.css" || BUILT_IN.iter().any(|(n, _)| *n == name);
+        let path = entry.path();
+        if !known {
+            bail!(
+                "{}: no built-in template is called {name:?} (known: style.css, {})",
+                path.display(),
+                BUILT_IN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let meta = std::fs::symlink_metadata(&path)?;
+        if !meta.is_file() || meta.len() > MAX_TEMPLATE_BYTES {
+            bail!(
+                "{} must be a regular file of at most {MAX_TEMPLATE_BYTES} bytes",
+                path.display()
+            );
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        out.insert(name, text);
+    }
+    Ok(out)
+}
+
+/// A template environment speaking one language: `t(id, name=value...)`
+/// formats a user-interface string.
+pub fn environment(
+    strings: Arc<Strings>,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_formatter(html_formatter);
+    for (name, source) in BUILT_IN {
+        let source = overrides
+            .get(*name)
+            .cloned()
+            .unwrap_or_else(|| source.to_string());
+        env.add_template_owned(name.to_string(), source)
+            .with_context(|| format!("compiling template {name}"))?;
+    }
+    env.add_function(
+        "t",
+        move |id: &str, kwargs: Kwargs| -> Result<String, Error> {
+            let mut args = BTreeMap::new();
+            for key in kwargs.args() {
+                let value: Value = kwargs.get(key)?;
+                let arg = match value.as_i64() {
+                    Some(n) if value.kind() == minijinja::value::ValueKind::Number => {
+                        Arg::Number(n as f64)
+                    }
+                    _ => Arg::Text(value.to_string()),
+                };
+                args.insert(key.to_string(), arg);
+            }
+            strings
+                .get(id, &args)
+                .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+        },
+    );
+    Ok(env)
+}
+
+/// Escapes text for HTML like minijinja does, but leaves `/` alone so that
+/// URLs stay readable (`&`, `<`, `>`, `"` and `'` are enough in HTML text and
+/// quoted attributes).
+fn html_formatter(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), Error> {
+    let Some(text) = value.as_str().filter(|_| {
+        value.kind() == ValueKind::String
+            && !value.is_safe()
+            && matches!(state.auto_escape(), AutoEscape::Html)
+    }) else {
+        return minijinja::escape_formatter(out, state, value);
+    };
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    out.write_str(&escaped)
+        .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_but_urls_stay_readable() {
+        let env = environment(Arc::new(Strings::new("en").unwrap()), &BTreeMap::new()).unwrap();
+        let html = env
+            .render_str(
+                "{% autoescape true %}<a href=\"{{ u }}\">{{ x }}</a>{% endautoescape %}",
+                minijinja::context! { u => "../a/b.html?x=1&y=2", x => "<b>\"Tom's\"</b>" },
+            )
+            .unwrap();
+        assert_eq!(
+            html,
+            "<a href=\"../a/b.html?x=1&amp;y=2\">&lt;b&gt;&quot;Tom&#39;s&quot;&lt;/b&gt;</a>"
+        );
+    }
+}

@@ -1,0 +1,531 @@
+//! The built site on real inputs: the demo pack, the real XSA tracker data,
+//! content pages in two languages. Expected figures are computed here from
+//! the inputs, never taken from the builder.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use secpack::pack::Pack;
+use secpack::trust::pin::MasterPin;
+use secpack::trust::{verify_pack, VerifyOptions};
+use secpack_site::{render, write, SiteOptions};
+
+const MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
+const BASE: &str = "https://demo.invalid/security/";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the demo pack in a temporary folder.
+fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &workspace().join("examples/demo-pack"),
+        &dir.path().join("pack"),
+    );
+    dir
+}
+
+fn build_at(pack_dir: &Path, out: &Path, now: DateTime<Utc>) -> secpack_site::pages::Summary {
+    let pin = MasterPin::parse(MASTER).unwrap();
+    let pack = Pack::open(pack_dir).unwrap();
+    let report = verify_pack(&pack, &pin, VerifyOptions::default(), &|| {});
+    let site = render(
+        &pack,
+        &report,
+        &SiteOptions {
+            base_url: Some(BASE.into()),
+            now,
+            security_txt_key: None,
+        },
+    )
+    .unwrap();
+    write(&site, out).unwrap();
+    site.summary
+}
+
+fn build(pack_dir: &Path, out: &Path) -> secpack_site::pages::Summary {
+    build_at(pack_dir, out, Utc::now())
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Every `href="..."` and `src="..."` value of an HTML text.
+fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let end = rest.find('"').unwrap();
+            out.push(rest[..end].replace("&amp;", "&"));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// Every `id="..."` of an HTML text.
+fn ids(html: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(" id=\"") {
+        rest = &rest[i + 5..];
+        let end = rest.find('"').unwrap();
+        out.insert(rest[..end].to_string());
+    }
+    out
+}
+
+fn is_external(link: &str) -> bool {
+    ["http://", "https://", "mailto:", "urn:", "//"]
+        .iter()
+        .any(|p| link.starts_with(p))
+}
+
+/// Resolves a relative link of the page at `page` (a file under `root`).
+fn resolve(root: &Path, page: &Path, link: &str) -> (PathBuf, Option<String>) {
+    let (path, fragment) = match link.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (link, None),
+    };
+    if path.is_empty() {
+        return (page.to_path_buf(), fragment);
+    }
+    let mut target = page.parent().unwrap().to_path_buf();
+    for part in path.split('/') {
+        match part {
+            ".." => {
+                assert!(
+                    target != root,
+                    "{} climbs above the site root: {link}",
+                    page.display()
+                );
+                target.pop();
+            }
+            "." | "" => {}
+            p => target.push(p),
+        }
+    }
+    (target, fragment)
+}
+
+fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            html_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "html") {
+            out.push(p);
+        }
+    }
+}
+
+/// Checks every internal link of every page, and that every page except
+/// redirects is reachable from the hub. Returns the number of links checked.
+fn check_links_and_reachability(root: &Path) -> usize {
+    let mut pages = Vec::new();
+    html_files(root, &mut pages);
+    let mut checked = 0;
+    let mut graph: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for page in &pages {
+        let html = read(page);
+        for link in links(&html) {
+            if is_external(&link) {
+                continue;
+            }
+            let (target, fragment) = resolve(root, page, &link);
+            assert!(
+                target.is_file(),
+                "{}: broken link {link} ({})",
+                page.display(),
+                target.display()
+            );
+            if let (Some(f), true) = (&fragment, target.extension().is_some_and(|x| x == "html")) {
+                assert!(
+                    ids(&read(&target)).contains(f),
+                    "{}: link {link} names a missing anchor",
+                    page.display()
+                );
+            }
+            graph.entry(page.clone()).or_default().push(target);
+            checked += 1;
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from([root.join("index.html")]);
+    while let Some(p) = queue.pop_front() {
+        if seen.insert(p.clone()) {
+            queue.extend(graph.get(&p).into_iter().flatten().cloned());
+        }
+    }
+    for page in &pages {
+        let redirect = read(page).contains("http-equiv=\"refresh\"");
+        assert!(
+            redirect || seen.contains(page),
+            "{} is not reachable from the hub",
+            page.display()
+        );
+    }
+    checked
+}
+
+/// Numbered documents (`<prefix>-NNN-YYYY.txt`) in a folder of the pack.
+fn numbered_files(dir: &Path, prefix: &str) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            let n = e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            n.starts_with(&format!("{prefix}-"))
+                && n.ends_with(".txt")
+                && n[prefix.len() + 1..].starts_with(|c: char| c.is_ascii_digit())
+        })
+        .count()
+}
+
+#[test]
+fn demo_pack_site_has_no_broken_link_and_every_page_is_reachable() {
+    let dir = demo_copy();
+    let out = dir.path().join("site");
+    let summary = build(&dir.path().join("pack"), &out);
+    assert!(summary.verified);
+    assert_eq!(summary.languages, ["en", "fr"]);
+    let checked = check_links_and_reachability(&out);
+    assert!(checked > 100, "only {checked} links");
+    // One page per bulletin and canary, in both languages.
+    let bulletins = numbered_files(&dir.path().join("pack/QSBs"), "qsb");
+    let canaries = numbered_files(&dir.path().join("pack/canaries"), "canary");
+    for prefix in ["", "fr/"] {
+        let pages = |folder: &str| {
+            std::fs::read_dir(out.join(format!("{prefix}{folder}")))
+                .unwrap()
+                .filter(|e| {
+                    let n = e.as_ref().unwrap().file_name();
+                    n != "index.html"
+                })
+                .count()
+        };
+        assert_eq!(pages("bulletins"), bulletins);
+        assert_eq!(pages("canaries"), canaries);
+    }
+    // Raw files and every signature are published beside the pages.
+    for e in std::fs::read_dir(dir.path().join("pack/QSBs")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.contains(".sig.") {
+            assert!(out.join("pack/QSBs").join(&name).is_file(), "{name}");
+        }
+    }
+    // The trust verdict is on the hub: all documents verified.
+    let hub = read(&out.join("index.html"));
+    assert!(hub.contains("class=\"trust ok\""));
+    assert!(hub.contains("60DC AA5E AD50 2177 5F7B 8513 8A7D 4754 3A09 DBD0"));
+    // No script anywhere.
+    let mut pages = Vec::new();
+    html_files(&out, &mut pages);
+    for p in pages {
+        assert!(
+            !read(&p).to_lowercase().contains("<script"),
+            "{}",
+            p.display()
+        );
+    }
+    // The demo pack has no tracker: the page says so and shows no table.
+    let tracker = read(&out.join("tracker/index.html"));
+    assert!(tracker.contains("no advisory tracker") && !tracker.contains("<table"));
+}
+
+#[test]
+fn tracker_page_has_one_anchored_row_per_advisory() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    // The real data, kept in the repository beside the tracker's own tests.
+    let yaml = read(&workspace().join("crates/secpack/tests/data/sec-xsa.yml"));
+    let tracker = secpack::tracker::jekyll::import(&yaml).unwrap();
+    secpack::tracker::store::save(&tracker, &pack.join("tracker/xsa.toml")).unwrap();
+    // Counted from the YAML text itself.
+    let expected: Vec<u32> = yaml
+        .lines()
+        .filter_map(|l| l.strip_prefix("- xsa: "))
+        .map(|n| n.trim().parse().unwrap())
+        .collect();
+    let affected = yaml.lines().filter(|l| l.trim() == "affected: yes").count();
+    let out = dir.path().join("site");
+    build(&pack, &out);
+    check_links_and_reachability(&out);
+    for prefix in ["", "fr/"] {
+        let html = read(&out.join(format!("{prefix}tracker/index.html")));
+        let rows: Vec<&str> = html.matches("<tr id=\"xsa-").collect();
+        assert_eq!(rows.len(), expected.len());
+        let anchors = ids(&html);
+        for n in &expected {
+            assert!(anchors.contains(&format!("xsa-{n}")), "xsa-{n}");
+        }
+        assert_eq!(html.matches("\" class=\"yes").count(), affected);
+    }
+}
+
+#[test]
+fn french_hub_shows_the_french_content_and_translations_are_linked() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    std::fs::create_dir_all(pack.join("site")).unwrap();
+    let en = "The English hub sentence about apples.";
+    let fr = "La phrase française du hub parle de pommes.";
+    std::fs::write(
+        pack.join("site/index.md"),
+        format!("---\ntitle: Security hub\nref: hub\n---\n{en}\n\nSee the [FAQ](/faq/).\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        pack.join("site/index.fr.md"),
+        format!(
+            "---\ntitle: Centre\nlang: fr\nref: hub\n---\n{fr}\n\nVoir la [FAQ](/fr/faq/#cles).\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        pack.join("site/faq.md"),
+        "---\ntitle: FAQ\nref: faq\nredirect_from:\n- /doc/old-faq/\n---\n## Keys {#keys}\nText.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pack.join("site/faq.fr.md"),
+        "---\ntitle: FAQ\nlang: fr\nref: faq\n---\n## Clés {#cles}\nTexte.\n",
+    )
+    .unwrap();
+    let out = dir.path().join("site");
+    let summary = build(&pack, &out);
+    assert_eq!(summary.redirects, 1);
+    check_links_and_reachability(&out);
+    let fr_hub = read(&out.join("fr/index.html"));
+    assert!(fr_hub.contains("<html lang=\"fr\">"));
+    assert!(fr_hub.contains(fr) && !fr_hub.contains(en));
+    let en_hub = read(&out.join("index.html"));
+    assert!(en_hub.contains(en) && !en_hub.contains(fr));
+    // The switcher links each page to its translation.
+    assert!(fr_hub.contains("href=\"../index.html\" hreflang=\"en\""));
+    assert!(read(&out.join("fr/faq/index.html"))
+        .contains("href=\"../../faq/index.html\" hreflang=\"en\""));
+    assert!(read(&out.join("keys/index.html"))
+        .contains("href=\"../fr/keys/index.html\" hreflang=\"fr\""));
+    // The redirect refreshes to the page and names it canonical.
+    let redirect = read(&out.join("doc/old-faq/index.html"));
+    assert!(redirect.contains("content=\"0; url=../../faq/index.html\""));
+    assert!(redirect.contains(&format!("rel=\"canonical\" href=\"{BASE}faq/index.html\"")));
+}
+
+#[test]
+fn a_pack_without_content_pages_gets_a_french_default_hub() {
+    let dir = demo_copy();
+    let out = dir.path().join("site");
+    build(&dir.path().join("pack"), &out);
+    let fr_hub = read(&out.join("fr/index.html"));
+    assert!(fr_hub.contains("<html lang=\"fr\">"));
+    // French user-interface words, and no English navigation.
+    assert!(fr_hub.contains("Équipe de sécurité") && !fr_hub.contains(">Security team<"));
+    assert!(read(&out.join("index.html")).contains(">Security team<"));
+}
+
+#[test]
+fn security_txt_follows_rfc_9116() {
+    let dir = demo_copy();
+    let out = dir.path().join("site");
+    let now = Utc::now();
+    build(&dir.path().join("pack"), &out);
+    let text = read(&out.join(".well-known/security.txt"));
+    let known = [
+        "Acknowledgments",
+        "Canonical",
+        "Contact",
+        "Encryption",
+        "Expires",
+        "Hiring",
+        "Policy",
+        "Preferred-Languages",
+        "CSAF",
+    ];
+    let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("bad line {line:?}"));
+        assert!(known.contains(&name), "unknown field {name}");
+        fields.entry(name.into()).or_default().push(value.into());
+    }
+    assert!(!fields["Contact"].is_empty());
+    assert!(fields["Contact"].contains(&"mailto:security@demo.invalid".to_string()));
+    assert_eq!(fields["Expires"].len(), 1, "Expires must appear once");
+    let expires = DateTime::parse_from_rfc3339(&fields["Expires"][0]).unwrap();
+    assert!(expires > now && expires < now + Duration::days(366));
+    assert_eq!(
+        fields["Canonical"],
+        [format!("{BASE}.well-known/security.txt")]
+    );
+    assert_eq!(fields["Preferred-Languages"], ["en, fr"]);
+    // The Encryption URL points at a key file published in the site.
+    let enc = &fields["Encryption"][0];
+    let rel = enc.strip_prefix(BASE).unwrap();
+    assert!(read(&out.join(rel)).contains("BEGIN PGP PUBLIC KEY BLOCK"));
+}
+
+#[test]
+fn feeds_are_valid_atom_with_one_entry_per_document() {
+    let dir = demo_copy();
+    let out = dir.path().join("site");
+    build(&dir.path().join("pack"), &out);
+    let bulletins = numbered_files(&dir.path().join("pack/QSBs"), "qsb");
+    let canaries = numbered_files(&dir.path().join("pack/canaries"), "canary");
+    for prefix in ["", "fr/"] {
+        for (name, count) in [("bulletins", bulletins), ("canaries", canaries)] {
+            let path = out.join(format!("{prefix}{name}.atom"));
+            let feed = feed_rs::parser::parse(read(&path).as_bytes())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
+            assert_eq!(feed.entries.len(), count, "{}", path.display());
+            for entry in &feed.entries {
+                let link = &entry.links[0].href;
+                let rel = link.strip_prefix(BASE).unwrap_or(link);
+                let target = if rel.starts_with(prefix) && !prefix.is_empty() {
+                    out.join(rel)
+                } else {
+                    path.parent().unwrap().join(rel)
+                };
+                assert!(target.is_file(), "{link}");
+                assert!(entry.updated.is_some());
+            }
+        }
+    }
+}
+
+#[test]
+fn an_overdue_canary_raises_a_banner_on_every_page() {
+    let dir = demo_copy();
+    let out = dir.path().join("site");
+    // Ten years after the demo canary, whatever window it promised is past.
+    let later = Utc.with_ymd_and_hms(2036, 6, 1, 0, 0, 0).unwrap();
+    let summary = build_at(&dir.path().join("pack"), &out, later);
+    assert!(summary.canary_overdue);
+    for page in ["index.html", "canaries/index.html", "fr/keys/index.html"] {
+        assert!(
+            read(&out.join(page)).contains("class=\"banner bad\" role=\"alert\""),
+            "{page}"
+        );
+    }
+    let on_time = dir.path().join("site-now");
+    let canary = read(&dir.path().join("pack/canaries/canary-001-2026.txt"));
+    assert!(canary.contains("2026"));
+    let soon = Utc.with_ymd_and_hms(2026, 1, 20, 0, 0, 0).unwrap();
+    let summary = build_at(&dir.path().join("pack"), &on_time, soon);
+    assert!(!summary.canary_overdue);
+    assert!(!read(&on_time.join("index.html")).contains("role=\"alert\""));
+}
+
+#[test]
+fn rebuilding_replaces_a_site_but_never_a_foreign_folder() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    let out = dir.path().join("site");
+    build(&pack, &out);
+    std::fs::write(out.join("stale.html"), "old").unwrap();
+    build(&pack, &out);
+    assert!(!out.join("stale.html").exists());
+    let foreign = dir.path().join("home");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let pin = MasterPin::parse(MASTER).unwrap();
+    let p = Pack::open(&pack).unwrap();
+    let report = verify_pack(&p, &pin, VerifyOptions::default(), &|| {});
+    let site = render(
+        &p,
+        &report,
+        &SiteOptions {
+            base_url: None,
+            now: Utc::now(),
+            security_txt_key: None,
+        },
+    )
+    .unwrap();
+    let e = write(&site, &foreign).unwrap_err();
+    assert!(format!("{e:#}").contains("not built by secpack"), "{e:#}");
+    assert_eq!(read(&foreign.join("notes.txt")), "mine");
+    // No staging folder is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".secpack-site"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_pack_may_override_templates_and_bad_overrides_are_refused() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    std::fs::create_dir_all(pack.join("site/templates")).unwrap();
+    std::fs::write(
+        pack.join("site/templates/team.html"),
+        "{% extends \"base.html\" %}{% block main %}<p>Our own team page</p>{% endblock %}",
+    )
+    .unwrap();
+    let out = dir.path().join("site");
+    build(&pack, &out);
+    assert!(read(&out.join("team/index.html")).contains("Our own team page"));
+    std::fs::write(pack.join("site/templates/nosuch.html"), "x").unwrap();
+    let p = Pack::open(&pack).unwrap();
+    let pin = MasterPin::parse(MASTER).unwrap();
+    let report = verify_pack(&p, &pin, VerifyOptions::default(), &|| {});
+    let options = SiteOptions {
+        base_url: None,
+        now: Utc::now(),
+        security_txt_key: None,
+    };
+    let e = render(&p, &report, &options).unwrap_err();
+    assert!(format!("{e:#}").contains("nosuch.html"), "{e:#}");
+    std::fs::remove_file(pack.join("site/templates/nosuch.html")).unwrap();
+    std::fs::write(pack.join("site/templates/team.html"), "{% if %}").unwrap();
+    let e = render(&p, &report, &options).unwrap_err();
+    assert!(format!("{e:#}").contains("team.html"), "{e:#}");
+}
+
+#[test]
+fn two_pages_claiming_one_address_are_refused() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    std::fs::create_dir_all(pack.join("site")).unwrap();
+    std::fs::write(pack.join("site/a.md"), "---\npermalink: /keys/\n---\nx\n").unwrap();
+    let p = Pack::open(&pack).unwrap();
+    let pin = MasterPin::parse(MASTER).unwrap();
+    let report = verify_pack(&p, &pin, VerifyOptions::default(), &|| {});
+    let options = SiteOptions {
+        base_url: None,
+        now: Utc::now(),
+        security_txt_key: None,
+    };
+    let e = render(&p, &report, &options).unwrap_err();
+    assert!(format!("{e:#}").contains("site/a.md"), "{e:#}");
+}
