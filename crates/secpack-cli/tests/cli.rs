@@ -15,6 +15,7 @@ fn secpack() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
     c.env_remove("SECPACK_MASTER")
         .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
+        .env("SECPACK_NO_CACHE", "1")
         .env("NO_COLOR", "1");
     c
 }
@@ -209,4 +210,86 @@ fn one_tampered_byte_in_the_demo_pack_fails_verification() {
         .filter(|s| s["status"] == "bad")
         .collect();
     assert_eq!(bad.len(), 2, "both signatures of the tampered bulletin");
+}
+
+/// Runs `verify --json` on `pack` with the signature cache in `cache_home`.
+fn verify_with_cache(
+    pack: &std::path::Path,
+    cache_home: &std::path::Path,
+) -> (i32, serde_json::Value) {
+    let out = secpack()
+        .env_remove("SECPACK_NO_CACHE")
+        .env("XDG_CACHE_HOME", cache_home)
+        .args(["verify", "--json", "--master", DEMO_MASTER])
+        .arg(pack)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    (out.status.code().unwrap(), v)
+}
+
+/// Each signature's (path, status), to compare runs.
+fn verdicts(v: &serde_json::Value) -> Vec<(String, String)> {
+    let mut all: Vec<_> = v["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["signature"].to_string(), s["status"].to_string()))
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn the_signature_cache_answers_a_second_run_with_the_same_verdicts() {
+    let cache = tempfile::tempdir().unwrap();
+    let (code, first) = verify_with_cache(&demo_pack(), cache.path());
+    assert_eq!(code, 0);
+    assert_eq!(first["cache"]["restored"], 0);
+    let file = cache.path().join("secpack/signatures.cache");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the cache is private: {mode:o}");
+    }
+    let (code, second) = verify_with_cache(&demo_pack(), cache.path());
+    assert_eq!(code, 0);
+    assert!(second["cache"]["restored"].as_u64().unwrap() > 0);
+    assert!(second["cache"]["hits"].as_u64().unwrap() > 0);
+    assert_eq!(verdicts(&first), verdicts(&second));
+}
+
+#[test]
+fn a_warm_cache_never_excuses_a_tampered_byte() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = demo_copy();
+    assert_eq!(verify_with_cache(dir.path(), cache.path()).0, 0);
+    let p = dir.path().join("canaries/canary-001-2026.txt");
+    let mut text = std::fs::read(&p).unwrap();
+    text[100] ^= 0x20;
+    std::fs::write(&p, text).unwrap();
+    let (code, v) = verify_with_cache(dir.path(), cache.path());
+    assert_eq!(code, 1);
+    assert!(v["cache"]["restored"].as_u64().unwrap() > 0);
+    let bad = v["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "bad")
+        .count();
+    assert_eq!(bad, 2, "both signatures of the tampered canary: {v:#}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cache_file_others_can_write_is_ignored() {
+    use std::os::unix::fs::PermissionsExt;
+    let cache = tempfile::tempdir().unwrap();
+    assert_eq!(verify_with_cache(&demo_pack(), cache.path()).0, 0);
+    let file = cache.path().join("secpack/signatures.cache");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let (code, v) = verify_with_cache(&demo_pack(), cache.path());
+    assert_eq!(code, 0);
+    assert_eq!(v["cache"]["restored"], 0, "an unsafe cache is not read");
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use secpack::pack::Pack;
+use secpack::trust::cache::{self, VerificationCache};
 use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
 use secpack::trust::report::{DocumentReport, SignatureReport};
 use secpack::trust::verdict::{KeyStatus, SigStatus};
@@ -39,6 +40,11 @@ pub struct Args {
     /// List every signature, not only those with something to say.
     #[arg(long)]
     pub all: bool,
+    /// Do not use the cache of successful signature verifications
+    /// ($XDG_CACHE_HOME/secpack/signatures.cache). Documents and keys are
+    /// judged afresh on every run either way; see docs/verify.md.
+    #[arg(long, env = "SECPACK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
 }
 
 /// Runs the subcommand.
@@ -49,11 +55,31 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         strict: args.strict,
         tags: args.tags,
     };
+    let cache = match args.no_cache {
+        true => None,
+        false => cache::default_path().map(|path| VerificationCache::load(&path)),
+    };
     let bar = crate::output::progress(pack.documents().count() as u64, "verifying", global);
     let report = verify_pack(&pack, &pin, options, &|| bar.inc(1));
     bar.finish_and_clear();
+    if let Some(cache) = &cache {
+        tracing::info!(
+            "signature cache: {} entries restored, {} verifications answered from it",
+            cache.restored(),
+            cache.hits()
+        );
+        if let Err(e) = cache.save() {
+            tracing::warn!("{e:#}");
+        }
+    }
     if global.json {
-        crate::output::print_json(&report)?;
+        let mut value = serde_json::to_value(&report)?;
+        value["cache"] = serde_json::json!({
+            "used": cache.is_some(),
+            "restored": cache.as_ref().map_or(0, |c| c.restored()),
+            "hits": cache.as_ref().map_or(0, |c| c.hits()),
+        });
+        crate::output::print_json(&value)?;
     } else {
         print_human(&report, args.all)?;
     }
