@@ -1,5 +1,7 @@
-//! `secpack export` end to end: the binary on a small pack, signing with a
-//! gpg-made team key and checking the result with gpg.
+//! `secpack export` end to end: the binary on a small pack whose keys and
+//! signatures gpg made (a master certifying the team key), signing with that
+//! team key and checking the result with gpg; bulletins that do not verify
+//! and keys the master does not certify are refused.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -22,11 +24,19 @@ fn pack(dir: &Path) {
 }
 
 fn secpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secpack"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    secpack_pinned(None, args)
+}
+
+/// Runs secpack with `master` pinned through SECPACK_MASTER.
+fn secpack_pinned(master: Option<&str>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
+    c.env_remove("SECPACK_MASTER")
+        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
+        .env("SECPACK_NO_CACHE", "1");
+    if let Some(m) = master {
+        c.env("SECPACK_MASTER", m);
+    }
+    c.args(args).stdin(Stdio::null()).output().unwrap()
 }
 
 /// A throw-away gpg home; its agent is stopped on drop.
@@ -63,6 +73,45 @@ impl Gpg {
         assert!(!secret.is_empty() && !public.is_empty());
         (secret, public)
     }
+    /// The primary fingerprint of `uid`'s key.
+    fn fpr(&self, uid: &str) -> String {
+        let out = self.run(&["--with-colons", "--list-keys", uid]).stdout;
+        let text = String::from_utf8(out).unwrap();
+        let line = text.lines().find(|l| l.starts_with("fpr:")).unwrap();
+        line.split(':').nth(9).unwrap().to_string()
+    }
+    /// `signer` (passphrase `pass`) certifies every user ID of `fpr`.
+    fn certify(&self, signer: &str, pass: &str, fpr: &str) {
+        let o = self.run(&[
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            pass,
+            "-u",
+            signer,
+            "--quick-sign-key",
+            fpr,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    /// `signer` signs `file` into `file.sig.<name>`.
+    fn sign(&self, signer: &str, pass: &str, file: &Path, name: &str) {
+        let sig = format!("{}.sig.{name}", file.display());
+        let o = self.run(&[
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            pass,
+            "-u",
+            signer,
+            "--armor",
+            "--output",
+            &sig,
+            "--detach-sign",
+            &s(file),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
 }
 
 impl Drop for Gpg {
@@ -77,6 +126,7 @@ impl Drop for Gpg {
 
 struct Setup {
     _dir: tempfile::TempDir,
+    master: String,
     pack: PathBuf,
     out: PathBuf,
     key: PathBuf,
@@ -89,15 +139,32 @@ fn setup() -> Setup {
     let pack_dir = dir.path().join("pack");
     pack(&pack_dir);
     let gpg = Gpg::new();
-    let (secret, public) = gpg.key("Alice <alice@demo.invalid>", "open sesame");
+    let (_, master_public) = gpg.key("Master <master@demo.invalid>", "m");
+    let (secret, _) = gpg.key("Alice <alice@demo.invalid>", "open sesame");
+    let master = gpg.fpr("master@demo.invalid");
+    gpg.certify("master@demo.invalid", "m", &gpg.fpr("alice@demo.invalid"));
+    let public = gpg
+        .run(&["--armor", "--export", "alice@demo.invalid"])
+        .stdout;
+    std::fs::create_dir_all(pack_dir.join("keys/master")).unwrap();
+    std::fs::write(pack_dir.join("keys/master/master-demo.asc"), master_public).unwrap();
     let keys = pack_dir.join("keys/security-team");
     std::fs::create_dir_all(&keys).unwrap();
     std::fs::write(keys.join("alice-demo.asc"), public).unwrap();
+    for f in ["qsb-100-2024.txt", "qsb-101-2024.txt"] {
+        gpg.sign(
+            "alice@demo.invalid",
+            "open sesame",
+            &pack_dir.join("QSBs").join(f),
+            "alice",
+        );
+    }
     let key = dir.path().join("alice.sec.asc");
     std::fs::write(&key, secret).unwrap();
     let pass = dir.path().join("pass.txt");
     std::fs::write(&pass, "open sesame\n").unwrap();
     Setup {
+        master,
         out: dir.path().join("site"),
         pack: pack_dir,
         key,
@@ -111,12 +178,102 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
+impl Setup {
+    /// Runs secpack with this pack's master pinned.
+    fn secpack(&self, args: &[&str]) -> Output {
+        secpack_pinned(Some(&self.master), args)
+    }
+}
+
+#[test]
+fn without_a_pin_nothing_is_exported() {
+    let t = setup();
+    let o = secpack(&["export", "osv", &s(&t.pack), "-o", &s(&t.out)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no master key fingerprint"));
+    assert!(!t.out.exists());
+}
+
+#[test]
+fn a_bulletin_that_does_not_verify_is_left_out_unless_asked() {
+    let t = setup();
+    // One tampered byte in DSB-101: its signature no longer matches.
+    let p = t.pack.join("QSBs/qsb-101-2024.txt");
+    let mut text = std::fs::read(&p).unwrap();
+    text[10] ^= 0x01;
+    std::fs::write(&p, text).unwrap();
+    let out = t.out.join("osv");
+    let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&out)]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["files"], serde_json::json!(["x_DSB-100.json"]));
+    let unverified: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "unverified-bulletin")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(unverified, ["QSBs/qsb-101-2024.txt"]);
+    assert!(!out.join("x_DSB-101.json").exists());
+
+    let o = t.secpack(&[
+        "--json",
+        "export",
+        "osv",
+        &s(&t.pack),
+        "-o",
+        &s(&out),
+        "--include-unverified",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["files"].as_array().unwrap().len(), 2);
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "unverified-bulletin-included"));
+}
+
+#[test]
+fn a_team_key_the_master_does_not_certify_may_not_sign() {
+    let t = setup();
+    let (secret, public) = t.gpg.key("Carol <carol@demo.invalid>", "c");
+    std::fs::write(t.pack.join("keys/security-team/carol-demo.asc"), public).unwrap();
+    let key = t.pack.parent().unwrap().join("carol.sec.asc");
+    std::fs::write(&key, secret).unwrap();
+    let pass = t.pack.parent().unwrap().join("carol-pass.txt");
+    std::fs::write(&pass, "c\n").unwrap();
+    let o = t.secpack(&[
+        "export",
+        "csaf",
+        &s(&t.pack),
+        "-o",
+        &s(&t.out),
+        "--sign-as",
+        "carol",
+        "--key",
+        &s(&key),
+        "--passphrase-file",
+        &s(&pass),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("is not trusted"), "{stderr}");
+    assert!(!t.out.exists());
+}
+
 #[test]
 fn osv_export_writes_one_record_per_bulletin() {
-    let dir = tempfile::tempdir().unwrap();
-    pack(dir.path());
-    let out = dir.path().join("osv");
-    let o = secpack(&["--json", "export", "osv", &s(dir.path()), "-o", &s(&out)]);
+    let t = setup();
+    let out = t.out.join("osv");
+    let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&out)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
@@ -132,7 +289,7 @@ fn osv_export_writes_one_record_per_bulletin() {
 #[test]
 fn csaf_export_signed_with_a_team_key_verifies_with_gpg() {
     let t = setup();
-    let o = secpack(&[
+    let o = t.secpack(&[
         "export",
         "csaf",
         &s(&t.pack),
@@ -170,7 +327,7 @@ fn csaf_export_signed_with_a_team_key_verifies_with_gpg() {
 fn wrong_or_missing_passphrase_fails_clearly_and_writes_nothing() {
     let t = setup();
     std::fs::write(&t.pass, "not the passphrase\n").unwrap();
-    let o = secpack(&[
+    let o = t.secpack(&[
         "export",
         "csaf",
         &s(&t.pack),
@@ -188,7 +345,7 @@ fn wrong_or_missing_passphrase_fails_clearly_and_writes_nothing() {
     assert!(!t.out.exists());
 
     // No passphrase file and no terminal to ask.
-    let o = secpack(&[
+    let o = t.secpack(&[
         "export",
         "csaf",
         &s(&t.pack),
@@ -207,7 +364,7 @@ fn wrong_or_missing_passphrase_fails_clearly_and_writes_nothing() {
 #[test]
 fn a_key_that_is_not_the_members_team_key_is_refused() {
     let t = setup();
-    let o = secpack(&[
+    let o = t.secpack(&[
         "export",
         "csaf",
         &s(&t.pack),
@@ -226,7 +383,7 @@ fn a_key_that_is_not_the_members_team_key_is_refused() {
     let other = Gpg::new();
     let (_, public) = other.key("Mallory <m@demo.invalid>", "x");
     std::fs::write(t.pack.join("keys/security-team/alice-demo.asc"), public).unwrap();
-    let o = secpack(&[
+    let o = t.secpack(&[
         "export",
         "csaf",
         &s(&t.pack),

@@ -369,6 +369,7 @@ fn csaf_provider_validates_and_its_hashes_and_signatures_verify() {
 
     // The ROLIE feed lists every document with hash and signature links.
     let feed = read_json(&csaf_dir.join("feed-tlp-white.json"));
+    assert_valid(&validator("rolie"), &feed, "feed-tlp-white.json");
     let entries = feed["feed"]["entry"].as_array().unwrap();
     assert_eq!(entries.len(), bulletins.len());
     for e in entries {

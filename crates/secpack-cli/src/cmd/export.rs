@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use secpack::export::csaf::CsafSettings;
 use secpack::export::provider::{build_provider, SECURITY_TXT_SNIPPET, WELL_KNOWN};
-use secpack::export::{load_bulletins, osv, write_files, Finding};
+use secpack::export::trust::{check_signer, keep_verified};
+use secpack::export::{load_bulletins, osv, write_files, Finding, PackBulletin};
 use secpack::pack::Pack;
 use secpack::signing::{check_team_key, Password, SecretKeyFile, SigningKey};
+use secpack::trust::{verify_pack, PackReport, VerifyOptions};
 use serde::Serialize;
 
 use crate::output::{paint, DIM, GOOD, HEAD, WARN};
@@ -19,7 +21,10 @@ use crate::GlobalArgs;
 ///
 /// Each bulletin is parsed from its text; a sidecar `qsb-NNN-YYYY.toml` beside
 /// it adds or corrects fields (title, dates, CVEs, CVSS, CWE, packages...).
-/// Nothing is written when a bulletin or sidecar is invalid.
+/// Nothing is written when a bulletin or sidecar is invalid. The trust engine
+/// runs first: a bulletin whose signatures do not verify is left out (and
+/// reported), and only a current security-team key the master certifies may
+/// sign.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -32,12 +37,27 @@ enum Format {
     Csaf(CsafArgs),
 }
 
+/// Where trust comes from, and what to do with bulletins that fail it.
+#[derive(Debug, clap::Args)]
+struct TrustArgs {
+    /// Fingerprint of the master key, obtained out of band (spaces allowed);
+    /// else SECPACK_MASTER or the user's config file.
+    #[arg(long, value_name = "FPR")]
+    master: Option<String>,
+    /// Also export bulletins whose signatures do not verify (each is still
+    /// reported).
+    #[arg(long)]
+    include_unverified: bool,
+}
+
 /// One OSV JSON record per bulletin, `<id>.json`, in the output folder.
 #[derive(Debug, clap::Args)]
 struct OsvArgs {
     /// The pack's root folder.
     #[arg(default_value = ".")]
     pack: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Output folder (created when missing; earlier records are replaced).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
@@ -55,6 +75,8 @@ struct CsafArgs {
     /// The pack's root folder.
     #[arg(default_value = ".")]
     pack: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Output folder: the web site root (created when missing).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
@@ -97,9 +119,22 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     }
 }
 
+/// Runs the trust engine on `pack` and returns its bulletins that verify
+/// (all of them with --include-unverified), with the findings.
+fn verified_bulletins(
+    pack: &Pack,
+    trust: &TrustArgs,
+) -> Result<(Vec<PackBulletin>, Vec<Finding>, PackReport)> {
+    let pin = crate::cmd::verify::resolve_pin(trust.master.as_deref())?;
+    let report = verify_pack(pack, &pin, VerifyOptions::default(), &|| {});
+    let (bulletins, mut findings) = load_bulletins(pack)?;
+    let kept = keep_verified(bulletins, &report, trust.include_unverified, &mut findings);
+    Ok((kept, findings, report))
+}
+
 fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
     let pack = Pack::open(&args.pack)?;
-    let (bulletins, findings) = load_bulletins(&pack)?;
+    let (bulletins, findings, _) = verified_bulletins(&pack, &args.trust)?;
     let files = osv::osv_files(&bulletins, &pack.config)?;
     write_files(&args.output, &files)?;
     let report = Report {
@@ -117,16 +152,16 @@ fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
 fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
     let pack = Pack::open(&args.pack)?;
     let settings = CsafSettings::from_config(&pack.config, args.base_url.as_deref())?;
+    let (bulletins, findings, trust) = verified_bulletins(&pack, &args.trust)?;
     let signer = match (&args.sign_as, &args.key) {
-        (Some(name), Some(key_path)) => Some(unlock_team_key(
-            &pack,
-            name,
-            key_path,
-            args.passphrase_file.as_deref(),
-        )?),
+        (Some(name), Some(key_path)) => {
+            let (file, key) =
+                unlock_team_key(&pack, name, key_path, args.passphrase_file.as_deref())?;
+            check_signer(&trust, &key.cert_fingerprint())?;
+            Some((file, key))
+        }
         _ => None,
     };
-    let (bulletins, findings) = load_bulletins(&pack)?;
     let layout = build_provider(
         &bulletins,
         &pack.config,
@@ -205,11 +240,20 @@ pub(crate) fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Pa
     Ok(text.into())
 }
 
-/// Prints the report and returns the exit code.
+/// Prints the report and returns the exit code: 1 when a bulletin was left
+/// out because it did not verify, else 0.
 fn finish(report: &Report<'_>, global: &GlobalArgs, what: &str) -> Result<u8> {
+    let code = match report
+        .findings
+        .iter()
+        .any(|f| f.code == "unverified-bulletin")
+    {
+        true => crate::EXIT_FAILURE,
+        false => crate::EXIT_OK,
+    };
     if global.json {
         crate::output::print_json(report)?;
-        return Ok(crate::EXIT_OK);
+        return Ok(code);
     }
     for f in report.findings {
         anstream::println!(
@@ -224,5 +268,5 @@ fn finish(report: &Report<'_>, global: &GlobalArgs, what: &str) -> Result<u8> {
     if let Some(by) = &report.signed_by {
         anstream::println!("{} {by}", paint(DIM, "signed with the team key in"));
     }
-    Ok(crate::EXIT_OK)
+    Ok(code)
 }

@@ -4,7 +4,8 @@
 //! sidecar; [`osv`] turns each into an OSV record; [`csaf`] into a CSAF 2.0
 //! `csaf_security_advisory`; [`provider`] lays the CSAF documents out as a
 //! trusted provider publishes them (hashes, signatures, index, changes, ROLIE
-//! feed, `provider-metadata.json`).
+//! feed, `provider-metadata.json`); [`trust`] keeps the bulletins that
+//! verify and checks the signing key with the trust engine.
 //!
 //! Every document is built in memory first: a bad bulletin or sidecar stops
 //! the export before anything is written.
@@ -12,6 +13,7 @@
 pub mod csaf;
 pub mod osv;
 pub mod provider;
+pub mod trust;
 
 use std::path::Path;
 

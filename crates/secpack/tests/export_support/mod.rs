@@ -68,8 +68,8 @@ fn schema(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// A validator for one of the official schemas (`osv`, `csaf`, `provider`),
-/// with format checking on and the referenced schemas served locally.
+/// A validator for one of the official schemas (`osv`, `csaf`, `provider`,
+/// `rolie`), with format checking on and the referenced schemas served locally.
 pub fn validator(which: &str) -> jsonschema::Validator {
     let registry = jsonschema::Registry::new()
         .add(
@@ -98,6 +98,7 @@ pub fn validator(which: &str) -> jsonschema::Validator {
         "osv" => "osv_schema.json",
         "csaf" => "csaf_json_schema.json",
         "provider" => "provider_json_schema.json",
+        "rolie" => "ROLIE_feed_json_schema.json",
         other => panic!("no schema {other}"),
     };
     // Leak the registry: validators borrow it for the test's lifetime.

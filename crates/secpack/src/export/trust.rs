@@ -1,0 +1,83 @@
+//! What the trust engine decides before anything is exported: only bulletins
+//! whose signatures meet their folder's threshold become advisories, and only
+//! a current security-team key the pinned master certifies signs them.
+
+use anyhow::{bail, Result};
+
+use super::{Finding, PackBulletin};
+use crate::config::ROLE_SECURITY_TEAM;
+use crate::trust::verdict::KeyStatus;
+use crate::trust::PackReport;
+
+/// Keeps the bulletins that verify in `report`. Each one that does not gets a
+/// finding (`unverified-bulletin`) and is left out, or, with
+/// `include_unverified`, kept with the finding `unverified-bulletin-included`.
+pub fn keep_verified(
+    bulletins: Vec<PackBulletin>,
+    report: &PackReport,
+    include_unverified: bool,
+    findings: &mut Vec<Finding>,
+) -> Vec<PackBulletin> {
+    let mut kept = Vec::with_capacity(bulletins.len());
+    for b in bulletins {
+        let verdict = report.documents.iter().find(|d| d.path == b.path);
+        let why = match verdict {
+            Some(d) if d.ok => {
+                kept.push(b);
+                continue;
+            }
+            Some(d) => format!(
+                "{} of the {} valid signatures it needs",
+                d.valid_signers, d.required
+            ),
+            None => "the trust engine did not judge it".to_string(),
+        };
+        let (code, what) = match include_unverified {
+            true => (
+                "unverified-bulletin-included",
+                "exported anyway (--include-unverified)",
+            ),
+            false => ("unverified-bulletin", "not exported"),
+        };
+        findings.push(Finding {
+            code,
+            path: b.path.clone(),
+            message: format!("its signatures do not verify ({why}): {what}"),
+        });
+        if include_unverified {
+            kept.push(b);
+        }
+    }
+    kept
+}
+
+/// Checks that the key with primary fingerprint `fingerprint` may sign
+/// exports: a key file of the pack, certified by the pinned master, of the
+/// security team, not retired.
+pub fn check_signer(report: &PackReport, fingerprint: &str) -> Result<()> {
+    let Some(entry) = report.keys.iter().find(|k| {
+        k.fingerprint
+            .as_deref()
+            .is_some_and(|f| f.eq_ignore_ascii_case(fingerprint))
+    }) else {
+        bail!("the signing key {fingerprint} is not in the pack's keys/");
+    };
+    if entry.status != KeyStatus::Certified {
+        bail!(
+            "the signing key {fingerprint} ({}) is not trusted: {}",
+            entry.file,
+            entry.reason
+        );
+    }
+    if entry.role != ROLE_SECURITY_TEAM {
+        bail!(
+            "the signing key {fingerprint} ({}) is a {} key; exports are signed by the security team",
+            entry.file,
+            entry.role
+        );
+    }
+    if entry.retired {
+        bail!("the signing key {fingerprint} ({}) is retired", entry.file);
+    }
+    Ok(())
+}
