@@ -5,6 +5,7 @@
 
 mod cmd;
 mod output;
+mod secret;
 
 use std::process::ExitCode;
 

@@ -191,23 +191,14 @@ impl SigningKey {
     }
 }
 
-/// Checks that `key` is the key of team member `signer` in `pack`: a
-/// non-retired key file of the security team whose name starts with `signer`
-/// (`alice-...asc` for `alice`) holds the same certificate, and the member's
-/// fingerprint pinned in `secpack.toml`, if any, is that certificate's.
-/// Returns the pack-relative path of the matching key file.
-///
-/// This proves the key belongs to the team's published keys; whether the
-/// master key certifies it is the trust engine's verdict.
-pub fn check_team_key(pack: &crate::pack::Pack, signer: &str, key: &SigningKey) -> Result<String> {
-    check_role_key(pack, crate::config::ROLE_SECURITY_TEAM, signer, key)
-}
-
-/// Checks that `key` is `signer`'s key of `role` in `pack` (a non-retired key
-/// file of that role whose name starts with `signer`), as
-/// [`check_team_key`] does for the security team; for the security team the
-/// fingerprint pinned in `secpack.toml` is checked too. Returns the
+/// Checks that `key` is `signer`'s key of `role` in `pack`: a non-retired key
+/// file of that role whose name starts with `signer` (`alice-...asc` for
+/// `alice`) holds the same certificate; for the security team the member's
+/// fingerprint pinned in `secpack.toml`, if any, must match too. Returns the
 /// pack-relative path of the matching key file.
+///
+/// This proves the key is among the pack's published keys; whether the
+/// master certifies it is the trust engine's verdict.
 pub fn check_role_key(
     pack: &crate::pack::Pack,
     role: &str,
@@ -461,20 +452,5 @@ mod tests {
             e.downcast_ref::<SigningError>().unwrap().code(),
             "no-signing-key"
         );
-    }
-
-    #[test]
-    fn clear_signs_text_that_still_reads() {
-        let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
-            .generate()
-            .unwrap();
-        let key = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "test key")
-            .unwrap()
-            .unlock(None)
-            .unwrap();
-        let signed = sign_cleartext(&key, b"Contact: mailto:a@b.example\n").unwrap();
-        assert!(signed.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n"));
-        assert!(signed.contains("\nContact: mailto:a@b.example\n"));
-        assert!(signed.contains("-----BEGIN PGP SIGNATURE-----"));
     }
 }

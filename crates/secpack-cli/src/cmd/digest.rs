@@ -14,7 +14,7 @@ use secpack::digest::file::{DigestFile, MAX_DIGEST_FILE_BYTES};
 use secpack::digest::hashing::{hash_reader, Computed};
 use secpack::digest::{render, Algorithm};
 use secpack::pack::Pack;
-use secpack::signing::{check_role_key, sign_cleartext, SecretKeyFile, SigningKey};
+use secpack::signing::sign_cleartext;
 use secpack::trust::keyring::Keyring;
 use secpack::trust::signature::MAX_SIGNATURE_BYTES;
 use serde::Serialize;
@@ -313,7 +313,13 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     }
     // Unlock the key first: a wrong passphrase should not cost a full read.
     let signer = match (&args.sign_as, &args.key) {
-        (Some(name), Some(key_path)) => Some(unlock_release_key(&args, name, key_path)?),
+        (Some(name), Some(key_path)) => Some(crate::secret::unlock_role_key(
+            &Pack::open(&args.pack)?,
+            ROLE_RELEASE,
+            name,
+            key_path,
+            args.passphrase_file.as_deref(),
+        )?),
         _ => None,
     };
     let mut listed = Vec::new();
@@ -359,28 +365,6 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
         );
     }
     Ok(crate::EXIT_OK)
-}
-
-/// Loads and unlocks the signer's key and checks it is their release key in
-/// the pack; returns the key's pack file and the key.
-fn unlock_release_key(
-    args: &MakeArgs,
-    name: &str,
-    key_path: &Path,
-) -> Result<(String, SigningKey)> {
-    let pack = Pack::open(&args.pack)?;
-    let file = SecretKeyFile::load(key_path)?;
-    let passphrase = if file.needs_passphrase()? {
-        Some(crate::cmd::export::read_passphrase(
-            args.passphrase_file.as_deref(),
-            key_path,
-        )?)
-    } else {
-        None
-    };
-    let key = file.unlock(passphrase.as_ref())?;
-    let key_file = check_role_key(&pack, ROLE_RELEASE, name, &key)?;
-    Ok((key_file, key))
 }
 
 /// Hashes `input` once with a byte progress bar (hidden for `--json` and

@@ -1,20 +1,20 @@
 //! `secpack export`: machine-readable advisories (OSV, CSAF 2.0) from the
 //! pack's bulletins.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use secpack::config::ROLE_SECURITY_TEAM;
 use secpack::export::csaf::CsafSettings;
 use secpack::export::provider::{build_provider, SECURITY_TXT_SNIPPET, WELL_KNOWN};
 use secpack::export::trust::{check_signer, keep_verified};
 use secpack::export::{load_bulletins, osv, write_files, Finding, PackBulletin};
 use secpack::pack::Pack;
-use secpack::signing::{check_team_key, Password, SecretKeyFile, SigningKey};
 use secpack::trust::{verify_pack, PackReport, VerifyOptions};
 use serde::Serialize;
 
 use crate::output::{paint, DIM, GOOD, HEAD, WARN};
+use crate::secret::unlock_role_key;
 use crate::GlobalArgs;
 
 /// Export the pack's bulletins as OSV records or CSAF 2.0 advisories.
@@ -155,8 +155,13 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
     let (bulletins, findings, trust) = verified_bulletins(&pack, &args.trust)?;
     let signer = match (&args.sign_as, &args.key) {
         (Some(name), Some(key_path)) => {
-            let (file, key) =
-                unlock_team_key(&pack, name, key_path, args.passphrase_file.as_deref())?;
+            let (file, key) = unlock_role_key(
+                &pack,
+                ROLE_SECURITY_TEAM,
+                name,
+                key_path,
+                args.passphrase_file.as_deref(),
+            )?;
             check_signer(&trust, &key.cert_fingerprint())?;
             Some((file, key))
         }
@@ -199,45 +204,6 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
         );
     }
     Ok(code)
-}
-
-/// Loads, unlocks and checks the signer's key; returns the matching key file
-/// of the pack and the key.
-pub(crate) fn unlock_team_key(
-    pack: &Pack,
-    name: &str,
-    key_path: &Path,
-    passphrase_file: Option<&Path>,
-) -> Result<(String, SigningKey)> {
-    let file = SecretKeyFile::load(key_path)?;
-    let passphrase = if file.needs_passphrase()? {
-        Some(read_passphrase(passphrase_file, key_path)?)
-    } else {
-        None
-    };
-    let key = file.unlock(passphrase.as_ref())?;
-    let key_file = check_team_key(pack, name, &key)?;
-    Ok((key_file, key))
-}
-
-/// The passphrase: the first line of `file`, else asked at the terminal.
-pub(crate) fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password> {
-    let text = match file {
-        Some(f) => {
-            let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-            text.lines().next().unwrap_or("").to_string()
-        }
-        None if std::io::stdin().is_terminal() => rpassword::prompt_password(format!(
-            "Passphrase for {}: ",
-            key_path.display()
-        ))
-        .context("reading the passphrase from the terminal")?,
-        None => anyhow::bail!(
-            "the secret key {} is protected by a passphrase; give --passphrase-file (no terminal to ask)",
-            key_path.display()
-        ),
-    };
-    Ok(text.into())
 }
 
 /// Prints the report and returns the exit code: 1 when a bulletin was left

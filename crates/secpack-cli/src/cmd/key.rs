@@ -16,6 +16,7 @@ use sequoia_openpgp::types::ReasonForRevocation;
 use sequoia_openpgp::Cert;
 
 use crate::output::{paint, print_json, BAD, DIM, GOOD, WARN};
+use crate::secret::{first_line, read_passphrase};
 use crate::GlobalArgs;
 
 /// The pack's keys: make, certify, list, retire, revoke, export.
@@ -135,29 +136,6 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         KeyCommand::Revoke(a) => revoke(&pack, a, global),
         KeyCommand::Export(a) => export(&pack, a),
     }
-}
-
-/// The passphrase of an existing key: the first line of `file`, else asked
-/// at the terminal.
-pub(crate) fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password> {
-    match file {
-        Some(f) => first_line(f),
-        None if std::io::stdin().is_terminal() => Ok(rpassword::prompt_password(format!(
-            "Passphrase for {}: ",
-            key_path.display()
-        ))
-        .context("reading the passphrase from the terminal")?
-        .into()),
-        None => anyhow::bail!(
-            "the secret key {} is protected by a passphrase; give --passphrase-file (no terminal to ask)",
-            key_path.display()
-        ),
-    }
-}
-
-fn first_line(f: &Path) -> Result<Password> {
-    let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-    Ok(text.lines().next().unwrap_or("").to_string().into())
 }
 
 /// A new passphrase: from the file, or asked twice at the terminal.

@@ -68,7 +68,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         Some(path) => {
             let file = SecretKeyFile::load(path)?;
             let passphrase = if file.needs_passphrase()? {
-                Some(crate::cmd::key::read_passphrase(
+                Some(crate::secret::read_passphrase(
                     args.passphrase_file.as_deref(),
                     path,
                 )?)

@@ -82,8 +82,9 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         );
     }
     let signer = match (&args.sign_as, &args.key) {
-        (Some(name), Some(key)) => Some(crate::cmd::export::unlock_team_key(
+        (Some(name), Some(key)) => Some(crate::secret::unlock_role_key(
             &pack,
+            secpack::config::ROLE_SECURITY_TEAM,
             name,
             key,
             args.passphrase_file.as_deref(),

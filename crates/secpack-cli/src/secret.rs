@@ -1,0 +1,53 @@
+//! Secret keys on the command line: passphrases from a file or the terminal
+//! (never from arguments), and unlocking a signer's key after checking it is
+//! theirs in the pack.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use secpack::pack::Pack;
+use secpack::signing::{check_role_key, Password, SecretKeyFile, SigningKey};
+
+/// The passphrase of an existing key: the first line of `file`, else asked
+/// at the terminal; an error when there is neither.
+pub fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password> {
+    match file {
+        Some(f) => first_line(f),
+        None if std::io::stdin().is_terminal() => Ok(rpassword::prompt_password(format!(
+            "Passphrase for {}: ",
+            key_path.display()
+        ))
+        .context("reading the passphrase from the terminal")?
+        .into()),
+        None => anyhow::bail!(
+            "the secret key {} is protected by a passphrase; give --passphrase-file (no terminal to ask)",
+            key_path.display()
+        ),
+    }
+}
+
+/// The first line of `f`, as a passphrase.
+pub fn first_line(f: &Path) -> Result<Password> {
+    let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+    Ok(text.lines().next().unwrap_or("").to_string().into())
+}
+
+/// Loads and unlocks the secret key at `key_path` and checks it is `name`'s
+/// key of `role` in `pack`; returns the pack-relative key file and the key.
+pub fn unlock_role_key(
+    pack: &Pack,
+    role: &str,
+    name: &str,
+    key_path: &Path,
+    passphrase_file: Option<&Path>,
+) -> Result<(String, SigningKey)> {
+    let file = SecretKeyFile::load(key_path)?;
+    let passphrase = match file.needs_passphrase()? {
+        true => Some(read_passphrase(passphrase_file, key_path)?),
+        false => None,
+    };
+    let key = file.unlock(passphrase.as_ref())?;
+    let key_file = check_role_key(pack, role, name, &key)?;
+    Ok((key_file, key))
+}
