@@ -6,6 +6,7 @@ mod canary;
 mod draft;
 mod init;
 mod sign;
+pub mod status;
 
 pub use canary::{
     bulletins_published, check_freshness_text, draft_canary, next_canary_number, next_window,
