@@ -1,8 +1,10 @@
 //! The security team's ceremony end to end: a new pack, keys made and
-//! certified, a bulletin and a canary signed by two members (one with a key
-//! file, one through gpg), then `verify_pack` and `gpg --verify` on every
-//! signature; and the refusals (untrusted keys, wrong passphrases, number
-//! collisions, corrupt keys, unwritable destinations, failed self-checks).
+//! certified, a bulletin and a canary (its proof of freshness gathered from
+//! fixture servers on 127.0.0.1) signed by two members (one with a key file,
+//! one through gpg), `secpack status` before and after, then `verify_pack` and
+//! `gpg --verify` on every signature; and the refusals (untrusted keys, wrong
+//! passphrases, number collisions, corrupt keys, unwritable destinations,
+//! failed self-checks, interrupted signing).
 
 #[path = "../../secpack/tests/common/mod.rs"]
 mod common;
@@ -10,6 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::http::{ok, rss, Server};
 use common::Gpg;
 use secpack::pack::Pack;
 use secpack::trust::pin::MasterPin;
@@ -115,6 +118,22 @@ impl Ceremony {
             self.passfile().to_str().unwrap(),
             self.pack().join(file).to_str().unwrap(),
         ])
+    }
+    /// `secpack --json status` on `now`: exit status and document.
+    fn status(&self, now: &str) -> (i32, serde_json::Value) {
+        let out = self.run(&[
+            "--json",
+            "status",
+            self.pack().to_str().unwrap(),
+            "--master",
+            &self.master,
+            "--now",
+            now,
+        ]);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+        });
+        (out.status.code().unwrap(), v)
     }
     fn files(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -225,6 +244,51 @@ Five
 The Test Project Security Team
 ";
 
+/// Height of the fixture chain's tip.
+const TIP: u64 = 900_000;
+/// Hash of the fixture block quoted (ten below the tip).
+const BLOCK_HASH: &str = "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+
+/// Fixture news feed and block source: six dated headlines (the five newest
+/// are quoted, newest first) and a chain whose tip is [`TIP`].
+fn freshness_sources() -> Server {
+    let dates: Vec<(String, String)> = (1..=6)
+        .map(|d| {
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+            (
+                format!("H{d}"),
+                day.format("%a, %d %b %Y 10:00:00 +0000").to_string(),
+            )
+        })
+        .collect();
+    let items: Vec<(&str, &str)> = dates
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    Server::start(vec![
+        ("/rss", vec![ok(rss("Test Wire", &items))]),
+        ("/tip", vec![ok(format!("{{\"height\": {TIP}}}"))]),
+        (
+            &format!("/block/{}", TIP - 10),
+            vec![ok(format!("{{\"hash\": \"{BLOCK_HASH}\"}}"))],
+        ),
+    ])
+}
+
+/// Points the pack's `[canary]` sources at `server` (the generated
+/// `secpack.toml` ends in its `[canary]` table).
+fn configure_freshness(pack: &Path, server: &Server) {
+    let config = pack.join("secpack.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "http_timeout_secs = 5\nhttp_retries = 0\n\
+         [[canary.feeds]]\nurl = \"{0}/rss\"\n\
+         [canary.block_source]\nname = \"Test Chain\"\ntip_url = \"{0}/tip\"\nblock_url = \"{0}/block/{{height}}\"\n",
+        server.base
+    ));
+    std::fs::write(config, text).unwrap();
+}
+
 /// A gpg wrapper that unlocks keys with the test passphrase, as a running
 /// agent with a cached passphrase would.
 fn gpg_wrapper(c: &Ceremony, gnupghome: &Path) -> PathBuf {
@@ -295,8 +359,44 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     assert_eq!(header.upstream_advisories, vec![470]);
     assert!(text.contains("Test Project Security Bulletin 001"));
 
-    let canary = "canaries/canary-001-2026.txt";
-    std::fs::write(pack.join(canary), CANARY.replace("MASTER", &c.master)).unwrap();
+    // The canary: its proof of freshness is gathered from the sources the
+    // pack configures (fixture servers here), dated today.
+    let server = freshness_sources();
+    configure_freshness(&pack, &server);
+    let out = c.ok(&[
+        "--json",
+        "canary",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let issued = v["facts"]["date"].as_str().unwrap().to_string();
+    assert!(
+        [today, today.pred_opt().unwrap()]
+            .iter()
+            .any(|d| d.to_string() == issued),
+        "{issued}"
+    );
+    let canary = format!("canaries/canary-001-{}.txt", &issued[..4]);
+    let canary = canary.as_str();
+    assert_eq!(v["path"], canary);
+    assert_eq!(v["facts"]["bulletins"], 1);
+    assert_eq!(server.hits("/rss"), 1);
+    assert_eq!(server.hits(&format!("/block/{}", TIP - 10)), 1);
+    let parsed =
+        secpack::canary::Canary::parse(&std::fs::read_to_string(pack.join(canary)).unwrap());
+    assert_eq!(parsed.fingerprint.as_deref(), Some(c.master.as_str()));
+    assert_eq!(
+        parsed.freshness.sources[0].headlines,
+        ["H6", "H5", "H4", "H3", "H2"]
+    );
+    assert_eq!(parsed.freshness.block_hash.as_deref(), Some(BLOCK_HASH));
+    let due = parsed.next_window.as_ref().unwrap().end;
+    assert_eq!(v["facts"]["next_due"], due.to_string());
 
     // alice signs with her key file; bob through gpg (agent path).
     for doc in [qsb, canary] {
@@ -307,6 +407,37 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // Half-way, status names bob as the missing signer of both documents,
+    // and the canary audit's only alert is the missing signature.
+    let (code, v) = c.status(&issued);
+    assert_eq!(code, 1);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{v:#}");
+    for (item, doc) in items.iter().zip([qsb, canary]) {
+        assert_eq!(item["code"], "below-threshold");
+        assert_eq!(item["subject"], doc);
+        assert_eq!(item["missing_signers"], serde_json::json!(["bob"]));
+    }
+    assert_eq!(v["attention"], true);
+    let out = c.run(&[
+        "--json",
+        "canary",
+        "audit",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--now",
+        &issued,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let audit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["signatures-below-threshold"]);
     let bob_home = Gpg::new();
     bob_home.run(&["--import", c.secret("bob").to_str().unwrap()]);
     let wrapper = gpg_wrapper(&c, bob_home.home.path());
@@ -330,6 +461,28 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+
+    // Both signed: nothing needs attention, and the canary audits clean.
+    let (code, v) = c.status(&issued);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["items"], serde_json::json!([]));
+    assert_eq!(v["attention"], false);
+    assert_eq!(v["next_canary_due"], due.to_string());
+    let out = c.run(&[
+        "canary",
+        "audit",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--now",
+        &issued,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // Signing again is refused without --force, and the file is unchanged.
     let before = std::fs::read(pack.join(format!("{qsb}.sig.alice"))).unwrap();
