@@ -13,7 +13,7 @@ use super::TeamError;
 use crate::canary::audit::bulletin_dates;
 use crate::canary::parse::{read_freshness, Canary};
 use crate::canary::words::number_words;
-use crate::config::CanaryConfig;
+use crate::config::{CanaryConfig, Project};
 use crate::pack::Pack;
 
 /// Longest cadence accepted, in months.
@@ -178,7 +178,16 @@ pub fn draft_canary(
             "the built-in canary template".into(),
         )
     };
-    let text = fill(&template, pack, number, &facts, freshness);
+    let config = &pack.config;
+    let window_days = config.canary.window_days;
+    let text = fill(
+        &template,
+        &config.project,
+        window_days,
+        number,
+        &facts,
+        freshness,
+    );
     check_read_back(&text, number, &facts, &template_name)?;
     let path = format!(
         "{}/{}-{number:03}-{}.txt",
@@ -196,10 +205,16 @@ pub fn draft_canary(
 
 /// The template with every `@@...@@` placeholder filled; indented lines
 /// holding a placeholder (the banner) are centred.
-fn fill(template: &str, pack: &Pack, number: u32, facts: &CanaryFacts, freshness: &str) -> String {
-    let project = &pack.config.project;
+fn fill(
+    template: &str,
+    project: &Project,
+    window_days: u32,
+    number: u32,
+    facts: &CanaryFacts,
+    freshness: &str,
+) -> String {
     let month = facts.next_from.format("%B %Y").to_string();
-    let window = number_words(pack.config.canary.window_days);
+    let window = number_words(window_days);
     let replace = |line: &str| {
         line.replace("@@PROJECT@@", &project.name)
             .replace("@@TEAM@@", &project.team_name)
@@ -263,6 +278,7 @@ fn check_read_back(text: &str, number: u32, facts: &CanaryFacts, template: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -399,5 +415,26 @@ mod tests {
             "{msg}"
         );
         assert!(draft_canary(&pack, None, ymd(2026, 1, 5), "ABCD", FRESHNESS).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn every_cadence_and_date_reads_back(
+            cadence in 1u32..=MAX_CADENCE_MONTHS,
+            window_days in 1u32..=MAX_WINDOW_DAYS,
+            day in 0u32..36_500,
+            number in 1u32..1000,
+            bulletins in 0u32..5000,
+            v6 in any::<bool>(),
+        ) {
+            let date = ymd(2000, 1, 1) + chrono::Days::new(day.into());
+            let config = CanaryConfig { cadence_months: cadence, window_days, ..CanaryConfig::default() };
+            let (next_from, next_due) = next_window(&config, date).unwrap();
+            prop_assert!(next_from > date && next_due >= next_from);
+            let master = if v6 { "AB".repeat(32) } else { MASTER.to_string() };
+            let facts = CanaryFacts { date, bulletins, master, next_from, next_due };
+            let text = fill(CANARY_TEMPLATE, &Project::default(), window_days, number, &facts, FRESHNESS);
+            prop_assert!(check_read_back(&text, number, &facts, "built-in").is_ok(), "{}", text);
+        }
     }
 }
