@@ -1238,6 +1238,27 @@ fn status_reports_triage_expiring_keys_and_unsigned_files() {
         assert_eq!(keys, team_keys, "{days} days on");
     }
 
+    // After the window: overdue; a non-key file among keys is a stray file.
+    std::fs::write(pack.join("keys/security-team/todo.txt"), "x").unwrap();
+    let (code, v) = c.status("2026-04-20");
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "canary-overdue",
+            "tracker-awaiting-triage",
+            "stray-file",
+            "unsigned-file"
+        ]
+    );
+    std::fs::remove_file(pack.join("keys/security-team/todo.txt")).unwrap();
+
     // Triaged and removed: nothing needs attention; the text says so.
     std::fs::write(
         pack.join("tracker/xsa.toml"),
