@@ -1294,6 +1294,58 @@ fn status_reports_triage_expiring_keys_and_unsigned_files() {
         "soon",
     ]);
     assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_file(pack.join("tracker/xsa.toml")).unwrap();
+
+    // With a [[team]] table, the members named there are the ones owed a
+    // signature: emeritus members and members without a key are not.
+    let out = c.ok(&[
+        "--json",
+        "qsb",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--title",
+        "Half signed",
+        "--date",
+        "2026-01-06",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let qsb = v["path"].as_str().unwrap().to_string();
+    assert!(c.sign_with_key(&qsb, "alice").status.success());
+    let config = pack.join("secpack.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    let team = |bob_emeritus: bool| {
+        format!(
+            "{base}\n[[team]]\nname = \"Alice\"\nsigner = \"alice\"\n\
+             [[team]]\nname = \"Bob\"\nsigner = \"bob\"\nemeritus = {bob_emeritus}\n\
+             [[team]]\nname = \"Carol\"\nsigner = \"carol\"\n"
+        )
+    };
+    for (bob_emeritus, missing, words) in [
+        (false, serde_json::json!(["bob"]), "not signed yet by bob"),
+        (
+            true,
+            serde_json::json!([]),
+            "every team member who may sign it has signed",
+        ),
+    ] {
+        std::fs::write(&config, team(bob_emeritus)).unwrap();
+        let (code, v) = c.status("2026-01-07");
+        assert_eq!(code, 1);
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{v:#}");
+        assert_eq!(items[0]["subject"], qsb.as_str());
+        assert_eq!(
+            items[0]["missing_signers"]
+                .as_array()
+                .map_or(serde_json::json!([]), |a| serde_json::json!(a)),
+            missing
+        );
+        assert!(
+            items[0]["message"].as_str().unwrap().contains(words),
+            "{v:#}"
+        );
+    }
 }
 
 /// Runs `sign --gpg` with a gpg stand-in that starts an armoured signature,
