@@ -64,6 +64,7 @@ enum Command {
     Qsb(cmd::qsb::Args),
     Digest(cmd::digest::Args),
     Site(cmd::site::Args),
+    Status(cmd::status::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +81,7 @@ fn main() -> ExitCode {
         Command::Qsb(args) => cmd::qsb::run(args, &cli.global),
         Command::Digest(args) => cmd::digest::run(args, &cli.global),
         Command::Site(args) => cmd::site::run(args, &cli.global),
+        Command::Status(args) => cmd::status::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

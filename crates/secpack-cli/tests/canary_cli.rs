@@ -1,9 +1,12 @@
 //! `secpack canary` end to end: exit statuses, JSON, files written or not.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+#[path = "../../secpack/tests/common/mod.rs"]
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::http::{ok, Server};
 
 const FPR: &str = "1111 2222 3333 4444 5555  6666 7777 8888 9999 AAAA";
 
@@ -115,29 +118,11 @@ fn audit_exit_status_and_json() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// Serves `body` to every request, at most `n` times.
-fn serve(n: usize, body: &'static str) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", l.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for s in l.incoming().take(n) {
-            let Ok(mut s) = s else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    base
-}
-
 #[test]
 fn freshness_writes_nothing_when_a_source_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let base = serve(8, "not a feed");
+    let server = Server::start(vec![("/rss", vec![ok("not a feed")])]);
+    let base = server.base.clone();
     std::fs::write(
         dir.path().join("secpack.toml"),
         format!(

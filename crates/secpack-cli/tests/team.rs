@@ -1,8 +1,10 @@
 //! The security team's ceremony end to end: a new pack, keys made and
-//! certified, a bulletin and a canary signed by two members (one with a key
-//! file, one through gpg), then `verify_pack` and `gpg --verify` on every
-//! signature; and the refusals (untrusted keys, wrong passphrases, number
-//! collisions, corrupt keys, unwritable destinations, failed self-checks).
+//! certified, a bulletin and a canary (its proof of freshness gathered from
+//! fixture servers on 127.0.0.1) signed by two members (one with a key file,
+//! one through gpg), `secpack status` before and after, then `verify_pack` and
+//! `gpg --verify` on every signature; and the refusals (untrusted keys, wrong
+//! passphrases, number collisions, corrupt keys, unwritable destinations,
+//! failed self-checks, interrupted signing).
 
 #[path = "../../secpack/tests/common/mod.rs"]
 mod common;
@@ -10,6 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::http::{ok, rss, Server};
 use common::Gpg;
 use secpack::pack::Pack;
 use secpack::trust::pin::MasterPin;
@@ -115,6 +118,22 @@ impl Ceremony {
             self.passfile().to_str().unwrap(),
             self.pack().join(file).to_str().unwrap(),
         ])
+    }
+    /// `secpack --json status` on `now`: exit status and document.
+    fn status(&self, now: &str) -> (i32, serde_json::Value) {
+        let out = self.run(&[
+            "--json",
+            "status",
+            self.pack().to_str().unwrap(),
+            "--master",
+            &self.master,
+            "--now",
+            now,
+        ]);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+        });
+        (out.status.code().unwrap(), v)
     }
     fn files(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -225,6 +244,51 @@ Five
 The Test Project Security Team
 ";
 
+/// Height of the fixture chain's tip.
+const TIP: u64 = 900_000;
+/// Hash of the fixture block quoted (ten below the tip).
+const BLOCK_HASH: &str = "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+
+/// Fixture news feed and block source: six dated headlines (the five newest
+/// are quoted, newest first) and a chain whose tip is [`TIP`].
+fn freshness_sources() -> Server {
+    let dates: Vec<(String, String)> = (1..=6)
+        .map(|d| {
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+            (
+                format!("H{d}"),
+                day.format("%a, %d %b %Y 10:00:00 +0000").to_string(),
+            )
+        })
+        .collect();
+    let items: Vec<(&str, &str)> = dates
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    Server::start(vec![
+        ("/rss", vec![ok(rss("Test Wire", &items))]),
+        ("/tip", vec![ok(format!("{{\"height\": {TIP}}}"))]),
+        (
+            &format!("/block/{}", TIP - 10),
+            vec![ok(format!("{{\"hash\": \"{BLOCK_HASH}\"}}"))],
+        ),
+    ])
+}
+
+/// Points the pack's `[canary]` sources at `server` (the generated
+/// `secpack.toml` ends in its `[canary]` table).
+fn configure_freshness(pack: &Path, server: &Server) {
+    let config = pack.join("secpack.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "http_timeout_secs = 5\nhttp_retries = 0\n\
+         [[canary.feeds]]\nurl = \"{0}/rss\"\n\
+         [canary.block_source]\nname = \"Test Chain\"\ntip_url = \"{0}/tip\"\nblock_url = \"{0}/block/{{height}}\"\n",
+        server.base
+    ));
+    std::fs::write(config, text).unwrap();
+}
+
 /// A gpg wrapper that unlocks keys with the test passphrase, as a running
 /// agent with a cached passphrase would.
 fn gpg_wrapper(c: &Ceremony, gnupghome: &Path) -> PathBuf {
@@ -295,8 +359,44 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     assert_eq!(header.upstream_advisories, vec![470]);
     assert!(text.contains("Test Project Security Bulletin 001"));
 
-    let canary = "canaries/canary-001-2026.txt";
-    std::fs::write(pack.join(canary), CANARY.replace("MASTER", &c.master)).unwrap();
+    // The canary: its proof of freshness is gathered from the sources the
+    // pack configures (fixture servers here), dated today.
+    let server = freshness_sources();
+    configure_freshness(&pack, &server);
+    let out = c.ok(&[
+        "--json",
+        "canary",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let issued = v["facts"]["date"].as_str().unwrap().to_string();
+    assert!(
+        [today, today.pred_opt().unwrap()]
+            .iter()
+            .any(|d| d.to_string() == issued),
+        "{issued}"
+    );
+    let canary = format!("canaries/canary-001-{}.txt", &issued[..4]);
+    let canary = canary.as_str();
+    assert_eq!(v["path"], canary);
+    assert_eq!(v["facts"]["bulletins"], 1);
+    assert_eq!(server.hits("/rss"), 1);
+    assert_eq!(server.hits(&format!("/block/{}", TIP - 10)), 1);
+    let parsed =
+        secpack::canary::Canary::parse(&std::fs::read_to_string(pack.join(canary)).unwrap());
+    assert_eq!(parsed.fingerprint.as_deref(), Some(c.master.as_str()));
+    assert_eq!(
+        parsed.freshness.sources[0].headlines,
+        ["H6", "H5", "H4", "H3", "H2"]
+    );
+    assert_eq!(parsed.freshness.block_hash.as_deref(), Some(BLOCK_HASH));
+    let due = parsed.next_window.as_ref().unwrap().end;
+    assert_eq!(v["facts"]["next_due"], due.to_string());
 
     // alice signs with her key file; bob through gpg (agent path).
     for doc in [qsb, canary] {
@@ -307,6 +407,37 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // Half-way, status names bob as the missing signer of both documents,
+    // and the canary audit's only alert is the missing signature.
+    let (code, v) = c.status(&issued);
+    assert_eq!(code, 1);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{v:#}");
+    for (item, doc) in items.iter().zip([qsb, canary]) {
+        assert_eq!(item["code"], "below-threshold");
+        assert_eq!(item["subject"], doc);
+        assert_eq!(item["missing_signers"], serde_json::json!(["bob"]));
+    }
+    assert_eq!(v["attention"], true);
+    let out = c.run(&[
+        "--json",
+        "canary",
+        "audit",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--now",
+        &issued,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let audit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["signatures-below-threshold"]);
     let bob_home = Gpg::new();
     bob_home.run(&["--import", c.secret("bob").to_str().unwrap()]);
     let wrapper = gpg_wrapper(&c, bob_home.home.path());
@@ -330,6 +461,28 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+
+    // Both signed: nothing needs attention, and the canary audits clean.
+    let (code, v) = c.status(&issued);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["items"], serde_json::json!([]));
+    assert_eq!(v["attention"], false);
+    assert_eq!(v["next_canary_due"], due.to_string());
+    let out = c.run(&[
+        "canary",
+        "audit",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--now",
+        &issued,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // Signing again is refused without --force, and the file is unchanged.
     let before = std::fs::read(pack.join(format!("{qsb}.sig.alice"))).unwrap();
@@ -864,4 +1017,434 @@ fn retire_revoke_and_export() {
     assert!(!pack.join(&bob_file).exists());
     let out = c.run(&["key", "retire", "--pack", p, "bob"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A proof of freshness as `canary freshness -o` writes it.
+const FRESHNESS: &str = "Mon, 05 Jan 2026 10:00:00 +0000\n\n\
+Source: Test Wire (https://wire.test.invalid/rss)\nOne\nTwo\nThree\n\n\
+Source: Test Chain\n00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7\n";
+
+#[test]
+fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let p = pack.to_str().unwrap();
+    let fresh = c.dir.path().join("fresh.txt");
+    std::fs::write(&fresh, FRESHNESS).unwrap();
+    let f = fresh.to_str().unwrap();
+    let new = |extra: &[&str]| {
+        let mut args = vec![
+            "--json", "canary", "new", "--pack", p, "--master", &c.master,
+        ];
+        args.extend_from_slice(extra);
+        c.run(&args)
+    };
+    let out = new(&["--freshness", f, "--date", "2026-01-05"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = "canaries/canary-001-2026.txt";
+    let text = std::fs::read_to_string(pack.join(first)).unwrap();
+    assert!(text.contains("Test Project Canary 001"));
+    assert!(text.contains("fourteen days of April 2026"));
+    let files_before = c.files();
+
+    // A number collision is refused and nothing changes.
+    let out = new(&["--freshness", f, "--date", "2026-04-02", "--number", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("canary number 1 is taken by canaries/canary-001-2026.txt"),
+        "{err}"
+    );
+    assert_eq!(c.files(), files_before);
+    assert_eq!(std::fs::read_to_string(pack.join(first)).unwrap(), text);
+
+    // A proof of freshness without a date, or a missing one, is refused
+    // naming the file; so is a canary without a pinned master key.
+    let undated = c.dir.path().join("undated.txt");
+    std::fs::write(&undated, "Source: Wire (https://w.test/rss)\nOne\n").unwrap();
+    for (file, words) in [
+        (undated.to_str().unwrap(), "no RFC 5322 date line"),
+        ("/nonexistent/fresh.txt", "reading /nonexistent/fresh.txt"),
+    ] {
+        let out = new(&["--freshness", file]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(file) && err.contains(words), "{err}");
+    }
+    let out = c.run(&["canary", "new", "--pack", p, "--freshness", f]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no master key fingerprint is pinned"));
+    assert_eq!(c.files(), files_before);
+
+    // A source that fails: exit 1, its URL named, nothing written.
+    let server = Server::start(vec![("/tip", vec![ok("{\"height\": 900000}")])]);
+    configure_freshness(&pack, &server);
+    let files_before = c.files();
+    let out = new(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}/rss", server.base)) && err.contains("no proof of freshness"),
+        "{err}"
+    );
+    assert_eq!(server.hits("/rss"), 1);
+    assert_eq!(c.files(), files_before);
+
+    // The next number is 2, dated in the window canary 1 promised.
+    let out = new(&["--freshness", f, "--date", "2026-04-02"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["number"], 2);
+    assert_eq!(v["path"], "canaries/canary-002-2026.txt");
+    assert_eq!(v["facts"]["next_due"], "2026-07-14");
+
+    // An unwritable pack: the canary folder is a regular file.
+    let other = c.dir.path().join("other");
+    c.ok(&["init", other.to_str().unwrap(), "--project", "Other"]);
+    std::fs::remove_dir_all(other.join("canaries")).unwrap();
+    std::fs::write(other.join("canaries"), "in the way\n").unwrap();
+    let out = c.run(&[
+        "canary",
+        "new",
+        "--pack",
+        other.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--freshness",
+        f,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("canaries"));
+    assert_eq!(
+        std::fs::read_to_string(other.join("canaries")).unwrap(),
+        "in the way\n"
+    );
+}
+
+#[test]
+fn status_reports_triage_expiring_keys_and_unsigned_files() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let today = chrono::Utc::now().date_naive();
+    // A fresh pack: no canary yet, which the status says.
+    let (code, v) = c.status(&today.to_string());
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["canary-no-canaries"]);
+
+    let fresh = c.dir.path().join("fresh.txt");
+    std::fs::write(&fresh, FRESHNESS).unwrap();
+    c.ok(&[
+        "canary",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--freshness",
+        fresh.to_str().unwrap(),
+        "--date",
+        "2026-01-05",
+    ]);
+    let canary = "canaries/canary-001-2026.txt";
+    for who in ["alice", "bob"] {
+        let out = c.sign_with_key(canary, who);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A tracker with one row to triage (and one triaged, one never used),
+    // and a file nobody signed.
+    std::fs::create_dir_all(pack.join("tracker")).unwrap();
+    std::fs::write(
+        pack.join("tracker/xsa.toml"),
+        "version = 1\n\n[[advisory]]\nnumber = 470\ndate = 2026-01-02\naffected = \"no\"\n\n\
+         [[advisory]]\nnumber = 471\ndate = 2026-01-03\naffected = \"tba\"\n\n\
+         [[advisory]]\nnumber = 472\naffected = \"tba\"\nunused = true\n",
+    )
+    .unwrap();
+    std::fs::write(pack.join("notes.txt"), "remember the milk\n").unwrap();
+
+    // Inside the promised window: the canary is due; the tracker row and the
+    // unsigned file are listed, each with its code.
+    let (code, v) = c.status("2026-04-03");
+    assert_eq!(code, 1);
+    let items: Vec<(String, String)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["code"].as_str().unwrap().to_string(),
+                i["subject"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("canary-due".to_string(), canary.to_string()),
+            ("tracker-awaiting-triage".into(), "advisory 471".into()),
+            ("unsigned-file".into(), "notes.txt".into()),
+        ]
+    );
+    assert!(v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| !i["message"].as_str().unwrap().is_empty()));
+
+    // Keys made today expire in two years: 700 days on, the three current
+    // certified keys (master, alice, bob) are about to; 800 days on they
+    // have. mallory's uncertified key is not the team's.
+    let mut team_keys: Vec<String> = c
+        .files()
+        .into_iter()
+        .filter(|f| {
+            f.starts_with("keys/")
+                && f.ends_with(".asc")
+                && ["master", "alice", "bob"]
+                    .iter()
+                    .any(|n| f.rsplit('/').next().unwrap().starts_with(&format!("{n}-")))
+        })
+        .collect();
+    team_keys.sort();
+    assert_eq!(team_keys.len(), 3);
+    for (days, code) in [(700, "key-expiring"), (800, "key-expired")] {
+        let now = today + chrono::Days::new(days);
+        let (_, v) = c.status(&now.to_string());
+        let mut keys: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "keys")
+            .map(|i| {
+                assert_eq!(i["code"], code);
+                i["subject"].as_str().unwrap().to_string()
+            })
+            .collect();
+        keys.sort();
+        assert_eq!(keys, team_keys, "{days} days on");
+    }
+
+    // After the window: overdue; a non-key file among keys is a stray file.
+    std::fs::write(pack.join("keys/security-team/todo.txt"), "x").unwrap();
+    let (code, v) = c.status("2026-04-20");
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "canary-overdue",
+            "tracker-awaiting-triage",
+            "stray-file",
+            "unsigned-file"
+        ]
+    );
+    std::fs::remove_file(pack.join("keys/security-team/todo.txt")).unwrap();
+
+    // Triaged and removed: nothing needs attention; the text says so.
+    std::fs::write(
+        pack.join("tracker/xsa.toml"),
+        "version = 1\n\n[[advisory]]\nnumber = 471\naffected = \"no\"\n",
+    )
+    .unwrap();
+    std::fs::remove_file(pack.join("notes.txt")).unwrap();
+    let out = c.run(&[
+        "status",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--now",
+        "2026-01-06",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("next canary due by 2026-04-14") && text.contains("nothing needs attention"),
+        "{text}"
+    );
+    // A broken tracker is reported, not fatal; a bad date is a usage error.
+    std::fs::write(pack.join("tracker/xsa.toml"), "version = [\n").unwrap();
+    let (code, v) = c.status("2026-01-06");
+    assert_eq!(code, 1);
+    assert_eq!(v["items"][0]["code"], "tracker-unreadable");
+    let out = c.run(&[
+        "status",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--now",
+        "soon",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_file(pack.join("tracker/xsa.toml")).unwrap();
+
+    // With a [[team]] table, the members named there are the ones owed a
+    // signature: emeritus members and members without a key are not.
+    let out = c.ok(&[
+        "--json",
+        "qsb",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--title",
+        "Half signed",
+        "--date",
+        "2026-01-06",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let qsb = v["path"].as_str().unwrap().to_string();
+    assert!(c.sign_with_key(&qsb, "alice").status.success());
+    let config = pack.join("secpack.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    let team = |bob_emeritus: bool| {
+        format!(
+            "{base}\n[[team]]\nname = \"Alice\"\nsigner = \"alice\"\n\
+             [[team]]\nname = \"Bob\"\nsigner = \"bob\"\nemeritus = {bob_emeritus}\n\
+             [[team]]\nname = \"Carol\"\nsigner = \"carol\"\n"
+        )
+    };
+    for (bob_emeritus, missing, words) in [
+        (false, serde_json::json!(["bob"]), "not signed yet by bob"),
+        (
+            true,
+            serde_json::json!([]),
+            "every team member who may sign it has signed",
+        ),
+    ] {
+        std::fs::write(&config, team(bob_emeritus)).unwrap();
+        let (code, v) = c.status("2026-01-07");
+        assert_eq!(code, 1);
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{v:#}");
+        assert_eq!(items[0]["subject"], qsb.as_str());
+        assert_eq!(
+            items[0]["missing_signers"]
+                .as_array()
+                .map_or(serde_json::json!([]), |a| serde_json::json!(a)),
+            missing
+        );
+        assert!(
+            items[0]["message"].as_str().unwrap().contains(words),
+            "{v:#}"
+        );
+    }
+}
+
+/// Runs `sign --gpg` with a gpg stand-in that starts an armoured signature,
+/// then dies (`kill_parent`: takes secpack down with it).
+fn interrupted_sign(c: &Ceremony, doc: &str, kill_parent: bool) -> Output {
+    let victim = if kill_parent { "$PPID" } else { "$$" };
+    let script = c.dir.path().join(format!("dying-gpg-{kill_parent}"));
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf -- '-----BEGIN PGP SIGNATURE-----\\n\\nwnUEABYKAB0'\nkill -9 {victim}\nexit 0\n"),
+    )
+    .unwrap();
+    make_executable(&script);
+    c.run(&[
+        "sign",
+        "--pack",
+        c.pack().to_str().unwrap(),
+        "--master",
+        &c.master,
+        "--as",
+        "alice",
+        "--gpg",
+        "--gpg-program",
+        script.to_str().unwrap(),
+        c.pack().join(doc).to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn interrupted_signing_leaves_no_partial_signature() {
+    let c = ceremony(false);
+    let doc = "QSBs/qsb-001-2026.txt";
+    std::fs::write(c.pack().join(doc), "a bulletin\n").unwrap();
+    let files_before = c.files();
+    // gpg killed half-way through its output.
+    let out = interrupted_sign(&c, doc, false);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(c.files(), files_before);
+    // secpack itself killed while gpg runs.
+    let out = interrupted_sign(&c, doc, true);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(9));
+    assert_eq!(c.files(), files_before, "no .sig nor temporary file left");
+}
+
+/// Keeps a folder unwritable while alive: mode 0555, and for users whom
+/// permission bits do not bind (root), the immutable attribute.
+struct Unwritable(PathBuf);
+
+impl Unwritable {
+    /// `None` when this machine offers no way to make `folder` unwritable.
+    fn make(folder: &Path) -> Option<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        let guard = Self(folder.to_path_buf());
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+        if guard.writable() {
+            let _ = Command::new("chattr").arg("+i").arg(folder).output();
+        }
+        (!guard.writable()).then_some(guard)
+    }
+    fn writable(&self) -> bool {
+        let probe = self.0.join(".probe");
+        let ok = std::fs::write(&probe, "x").is_ok();
+        let _ = std::fs::remove_file(&probe);
+        ok
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).output();
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn signing_or_drafting_into_an_unwritable_folder_writes_nothing() {
+    let c = ceremony(false);
+    let doc = "QSBs/qsb-001-2026.txt";
+    std::fs::write(c.pack().join(doc), "a bulletin\n").unwrap();
+    let Some(guard) = Unwritable::make(&c.pack().join("QSBs")) else {
+        eprintln!("skipped: no way to make a folder unwritable for this user");
+        return;
+    };
+    let files_before = c.files();
+    let out = c.sign_with_key(doc, "alice");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("QSBs"), "{err}");
+    let out = c.run(&[
+        "qsb",
+        "new",
+        "--pack",
+        c.pack().to_str().unwrap(),
+        "--title",
+        "Nowhere to go",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    drop(guard);
+    assert_eq!(c.files(), files_before);
 }

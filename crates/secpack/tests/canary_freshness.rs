@@ -1,10 +1,7 @@
 //! The proof-of-freshness gatherer against fixture HTTP servers on 127.0.0.1.
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
@@ -12,102 +9,7 @@ use secpack::canary::freshness::{fetch_block, fetch_feed, gather, Fetcher, HttpO
 use secpack::canary::parse::read_freshness;
 use secpack::config::{BlockSource, CanaryConfig, Feed};
 
-/// One canned answer.
-#[derive(Clone)]
-struct Answer {
-    status: u16,
-    body: String,
-    /// Wait this long before answering (for timeouts).
-    delay: Duration,
-}
-
-fn ok(body: impl Into<String>) -> Answer {
-    Answer {
-        status: 200,
-        body: body.into(),
-        delay: Duration::ZERO,
-    }
-}
-
-fn status(code: u16) -> Answer {
-    Answer {
-        status: code,
-        body: "no".into(),
-        delay: Duration::ZERO,
-    }
-}
-
-/// A fixture server: each path answers its list of answers in turn (the last
-/// one repeats); unknown paths answer 404. It serves at most `MAX_REQUESTS`
-/// connections and then stops.
-struct Server {
-    base: String,
-    hits: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-const MAX_REQUESTS: usize = 64;
-
-impl Server {
-    fn start(routes: Vec<(&str, Vec<Answer>)>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let routes: HashMap<String, Vec<Answer>> = routes
-            .into_iter()
-            .map(|(p, a)| (p.to_string(), a))
-            .collect();
-        let routes = Arc::new(routes);
-        let hits = Arc::new(Mutex::new(HashMap::new()));
-        let served = Arc::new(AtomicUsize::new(0));
-        let hits2 = hits.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(MAX_REQUESTS) {
-                let Ok(mut stream) = stream else { continue };
-                let (routes, hits) = (routes.clone(), hits2.clone());
-                served.fetch_add(1, Ordering::SeqCst);
-                std::thread::spawn(move || {
-                    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 1024];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut chunk) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&buf);
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    let n = {
-                        let mut h = hits.lock().unwrap();
-                        let e = h.entry(path.clone()).or_insert(0);
-                        *e += 1;
-                        *e
-                    };
-                    let answer = routes
-                        .get(&path)
-                        .map(|list| list[(n - 1).min(list.len() - 1)].clone())
-                        .unwrap_or_else(|| status(404));
-                    std::thread::sleep(answer.delay);
-                    let reply = format!(
-                        "HTTP/1.1 {} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                        answer.status,
-                        answer.body.len(),
-                        answer.body
-                    );
-                    let _ = stream.write_all(reply.as_bytes());
-                });
-            }
-        });
-        Self { base, hits }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
-    }
-}
+use common::http::{ok, rss, status, Answer, Server};
 
 fn fetcher() -> Fetcher {
     Fetcher::new(HttpOptions {
@@ -116,15 +18,6 @@ fn fetcher() -> Fetcher {
         retry_delay: Duration::from_millis(10),
         ..HttpOptions::default()
     })
-}
-
-/// An RSS 2.0 feed; items as (title, RFC 2822 date) in document order.
-fn rss(title: &str, items: &[(&str, &str)]) -> String {
-    let items: String = items
-        .iter()
-        .map(|(t, d)| format!("<item><title>{t}</title><link>https://n.example/{t}</link><pubDate>{d}</pubDate></item>"))
-        .collect();
-    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{title}</title><link>https://n.example/</link><description>d</description>{items}</channel></rss>")
 }
 
 fn atom(title: &str, entries: &[(&str, &str)]) -> String {

@@ -8,5 +8,6 @@ pub mod key;
 pub mod qsb;
 pub mod sign;
 pub mod site;
+pub mod status;
 pub mod verify;
 pub mod xsa;

@@ -1,7 +1,6 @@
 //! `secpack qsb`: start a new bulletin, list the published ones.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -76,12 +75,7 @@ fn new(pack: &Pack, args: NewArgs, global: &GlobalArgs) -> Result<u8> {
     let path = pack.path_of(&draft.path);
     write_atomic(&path, draft.text.as_bytes(), false)?;
     if args.edit {
-        let editor = std::env::var_os("EDITOR").unwrap_or_else(|| "vi".into());
-        let status = Command::new(&editor)
-            .arg(&path)
-            .status()
-            .with_context(|| format!("running {}", editor.to_string_lossy()))?;
-        anyhow::ensure!(status.success(), "the editor exited with {status}");
+        open_in_editor(&path)?;
     }
     if global.json {
         print_json(&serde_json::json!({ "number": draft.number, "path": draft.path }))?;
@@ -89,6 +83,17 @@ fn new(pack: &Pack, args: NewArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!("{} {}", paint(GOOD, "wrote"), draft.path);
     }
     Ok(crate::EXIT_OK)
+}
+
+/// Opens `path` in `$EDITOR` (default `vi`) and waits for it.
+pub(crate) fn open_in_editor(path: &std::path::Path) -> Result<()> {
+    let editor = std::env::var_os("EDITOR").unwrap_or_else(|| "vi".into());
+    let status = std::process::Command::new(&editor)
+        .arg(path)
+        .status()
+        .with_context(|| format!("running {}", editor.to_string_lossy()))?;
+    anyhow::ensure!(status.success(), "the editor exited with {status}");
+    Ok(())
 }
 
 #[derive(serde::Serialize)]

@@ -316,10 +316,15 @@ pub fn audit_pack(pack: &Pack, options: &AuditOptions) -> AuditReport {
             }),
         }
     }
+    audit(&canaries, &letters, &bulletin_dates(pack), options)
+}
+
+/// Every bulletin of the pack (one per number, letters left out) with the
+/// date it prints, when readable.
+pub fn bulletin_dates(pack: &Pack) -> Vec<BulletinDate> {
     let prefix = &pack.config.project.upstream_id_prefix;
     let mut seen = BTreeSet::new();
-    let bulletins: Vec<BulletinDate> = pack
-        .bulletins()
+    pack.bulletins()
         .into_iter()
         .filter(|(name, _)| name.suffix.is_none() && seen.insert(name.number))
         .map(|(name, file)| BulletinDate {
@@ -329,8 +334,7 @@ pub fn audit_pack(pack: &Pack, options: &AuditOptions) -> AuditReport {
                 .ok()
                 .and_then(|t| BulletinHeader::parse(&t, prefix).date),
         })
-        .collect();
-    audit(&canaries, &letters, &bulletins, options)
+        .collect()
 }
 
 /// Reads a text file of at most `max` bytes.

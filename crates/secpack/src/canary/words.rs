@@ -94,39 +94,59 @@ pub fn number_at(tokens: &[&str], at: usize) -> Option<(u32, usize)> {
     unit_word(&first).map(|u| (u, 1))
 }
 
+/// Number words below twenty.
+const UNITS: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+
+/// Words for the tens from twenty to ninety.
+const TENS: [&str; 8] = [
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+
 fn unit_word(w: &str) -> Option<u32> {
-    const UNITS: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
     UNITS.iter().position(|u| *u == w).map(|i| i as u32)
 }
 
 fn tens_word(w: &str) -> Option<u32> {
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
     TENS.iter()
         .position(|t| *t == w)
         .map(|i| 20 + 10 * i as u32)
+}
+
+/// `n` in words as [`number_at`] reads them back (`fourteen`,
+/// `twenty-one`); in digits from one hundred up.
+pub fn number_words(n: u32) -> String {
+    match n {
+        0..=19 => UNITS[n as usize].to_string(),
+        20..=99 => {
+            let tens = TENS[(n / 10 - 2) as usize];
+            match n % 10 {
+                0 => tens.to_string(),
+                u => format!("{tens}-{}", UNITS[u as usize]),
+            }
+        }
+        _ => n.to_string(),
+    }
 }
 
 /// A calendar date written as `June 10, 2016`, `January 5th, 2015`,
@@ -189,6 +209,18 @@ mod tests {
         assert_eq!(day_number("0"), None);
         assert_eq!(year_number("2026."), Some(2026));
         assert_eq!(year_number("20261"), None);
+    }
+
+    #[test]
+    fn number_words_read_back() {
+        assert_eq!(number_words(14), "fourteen");
+        assert_eq!(number_words(21), "twenty-one");
+        assert_eq!(number_words(30), "thirty");
+        assert_eq!(number_words(120), "120");
+        for n in 0..200 {
+            let w = number_words(n);
+            assert_eq!(number_at(&[w.as_str()], 0), Some((n, 1)), "{w}");
+        }
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub fn draft_bulletin(
 }
 
 /// `line` centred in [`TEXT_WIDTH`] columns (left as is when longer).
-fn centre(line: &str) -> String {
+pub(super) fn centre(line: &str) -> String {
     let len = line.chars().count();
     let pad = TEXT_WIDTH.saturating_sub(len) / 2;
     format!("{}{line}", " ".repeat(pad))

@@ -1,10 +1,17 @@
-//! The security team's workflow: a new pack, new bulletins, and signatures
-//! that the trust engine accepts before they are written.
+//! The security team's workflow: a new pack, new bulletins and canaries,
+//! signatures that the trust engine accepts before they are written, and what
+//! needs the team's attention.
 
+mod canary;
 mod draft;
 mod init;
 mod sign;
+pub mod status;
 
+pub use canary::{
+    bulletins_published, check_freshness_text, draft_canary, next_canary_number, next_window,
+    CanaryDraft, CanaryFacts,
+};
 pub use draft::{draft_bulletin, next_number, BulletinDraft};
 pub use init::{init_pack, InitOptions};
 pub use sign::{member_entry, sign_document, Backend, Signed};
@@ -47,6 +54,9 @@ pub enum TeamError {
     /// A bulletin with this number exists.
     #[error("bulletin number {0} is taken by {1}")]
     NumberTaken(u32, String),
+    /// A canary with this number exists.
+    #[error("canary number {0} is taken by {1}")]
+    CanaryNumberTaken(u32, String),
     /// `init` wants an empty (or absent) folder.
     #[error("{0} is not empty")]
     NotEmpty(String),
@@ -67,6 +77,7 @@ impl TeamError {
             Self::SignatureExists(_) => "signature-exists",
             Self::SelfCheckFailed(..) => "self-check-failed",
             Self::NumberTaken(..) => "number-taken",
+            Self::CanaryNumberTaken(..) => "canary-number-taken",
             Self::NotEmpty(_) => "not-empty",
         }
     }

@@ -1,5 +1,4 @@
-//! `secpack canary`: gather a canary's proof of freshness, audit every canary
-//! a pack published.
+//! `secpack canary audit`: audit every canary a pack published.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,45 +6,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners, Severity};
-use secpack::canary::freshness::{gather, http_options, Fetcher};
-use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
 use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, VerifyOptions};
 
+use super::parse_day;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
-
-/// Warrant canaries: proof of freshness and the audit of every canary.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: CanaryCommand,
-}
-
-#[derive(Debug, clap::Subcommand)]
-enum CanaryCommand {
-    Freshness(FreshnessArgs),
-    Audit(AuditArgs),
-}
-
-/// Gather a proof of freshness: the date, the newest headlines of each news
-/// feed in `secpack.toml` and a recent Bitcoin block hash.
-///
-/// Any source that fails or has too few headlines stops with an error naming
-/// it (exit status 1); nothing is written then.
-#[derive(Debug, clap::Args)]
-pub struct FreshnessArgs {
-    /// The pack whose `secpack.toml` lists the sources.
-    #[arg(long, default_value = ".")]
-    pub pack: PathBuf,
-    /// Write the text to this file instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Replace the output file if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
-}
 
 /// Audit every canary of a pack: overdue, statement drift, bulletin count,
 /// master fingerprint, proof of freshness, numbering.
@@ -74,46 +41,8 @@ pub struct AuditArgs {
     pub latest: bool,
 }
 
-fn parse_day(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|e| format!("{s:?} is not a YYYY-MM-DD date: {e}"))
-}
-
-/// Runs the subcommand.
-pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    match args.command {
-        CanaryCommand::Freshness(a) => freshness(a, global),
-        CanaryCommand::Audit(a) => audit(a, global),
-    }
-}
-
-fn freshness(args: FreshnessArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
-    let config = &pack.config.canary;
-    secpack::canary::freshness::check_config(config)?;
-    let fetcher = Fetcher::new(http_options(config)?);
-    let proof = match gather(config, &fetcher, chrono::Utc::now()) {
-        Ok(p) => p,
-        Err(e) => {
-            crate::output::error(&e.context("no proof of freshness was produced"));
-            return Ok(crate::EXIT_FAILURE);
-        }
-    };
-    let text = proof.render();
-    if let Some(path) = &args.output {
-        write_atomic(path, text.as_bytes(), args.force)?;
-    }
-    if global.json {
-        let mut value = serde_json::to_value(&proof)?;
-        value["text"] = text.into();
-        print_json(&value)?;
-    } else if args.output.is_none() {
-        std::io::stdout().lock().write_all(text.as_bytes())?;
-    }
-    Ok(crate::EXIT_OK)
-}
-
-fn audit(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
+/// Runs `canary audit`.
+pub fn run(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
     let pack = Pack::open(&args.pack)?;
     let pin = MasterPin::resolve(args.master.as_deref())?.map(|(pin, _)| pin);
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());

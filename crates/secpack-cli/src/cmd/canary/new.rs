@@ -1,0 +1,94 @@
+//! `secpack canary new`: write the next canary.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use secpack::fsutil::write_atomic;
+use secpack::pack::Pack;
+use secpack::team::{check_freshness_text, draft_canary};
+
+use super::freshness::gather_now;
+use super::parse_day;
+use crate::output::{paint, print_json, GOOD};
+use crate::GlobalArgs;
+
+/// Largest proof-of-freshness file read with `--freshness`.
+const MAX_FRESHNESS_BYTES: u64 = 64 * 1024;
+
+/// Write the next canary from the pack's template: number, date of issue,
+/// bulletins published so far, the pinned master fingerprint, the window of
+/// the next canary (from `[canary]` in `secpack.toml`) and a proof of
+/// freshness gathered from the configured sources (or read from a file).
+///
+/// A source that fails stops with exit status 1 and nothing written.
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The pack's root folder.
+    #[arg(long, default_value = ".")]
+    pub pack: PathBuf,
+    /// Fingerprint of the master key, obtained out of band (else
+    /// SECPACK_MASTER or the user config): the canary states it.
+    #[arg(long, value_name = "FPR")]
+    pub master: Option<String>,
+    /// Use this number instead of the next one (refused if taken).
+    #[arg(long)]
+    pub number: Option<u32>,
+    /// The date of issue, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub date: Option<NaiveDate>,
+    /// Quote this proof of freshness (as `secpack canary freshness -o`
+    /// writes it) instead of gathering one.
+    #[arg(long, value_name = "FILE")]
+    pub freshness: Option<PathBuf>,
+    /// Open the new canary in $EDITOR.
+    #[arg(long)]
+    pub edit: bool,
+}
+
+/// Runs `canary new`.
+pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
+    let pack = Pack::open(&args.pack)?;
+    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let freshness = match &args.freshness {
+        Some(path) => read_freshness_file(path)?,
+        None => match gather_now(&pack)? {
+            Some(proof) => proof.render(),
+            None => return Ok(crate::EXIT_FAILURE),
+        },
+    };
+    let draft = draft_canary(&pack, args.number, date, &pin.to_hex(), &freshness)?;
+    let path = pack.path_of(&draft.path);
+    write_atomic(&path, draft.text.as_bytes(), false)?;
+    if args.edit {
+        crate::cmd::qsb::open_in_editor(&path)?;
+    }
+    if global.json {
+        print_json(&serde_json::json!({
+            "number": draft.number,
+            "path": draft.path,
+            "facts": draft.facts,
+        }))?;
+    } else {
+        anstream::println!(
+            "{} {} (next canary due by {})",
+            paint(GOOD, "wrote"),
+            draft.path,
+            draft.facts.next_due
+        );
+    }
+    Ok(crate::EXIT_OK)
+}
+
+fn read_freshness_file(path: &std::path::Path) -> Result<String> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {name}"))?;
+    anyhow::ensure!(
+        meta.len() <= MAX_FRESHNESS_BYTES,
+        "{name} is larger than {MAX_FRESHNESS_BYTES} bytes"
+    );
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?;
+    check_freshness_text(&text, &name)?;
+    Ok(text)
+}

@@ -1,0 +1,440 @@
+//! Drafting the next canary from the pack's template: its number, the date
+//! of issue, the bulletins published so far, the master key fingerprint, the
+//! window promised for the next canary (from the configured cadence) and a
+//! proof of freshness.
+
+use anyhow::{bail, ensure, Context, Result};
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Serialize;
+
+use super::draft::centre;
+use super::init::CANARY_TEMPLATE;
+use super::TeamError;
+use crate::canary::audit::bulletin_dates;
+use crate::canary::parse::{read_freshness, Canary};
+use crate::canary::words::number_words;
+use crate::config::{CanaryConfig, Project};
+use crate::pack::Pack;
+
+/// Longest cadence accepted, in months.
+pub const MAX_CADENCE_MONTHS: u32 = 24;
+/// Longest promised window accepted, in days (every month has them).
+pub const MAX_WINDOW_DAYS: u32 = 28;
+
+/// A new canary, not yet written.
+#[derive(Debug, Clone, Serialize)]
+pub struct CanaryDraft {
+    /// Its number.
+    pub number: u32,
+    /// Where it goes, relative to the pack root.
+    pub path: String,
+    /// What it states.
+    pub facts: CanaryFacts,
+    /// The text.
+    pub text: String,
+}
+
+/// What a new canary states, as filled into its template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CanaryFacts {
+    /// Date of issue.
+    pub date: NaiveDate,
+    /// Bulletins published on or before the date of issue.
+    pub bulletins: u32,
+    /// The master key fingerprint (upper-case hex).
+    pub master: String,
+    /// First day of the window promised for the next canary.
+    pub next_from: NaiveDate,
+    /// Last day of that window: when the next canary is due.
+    pub next_due: NaiveDate,
+}
+
+/// The number after the highest canary of the pack (1 for the first);
+/// letters published beside a canary share its number and do not count.
+pub fn next_canary_number(pack: &Pack) -> u32 {
+    pack.canaries()
+        .iter()
+        .filter(|(n, _)| n.suffix.is_none())
+        .map(|(n, _)| n.number)
+        .max()
+        .map_or(1, |n| n + 1)
+}
+
+/// The window the canary issued on `date` promises for the next one: the
+/// first `window_days` days of the month `cadence_months` months later.
+pub fn next_window(config: &CanaryConfig, date: NaiveDate) -> Result<(NaiveDate, NaiveDate)> {
+    ensure!(
+        (1..=MAX_CADENCE_MONTHS).contains(&config.cadence_months),
+        "secpack.toml: canary.cadence_months = {} must be between 1 and {MAX_CADENCE_MONTHS}",
+        config.cadence_months
+    );
+    ensure!(
+        (1..=MAX_WINDOW_DAYS).contains(&config.window_days),
+        "secpack.toml: canary.window_days = {} must be between 1 and {MAX_WINDOW_DAYS}",
+        config.window_days
+    );
+    let month = date
+        .with_day(1)
+        .and_then(|d| d.checked_add_months(Months::new(config.cadence_months)))
+        .context("the next canary's month is out of range")?;
+    let end = month
+        .with_day(config.window_days)
+        .context("the next canary's window is out of range")?;
+    Ok((month, end))
+}
+
+/// Bulletins published on or before `date`: those dated then or earlier,
+/// and undated ones whose file name gives that year or an earlier one.
+pub fn bulletins_published(pack: &Pack, date: NaiveDate) -> u32 {
+    let count = bulletin_dates(pack)
+        .iter()
+        .filter(|b| match b.date {
+            Some(d) => d <= date,
+            None => b.year <= date.year(),
+        })
+        .count();
+    u32::try_from(count).unwrap_or(u32::MAX)
+}
+
+/// Checks that `text` is a proof of freshness the canary parser reads back:
+/// a dated section with at least one quoted source. `source` names it in
+/// errors.
+pub fn check_freshness_text(text: &str, source: &str) -> Result<()> {
+    let lines: Vec<&str> = text.lines().collect();
+    let proof = read_freshness(&lines);
+    ensure!(proof.present, "{source}: the proof of freshness is empty");
+    ensure!(
+        proof.date.is_some(),
+        "{source}: the proof of freshness has no RFC 5322 date line (like `Mon, 05 Jan 2026 10:00:00 +0000`)"
+    );
+    ensure!(
+        !proof.sources.is_empty() || proof.block_hash.is_some(),
+        "{source}: the proof of freshness quotes no news feed and no block hash"
+    );
+    Ok(())
+}
+
+/// `FPR` in groups of four, two spaces in the middle, as GnuPG prints it.
+fn grouped_fingerprint(hex: &str) -> String {
+    let groups: Vec<&str> = hex
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect();
+    let half = groups.len() / 2;
+    format!("{}  {}", groups[..half].join(" "), groups[half..].join(" "))
+}
+
+/// Drafts canary `number` (default: the next one) issued on `date`, stating
+/// `master` (upper-case hex) as the master fingerprint and quoting
+/// `freshness` (the text of a proof of freshness), from the pack's template
+/// (`<canaries>/<prefix>-template.txt`, else the built-in one). A number
+/// some canary already has is refused, and so is a template whose filled
+/// text the canary parser does not read back as filled.
+pub fn draft_canary(
+    pack: &Pack,
+    number: Option<u32>,
+    date: NaiveDate,
+    master: &str,
+    freshness: &str,
+) -> Result<CanaryDraft> {
+    let layout = &pack.config.layout;
+    let number = match number {
+        Some(n) => {
+            let taken = pack
+                .canaries()
+                .into_iter()
+                .find(|(c, _)| c.number == n && c.suffix.is_none());
+            if let Some((_, f)) = taken {
+                return Err(TeamError::CanaryNumberTaken(n, f.path.clone()).into());
+            }
+            n
+        }
+        None => next_canary_number(pack),
+    };
+    ensure!(
+        matches!(master.len(), 40 | 64) && master.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{master:?} is not a master key fingerprint (40 or 64 hexadecimal digits)"
+    );
+    let master = master.to_ascii_uppercase();
+    check_freshness_text(freshness, "the proof of freshness")?;
+    let (next_from, next_due) = next_window(&pack.config.canary, date)?;
+    let facts = CanaryFacts {
+        date,
+        bulletins: bulletins_published(pack, date),
+        master,
+        next_from,
+        next_due,
+    };
+    let template_rel = format!("{}/{}-template.txt", layout.canaries, layout.canary_prefix);
+    let template_path = pack.path_of(&template_rel);
+    let (template, template_name) = if template_path.is_file() {
+        let text = std::fs::read_to_string(&template_path)
+            .with_context(|| format!("reading {template_rel}"))?;
+        (text, template_rel)
+    } else {
+        (
+            CANARY_TEMPLATE.to_string(),
+            "the built-in canary template".into(),
+        )
+    };
+    let config = &pack.config;
+    let window_days = config.canary.window_days;
+    let text = fill(
+        &template,
+        &config.project,
+        window_days,
+        number,
+        &facts,
+        freshness,
+    );
+    check_read_back(&text, number, &facts, &template_name)?;
+    let path = format!(
+        "{}/{}-{number:03}-{}.txt",
+        layout.canaries,
+        layout.canary_prefix,
+        date.year()
+    );
+    Ok(CanaryDraft {
+        number,
+        path,
+        facts,
+        text,
+    })
+}
+
+/// The template with every `@@...@@` placeholder filled; indented lines
+/// holding a placeholder (the banner) are centred.
+fn fill(
+    template: &str,
+    project: &Project,
+    window_days: u32,
+    number: u32,
+    facts: &CanaryFacts,
+    freshness: &str,
+) -> String {
+    let month = facts.next_from.format("%B %Y").to_string();
+    let window = number_words(window_days);
+    let replace = |line: &str| {
+        line.replace("@@PROJECT@@", &project.name)
+            .replace("@@TEAM@@", &project.team_name)
+            .replace("@@NUMBER@@", &format!("{number:03}"))
+            .replace("@@DATE@@", &facts.date.format("%Y-%m-%d").to_string())
+            .replace("@@BULLETINS@@", &facts.bulletins.to_string())
+            .replace("@@MASTER@@", &grouped_fingerprint(&facts.master))
+            .replace("@@WINDOW@@", &window)
+            .replace("@@NEXT_MONTH@@", &month)
+            .replace("@@FRESHNESS@@", freshness.trim_end())
+    };
+    let mut text = String::new();
+    for line in template.lines() {
+        let is_banner = line.starts_with(char::is_whitespace)
+            && line.contains("@@")
+            && !line.contains("@@MASTER@@");
+        if is_banner {
+            text.push_str(&centre(&replace(line.trim())));
+        } else {
+            text.push_str(&replace(line));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// Parses the filled text back and checks that it states what was filled.
+fn check_read_back(text: &str, number: u32, facts: &CanaryFacts, template: &str) -> Result<()> {
+    let c = Canary::parse(text);
+    let mut unread = Vec::new();
+    if c.banner_number != Some(number) {
+        unread.push("the canary number in the banner");
+    }
+    if c.issue_date != Some(facts.date) {
+        unread.push("the date of issue");
+    }
+    if c.bulletin_count != Some(facts.bulletins) {
+        unread.push("the number of bulletins");
+    }
+    if c.fingerprint.as_deref() != Some(facts.master.as_str()) {
+        unread.push("the master key fingerprint");
+    }
+    if c.next_window.as_ref().map(|w| (w.start, w.end)) != Some((facts.next_from, facts.next_due)) {
+        unread.push("the window of the next canary");
+    }
+    if !c.freshness.present || c.freshness.date.is_none() {
+        unread.push("the proof of freshness");
+    }
+    if c.has_placeholder {
+        unread.push("the text (a TODO placeholder is left)");
+    }
+    if !unread.is_empty() {
+        bail!(
+            "{template} does not yield a canary stating {} readably; fix the template (placeholders: @@PROJECT@@ @@TEAM@@ @@NUMBER@@ @@DATE@@ @@BULLETINS@@ @@MASTER@@ @@WINDOW@@ @@NEXT_MONTH@@ @@FRESHNESS@@)",
+            unread.join(", ")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn windows_follow_the_cadence() {
+        let config = CanaryConfig::default();
+        assert_eq!(
+            next_window(&config, ymd(2026, 1, 31)).unwrap(),
+            (ymd(2026, 4, 1), ymd(2026, 4, 14))
+        );
+        assert_eq!(
+            next_window(&config, ymd(2026, 11, 3)).unwrap(),
+            (ymd(2027, 2, 1), ymd(2027, 2, 14))
+        );
+        let monthly = CanaryConfig {
+            cadence_months: 1,
+            window_days: 28,
+            ..CanaryConfig::default()
+        };
+        assert_eq!(
+            next_window(&monthly, ymd(2028, 1, 15)).unwrap(),
+            (ymd(2028, 2, 1), ymd(2028, 2, 28))
+        );
+        for (cadence, window) in [(0, 14), (25, 14), (3, 0), (3, 29)] {
+            let bad = CanaryConfig {
+                cadence_months: cadence,
+                window_days: window,
+                ..CanaryConfig::default()
+            };
+            assert!(next_window(&bad, ymd(2026, 1, 1)).is_err());
+        }
+    }
+
+    #[test]
+    fn fingerprints_print_in_groups() {
+        let fpr = "0123456789ABCDEF0123456789ABCDEF01234567";
+        assert_eq!(
+            grouped_fingerprint(fpr),
+            "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567"
+        );
+        let v6 = "AB".repeat(32);
+        let g = grouped_fingerprint(&v6);
+        assert_eq!(g.split_whitespace().count(), 16);
+        assert_eq!(g.replace(' ', ""), v6);
+    }
+
+    #[test]
+    fn freshness_text_must_be_dated_and_quote_something() {
+        let good = "Mon, 05 Jan 2026 10:00:00 +0000\n\nSource: Wire (https://w.test/rss)\nOne\n";
+        check_freshness_text(good, "f").unwrap();
+        for bad in [
+            "",
+            "TODO\n",
+            "Source: Wire (https://w.test/rss)\nOne\n",
+            "Mon, 05 Jan 2026 10:00:00 +0000\n",
+        ] {
+            let e = check_freshness_text(bad, "proof.txt").unwrap_err();
+            assert!(e.to_string().starts_with("proof.txt:"), "{e}");
+        }
+    }
+
+    const FRESHNESS: &str = "Mon, 05 Jan 2026 10:00:00 +0000\n\nSource: Wire (https://w.test/rss)\nOne\nTwo\n\nSource: Chain\n00000000000000000002fb0e59c723277069b5389aa2df4b8ff6dc8d80da6ad4\n";
+    const MASTER: &str = "0123456789ABCDEF0123456789ABCDEF01234567";
+
+    /// A new pack holding bulletins dated `dates`.
+    fn pack_with_bulletins(dates: &[NaiveDate]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("p");
+        let options = super::super::InitOptions {
+            project: "Demo".into(),
+            git: false,
+        };
+        super::super::init_pack(&root, &options).unwrap();
+        for (i, d) in dates.iter().enumerate() {
+            let pack = Pack::open(&root).unwrap();
+            let draft =
+                super::super::draft_bulletin(&pack, None, *d, &format!("Bug {i}"), &[]).unwrap();
+            std::fs::write(root.join(&draft.path), draft.text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_drafted_canary_audits_clean() {
+        use crate::canary::audit::{audit_pack, AuditOptions};
+        let dir = pack_with_bulletins(&[ymd(2025, 12, 1), ymd(2026, 1, 4), ymd(2026, 1, 6)]);
+        let root = dir.path().join("p");
+        let pack = Pack::open(&root).unwrap();
+        let draft = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS).unwrap();
+        assert_eq!(draft.number, 1);
+        assert_eq!(draft.path, "canaries/canary-001-2026.txt");
+        // Two bulletins are dated on or before the date of issue.
+        assert_eq!(draft.facts.bulletins, 2);
+        assert_eq!(draft.facts.next_due, ymd(2026, 4, 14));
+        assert!(draft
+            .text
+            .contains("in the first\nfourteen days of April 2026"));
+        std::fs::write(root.join(&draft.path), &draft.text).unwrap();
+
+        let pack = Pack::open(&root).unwrap();
+        let options = AuditOptions {
+            now: ymd(2026, 1, 6),
+            master: Some(MASTER.into()),
+            signatures: None,
+            since: None,
+        };
+        let report = audit_pack(&pack, &options);
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+        assert_eq!(report.latest.unwrap().next_due, Some(ymd(2026, 4, 14)));
+
+        // The next one takes number 2; number 1 is refused.
+        assert_eq!(next_canary_number(&pack), 2);
+        let e = draft_canary(&pack, Some(1), ymd(2026, 4, 2), MASTER, FRESHNESS).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<TeamError>().map(TeamError::code),
+            Some("canary-number-taken")
+        );
+    }
+
+    #[test]
+    fn a_template_that_does_not_read_back_is_refused() {
+        let dir = pack_with_bulletins(&[]);
+        let root = dir.path().join("p");
+        let template = root.join("canaries/canary-template.txt");
+        let text = std::fs::read_to_string(&template).unwrap();
+        std::fs::write(&template, text.replace("@@MASTER@@", "(see the website)")).unwrap();
+        let pack = Pack::open(&root).unwrap();
+        let e = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("canaries/canary-template.txt") && msg.contains("fingerprint"),
+            "{msg}"
+        );
+        assert!(draft_canary(&pack, None, ymd(2026, 1, 5), "ABCD", FRESHNESS).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn every_cadence_and_date_reads_back(
+            cadence in 1u32..=MAX_CADENCE_MONTHS,
+            window_days in 1u32..=MAX_WINDOW_DAYS,
+            day in 0u32..36_500,
+            number in 1u32..1000,
+            bulletins in 0u32..5000,
+            v6 in any::<bool>(),
+        ) {
+            let date = ymd(2000, 1, 1) + chrono::Days::new(day.into());
+            let config = CanaryConfig { cadence_months: cadence, window_days, ..CanaryConfig::default() };
+            let (next_from, next_due) = next_window(&config, date).unwrap();
+            prop_assert!(next_from > date && next_due >= next_from);
+            let master = if v6 { "AB".repeat(32) } else { MASTER.to_string() };
+            let facts = CanaryFacts { date, bulletins, master, next_from, next_due };
+            let text = fill(CANARY_TEMPLATE, &Project::default(), window_days, number, &facts, FRESHNESS);
+            prop_assert!(check_read_back(&text, number, &facts, "built-in").is_ok(), "{}", text);
+        }
+    }
+}
