@@ -80,8 +80,6 @@ col-status = Status
 col-user-ids = User IDs
 key-retired = retired
 key-revoked = revoked
-key-certified-yes = certified by the master key
-key-certified-no = not certified by the master key
 keys-how-to-check = How to check: compare the master fingerprint above with the one you obtained independently, then let secpack or GnuPG check the certifications, as the verification guide explains.
 
 verify-title = Verifying signatures
@@ -107,3 +105,27 @@ col-signer = Signs as
 
 redirect-title = This page has moved
 redirect-text = This page is now at
+
+# Trust engine codes (secpack::trust::verdict), one label each.
+sig-status-valid = good signature
+sig-status-bad = does not match the document
+sig-status-unknown-key = made by a key that is not in the pack
+sig-status-untrusted-key = made by a key the master key does not certify
+sig-status-revoked-key = made by a revoked key
+sig-status-expired-key = made by a key that had expired
+sig-status-malformed = not a readable signature
+sig-status-rejected-algorithm = algorithm too weak to trust
+sig-status-unsigned = no signature
+sig-warning-weak-hash = weak hash (SHA-1)
+sig-warning-binding-after-signature = key binding renewed after signing
+sig-warning-signer-name-mismatch = signed by someone other than the file name says
+sig-warning-wrong-role = key of a role that should not sign here
+sig-warning-nonstandard-name = unusual signature file name
+sig-warning-retired-key = key now retired
+key-status-master = master key
+key-status-certified = certified by the master key
+key-status-uncertified = not certified by the master key
+key-status-certification-revoked = certification revoked
+key-status-malformed = unreadable key
+key-status-duplicate = duplicate of another key file
+technical-detail = technical detail

@@ -80,8 +80,6 @@ col-status = État
 col-user-ids = Identités
 key-retired = retirée
 key-revoked = révoquée
-key-certified-yes = certifiée par la clé maîtresse
-key-certified-no = non certifiée par la clé maîtresse
 keys-how-to-check = Pour vérifier : comparez l'empreinte maîtresse ci-dessus à celle que vous avez obtenue de façon indépendante, puis laissez secpack ou GnuPG contrôler les certifications, comme l'explique le guide de vérification.
 
 verify-title = Vérifier les signatures
@@ -107,3 +105,27 @@ col-signer = Signe en tant que
 
 redirect-title = Cette page a déménagé
 redirect-text = Cette page se trouve désormais à l'adresse
+
+# Codes du moteur de confiance (secpack::trust::verdict), un libellé chacun.
+sig-status-valid = signature valide
+sig-status-bad = ne correspond pas au document
+sig-status-unknown-key = faite par une clé absente du paquet
+sig-status-untrusted-key = faite par une clé que la clé maîtresse ne certifie pas
+sig-status-revoked-key = faite par une clé révoquée
+sig-status-expired-key = faite par une clé expirée
+sig-status-malformed = signature illisible
+sig-status-rejected-algorithm = algorithme trop faible pour être fiable
+sig-status-unsigned = aucune signature
+sig-warning-weak-hash = condensat faible (SHA-1)
+sig-warning-binding-after-signature = liaison de la clé renouvelée après la signature
+sig-warning-signer-name-mismatch = signée par une autre personne que celle du nom de fichier
+sig-warning-wrong-role = clé d'un rôle qui ne devrait pas signer ici
+sig-warning-nonstandard-name = nom de fichier de signature inhabituel
+sig-warning-retired-key = clé désormais retirée
+key-status-master = clé maîtresse
+key-status-certified = certifiée par la clé maîtresse
+key-status-uncertified = non certifiée par la clé maîtresse
+key-status-certification-revoked = certification révoquée
+key-status-malformed = clé illisible
+key-status-duplicate = copie d'un autre fichier de clé
+technical-detail = détail technique

@@ -127,6 +127,34 @@ mod tests {
     }
 
     #[test]
+    fn every_trust_engine_code_has_a_label_in_every_language() {
+        use secpack::trust::verdict::{KeyStatus, SigStatus, SigWarning};
+        let ids: Vec<String> = SigStatus::ALL
+            .iter()
+            .map(|s| format!("sig-status-{}", s.code()))
+            .chain(
+                SigWarning::ALL
+                    .iter()
+                    .map(|w| format!("sig-warning-{}", w.code())),
+            )
+            .chain(
+                KeyStatus::ALL
+                    .iter()
+                    .map(|k| format!("key-status-{}", k.code())),
+            )
+            .collect();
+        for lang in ["en", "fr"] {
+            let strings = Strings::new(lang).unwrap();
+            for id in &ids {
+                let label = strings
+                    .plain(id)
+                    .unwrap_or_else(|e| panic!("{lang} {id}: {e}"));
+                assert!(!label.is_empty() && label != *id, "{lang} {id}");
+            }
+        }
+    }
+
+    #[test]
     fn every_english_message_is_translated_to_french() {
         let fr_resource = FluentResource::try_new(FR.to_string()).unwrap();
         let fr_ids: Vec<String> = fr_resource

@@ -120,6 +120,16 @@ impl SigWarning {
         }
     }
 
+    /// Every warning, for documentation and tests.
+    pub const ALL: [SigWarning; 6] = [
+        Self::WeakHash,
+        Self::BindingAfterSignature,
+        Self::SignerNameMismatch,
+        Self::WrongRole,
+        Self::NonstandardName,
+        Self::RetiredKey,
+    ];
+
     /// Whether `--strict` fails a signature carrying this warning. Retired
     /// keys signed legitimately in their time; that is information only.
     pub fn fails_strict(self) -> bool {
@@ -163,6 +173,16 @@ impl KeyStatus {
             Self::Duplicate => "duplicate",
         }
     }
+
+    /// Every key status, for documentation and tests.
+    pub const ALL: [KeyStatus; 6] = [
+        Self::Master,
+        Self::Certified,
+        Self::Uncertified,
+        Self::CertificationRevoked,
+        Self::Malformed,
+        Self::Duplicate,
+    ];
 
     /// Whether signatures by this key can be trusted.
     pub fn is_trusted(self) -> bool {
