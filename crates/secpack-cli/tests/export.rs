@@ -316,6 +316,61 @@ fn csaf_export_signed_with_a_team_key_verifies_with_gpg() {
     let sig = t.out.join(".well-known/csaf/white/2024/dsb-100.json.asc");
     let v = t.gpg.run(&["--verify", &s(&sig), &s(&doc)]);
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+
+    // secpack's trust engine agrees: a valid signature by alice's certified key.
+    let pack = secpack::pack::Pack::open(&t.pack).unwrap();
+    let pin = secpack::trust::pin::MasterPin::parse(&t.master).unwrap();
+    let ring = secpack::trust::keyring::Keyring::load(&pack, &pin);
+    let judge = |doc: &Path| {
+        ring.verify_detached(&std::fs::read(doc).unwrap(), &std::fs::read(&sig).unwrap())
+    };
+    let verdicts = judge(&doc);
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(
+        verdicts[0].status,
+        secpack::trust::verdict::SigStatus::Valid
+    );
+    assert_eq!(
+        verdicts[0].key.as_deref(),
+        Some(t.gpg.fpr("alice@demo.invalid").as_str())
+    );
+
+    // The hash files check with secpack's digest checker.
+    for ext in ["sha256", "sha512"] {
+        let digests = format!("{}.{ext}", s(&doc));
+        let o = t.secpack(&[
+            "digest",
+            "check",
+            &s(&doc),
+            "--digests",
+            &digests,
+            "--allow-unsigned",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    // One changed byte: both the signature and the hashes fail.
+    let mut bytes = std::fs::read(&doc).unwrap();
+    bytes[20] ^= 1;
+    std::fs::write(&doc, bytes).unwrap();
+    assert_eq!(
+        judge(&doc)[0].status,
+        secpack::trust::verdict::SigStatus::Bad
+    );
+    let digests = format!("{}.sha256", s(&doc));
+    let o = t.secpack(&[
+        "digest",
+        "check",
+        &s(&doc),
+        "--digests",
+        &digests,
+        "--allow-unsigned",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
     let meta: serde_json::Value = serde_json::from_slice(
         &std::fs::read(t.out.join(".well-known/csaf/provider-metadata.json")).unwrap(),
     )
