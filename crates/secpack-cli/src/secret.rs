@@ -3,7 +3,7 @@
 //! theirs in the pack.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use secpack::pack::Pack;
@@ -35,7 +35,7 @@ pub fn first_line(f: &Path) -> Result<Password> {
 
 /// Loads and unlocks the secret key at `key_path` and checks it is `name`'s
 /// key of `role` in `pack`; returns the pack-relative key file and the key.
-pub fn unlock_role_key(
+fn unlock_role_key(
     pack: &Pack,
     role: &str,
     name: &str,
@@ -50,4 +50,37 @@ pub fn unlock_role_key(
     let key = file.unlock(passphrase.as_ref())?;
     let key_file = check_role_key(pack, role, name, &key)?;
     Ok((key_file, key))
+}
+
+/// Who signs and with which secret key file: `--sign-as NAME --key FILE
+/// [--passphrase-file F]`, the same on every command that signs.
+#[derive(Debug, clap::Args)]
+pub struct SignerArgs {
+    /// Who signs: their key file in the pack starts with NAME.
+    #[arg(long, value_name = "NAME", requires = "key")]
+    pub sign_as: Option<String>,
+    /// The signer's secret key file (armoured, from `gpg --export-secret-keys`).
+    #[arg(long, value_name = "SECRETKEYFILE", requires = "sign_as")]
+    pub key: Option<PathBuf>,
+    /// File whose first line is the key's passphrase (else asked at the
+    /// terminal when the key is protected).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl SignerArgs {
+    /// The signer's unlocked key of `role` and its file in `pack`, or `None`
+    /// when no signer was given.
+    pub fn unlock(&self, pack: &Pack, role: &str) -> Result<Option<(String, SigningKey)>> {
+        match (&self.sign_as, &self.key) {
+            (Some(name), Some(key)) => Ok(Some(unlock_role_key(
+                pack,
+                role,
+                name,
+                key,
+                self.passphrase_file.as_deref(),
+            )?)),
+            _ => Ok(None),
+        }
+    }
 }

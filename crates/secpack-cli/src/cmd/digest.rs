@@ -20,6 +20,7 @@ use secpack::trust::signature::MAX_SIGNATURE_BYTES;
 use serde::Serialize;
 
 use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
+use crate::secret::SignerArgs;
 use crate::GlobalArgs;
 
 /// Check images against release digest files, or make digest files.
@@ -83,17 +84,8 @@ pub struct MakeArgs {
     /// The pack holding the signer's release key (checked before signing).
     #[arg(long, value_name = "PACK", default_value = ".")]
     pack: PathBuf,
-    /// Release key holder who signs (their key file among the pack's
-    /// release keys starts with NAME).
-    #[arg(long, value_name = "NAME", requires = "key")]
-    sign_as: Option<String>,
-    /// The signer's secret key file (armoured, from `gpg --export-secret-keys`).
-    #[arg(long, value_name = "SECRETKEYFILE", requires = "sign_as")]
-    key: Option<PathBuf>,
-    /// File whose first line is the key's passphrase (else asked at the
-    /// terminal when the key is protected).
-    #[arg(long, value_name = "FILE", requires = "key")]
-    passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 /// Runs the subcommand.
@@ -312,16 +304,7 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
         anyhow::bail!("{} exists; give --force to replace it", output.display());
     }
     // Unlock the key first: a wrong passphrase should not cost a full read.
-    let signer = match (&args.sign_as, &args.key) {
-        (Some(name), Some(key_path)) => Some(crate::secret::unlock_role_key(
-            &Pack::open(&args.pack)?,
-            ROLE_RELEASE,
-            name,
-            key_path,
-            args.passphrase_file.as_deref(),
-        )?),
-        _ => None,
-    };
+    let signer = args.signer.unlock(&Pack::open(&args.pack)?, ROLE_RELEASE)?;
     let mut listed = Vec::new();
     let mut images = Vec::new();
     for path in &args.images {

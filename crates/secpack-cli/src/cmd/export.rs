@@ -14,7 +14,7 @@ use secpack::trust::{verify_pack, PackReport, VerifyOptions};
 use serde::Serialize;
 
 use crate::output::{paint, DIM, GOOD, HEAD, WARN};
-use crate::secret::unlock_role_key;
+use crate::secret::SignerArgs;
 use crate::GlobalArgs;
 
 /// Export the pack's bulletins as OSV records or CSAF 2.0 advisories.
@@ -84,16 +84,8 @@ struct CsafArgs {
     /// else project.url + /.well-known/csaf).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Team member who signs (their key file in the pack starts with NAME).
-    #[arg(long, value_name = "NAME", requires = "key")]
-    sign_as: Option<String>,
-    /// The signer's secret key file (armoured, from `gpg --export-secret-keys`).
-    #[arg(long, value_name = "SECRETKEYFILE", requires = "sign_as")]
-    key: Option<PathBuf>,
-    /// File whose first line is the key's passphrase (else asked at the
-    /// terminal when the key is protected).
-    #[arg(long, value_name = "FILE", requires = "key")]
-    passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 /// What an export did, for `--json`.
@@ -153,20 +145,10 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
     let pack = Pack::open(&args.pack)?;
     let settings = CsafSettings::from_config(&pack.config, args.base_url.as_deref())?;
     let (bulletins, findings, trust) = verified_bulletins(&pack, &args.trust)?;
-    let signer = match (&args.sign_as, &args.key) {
-        (Some(name), Some(key_path)) => {
-            let (file, key) = unlock_role_key(
-                &pack,
-                ROLE_SECURITY_TEAM,
-                name,
-                key_path,
-                args.passphrase_file.as_deref(),
-            )?;
-            check_signer(&trust, &key.cert_fingerprint())?;
-            Some((file, key))
-        }
-        _ => None,
-    };
+    let signer = args.signer.unlock(&pack, ROLE_SECURITY_TEAM)?;
+    if let Some((_, key)) = &signer {
+        check_signer(&trust, &key.cert_fingerprint())?;
+    }
     let layout = build_provider(
         &bulletins,
         &pack.config,

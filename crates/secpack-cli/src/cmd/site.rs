@@ -9,6 +9,7 @@ use secpack_site::{render, write, SiteOptions};
 use serde::Serialize;
 
 use crate::output::{paint, BAD, GOOD, HEAD, WARN};
+use crate::secret::SignerArgs;
 use crate::GlobalArgs;
 
 /// The security centre's website: hub, bulletins, canaries, advisory tracker,
@@ -50,15 +51,8 @@ struct BuildArgs {
     /// Build even when signatures do not verify (the pages say so).
     #[arg(long)]
     allow_failures: bool,
-    /// Team member who clear-signs security.txt (their key file starts with NAME).
-    #[arg(long, value_name = "NAME", requires = "key")]
-    sign_as: Option<String>,
-    /// The signer's secret key file (armoured).
-    #[arg(long, value_name = "SECRETKEYFILE", requires = "sign_as")]
-    key: Option<PathBuf>,
-    /// File whose first line is the key's passphrase.
-    #[arg(long, value_name = "FILE", requires = "key")]
-    passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,16 +75,9 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             "--base-url must be an http(s) URL, not {base:?}"
         );
     }
-    let signer = match (&args.sign_as, &args.key) {
-        (Some(name), Some(key)) => Some(crate::secret::unlock_role_key(
-            &pack,
-            secpack::config::ROLE_SECURITY_TEAM,
-            name,
-            key,
-            args.passphrase_file.as_deref(),
-        )?),
-        _ => None,
-    };
+    let signer = args
+        .signer
+        .unlock(&pack, secpack::config::ROLE_SECURITY_TEAM)?;
     let report = verify_pack(&pack, &pin, VerifyOptions::default(), &|| {});
     let output = args.output.display().to_string();
     if !report.summary.ok && !args.allow_failures {
