@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::window::{find_window, Window};
 use super::words::{bare, find_date, number_at};
+use crate::bulletin::floor_char_boundary;
 
 /// Largest canary text parsed (canaries are a few kilobytes).
 pub const MAX_CANARY_BYTES: usize = 1 << 20;
@@ -414,17 +415,6 @@ fn split_source(s: &str) -> (Option<String>, Option<String>) {
         }
     }
     (non_empty(s), None)
-}
-
-fn floor_char_boundary(s: &str, max: usize) -> usize {
-    if s.len() <= max {
-        return s.len();
-    }
-    let mut i = max;
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 #[cfg(test)]
