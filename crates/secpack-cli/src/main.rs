@@ -63,6 +63,9 @@ enum Command {
     Qsb(cmd::qsb::Args),
     Digest(cmd::digest::Args),
     Site(cmd::site::Args),
+    Serve(cmd::serve::Args),
+    Report(cmd::report::Args),
+    Inbox(cmd::inbox::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +82,9 @@ fn main() -> ExitCode {
         Command::Qsb(args) => cmd::qsb::run(args, &cli.global),
         Command::Digest(args) => cmd::digest::run(args, &cli.global),
         Command::Site(args) => cmd::site::run(args, &cli.global),
+        Command::Serve(args) => cmd::serve::run(args, &cli.global),
+        Command::Report(args) => cmd::report::run(args, &cli.global),
+        Command::Inbox(args) => cmd::inbox::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),
