@@ -65,6 +65,9 @@ enum Command {
     Digest(cmd::digest::Args),
     Site(cmd::site::Args),
     Status(cmd::status::Args),
+    Serve(cmd::serve::Args),
+    Report(cmd::report::Args),
+    Inbox(cmd::inbox::Args),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +85,9 @@ fn main() -> ExitCode {
         Command::Digest(args) => cmd::digest::run(args, &cli.global),
         Command::Site(args) => cmd::site::run(args, &cli.global),
         Command::Status(args) => cmd::status::run(args, &cli.global),
+        Command::Serve(args) => cmd::serve::run(args, &cli.global),
+        Command::Report(args) => cmd::report::run(args, &cli.global),
+        Command::Inbox(args) => cmd::inbox::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

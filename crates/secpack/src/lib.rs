@@ -14,6 +14,8 @@
 //! * [`signing`] makes detached OpenPGP signatures with a secret key file or
 //!   the user's own GnuPG.
 //! * [`keys`] generates, certifies, retires and revokes the team's keys.
+//! * [`report`] takes vulnerability reports: checks, encrypts to the team, stores
+//!   ciphertext in the inbox.
 //! * [`team`] is the team's workflow: a new pack, new bulletins, signing.
 //! * [`config`] is the optional `secpack.toml` that describes packs which differ
 //!   from the conventional layout.
@@ -32,6 +34,7 @@ pub mod export;
 pub mod fsutil;
 pub mod keys;
 pub mod pack;
+pub mod report;
 pub mod signing;
 pub mod team;
 pub mod tracker;

@@ -3,9 +3,12 @@
 pub mod canary;
 pub mod digest;
 pub mod export;
+pub mod inbox;
 pub mod init;
 pub mod key;
 pub mod qsb;
+pub mod report;
+pub mod serve;
 pub mod sign;
 pub mod site;
 pub mod status;

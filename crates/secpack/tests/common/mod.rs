@@ -340,3 +340,37 @@ pub fn sig<'a>(r: &'a PackReport, signature: &str) -> &'a secpack::trust::report
 }
 
 pub const BULLETIN: &[u8] = b"\n   ---===[ Test Security Bulletin 001 ]===---\n\n              2024-03-01\n\n   A title\n\nSummary\n--------\n\nText.\n";
+
+/// The team's e-mail key (Ed25519 primary, Curve25519 encryption subkey),
+/// certified by the master, in the shared GnuPG home; its fingerprint.
+pub fn email_key() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let k = keys();
+        let fpr = k.gpg.generate(
+            T_KEYS,
+            "Team Email Test (throwaway) <security@test.invalid>",
+            "ed25519",
+            "cert",
+            "never",
+        );
+        k.gpg.at(
+            T_KEYS,
+            &["--quick-add-key", &fpr, "cv25519", "encr", "never"],
+        );
+        k.gpg.certify(T_CERT, &k.master, &fpr);
+        fpr
+    })
+}
+
+/// Where [`TestPack::with_email_key`] puts the e-mail key.
+pub const EMAIL_KEY_FILE: &str = "keys/security-team/test-security-team-email-key.asc";
+
+impl TestPack {
+    /// [`TestPack::with_keys`] plus the team's e-mail key.
+    pub fn with_email_key() -> Self {
+        let p = Self::with_keys();
+        p.write(EMAIL_KEY_FILE, &keys().gpg.export(email_key()));
+        p
+    }
+}

@@ -1,0 +1,239 @@
+//! `secpack inbox`: the team's view of the encrypted reports.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use secpack::report::decrypt::{decrypt_with_gpg, DecryptionKeys};
+use secpack::report::inbox::{Inbox, StoredReport};
+use secpack::report::state::ReportState;
+use secpack::report::submission::Submission;
+use secpack::signing::SecretKeyFile;
+use serde::Serialize;
+
+use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
+use crate::GlobalArgs;
+
+/// The reports received by `secpack serve`, decrypted locally.
+///
+/// Exit status: 0 done, 1 a report could not be decrypted, 2 usage or
+/// configuration error (unknown id, unreadable database or key).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The inbox database [default: $XDG_DATA_HOME/secpack/inbox.sqlite].
+    #[arg(long, global = true, value_name = "FILE")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: InboxCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum InboxCommand {
+    List,
+    Show(ShowArgs),
+    Status(StatusArgs),
+}
+
+/// Decrypt and print one report.
+///
+/// With --key, the secret key file decrypts it (its passphrase from
+/// --passphrase-file or the terminal); otherwise `gpg --decrypt` does, so
+/// the gpg-agent and smartcards work.
+#[derive(Debug, clap::Args)]
+struct ShowArgs {
+    /// The receipt id.
+    id: String,
+    /// Secret key file (armoured) of the team's encryption key.
+    #[arg(long, value_name = "SECRETKEYFILE")]
+    key: Option<PathBuf>,
+    /// File whose first line is the key's passphrase.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    passphrase_file: Option<PathBuf>,
+    /// The GnuPG program used without --key.
+    #[arg(
+        long,
+        value_name = "PROGRAM",
+        default_value = "gpg",
+        conflicts_with = "key"
+    )]
+    gpg: OsString,
+    /// Save the report's attachment to FILE (must not exist).
+    #[arg(long, value_name = "FILE")]
+    save_attachment: Option<PathBuf>,
+}
+
+/// Set the handling state of a report: received, triaged, confirmed, fixed,
+/// published, rejected.
+#[derive(Debug, clap::Args)]
+struct StatusArgs {
+    /// The receipt id.
+    id: String,
+    /// The new state.
+    #[arg(long, value_name = "STATE")]
+    set: ReportState,
+    /// Number of the bulletin that covers the report.
+    #[arg(long, value_name = "N")]
+    qsb: Option<u32>,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    let db = match args.db {
+        Some(db) => db,
+        None => Inbox::default_path()?,
+    };
+    anyhow::ensure!(
+        db.exists(),
+        "no inbox database at {} (give it with --db)",
+        db.display()
+    );
+    let inbox = Inbox::open(&db)?;
+    match args.command {
+        InboxCommand::List => list(&inbox, global),
+        InboxCommand::Show(show_args) => show(&inbox, show_args, global),
+        InboxCommand::Status(status_args) => status(&inbox, status_args, global),
+    }
+}
+
+fn list(inbox: &Inbox, global: &GlobalArgs) -> Result<u8> {
+    let reports = inbox.list()?;
+    if global.json {
+        crate::output::print_json(&reports)?;
+        return Ok(crate::EXIT_OK);
+    }
+    if reports.is_empty() {
+        anstream::println!("{}", paint(DIM, "no reports"));
+    }
+    for r in &reports {
+        anstream::println!(
+            "{}  {}  {:<9}  {:>6}  {}",
+            paint(HEAD, &r.id),
+            r.received.format("%Y-%m-%d %H:%M:%SZ"),
+            r.state.code(),
+            r.qsb.map_or(String::new(), |n| format!("QSB {n:03}")),
+            paint(DIM, format!("{} bytes", r.size)),
+        );
+    }
+    Ok(crate::EXIT_OK)
+}
+
+fn find(inbox: &Inbox, id: &str) -> Result<StoredReport> {
+    inbox
+        .get(id)?
+        .with_context(|| format!("no report with the id {id:?} in {}", inbox.path().display()))
+}
+
+#[derive(Debug, Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    stored: &'a StoredReport,
+    report: Option<&'a Submission>,
+    text: Option<String>,
+}
+
+fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
+    let stored = find(inbox, &args.id)?;
+    let decrypted = match &args.key {
+        Some(path) => {
+            let file = SecretKeyFile::load(path)?;
+            let passphrase = if DecryptionKeys::needs_passphrase(&file) {
+                Some(crate::secret::read_passphrase(
+                    args.passphrase_file.as_deref(),
+                    path,
+                )?)
+            } else {
+                None
+            };
+            DecryptionKeys::unlock(&file, passphrase.as_ref())?.decrypt(&stored.ciphertext)
+        }
+        None => decrypt_with_gpg(&args.gpg, &stored.ciphertext),
+    };
+    let plaintext = match decrypted {
+        Ok(p) => p,
+        Err(e) => {
+            anstream::eprintln!("{} report {}: {e:#}", paint(BAD, "error:"), stored.id);
+            return Ok(crate::EXIT_FAILURE);
+        }
+    };
+    // Reports from the intake are structured; anything else is shown as text.
+    let report = Submission::from_plaintext(&plaintext).ok();
+    if let (Some(out), Some(a)) = (
+        &args.save_attachment,
+        report.as_ref().and_then(|r| r.attachment.as_ref()),
+    ) {
+        secpack::fsutil::write_atomic(out, &a.bytes()?, false)?;
+    } else if args.save_attachment.is_some() {
+        anstream::eprintln!(
+            "{} report {} has no attachment",
+            paint(WARN, "warning:"),
+            stored.id
+        );
+    }
+    let text = report
+        .is_none()
+        .then(|| String::from_utf8_lossy(&plaintext).into_owned());
+    if global.json {
+        crate::output::print_json(&Shown {
+            stored: &stored,
+            report: report.as_ref(),
+            text,
+        })?;
+        return Ok(crate::EXIT_OK);
+    }
+    anstream::println!(
+        "{} {}  received {}  state {}{}",
+        paint(HEAD, "report"),
+        stored.id,
+        stored.received.to_rfc3339(),
+        paint(GOOD, stored.state.code()),
+        stored
+            .qsb
+            .map_or(String::new(), |n| format!("  QSB {n:03}")),
+    );
+    match (report, text) {
+        (Some(r), _) => {
+            anstream::println!("{} {}", paint(HEAD, "summary:"), r.summary);
+            anstream::println!("{} {}", paint(HEAD, "affected:"), r.affected);
+            anstream::println!(
+                "{} {}",
+                paint(HEAD, "contact:"),
+                r.contact.as_deref().unwrap_or("(none given)")
+            );
+            if let Some(a) = &r.attachment {
+                anstream::println!(
+                    "{} {:?} ({} bytes{})",
+                    paint(HEAD, "attachment:"),
+                    a.name,
+                    a.size,
+                    a.content_type
+                        .as_deref()
+                        .map(|t| format!(", {t}"))
+                        .unwrap_or_default()
+                );
+            }
+            anstream::println!("\n{}", r.details);
+        }
+        (None, Some(text)) => anstream::println!("\n{text}"),
+        (None, None) => {}
+    }
+    Ok(crate::EXIT_OK)
+}
+
+fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
+    find(inbox, &args.id)?;
+    let updated = inbox.set_state(&args.id, args.set, args.qsb, chrono::Utc::now())?;
+    if global.json {
+        crate::output::print_json(&updated)?;
+    } else {
+        anstream::println!(
+            "{} {} is now {}{}",
+            paint(GOOD, "report"),
+            updated.id,
+            updated.state.code(),
+            updated
+                .qsb
+                .map_or(String::new(), |n| format!(" (QSB {n:03})")),
+        );
+    }
+    Ok(crate::EXIT_OK)
+}

@@ -1,0 +1,129 @@
+//! `secpack serve`: the security centre over HTTP, with report intake.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use secpack::report::inbox::Inbox;
+use secpack_server::{Options, Server};
+
+use crate::GlobalArgs;
+
+/// Serve the security centre: the site (built in memory, rebuilt when the
+/// pack changes), a JSON API under /api/v1/, /healthz, and vulnerability
+/// report intake at /report/.
+///
+/// Reports are encrypted on arrival to the team's encryption key (the key
+/// `[report] encryption_key` names in secpack.toml, by default the security
+/// team's e-mail key), which the pinned master key must certify; only the
+/// ciphertext is stored, in the inbox database. The server does not start
+/// without such a key.
+///
+/// Exit status: 0 after a clean shutdown (Ctrl-C or SIGTERM), 2 usage or
+/// configuration error (the pack does not verify, no valid encryption key,
+/// the address or database cannot be used).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The pack's root folder.
+    #[arg(default_value = ".")]
+    pack: PathBuf,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    addr: String,
+    /// Fingerprint of the master key, obtained out of band (spaces allowed).
+    #[arg(long, value_name = "FPR")]
+    master: Option<String>,
+    /// The inbox database [default: $XDG_DATA_HOME/secpack/inbox.sqlite].
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// URL the site is published at: canonical links, feed ids, security.txt.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Serve even when signatures do not verify (the pages say so).
+    #[arg(long)]
+    allow_failures: bool,
+    /// Report submissions allowed per client address and minute (0: no limit).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    rate_limit: u32,
+    /// Largest attachment accepted, in bytes.
+    #[arg(long, default_value_t = secpack::report::submission::DEFAULT_MAX_ATTACHMENT_BYTES, value_name = "BYTES")]
+    max_attachment: usize,
+    /// Seconds a request may take before the server answers 408.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    timeout: u64,
+    /// Seconds between checks of the pack for changes.
+    #[arg(long, default_value_t = 3, value_name = "SECS")]
+    poll: u64,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    anyhow::ensure!(args.timeout > 0, "--timeout must be at least 1 second");
+    anyhow::ensure!(args.poll > 0, "--poll must be at least 1 second");
+    if let Some(base) = &args.base_url {
+        anyhow::ensure!(
+            base.starts_with("https://") || base.starts_with("http://"),
+            "--base-url must be an http(s) URL, not {base:?}"
+        );
+    }
+    let db = match args.db {
+        Some(db) => db,
+        None => Inbox::default_path()?,
+    };
+    let server = Server::new(Options {
+        pack: args.pack,
+        pin,
+        base_url: args.base_url,
+        allow_failures: args.allow_failures,
+        db: db.clone(),
+        rate_limit_per_minute: args.rate_limit,
+        max_attachment_bytes: args.max_attachment,
+        request_timeout: Duration::from_secs(args.timeout),
+        poll_interval: Duration::from_secs(args.poll),
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .with_context(|| format!("listening on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        if global.json {
+            crate::output::print_json(&serde_json::json!({
+                "listening": format!("http://{addr}/"),
+                "db": db.display().to_string(),
+            }))?;
+        } else {
+            println!("listening on http://{addr}/ (inbox {})", db.display());
+        }
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        server.run(listener, shutdown_signal()).await
+    })?;
+    Ok(crate::EXIT_OK)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

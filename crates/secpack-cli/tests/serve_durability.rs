@@ -1,0 +1,301 @@
+//! Durability of report intake, and the team's inbox commands: reports are
+//! submitted concurrently to a `secpack serve` process, which is killed with
+//! SIGKILL; after a restart every report that got a receipt is present and
+//! decrypts (with a key file and with gpg).
+
+#[path = "../../secpack/tests/common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use secpack::report::decrypt::DecryptionKeys;
+use secpack::report::inbox::Inbox;
+use secpack::report::submission::Submission;
+use secpack::signing::SecretKeyFile;
+
+fn secpack() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_secpack"))
+}
+
+/// Starts `secpack serve` and returns it with its address.
+fn serve(pack: &Path, db: &Path) -> (Child, String) {
+    let mut child = secpack()
+        .arg("serve")
+        .arg(pack)
+        .args([
+            "--master",
+            &keys().master,
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+        ])
+        .arg("--db")
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on http://")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (child, addr)
+}
+
+/// One HTTP/1.1 request; returns the status and the body.
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status in {answer:?}")))?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Ok((status, body))
+}
+
+fn submit(addr: &str, n: usize) -> std::io::Result<(u16, String)> {
+    let boundary = "durability-boundary";
+    let mut body = String::new();
+    for (name, value) in [
+        ("summary", format!("report {n}")),
+        ("details", format!("details of report {n}")),
+        ("affected", "all".into()),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    request(
+        addr,
+        "POST",
+        "/report/",
+        &format!("multipart/form-data; boundary={boundary}"),
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn every_receipted_report_survives_sigkill_and_decrypts() {
+    let pack = TestPack::with_email_key();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inbox.sqlite");
+    let (mut server, addr) = serve(pack.root(), &db);
+
+    let receipts: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (receipts, stop, counter, addr) = (
+                receipts.clone(),
+                stop.clone(),
+                counter.clone(),
+                addr.clone(),
+            );
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let n = counter.fetch_add(1, Ordering::SeqCst);
+                    match submit(&addr, n) {
+                        Ok((201, body)) => {
+                            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                            receipts
+                                .lock()
+                                .unwrap()
+                                .push((v["id"].as_str().unwrap().to_string(), n));
+                        }
+                        Ok((status, body)) => panic!("unexpected answer {status}: {body}"),
+                        // The server was killed mid-request: no receipt.
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    // Bounded: at most 60 s for 30 receipts.
+    for _ in 0..600 {
+        if receipts.lock().unwrap().len() >= 30 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    stop.store(true, Ordering::SeqCst);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let receipts = receipts.lock().unwrap().clone();
+    assert!(receipts.len() >= 30, "only {} receipts", receipts.len());
+
+    // Restarted on the same database, it serves and takes reports again.
+    let (mut server, addr) = serve(pack.root(), &db);
+    assert_eq!(
+        request(&addr, "GET", "/healthz", "text/plain", b"")
+            .unwrap()
+            .0,
+        200
+    );
+    let (status, _) = submit(&addr, 9999).unwrap();
+    assert_eq!(status, 201);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let key_file = dir.path().join("team-secret.asc");
+    std::fs::write(&key_file, keys().gpg.export_secret(email_key())).unwrap();
+    let keys_ = DecryptionKeys::unlock(&SecretKeyFile::load(&key_file).unwrap(), None).unwrap();
+    let inbox = Inbox::open(&db).unwrap();
+    for (id, n) in &receipts {
+        let stored = inbox
+            .get(id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("receipted report {id} is missing"));
+        let s = Submission::from_plaintext(&keys_.decrypt(&stored.ciphertext).unwrap()).unwrap();
+        assert_eq!(s.summary, format!("report {n}"));
+        assert_eq!(s.details, format!("details of report {n}"));
+    }
+
+    // The team's commands on that inbox.
+    let (id, n) = &receipts[0];
+    let out = secpack()
+        .args(["--json", "inbox", "--db"])
+        .arg(&db)
+        .args(["show", id, "--key"])
+        .arg(&key_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["report"]["summary"], format!("report {n}"));
+    assert_eq!(shown["state"], "received");
+
+    // The gpg-agent route: the user's own GnuPG holds the key.
+    let out = secpack()
+        .env("GNUPGHOME", keys().gpg.home.path())
+        .args(["--json", "inbox", "--db"])
+        .arg(&db)
+        .args(["show", id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["report"]["details"], format!("details of report {n}"));
+
+    let out = secpack()
+        .args(["--json", "inbox", "--db"])
+        .arg(&db)
+        .args(["status", id, "--set", "confirmed", "--qsb", "7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = Inbox::open(&db).unwrap().get(id).unwrap().unwrap();
+    assert_eq!((r.state.code(), r.qsb), ("confirmed", Some(7)));
+
+    // Refusals: an unknown state and an unknown id are usage errors.
+    let bad_state = secpack()
+        .args(["inbox", "--db"])
+        .arg(&db)
+        .args(["status", id, "--set", "done"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_state.status.code(), Some(2));
+    let unknown = secpack()
+        .args(["inbox", "--db"])
+        .arg(&db)
+        .args(["show", "20200101-000000000000", "--key"])
+        .arg(&key_file)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no report with the id"));
+    // A key that is not the team's cannot decrypt: exit 1.
+    let wrong = dir.path().join("bob-secret.asc");
+    std::fs::write(&wrong, keys().gpg.export_secret(&keys().bob)).unwrap();
+    let denied = secpack()
+        .args(["inbox", "--db"])
+        .arg(&db)
+        .args(["show", id, "--key"])
+        .arg(&wrong)
+        .output()
+        .unwrap();
+    assert_ne!(denied.status.code(), Some(0));
+}
+
+#[test]
+fn report_encrypt_writes_a_message_gpg_decrypts_and_refuses_without_a_key() {
+    let pack = TestPack::with_email_key();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.txt");
+    std::fs::write(&report, "A bug in the frobnicator.\n").unwrap();
+    let out = secpack()
+        .args(["report", "encrypt", "--master", &keys().master, "--pack"])
+        .arg(pack.root())
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.starts_with(b"-----BEGIN PGP MESSAGE-----"));
+    let msg = dir.path().join("report.asc");
+    std::fs::write(&msg, &out.stdout).unwrap();
+    let plain = keys().gpg.run(&["--decrypt", msg.to_str().unwrap()]);
+    assert_eq!(plain, b"A bug in the frobnicator.\n");
+
+    let bare = TestPack::with_keys();
+    let out = secpack()
+        .args(["report", "encrypt", "--master", &keys().master, "--pack"])
+        .arg(bare.root())
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-encryption-key"));
+    assert!(out.stdout.is_empty());
+}

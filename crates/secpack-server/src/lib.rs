@@ -1,0 +1,205 @@
+//! The HTTP server of a security centre (`secpack serve`): the site built in
+//! memory from the pack (rebuilt when the pack changes), a JSON API, and
+//! vulnerability report intake encrypted to the team's key.
+//!
+//! * [`snapshot`] builds everything served from the pack.
+//! * [`watch`] rebuilds it when the pack changes.
+//! * [`site`] serves the site's files, [`api`] the JSON API and `/healthz`.
+//! * [`intake`] is the report form and its handler; [`store`] the inbox.
+//! * [`ratelimit`] limits reports per client; [`hardening`] sets limits,
+//!   timeouts and security headers; [`error`] shapes client errors.
+
+pub mod api;
+pub mod error;
+pub mod hardening;
+pub mod intake;
+pub mod ratelimit;
+pub mod site;
+pub mod snapshot;
+pub mod store;
+pub mod watch;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::routing::get;
+use axum::Router;
+use secpack::trust::pin::MasterPin;
+
+use crate::ratelimit::RateLimiter;
+use crate::snapshot::Snapshot;
+use crate::store::Store;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The pack's root folder.
+    pub pack: PathBuf,
+    /// The pinned master key.
+    pub pin: MasterPin,
+    /// URL the site is published at.
+    pub base_url: Option<String>,
+    /// Serve even when the pack does not verify (the pages say so).
+    pub allow_failures: bool,
+    /// The inbox database.
+    pub db: PathBuf,
+    /// Reports per client and minute (0: no limit).
+    pub rate_limit_per_minute: u32,
+    /// Largest attachment, in bytes.
+    pub max_attachment_bytes: usize,
+    /// Longest time a request may take.
+    pub request_timeout: Duration,
+    /// How often the pack is checked for changes.
+    pub poll_interval: Duration,
+}
+
+impl Options {
+    /// Largest request body: the attachment plus room for the text fields
+    /// and the form framing.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_attachment_bytes * 4 / 3
+            + secpack::report::submission::MAX_DETAILS_BYTES
+            + 64 * 1024
+    }
+}
+
+/// State shared by every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// How the server runs.
+    pub options: Arc<Options>,
+    snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    rebuild_problem: Arc<Mutex<Option<String>>>,
+    /// The inbox.
+    pub store: Store,
+    /// The per-client limit on reports.
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Swaps in a new snapshot.
+    pub fn replace_snapshot(&self, snapshot: Snapshot) {
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+    }
+
+    /// Why the last rebuild was not used, if it was not.
+    pub fn rebuild_problem(&self) -> Option<String> {
+        self.rebuild_problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records the outcome of a rebuild.
+    pub fn set_rebuild_problem(&self, problem: Option<String>) {
+        *self
+            .rebuild_problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = problem;
+    }
+}
+
+/// A server ready to run: the pack verified, the site built, the encryption
+/// key chosen and the inbox open.
+#[derive(Debug)]
+pub struct Server {
+    state: AppState,
+    stamp: u64,
+}
+
+impl Server {
+    /// Prepares the server. Fails (a configuration error) when the pack
+    /// cannot be read, does not verify (unless `allow_failures`), has no
+    /// valid encryption key for reports, or the inbox cannot be opened.
+    pub fn new(options: Options) -> Result<Self> {
+        let stamp = watch::pack_stamp(&options.pack);
+        let snapshot = Snapshot::build(
+            &options.pack,
+            &options.pin,
+            options.base_url.as_deref(),
+            chrono::Utc::now(),
+        )?;
+        anyhow::ensure!(
+            snapshot.verified || options.allow_failures,
+            "the pack does not verify (use --allow-failures to serve it anyway): {}",
+            snapshot.failures.join("; ")
+        );
+        if let Err(e) = &snapshot.key {
+            anyhow::bail!("report intake cannot start: {e} [{}]", e.code());
+        }
+        let store = Store::open(&options.db)?;
+        let limiter = Arc::new(RateLimiter::new(options.rate_limit_per_minute));
+        Ok(Self {
+            state: AppState {
+                options: Arc::new(options),
+                snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
+                rebuild_problem: Arc::new(Mutex::new(None)),
+                store,
+                limiter,
+            },
+            stamp,
+        })
+    }
+
+    /// The shared state (for tests and embedding).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The router with every route and hardening layer.
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes; rebuilds the site
+    /// when the pack changes.
+    pub async fn run(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let watcher = tokio::spawn(watch::watch(
+            self.state.clone(),
+            self.stamp,
+            self.state.options.poll_interval,
+        ));
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP");
+        watcher.abort();
+        served
+    }
+}
+
+/// Every route, with the hardening layers.
+pub fn router(state: AppState) -> Router {
+    let intake = Router::new()
+        .route("/report/", get(intake::form).post(intake::submit))
+        .route("/report", get(intake::form).post(intake::submit))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hardening::rate_limit,
+        ));
+    let routes = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/api/v1/bulletins", get(api::bulletins))
+        .route("/api/v1/canary", get(api::canary))
+        .route("/api/v1/xsa", get(api::xsa))
+        .route("/api/v1/xsa/stats", get(api::xsa_stats))
+        .route("/api/v1/verify", get(api::verify))
+        .merge(intake)
+        .fallback(get(site::serve));
+    hardening::harden(routes, &state.options).with_state(state)
+}

@@ -1,0 +1,232 @@
+//! Everything the server answers from, built in memory from the pack: the
+//! rendered site, the JSON API documents, and the team's encryption key.
+//!
+//! A snapshot is immutable; the watcher builds a new one when the pack
+//! changes and swaps it in whole.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use secpack::bulletin::BulletinHeader;
+use secpack::canary::audit::{audit_pack, AuditOptions, DocumentSigners};
+use secpack::pack::Pack;
+use secpack::report::encrypt::{EncryptionKeyError, TeamKey};
+use secpack::tracker::stats;
+use secpack::trust::keyring::Keyring;
+use secpack::trust::pin::MasterPin;
+use secpack::trust::{verify_pack, PackReport, VerifyOptions};
+use secpack_site::SiteOptions;
+use serde::Serialize;
+
+/// Largest pack file copied into the served site.
+const MAX_COPIED_FILE_BYTES: u64 = 64 << 20;
+
+/// A file of the site, ready to send.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its bytes.
+    pub body: axum::body::Bytes,
+}
+
+/// The JSON documents of `/api/v1/`.
+#[derive(Debug, Clone, Default)]
+pub struct ApiDocuments {
+    /// `/api/v1/bulletins`.
+    pub bulletins: axum::body::Bytes,
+    /// `/api/v1/canary`.
+    pub canary: axum::body::Bytes,
+    /// `/api/v1/xsa`.
+    pub xsa: axum::body::Bytes,
+    /// `/api/v1/xsa/stats`.
+    pub xsa_stats: axum::body::Bytes,
+    /// `/api/v1/verify`.
+    pub verify: axum::body::Bytes,
+}
+
+/// What the server serves, as of one build.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Site files by path (`index.html`, `en/keys/index.html`, ...).
+    pub files: HashMap<String, Page>,
+    /// The API documents.
+    pub api: ApiDocuments,
+    /// The team's encryption key, or why there is none.
+    pub key: Result<Arc<TeamKey>, EncryptionKeyError>,
+    /// Whether the pack verified.
+    pub verified: bool,
+    /// Verification failures, one sentence each.
+    pub failures: Vec<String>,
+    /// When it was built.
+    pub built: DateTime<Utc>,
+}
+
+/// One bulletin in `/api/v1/bulletins`.
+#[derive(Debug, Serialize)]
+struct BulletinEntry {
+    id: String,
+    number: u32,
+    year: i32,
+    suffix: Option<String>,
+    path: String,
+    date: Option<String>,
+    title: Option<String>,
+    advisories: Vec<u32>,
+    valid_signers: Vec<String>,
+    required_signers: u32,
+    signatures_ok: bool,
+}
+
+impl Snapshot {
+    /// Verifies the pack at `root` from `pin`, renders the site and the API
+    /// documents, and chooses the encryption key, as of `now`.
+    pub fn build(
+        root: &Path,
+        pin: &MasterPin,
+        base_url: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let pack = Pack::open(root)?;
+        let report = verify_pack(&pack, pin, VerifyOptions::default(), &|| {});
+        let keyring = Keyring::load(&pack, pin);
+        let key = TeamKey::select(&pack, &keyring).map(Arc::new);
+        let site = secpack_site::render(
+            &pack,
+            &report,
+            &SiteOptions {
+                base_url: base_url.map(str::to_string),
+                now,
+                security_txt_key: None,
+            },
+        )
+        .context("building the site")?;
+        let mut files = HashMap::new();
+        for (path, bytes) in site.files {
+            files.insert(path.clone(), page(&path, bytes));
+        }
+        for (path, source) in site.copies {
+            let meta = std::fs::metadata(&source)
+                .with_context(|| format!("reading {}", source.display()))?;
+            anyhow::ensure!(
+                meta.len() <= MAX_COPIED_FILE_BYTES,
+                "{} is larger than {MAX_COPIED_FILE_BYTES} bytes",
+                source.display()
+            );
+            let bytes =
+                std::fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
+            files.insert(path.clone(), page(&path, bytes));
+        }
+        let api = api_documents(&pack, &report, now)?;
+        Ok(Self {
+            files,
+            api,
+            key,
+            verified: report.summary.ok,
+            failures: report.summary.failures.clone(),
+            built: now,
+        })
+    }
+}
+
+fn page(path: &str, bytes: Vec<u8>) -> Page {
+    Page {
+        content_type: content_type(path),
+        body: bytes.into(),
+    }
+}
+
+/// The media type of a site file, from its extension.
+pub fn content_type(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext.to_ascii_lowercase().as_str() {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "xml" | "atom" => "application/atom+xml",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "asc" => "application/pgp-keys",
+        "txt" | "md" | "digests" => "text/plain; charset=utf-8",
+        _ if path.contains(".sig.") => "application/pgp-signature",
+        _ => "application/octet-stream",
+    }
+}
+
+fn api_documents(pack: &Pack, report: &PackReport, now: DateTime<Utc>) -> Result<ApiDocuments> {
+    let config = &pack.config;
+    let documents: HashMap<&str, &secpack::trust::report::DocumentReport> = report
+        .documents
+        .iter()
+        .map(|d| (d.path.as_str(), d))
+        .collect();
+    let mut bulletins = Vec::new();
+    for (name, file) in pack.bulletins() {
+        let text = std::fs::read_to_string(pack.path_of(&file.path)).ok();
+        let header = text
+            .as_deref()
+            .map(|t| BulletinHeader::parse(t, &config.project.upstream_id_prefix));
+        let doc = documents.get(file.path.as_str());
+        let suffix = name.suffix.clone();
+        bulletins.push(BulletinEntry {
+            id: format!(
+                "{}-{:03}-{}{}",
+                config.project.bulletin_id_prefix,
+                name.number,
+                name.year,
+                suffix
+                    .as_deref()
+                    .map(|s| format!("-{s}"))
+                    .unwrap_or_default()
+            ),
+            number: name.number,
+            year: name.year,
+            suffix,
+            path: file.path.clone(),
+            date: header.as_ref().and_then(|h| h.date).map(|d| d.to_string()),
+            title: header.as_ref().and_then(|h| h.title.clone()),
+            advisories: header.map(|h| h.upstream_advisories).unwrap_or_default(),
+            valid_signers: doc.map(|d| d.signers.clone()).unwrap_or_default(),
+            required_signers: doc.map_or(0, |d| d.required),
+            signatures_ok: doc.is_some_and(|d| d.ok),
+        });
+    }
+    let audit = audit_pack(
+        pack,
+        &AuditOptions {
+            now: now.date_naive(),
+            master: Some(report.master.fingerprint.clone()),
+            signatures: Some(DocumentSigners::from_report(report)),
+            since: None,
+        },
+    );
+    let canary = serde_json::json!({
+        "alerts": audit.alerts(),
+        "audit": audit,
+    });
+    let tracker = secpack::tracker::store::load_if_present(&pack.path_of(&config.tracker.file))
+        .with_context(|| format!("reading the tracker {}", config.tracker.file))?;
+    let rows = tracker.as_ref().map(|t| t.rows()).unwrap_or_default();
+    let xsa = serde_json::json!({ "present": tracker.is_some(), "rows": rows });
+    let xsa_stats =
+        serde_json::json!({ "present": tracker.is_some(), "stats": stats::compute(rows) });
+    let verify = serde_json::json!({
+        "pack": report.pack,
+        "master": report.master,
+        "summary": report.summary,
+    });
+    Ok(ApiDocuments {
+        bulletins: json(&bulletins)?,
+        canary: json(&canary)?,
+        xsa: json(&xsa)?,
+        xsa_stats: json(&xsa_stats)?,
+        verify: json(&verify)?,
+    })
+}
+
+fn json<T: Serialize>(value: &T) -> Result<axum::body::Bytes> {
+    Ok(serde_json::to_vec_pretty(value)?.into())
+}

@@ -1,0 +1,469 @@
+//! End-to-end tests over HTTP: the server runs in-process on 127.0.0.1:0 on
+//! a pack of throwaway keys; requests go through a real HTTP client.
+
+#[path = "../../secpack/tests/common/mod.rs"]
+mod common;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::*;
+use secpack::report::decrypt::DecryptionKeys;
+use secpack::report::inbox::Inbox;
+use secpack::report::submission::Submission;
+use secpack::signing::SecretKeyFile;
+use secpack::trust::pin::MasterPin;
+use secpack_server::{Options, Server};
+
+struct Running {
+    addr: SocketAddr,
+    db: PathBuf,
+    _runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+fn options(pack: &Path, db: PathBuf) -> Options {
+    Options {
+        pack: pack.to_path_buf(),
+        pin: MasterPin::parse(&keys().master).unwrap(),
+        base_url: None,
+        allow_failures: false,
+        db,
+        rate_limit_per_minute: 0,
+        max_attachment_bytes: 1000,
+        request_timeout: Duration::from_secs(10),
+        poll_interval: Duration::from_secs(1),
+    }
+}
+
+fn start(pack: &Path, tune: impl FnOnce(&mut Options)) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inbox.sqlite");
+    let mut o = options(pack, db.clone());
+    tune(&mut o);
+    let server = Server::new(o).expect("the server starts");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(server.run(listener, std::future::pending()));
+    Running {
+        addr,
+        db,
+        _runtime: runtime,
+        _dir: dir,
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+fn answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    let mut r = r.expect("an HTTP answer");
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let mut body = String::new();
+    r.body_mut().as_reader().read_to_string(&mut body).unwrap();
+    Answer {
+        status: r.status().as_u16(),
+        headers,
+        body,
+    }
+}
+
+fn get(run: &Running, path: &str, json: bool) -> Answer {
+    let mut req = agent().get(format!("http://{}{path}", run.addr));
+    if json {
+        req = req.header("Accept", "application/json");
+    }
+    answer(req.header("Origin", "https://elsewhere.invalid").call())
+}
+
+const BOUNDARY: &str = "----secpack-test-boundary-7d1f";
+
+/// A multipart/form-data body; a part with a file name is a file part.
+fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, file, data) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn post_raw(run: &Running, content_type: &str, body: &[u8], json: bool) -> Answer {
+    let mut req = agent()
+        .post(format!("http://{}/report/", run.addr))
+        .header("Content-Type", content_type);
+    if json {
+        req = req.header("Accept", "application/json");
+    }
+    answer(req.send(body))
+}
+
+fn post(run: &Running, parts: &[(&str, Option<&str>, &[u8])], json: bool) -> Answer {
+    let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+    post_raw(run, &ct, &form(parts), json)
+}
+
+/// Sends `request` as is and returns the status line of the answer.
+fn raw_request(run: &Running, request: &str) -> String {
+    use std::io::{BufRead, Write};
+    let mut stream = std::net::TcpStream::connect(run.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stream)
+        .read_line(&mut line)
+        .unwrap();
+    line
+}
+
+fn secret_key() -> SecretKeyFile {
+    SecretKeyFile::from_bytes(&keys().gpg.export_secret(email_key()), "email key").unwrap()
+}
+
+fn stored_count(run: &Running) -> usize {
+    Inbox::open(&run.db).unwrap().list().unwrap().len()
+}
+
+#[test]
+fn a_report_is_encrypted_stored_and_decrypts_with_secpack_and_gpg() {
+    let pack = TestPack::with_email_key();
+    let run = start(pack.root(), |_| {});
+    let marker = "UNIQUE-PLAINTEXT-MARKER-4417";
+    let details = format!("Steps to reproduce:\r\n1. {marker}\r\n");
+    let attachment: Vec<u8> = (0u8..=255).collect();
+    let a = post(
+        &run,
+        &[
+            ("summary", None, b"Heap overflow in the parser"),
+            ("details", None, details.as_bytes()),
+            ("affected", None, b"4.2 and later"),
+            ("contact", None, b"reporter@example.invalid"),
+            ("attachment", Some("dir/poc.bin"), &attachment),
+        ],
+        true,
+    );
+    assert_eq!(a.status, 201, "{}", a.body);
+    let receipt = a.json();
+    let id = receipt["id"].as_str().unwrap().to_string();
+    assert_eq!(receipt["encrypted_to"], email_key());
+
+    let inbox = Inbox::open(&run.db).unwrap();
+    let stored = inbox
+        .get(&id)
+        .unwrap()
+        .expect("the receipted report is stored");
+    assert_eq!(stored.key, email_key());
+    // Only ciphertext on disk: the marker is in no file of the database.
+    for entry in std::fs::read_dir(run.db.parent().unwrap()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_bytes()));
+    }
+
+    let expected = |s: Submission| {
+        assert_eq!(s.summary, "Heap overflow in the parser");
+        assert_eq!(s.details, format!("Steps to reproduce:\n1. {marker}"));
+        assert_eq!(s.affected, "4.2 and later");
+        assert_eq!(s.contact.as_deref(), Some("reporter@example.invalid"));
+        let att = s.attachment.unwrap();
+        assert_eq!(att.name, "poc.bin");
+        assert_eq!(att.bytes().unwrap(), attachment);
+    };
+    let keys_ = DecryptionKeys::unlock(&secret_key(), None).unwrap();
+    expected(Submission::from_plaintext(&keys_.decrypt(&stored.ciphertext).unwrap()).unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let msg = dir.path().join("report.gpg");
+    std::fs::write(&msg, &stored.ciphertext).unwrap();
+    let plain = keys().gpg.run(&["--decrypt", msg.to_str().unwrap()]);
+    expected(Submission::from_plaintext(&plain).unwrap());
+
+    // A key that is not the team's cannot decrypt it.
+    let other = SecretKeyFile::from_bytes(&keys().gpg.export_secret(&keys().bob), "bob");
+    assert!(other
+        .and_then(|f| DecryptionKeys::unlock(&f, None))
+        .is_err());
+}
+
+#[test]
+fn the_form_page_and_the_html_receipt() {
+    let pack = TestPack::with_email_key();
+    let run = start(pack.root(), |_| {});
+    let page = get(&run, "/report/", false);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    assert!(page.body.contains(email_key()));
+    assert!(!page.body.contains("<script"));
+    let a = post(
+        &run,
+        &[
+            ("summary", None, b"s"),
+            ("details", None, b"d"),
+            ("affected", None, b"a"),
+        ],
+        false,
+    );
+    assert_eq!(a.status, 201);
+    assert!(a.header("content-type").unwrap().starts_with("text/html"));
+    let list = Inbox::open(&run.db).unwrap().list().unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(a.body.contains(&list[0].id), "{}", a.body);
+}
+
+#[test]
+fn malformed_and_oversized_submissions_are_refused_with_4xx_and_not_stored() {
+    let pack = TestPack::with_email_key();
+    let run = start(pack.root(), |_| {});
+    let ok_fields: [(&str, Option<&str>, &[u8]); 3] = [
+        ("summary", None, b"s"),
+        ("details", None, b"d"),
+        ("affected", None, b"a"),
+    ];
+    let max_body = options(pack.root(), PathBuf::new()).max_body_bytes();
+    let cases: Vec<(Answer, u16, Option<&str>)> = vec![
+        (
+            post(&run, &ok_fields[1..], true),
+            422,
+            Some("missing-field"),
+        ),
+        (
+            post(
+                &run,
+                &[ok_fields[0], ok_fields[1], ok_fields[2], ("cc", None, b"x")],
+                true,
+            ),
+            422,
+            Some("unknown-field"),
+        ),
+        (
+            post(
+                &run,
+                &[ok_fields[0], ("details", None, b"\xff\xfe"), ok_fields[2]],
+                true,
+            ),
+            422,
+            Some("not-text"),
+        ),
+        (
+            post(
+                &run,
+                &[
+                    ok_fields[0],
+                    ok_fields[1],
+                    ok_fields[2],
+                    ("attachment", Some("a"), &[7u8; 1001]),
+                ],
+                true,
+            ),
+            413,
+            Some("attachment-too-large"),
+        ),
+        (
+            post_raw(&run, "application/json", b"{}", true),
+            400,
+            Some("not-a-form"),
+        ),
+        (
+            post_raw(
+                &run,
+                &format!("multipart/form-data; boundary={BOUNDARY}"),
+                b"--garbage\r\nno headers",
+                true,
+            ),
+            400,
+            Some("malformed-form"),
+        ),
+    ];
+    for (i, (a, status, code)) in cases.iter().enumerate() {
+        assert_eq!(a.status, *status, "case {i}: {}", a.body);
+        if let Some(code) = code {
+            assert_eq!(a.json()["error"]["code"], *code, "case {i}");
+            assert!(!a.json()["error"]["message"].as_str().unwrap().is_empty());
+        }
+    }
+    // A body announced larger than the limit is refused before it is read.
+    let head = raw_request(
+        &run,
+        &format!(
+            "POST /report/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+            max_body + 1
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert_eq!(stored_count(&run), 0);
+    // A method the route does not take.
+    let put = answer(
+        agent()
+            .put(format!("http://{}/report/", run.addr))
+            .send(&b""[..]),
+    );
+    assert_eq!(put.status, 405);
+}
+
+#[test]
+fn the_rate_limit_refuses_the_excess_per_client() {
+    let pack = TestPack::with_email_key();
+    let run = start(pack.root(), |o| o.rate_limit_per_minute = 3);
+    let fields: [(&str, Option<&str>, &[u8]); 3] = [
+        ("summary", None, b"s"),
+        ("details", None, b"d"),
+        ("affected", None, b"a"),
+    ];
+    let statuses: Vec<u16> = (0..5).map(|_| post(&run, &fields, true).status).collect();
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    let refused = post(&run, &fields, true);
+    assert_eq!(refused.json()["error"]["code"], "rate-limited");
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=21).contains(&retry), "{retry}");
+    assert_eq!(stored_count(&run), 3);
+    // Reading is not limited.
+    assert_eq!(get(&run, "/report/", false).status, 200);
+}
+
+#[test]
+fn site_api_health_and_headers() {
+    let pack = TestPack::with_email_key();
+    pack.signed_doc(
+        "QSBs/qsb-001-2024.txt",
+        BULLETIN,
+        &[("alice", &keys().alice)],
+    );
+    let run = start(pack.root(), |_| {});
+    let home = get(&run, "/", false);
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("<html"));
+    for (name, value) in [
+        (
+            "content-security-policy",
+            secpack_server::hardening::CONTENT_SECURITY_POLICY,
+        ),
+        ("referrer-policy", "no-referrer"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        assert_eq!(home.header(name), Some(value), "{name}");
+    }
+    assert_eq!(home.header("access-control-allow-origin"), None, "no CORS");
+    assert!(home
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'none'"));
+
+    let bulletins = get(&run, "/api/v1/bulletins", true).json();
+    let b = &bulletins.as_array().unwrap()[0];
+    assert_eq!(
+        (b["number"].as_u64(), b["year"].as_i64()),
+        (Some(1), Some(2024))
+    );
+    assert_eq!(b["date"], "2024-03-01");
+    assert_eq!(b["title"], "A title");
+    assert_eq!(b["signatures_ok"], true);
+    assert_eq!(
+        get(&run, "/api/v1/verify", true).json()["summary"]["ok"],
+        true
+    );
+    let canary = get(&run, "/api/v1/canary", true).json();
+    assert!(canary["audit"]["findings"].is_array(), "{canary}");
+    assert_eq!(get(&run, "/api/v1/xsa", true).json()["present"], false);
+    assert!(get(&run, "/api/v1/xsa/stats", true).json()["stats"].is_object());
+    let health = get(&run, "/healthz", true);
+    assert_eq!(
+        (health.status, health.json()["status"].as_str()),
+        (200, Some("ok"))
+    );
+
+    let missing = get(&run, "/no/such/page.html", true);
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["error"]["code"], "not-found");
+
+    // The site is rebuilt when the pack changes.
+    pack.signed_doc(
+        "QSBs/qsb-002-2024.txt",
+        &BULLETIN
+            .to_vec()
+            .iter()
+            .map(|&c| if c == b'1' { b'2' } else { c })
+            .collect::<Vec<u8>>(),
+        &[("alice", &keys().alice)],
+    );
+    let mut count = 1;
+    for _ in 0..60 {
+        std::thread::sleep(Duration::from_millis(500));
+        count = get(&run, "/api/v1/bulletins", true)
+            .json()
+            .as_array()
+            .unwrap()
+            .len();
+        if count == 2 {
+            break;
+        }
+    }
+    assert_eq!(count, 2, "the new bulletin appears after a rebuild");
+}
+
+#[test]
+fn intake_does_not_start_without_a_key_the_master_certifies() {
+    let dir = tempfile::tempdir().unwrap();
+    // No e-mail key at all.
+    let pack = TestPack::with_keys();
+    let e = Server::new(options(pack.root(), dir.path().join("a.sqlite"))).unwrap_err();
+    assert!(format!("{e:#}").contains("no-encryption-key"), "{e:#}");
+    // An e-mail key the master does not certify: mallory's, under that name.
+    let pack = TestPack::with_keys();
+    pack.write(EMAIL_KEY_FILE, &keys().gpg.export(&keys().mallory));
+    let e = Server::new(options(pack.root(), dir.path().join("b.sqlite"))).unwrap_err();
+    assert!(
+        format!("{e:#}").contains("untrusted-encryption-key"),
+        "{e:#}"
+    );
+    // A certified key without an encryption subkey, named in secpack.toml.
+    let pack = TestPack::with_keys();
+    pack.write(
+        "secpack.toml",
+        b"[report]\nencryption_key = \"keys/security-team/bob-test.asc\"\n",
+    );
+    let e = Server::new(options(pack.root(), dir.path().join("c.sqlite"))).unwrap_err();
+    assert!(format!("{e:#}").contains("no-encryption-subkey"), "{e:#}");
+}

@@ -1,0 +1,199 @@
+//! The team's encryption key, chosen from the pack and vouched for by the
+//! trust engine, and encryption to it.
+//!
+//! The key is the one `report.encryption_key` in `secpack.toml` names, or by
+//! default the security team's e-mail key (`keys/security-team/*email*`).
+//! It is used only when the pinned master key certifies it, it is not
+//! retired or revoked, and it has at least one encryption-capable subkey that
+//! is valid now under the standard policy; the message is encrypted to every
+//! such subkey.
+
+use std::io::Write;
+
+use anyhow::Context;
+use sequoia_openpgp as openpgp;
+
+use openpgp::policy::StandardPolicy;
+use openpgp::serialize::stream::{Armorer, Encryptor2, LiteralWriter, Message};
+use openpgp::Cert;
+use serde::Serialize;
+
+use crate::config::ROLE_SECURITY_TEAM;
+use crate::pack::Pack;
+use crate::trust::keyring::Keyring;
+use crate::trust::verdict::KeyStatus;
+
+/// Why no report can be encrypted. Each has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncryptionKeyError {
+    /// Nothing names the key, and no security-team key file has `email` in
+    /// its name.
+    #[error("no encryption key for reports: no key file of the security team has `email` in its name; name one with `[report] encryption_key` in secpack.toml")]
+    NotFound,
+    /// Several e-mail keys and none chosen.
+    #[error("several security-team key files could be the reports' encryption key ({0}); choose one with `[report] encryption_key` in secpack.toml")]
+    Ambiguous(String),
+    /// The configured path is not a key file of the pack.
+    #[error("`[report] encryption_key = {0:?}` is not a key file of the pack")]
+    NotAKeyFile(String),
+    /// The trust engine does not vouch for the key.
+    #[error("the reports' encryption key {file} is not certified by the pinned master key ({status}): {reason}")]
+    Untrusted {
+        /// The key file.
+        file: String,
+        /// The trust engine's status code.
+        status: &'static str,
+        /// Its reason.
+        reason: String,
+    },
+    /// The key is kept among retired keys.
+    #[error("the reports' encryption key {0} is retired")]
+    Retired(String),
+    /// The key has been revoked.
+    #[error("the reports' encryption key {0} is revoked")]
+    Revoked(String),
+    /// No subkey may encrypt now.
+    #[error("the reports' encryption key {0} has no encryption subkey that is valid now (expired, revoked, or weak algorithms)")]
+    NoEncryptionSubkey(String),
+}
+
+impl EncryptionKeyError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "no-encryption-key",
+            Self::Ambiguous(_) => "ambiguous-encryption-key",
+            Self::NotAKeyFile(_) => "not-a-key-file",
+            Self::Untrusted { .. } => "untrusted-encryption-key",
+            Self::Retired(_) => "retired-encryption-key",
+            Self::Revoked(_) => "revoked-encryption-key",
+            Self::NoEncryptionSubkey(_) => "no-encryption-subkey",
+        }
+    }
+}
+
+/// The key reports are encrypted to.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamKey {
+    /// Key file, relative to the pack root.
+    pub file: String,
+    /// Primary fingerprint (upper-case hex).
+    pub fingerprint: String,
+    /// User IDs.
+    pub user_ids: Vec<String>,
+    /// Fingerprints of the subkeys messages are encrypted to.
+    pub encryption_subkeys: Vec<String>,
+    #[serde(skip)]
+    cert: Cert,
+}
+
+impl TeamKey {
+    /// Chooses the team's encryption key in `pack` and checks it against the
+    /// trust engine's verdicts in `keyring`.
+    pub fn select(pack: &Pack, keyring: &Keyring) -> Result<Self, EncryptionKeyError> {
+        let file = match &pack.config.report.encryption_key {
+            Some(file) => {
+                let file = file.trim_start_matches("./").to_string();
+                if !keyring.entries.iter().any(|e| e.file == file) {
+                    return Err(EncryptionKeyError::NotAKeyFile(file));
+                }
+                file
+            }
+            None => {
+                let candidates: Vec<&str> = keyring
+                    .entries
+                    .iter()
+                    .filter(|e| e.role == ROLE_SECURITY_TEAM && !e.retired)
+                    .filter(|e| {
+                        let name = e.file.rsplit('/').next().unwrap_or(&e.file);
+                        name.to_ascii_lowercase().contains("email")
+                    })
+                    .map(|e| e.file.as_str())
+                    .collect();
+                match candidates.as_slice() {
+                    [] => return Err(EncryptionKeyError::NotFound),
+                    [one] => one.to_string(),
+                    many => return Err(EncryptionKeyError::Ambiguous(many.join(", "))),
+                }
+            }
+        };
+        let entry = keyring
+            .entries
+            .iter()
+            .find(|e| e.file == file)
+            .expect("the file was found among the entries");
+        if entry.status != KeyStatus::Certified {
+            return Err(EncryptionKeyError::Untrusted {
+                file,
+                status: entry.status.code(),
+                reason: entry.reason.clone(),
+            });
+        }
+        if entry.retired {
+            return Err(EncryptionKeyError::Retired(file));
+        }
+        if entry.revoked {
+            return Err(EncryptionKeyError::Revoked(file));
+        }
+        let cert = entry.cert().expect("a certified key parsed").clone();
+        let policy = StandardPolicy::new();
+        let encryption_subkeys: Vec<String> = encryption_keys(&cert, &policy)
+            .map(|ka| ka.key().fingerprint().to_hex())
+            .collect();
+        if encryption_subkeys.is_empty() {
+            return Err(EncryptionKeyError::NoEncryptionSubkey(file));
+        }
+        Ok(Self {
+            file,
+            fingerprint: cert.fingerprint().to_hex(),
+            user_ids: entry.user_ids.clone(),
+            encryption_subkeys,
+            cert,
+        })
+    }
+
+    /// Encrypts `plaintext` to every encryption subkey of the key: an OpenPGP
+    /// message, ASCII-armoured when `armor`.
+    pub fn encrypt(&self, plaintext: &[u8], armor: bool) -> anyhow::Result<Vec<u8>> {
+        let policy = StandardPolicy::new();
+        let mut sink = Vec::with_capacity(plaintext.len() + 1024);
+        {
+            let mut message = Message::new(&mut sink);
+            if armor {
+                message = Armorer::new(message)
+                    .build()
+                    .context("starting the armour")?;
+            }
+            let message = Encryptor2::for_recipients(message, encryption_keys(&self.cert, &policy))
+                .build()
+                .context("starting the encryption")?;
+            let mut literal = LiteralWriter::new(message)
+                .build()
+                .context("starting the literal data")?;
+            literal.write_all(plaintext)?;
+            literal
+                .finalize()
+                .context("finishing the encrypted message")?;
+        }
+        Ok(sink)
+    }
+}
+
+/// The subkeys of `cert` that may encrypt now.
+fn encryption_keys<'a>(
+    cert: &'a Cert,
+    policy: &'a StandardPolicy<'a>,
+) -> impl Iterator<
+    Item = openpgp::cert::amalgamation::key::ValidErasedKeyAmalgamation<
+        'a,
+        openpgp::packet::key::PublicParts,
+    >,
+> + 'a {
+    cert.keys()
+        .with_policy(policy, None)
+        .supported()
+        .alive()
+        .revoked(false)
+        .for_transport_encryption()
+        .for_storage_encryption()
+}

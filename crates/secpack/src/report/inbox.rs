@@ -1,0 +1,330 @@
+//! The inbox: encrypted reports in a SQLite database.
+//!
+//! Only ciphertext is stored, with the receipt id, the time received, the
+//! fingerprint of the key it is encrypted to, and the team's handling state.
+//! The database runs in WAL mode with `synchronous = FULL`: once
+//! [`Inbox::insert`] returns, the report survives a crash or power loss, so
+//! the intake answers with a receipt only after it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::state::ReportState;
+
+/// Version of the database layout (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// One stored report.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredReport {
+    /// Receipt id given to the reporter.
+    pub id: String,
+    /// When the intake stored it.
+    pub received: DateTime<Utc>,
+    /// Fingerprint of the key it is encrypted to.
+    pub key: String,
+    /// The team's handling state.
+    pub state: ReportState,
+    /// Bulletin number it is covered by, if any.
+    pub qsb: Option<u32>,
+    /// When the state last changed.
+    pub updated: DateTime<Utc>,
+    /// Size of the ciphertext, in bytes.
+    pub size: usize,
+    /// The OpenPGP message.
+    #[serde(skip)]
+    pub ciphertext: Vec<u8>,
+}
+
+/// The inbox database.
+#[derive(Debug)]
+pub struct Inbox {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Inbox {
+    /// The default database: `$XDG_DATA_HOME/secpack/inbox.sqlite`, else
+    /// `~/.local/share/secpack/inbox.sqlite` (outside any pack).
+    pub fn default_path() -> Result<PathBuf> {
+        let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).context(
+                    "neither XDG_DATA_HOME nor HOME is set: give the database with --db",
+                )?;
+                PathBuf::from(home).join(".local/share")
+            }
+        };
+        Ok(base.join("secpack").join("inbox.sqlite"))
+    }
+
+    /// Opens (creating when absent) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening the inbox database {}", path.display()))?;
+        let inbox = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        inbox
+            .prepare()
+            .with_context(|| format!("preparing the inbox database {}", path.display()))?;
+        Ok(inbox)
+    }
+
+    fn prepare(&self) -> Result<()> {
+        let c = &self.conn;
+        c.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mode: String = c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        anyhow::ensure!(
+            mode.eq_ignore_ascii_case("wal"),
+            "WAL mode refused ({mode})"
+        );
+        c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        match version {
+            0 => c.execute_batch(
+                "BEGIN;
+                 CREATE TABLE IF NOT EXISTS reports (
+                     id TEXT PRIMARY KEY NOT NULL,
+                     received TEXT NOT NULL,
+                     key TEXT NOT NULL,
+                     state TEXT NOT NULL,
+                     qsb INTEGER,
+                     updated TEXT NOT NULL,
+                     ciphertext BLOB NOT NULL
+                 ) STRICT;
+                 PRAGMA user_version = 1;
+                 COMMIT;",
+            )?,
+            SCHEMA_VERSION => {}
+            other => anyhow::bail!(
+                "the database has layout version {other}; this secpack knows {SCHEMA_VERSION}"
+            ),
+        }
+        Ok(())
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stores a report encrypted to `key` and returns its new receipt id.
+    /// The insert is committed (and synced) when this returns.
+    pub fn insert(&self, ciphertext: &[u8], key: &str, received: DateTime<Utc>) -> Result<String> {
+        let when = timestamp(received);
+        loop {
+            let id = new_id(received)?;
+            let inserted = self.conn.execute(
+                "INSERT OR IGNORE INTO reports (id, received, key, state, qsb, updated, ciphertext)
+                 VALUES (?1, ?2, ?3, ?4, NULL, ?2, ?5)",
+                params![id, when, key, ReportState::Received.code(), ciphertext],
+            )?;
+            if inserted == 1 {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Every report, oldest first.
+    pub fn list(&self) -> Result<Vec<StoredReport>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, received, key, state, qsb, updated, ciphertext FROM reports
+             ORDER BY received, id",
+        )?;
+        let rows = stmt.query_map([], row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// The report with receipt id `id`.
+    pub fn get(&self, id: &str) -> Result<Option<StoredReport>> {
+        self.conn
+            .query_row(
+                "SELECT id, received, key, state, qsb, updated, ciphertext FROM reports WHERE id = ?1",
+                [id],
+                row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// Sets the state of report `id` (and its bulletin number when `qsb` is
+    /// given) and returns the updated report.
+    pub fn set_state(
+        &self,
+        id: &str,
+        state: ReportState,
+        qsb: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<StoredReport> {
+        let changed = self.conn.execute(
+            "UPDATE reports SET state = ?2, qsb = COALESCE(?3, qsb), updated = ?4 WHERE id = ?1",
+            params![id, state.code(), qsb, timestamp(now)],
+        )?;
+        anyhow::ensure!(
+            changed == 1,
+            "no report with the id {id:?} in {}",
+            self.path.display()
+        );
+        self.get(id)?.context("the report vanished")
+    }
+}
+
+type Row = Result<StoredReport>;
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let id: String = r.get(0)?;
+    let received: String = r.get(1)?;
+    let key: String = r.get(2)?;
+    let state: String = r.get(3)?;
+    let qsb: Option<u32> = r.get(4)?;
+    let updated: String = r.get(5)?;
+    let ciphertext: Vec<u8> = r.get(6)?;
+    Ok((|| {
+        Ok(StoredReport {
+            received: parse_time(&received)?,
+            state: state.parse().with_context(|| format!("report {id}"))?,
+            updated: parse_time(&updated)?,
+            size: ciphertext.len(),
+            id,
+            key,
+            qsb,
+            ciphertext,
+        })
+    })())
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(s)
+        .with_context(|| format!("bad time {s:?} in the inbox"))?
+        .with_timezone(&Utc))
+}
+
+/// A receipt id: the day received and 48 random bits (`20260502-9f3a1c2b7d4e`).
+fn new_id(received: DateTime<Utc>) -> Result<String> {
+    let mut random = [0u8; 6];
+    openssl::rand::rand_bytes(&mut random).context("drawing a random id")?;
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{}-{hex}", received.format("%Y%m%d")))
+}
+
+/// Whether `id` has the shape of a receipt id (checked before looking it up).
+pub fn is_receipt_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    bytes.len() == 21
+        && bytes[..8].iter().all(u8::is_ascii_digit)
+        && bytes[8] == b'-'
+        && bytes[9..]
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn reports_are_stored_listed_and_moved_through_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/inbox.sqlite");
+        let inbox = Inbox::open(&path).unwrap();
+        let a = inbox
+            .insert(b"cipher-a", "AAAA", at("2026-05-02T10:00:00Z"))
+            .unwrap();
+        let b = inbox
+            .insert(b"cipher-bb", "AAAA", at("2026-05-01T10:00:00Z"))
+            .unwrap();
+        assert!(a.starts_with("20260502-") && is_receipt_id(&a), "{a}");
+        assert!(is_receipt_id(&b));
+        assert_ne!(a, b);
+        let list = inbox.list().unwrap();
+        assert_eq!(
+            list.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            [&b, &a]
+        );
+        assert_eq!(list[0].size, 9);
+        assert_eq!(list[1].ciphertext, b"cipher-a");
+        assert_eq!(list[1].state, ReportState::Received);
+
+        let t = at("2026-05-03T00:00:00Z");
+        let r = inbox
+            .set_state(&a, ReportState::Confirmed, Some(105), t)
+            .unwrap();
+        assert_eq!(
+            (r.state, r.qsb, r.updated),
+            (ReportState::Confirmed, Some(105), t)
+        );
+        // A later change without --qsb keeps the number.
+        let r = inbox
+            .set_state(&a, ReportState::Published, None, t)
+            .unwrap();
+        assert_eq!(r.qsb, Some(105));
+        drop(inbox);
+
+        // Reopened: the data and the settings persist.
+        let inbox = Inbox::open(&path).unwrap();
+        assert_eq!(
+            inbox.get(&a).unwrap().unwrap().state,
+            ReportState::Published
+        );
+        assert!(inbox.get("20260101-000000000000").unwrap().is_none());
+        let e = inbox
+            .set_state("nope", ReportState::Fixed, None, t)
+            .unwrap_err();
+        assert!(e.to_string().contains("no report with the id"), "{e}");
+        let mode: String = inbox
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = inbox
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "FULL");
+    }
+
+    #[test]
+    fn a_newer_layout_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inbox.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 7")
+            .unwrap();
+        let e = format!("{:#}", Inbox::open(&path).unwrap_err());
+        assert!(e.contains("layout version 7"), "{e}");
+    }
+
+    #[test]
+    fn receipt_id_shape() {
+        assert!(is_receipt_id("20260502-9f3a1c2b7d4e"));
+        for bad in [
+            "",
+            "20260502-9F3A1C2B7D4E",
+            "2026050-9f3a1c2b7d4e0",
+            "20260502_9f3a1c2b7d4e",
+            "../../etc/passwd",
+        ] {
+            assert!(!is_receipt_id(bad), "{bad}");
+        }
+    }
+}
