@@ -11,6 +11,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: verifying a pack parses many
+/// small OpenPGP packets with large, short-lived, zeroed buffers, and glibc
+/// answers those with fresh pages (page faults) where mimalloc reuses them
+/// (measured in BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit status: everything verified / nothing to alert on.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: something failed verification or needs attention.
