@@ -27,6 +27,19 @@ pub fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password>
     }
 }
 
+/// The passphrase when the key at `key_path` needs one (`needed`), read as
+/// [`read_passphrase`] does; `None` otherwise.
+pub fn passphrase_if(
+    needed: bool,
+    file: Option<&Path>,
+    key_path: &Path,
+) -> Result<Option<Password>> {
+    match needed {
+        true => Ok(Some(read_passphrase(file, key_path)?)),
+        false => Ok(None),
+    }
+}
+
 /// The first line of `f`, as a passphrase.
 pub fn first_line(f: &Path) -> Result<Password> {
     let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
@@ -43,10 +56,7 @@ fn unlock_role_key(
     passphrase_file: Option<&Path>,
 ) -> Result<(String, SigningKey)> {
     let file = SecretKeyFile::load(key_path)?;
-    let passphrase = match file.needs_passphrase()? {
-        true => Some(read_passphrase(passphrase_file, key_path)?),
-        false => None,
-    };
+    let passphrase = passphrase_if(file.needs_passphrase()?, passphrase_file, key_path)?;
     let key = file.unlock(passphrase.as_ref())?;
     let key_file = check_role_key(pack, role, name, &key)?;
     Ok((key_file, key))

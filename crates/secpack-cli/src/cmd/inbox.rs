@@ -136,14 +136,11 @@ fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
     let decrypted = match &args.key {
         Some(path) => {
             let file = SecretKeyFile::load(path)?;
-            let passphrase = if DecryptionKeys::needs_passphrase(&file) {
-                Some(crate::secret::read_passphrase(
-                    args.passphrase_file.as_deref(),
-                    path,
-                )?)
-            } else {
-                None
-            };
+            let passphrase = crate::secret::passphrase_if(
+                DecryptionKeys::needs_passphrase(&file),
+                args.passphrase_file.as_deref(),
+                path,
+            )?;
             DecryptionKeys::unlock(&file, passphrase.as_ref())?.decrypt(&stored.ciphertext)
         }
         None => decrypt_with_gpg(&args.gpg, &stored.ciphertext),

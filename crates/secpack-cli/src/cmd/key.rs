@@ -16,7 +16,7 @@ use sequoia_openpgp::types::ReasonForRevocation;
 use sequoia_openpgp::Cert;
 
 use crate::output::{paint, print_json, BAD, DIM, GOOD, WARN};
-use crate::secret::{first_line, read_passphrase};
+use crate::secret::{first_line, passphrase_if};
 use crate::GlobalArgs;
 
 /// The pack's keys: make, certify, list, retire, revoke, export.
@@ -250,21 +250,11 @@ fn certify(pack: &Pack, args: CertifyArgs, global: &GlobalArgs) -> Result<u8> {
         )
         .into());
     }
-    let locked = master
-        .cert()
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .is_ok_and(|k| !k.has_unencrypted_secret());
-    let passphrase = if locked {
-        Some(read_passphrase(
-            args.passphrase_file.as_deref(),
-            &args.master_key,
-        )?)
-    } else {
-        None
-    };
+    let passphrase = passphrase_if(
+        primary_locked(master.cert()),
+        args.passphrase_file.as_deref(),
+        &args.master_key,
+    )?;
     let mut signer = keys::unlock_certifier(master.cert(), passphrase.as_ref())?;
     let certified = keys::certify(&mut signer, key)?;
     write_atomic(&args.keyfile, &certified.armored().to_vec()?, true)?;
@@ -335,18 +325,11 @@ fn revoke(pack: &Pack, args: RevokeArgs, global: &GlobalArgs) -> Result<u8> {
     if rev_path.exists() {
         return Err(KeyError::Exists(rev_path.display().to_string()).into());
     }
-    let locked = secret
-        .cert()
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .is_ok_and(|k| !k.has_unencrypted_secret());
-    let passphrase = if locked {
-        Some(read_passphrase(args.passphrase_file.as_deref(), &args.key)?)
-    } else {
-        None
-    };
+    let passphrase = passphrase_if(
+        primary_locked(secret.cert()),
+        args.passphrase_file.as_deref(),
+        &args.key,
+    )?;
     let mut signer = keys::unlock_certifier(secret.cert(), passphrase.as_ref())?;
     let reason = if args.compromised {
         ReasonForRevocation::KeyCompromised
@@ -389,4 +372,13 @@ fn export(pack: &Pack, args: ExportArgs) -> Result<u8> {
         }
     }
     Ok(crate::EXIT_OK)
+}
+
+/// Whether the primary key's secret is present and passphrase-protected.
+fn primary_locked(cert: &Cert) -> bool {
+    cert.primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .is_ok_and(|k| !k.has_unencrypted_secret())
 }

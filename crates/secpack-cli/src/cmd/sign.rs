@@ -67,14 +67,11 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let key = match &args.key {
         Some(path) => {
             let file = SecretKeyFile::load(path)?;
-            let passphrase = if file.needs_passphrase()? {
-                Some(crate::secret::read_passphrase(
-                    args.passphrase_file.as_deref(),
-                    path,
-                )?)
-            } else {
-                None
-            };
+            let passphrase = crate::secret::passphrase_if(
+                file.needs_passphrase()?,
+                args.passphrase_file.as_deref(),
+                path,
+            )?;
             Some(file.unlock(passphrase.as_ref())?)
         }
         None => None,
