@@ -242,6 +242,50 @@ fn a_bulletin_that_does_not_verify_is_left_out_unless_asked() {
 }
 
 #[test]
+fn a_sidecar_counts_only_when_it_is_signed_like_its_bulletin() {
+    let t = setup();
+    // An unsigned sidecar that would add a CVE to the verified DSB-100.
+    let sidecar = t.pack.join("QSBs/qsb-100-2024.toml");
+    std::fs::write(&sidecar, "cves = [\"CVE-2024-99999\"]\n").unwrap();
+    let out = t.out.join("osv");
+    let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&out)]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let flagged: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "unverified-sidecar")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["QSBs/qsb-100-2024.txt"]);
+    assert!(!out.join("x_DSB-100.json").exists());
+    // `secpack verify` flags the unsigned sidecar too.
+    let v = t.secpack(&["verify", &s(&t.pack)]);
+    assert_eq!(v.status.code(), Some(1));
+
+    // Signed by the team key, it is applied.
+    t.gpg
+        .sign("alice@demo.invalid", "open sesame", &sidecar, "alice");
+    let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&out)]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let osv: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("x_DSB-100.json")).unwrap()).unwrap();
+    let aliases = osv["aliases"].as_array().unwrap();
+    assert!(aliases.iter().any(|a| a == "CVE-2024-99999"), "{aliases:?}");
+}
+
+#[test]
 fn a_team_key_the_master_does_not_certify_may_not_sign() {
     let t = setup();
     let (secret, public) = t.gpg.key("Carol <carol@demo.invalid>", "c");

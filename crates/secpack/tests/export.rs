@@ -62,7 +62,7 @@ fn bulletins_load_with_sidecars_and_findings() {
     );
     let b100 = &bulletins[6];
     assert_eq!(b100.modified.to_string(), "2024-02-14");
-    assert!(b100.has_sidecar);
+    assert_eq!(b100.sidecar.as_deref(), Some("QSBs/qsb-100-2024.toml"));
 }
 
 #[test]
@@ -411,6 +411,14 @@ fn csaf_document_content() {
     assert_eq!(vulns.len(), 1);
     assert_eq!(vulns[0]["cve"], "CVE-2024-31142");
     assert_eq!(vulns[0]["cwe"]["id"], "CWE-668");
+    // With a CVE, the upstream advisory and the alias still name it.
+    let ids: Vec<&str> = vulns[0]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["DSB-100", "XSA-449", "DEMO-2024-7"]);
     // AV:L/AC:H/PR:H/UI:N/S:C/C:H/I:H/A:H scores 7.5 (FIRST CVSS 3.1 calculator).
     assert_eq!(
         vulns[0]["scores"][0]["cvss_v3"]["baseScore"],

@@ -194,7 +194,7 @@ fn finish(report: &Report<'_>, global: &GlobalArgs, what: &str) -> Result<u8> {
     let code = match report
         .findings
         .iter()
-        .any(|f| f.code == "unverified-bulletin")
+        .any(|f| matches!(f.code, "unverified-bulletin" | "unverified-sidecar"))
     {
         true => crate::EXIT_FAILURE,
         false => crate::EXIT_OK,

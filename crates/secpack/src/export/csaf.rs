@@ -234,18 +234,21 @@ pub fn csaf_document(
         }
         v
     };
+    // The upstream advisories and aliases name the vulnerabilities whether or
+    // not they also have CVE numbers.
+    ids.extend(bul.upstream_advisories.iter().map(|n| {
+        json!({
+            "system_name": format!("{} Security Advisory", config.project.upstream_name),
+            "text": upstream_id(config, *n),
+        })
+    }));
+    ids.extend(
+        bul.aliases
+            .iter()
+            .filter(|a| !bul.cves.contains(a))
+            .map(|a| json!({ "system_name": "Alias", "text": a })),
+    );
     let vulnerabilities: Vec<Value> = if bul.cves.is_empty() {
-        ids.extend(bul.upstream_advisories.iter().map(|n| {
-            json!({
-                "system_name": format!("{} Security Advisory", config.project.upstream_name),
-                "text": upstream_id(config, *n),
-            })
-        }));
-        ids.extend(
-            bul.aliases
-                .iter()
-                .map(|a| json!({ "system_name": "Alias", "text": a })),
-        );
         vec![vulnerability(None, &ids)]
     } else {
         bul.cves

@@ -44,8 +44,9 @@ pub struct PackBulletin {
     pub published: NaiveDate,
     /// Date of the last revision (the date of issue when never revised).
     pub modified: NaiveDate,
-    /// Whether a sidecar was applied.
-    pub has_sidecar: bool,
+    /// Pack-relative path of the sidecar applied, if any (`QSBs/qsb-100-2024.toml`).
+    /// Its own signatures are judged like the bulletin's.
+    pub sidecar: Option<String>,
     /// The structured content.
     pub bulletin: Bulletin,
 }
@@ -151,7 +152,7 @@ fn load_one(pack: &Pack, rel: &str, number: u32) -> Result<(PackBulletin, Vec<Fi
             title,
             published,
             modified,
-            has_sidecar: sidecar.is_some(),
+            sidecar: sidecar.is_some().then(|| sidecar_rel.to_string()),
             bulletin,
         },
         findings,

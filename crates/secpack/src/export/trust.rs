@@ -9,9 +9,10 @@ use crate::config::ROLE_SECURITY_TEAM;
 use crate::trust::verdict::KeyStatus;
 use crate::trust::PackReport;
 
-/// Keeps the bulletins that verify in `report`. Each one that does not gets a
-/// finding (`unverified-bulletin`) and is left out, or, with
-/// `include_unverified`, kept with the finding `unverified-bulletin-included`.
+/// Keeps the bulletins that verify in `report`, together with their sidecar
+/// when they have one. Each one that does not gets a finding
+/// (`unverified-bulletin`, `unverified-sidecar`) and is left out, or, with
+/// `include_unverified`, kept with the finding `...-included`.
 pub fn keep_verified(
     bulletins: Vec<PackBulletin>,
     report: &PackReport,
@@ -20,35 +21,55 @@ pub fn keep_verified(
 ) -> Vec<PackBulletin> {
     let mut kept = Vec::with_capacity(bulletins.len());
     for b in bulletins {
-        let verdict = report.documents.iter().find(|d| d.path == b.path);
-        let why = match verdict {
-            Some(d) if d.ok => {
-                kept.push(b);
-                continue;
-            }
-            Some(d) => format!(
-                "{} of the {} valid signatures it needs",
-                d.valid_signers, d.required
-            ),
-            None => "the trust engine did not judge it".to_string(),
+        let problem = unverified(report, &b.path)
+            .map(|why| ("bulletin", format!("its signatures do not verify ({why})")))
+            .or_else(|| {
+                let sidecar = b.sidecar.as_deref()?;
+                let why = unverified(report, sidecar)?;
+                Some((
+                    "sidecar",
+                    format!("its sidecar {sidecar} changes it but does not verify ({why})"),
+                ))
+            });
+        let Some((what, message)) = problem else {
+            kept.push(b);
+            continue;
         };
-        let (code, what) = match include_unverified {
-            true => (
+        let (code, outcome) = match (what, include_unverified) {
+            ("bulletin", true) => (
                 "unverified-bulletin-included",
                 "exported anyway (--include-unverified)",
             ),
-            false => ("unverified-bulletin", "not exported"),
+            ("bulletin", false) => ("unverified-bulletin", "not exported"),
+            (_, true) => (
+                "unverified-sidecar-included",
+                "exported anyway (--include-unverified)",
+            ),
+            (_, false) => ("unverified-sidecar", "not exported"),
         };
         findings.push(Finding {
             code,
             path: b.path.clone(),
-            message: format!("its signatures do not verify ({why}): {what}"),
+            message: format!("{message}: {outcome}"),
         });
         if include_unverified {
             kept.push(b);
         }
     }
     kept
+}
+
+/// Why the document at `path` does not meet its threshold, or `None` when it
+/// does.
+fn unverified(report: &PackReport, path: &str) -> Option<String> {
+    match report.documents.iter().find(|d| d.path == path) {
+        Some(d) if d.ok => None,
+        Some(d) => Some(format!(
+            "{} of the {} valid signatures it needs",
+            d.valid_signers, d.required
+        )),
+        None => Some("the trust engine did not judge it".to_string()),
+    }
 }
 
 /// Checks that the key with primary fingerprint `fingerprint` may sign

@@ -221,7 +221,8 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
         }
         let clearsigned = starts_with(root, path, CLEARSIGN_HEADER);
         let numbered = (dir == layout.bulletins
-            && NumberedName::parse(&layout.bulletin_prefix, name).is_some())
+            && (NumberedName::parse(&layout.bulletin_prefix, name).is_some()
+                || is_bulletin_sidecar(regular, dir, name, &layout.bulletin_prefix)))
             || (dir == layout.canaries
                 && NumberedName::parse(&layout.canary_prefix, name).is_some());
         if !sigs.is_empty() || clearsigned || numbered {
@@ -249,6 +250,18 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
         };
         out.push(other(path, reason));
     }
+}
+
+/// `qsb-NNN-YYYY.toml` beside `qsb-NNN-YYYY.txt`: the bulletin's sidecar,
+/// which changes what is exported about it, so it is a document that needs
+/// the same signatures as the bulletin.
+fn is_bulletin_sidecar(regular: &BTreeSet<String>, dir: &str, name: &str, prefix: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".toml") else {
+        return false;
+    };
+    let text = format!("{stem}.txt");
+    NumberedName::parse(prefix, &text).is_some_and(|n| n.suffix.is_none())
+        && regular.contains(&join(dir, &text))
 }
 
 /// `<doc>.<who>` with no `sig` in the name (seen in real packs): accepted only
