@@ -200,6 +200,14 @@ pub fn cited_advisories(text: &str, prefix: &str) -> Vec<u32> {
                 end = to_end;
             }
         }
+        // A range in words: `XSA-226 through XSA-230`, `XSA 216 to 224`.
+        if let Some((to, to_end)) =
+            range_end_in_words(bytes, end, p).filter(|(to, _)| follows(last, *to))
+        {
+            out.extend(last + 1..=to);
+            last = to;
+            end = to_end;
+        }
         // A list: `120 & 124`, `12, 13 and 14`, `7/8`.
         while let Some((n, n_end)) = list_item_at(bytes, end).filter(|(n, _)| follows(last, *n)) {
             out.push(n);
@@ -235,6 +243,25 @@ fn number_at(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
     }
     let n = std::str::from_utf8(&bytes[at..end]).ok()?.parse().ok()?;
     Some((n, end))
+}
+
+/// The end of a range written in words after `at`: ` through ` or ` to `,
+/// then the number, with or without the prefix again (`XSA-230`, `230`).
+fn range_end_in_words(bytes: &[u8], at: usize, prefix: &[u8]) -> Option<(u32, usize)> {
+    let rest = bytes.get(at..)?;
+    let word_len = [&b" through "[..], b" thru ", b" to "]
+        .iter()
+        .find(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w))?
+        .len();
+    let k = at + word_len;
+    let k = match bytes.get(k..k + prefix.len()) {
+        Some(p) if p.eq_ignore_ascii_case(prefix) => match bytes.get(k + prefix.len()) {
+            Some(b'-' | b' ') => k + prefix.len() + 1,
+            _ => k + prefix.len(),
+        },
+        _ => k,
+    };
+    number_at(bytes, k)
 }
 
 /// The next number of a list after `at`: a separator (`,`, `&`, `/`, `and`)
@@ -284,6 +311,23 @@ mod tests {
                           \x20         Widget parser overflow in the frobnicator\n\
                           \x20               (XSA-451, XSA-453)\n\n\
                           User action\n------------\n\nUpdate. See also XSA-450 and xsa-451.\n";
+
+    #[test]
+    fn ranges_in_words() {
+        assert_eq!(
+            cited_advisories("vulnerabilities (XSA-226 through XSA-230)", "XSA"),
+            [226, 227, 228, 229, 230]
+        );
+        assert_eq!(
+            cited_advisories("XSA 216 to 218, XSA-300", "XSA"),
+            [216, 217, 218, 300]
+        );
+        // Not a range: the number after `to` goes backwards or is too far.
+        assert_eq!(cited_advisories("XSA-230 to 12 guests", "XSA"), [230]);
+        assert_eq!(cited_advisories("XSA-10 through XSA-900", "XSA"), [10, 900]);
+        // `to` as an ordinary word.
+        assert_eq!(cited_advisories("XSA-5 to be fixed", "XSA"), [5]);
+    }
 
     #[test]
     fn modern_header() {
