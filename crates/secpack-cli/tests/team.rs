@@ -484,6 +484,22 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         String::from_utf8_lossy(&out.stdout)
     );
 
+    // What the team publishes is readable by all; only secrets are 0600.
+    for f in [
+        format!("{qsb}.sig.alice"),
+        qsb.to_string(),
+        "secpack.toml".to_string(),
+    ]
+    .iter()
+    .chain(c.files().iter().filter(|f| f.starts_with("keys/")))
+    {
+        let mode = std::fs::metadata(pack.join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{f}");
+    }
+
     // Signing again is refused without --force, and the file is unchanged.
     let before = std::fs::read(pack.join(format!("{qsb}.sig.alice"))).unwrap();
     let out = c.sign_with_key(qsb, "alice");
@@ -645,15 +661,11 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         .unwrap()
         .iter()
         .map(|e| {
+            // The name comes from the key's user ID (no [[team]] table here)
+            // and matches the file the key was published in.
+            let name = e["name"].as_str().unwrap().to_string();
             let file = e["file"].as_str().unwrap();
-            let name = file
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .split('-')
-                .next()
-                .unwrap()
-                .to_string();
+            assert!(file.rsplit('/').next().unwrap().starts_with(&name), "{e}");
             (name, e["status"].as_str().unwrap().to_string())
         })
         .collect();

@@ -158,7 +158,7 @@ fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
         &args.save_attachment,
         report.as_ref().and_then(|r| r.attachment.as_ref()),
     ) {
-        secpack::fsutil::write_atomic(out, &a.bytes()?, false)?;
+        secpack::fsutil::write_atomic_private(out, &a.bytes()?, false)?;
     } else if args.save_attachment.is_some() {
         anstream::eprintln!(
             "{} report {} has no attachment",

@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use secpack::fsutil::write_atomic;
+use secpack::fsutil::{write_atomic, write_atomic_private};
 use secpack::keys::{self, Algorithm, KeyError, KeySpec};
 use secpack::pack::Pack;
 use secpack::signing::{Password, SecretKeyFile};
-use secpack::trust::keyring::Keyring;
+use secpack::trust::keyring::{KeyEntry, Keyring};
 use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::types::ReasonForRevocation;
@@ -191,7 +191,7 @@ fn generate(pack: &Pack, args: GenerateArgs, global: &GlobalArgs) -> Result<u8> 
     std::fs::create_dir_all(public.parent().expect("a folder"))
         .with_context(|| format!("creating the folder of {rel}"))?;
     // The secret first: a public key without its secret is useless.
-    write_atomic(&args.output, &cert.as_tsk().armored().to_vec()?, false)?;
+    write_atomic_private(&args.output, &cert.as_tsk().armored().to_vec()?, false)?;
     if let Err(e) = write_atomic(&public, &cert.armored().to_vec()?, false) {
         let _ = std::fs::remove_file(&args.output);
         return Err(e);
@@ -276,18 +276,27 @@ fn certify(pack: &Pack, args: CertifyArgs, global: &GlobalArgs) -> Result<u8> {
 fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
     let ring = Keyring::load(pack, &pin);
+    let rows: Vec<KeyRow<'_>> = ring
+        .entries
+        .iter()
+        .map(|entry| KeyRow {
+            name: key_name(pack, entry),
+            entry,
+        })
+        .collect();
     if global.json {
-        print_json(&ring.entries)?;
+        print_json(&rows)?;
         return Ok(crate::EXIT_OK);
     }
-    for e in &ring.entries {
+    for KeyRow { name, entry: e } in &rows {
         let style = if e.status.is_trusted() { GOOD } else { BAD };
         let day = |d: Option<chrono::DateTime<chrono::Utc>>| {
             d.map_or("-".to_string(), |d| d.format("%Y-%m-%d").to_string())
         };
         anstream::println!(
-            "{} {} {}",
+            "{} {} {} {}",
             paint(style, format!("[{}]", e.status.code())),
+            name.as_deref().unwrap_or("-"),
             e.file,
             e.fingerprint.as_deref().unwrap_or("-")
         );
@@ -305,6 +314,42 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
         }
     }
     Ok(crate::EXIT_OK)
+}
+
+/// One row of `key list`: who the key belongs to, and the trust engine's
+/// verdict on it.
+#[derive(serde::Serialize)]
+struct KeyRow<'a> {
+    /// The team member's name, else the name of the key's first user ID.
+    name: Option<String>,
+    #[serde(flatten)]
+    entry: &'a KeyEntry,
+}
+
+/// Whose key `entry` is: the `[[team]]` member with its fingerprint or whose
+/// signer name starts its file name (`alice` for `alice-team.asc`), else the
+/// name part of its first user ID (`Alice` of `Alice (Demo) <alice@example.org>`).
+fn key_name(pack: &Pack, entry: &KeyEntry) -> Option<String> {
+    let stem = entry.file_stem();
+    let team = &pack.config.team;
+    let by_fpr = team.iter().find(|m| {
+        m.fingerprint
+            .as_deref()
+            .zip(entry.fingerprint.as_deref())
+            .is_some_and(|(a, b)| a.replace(' ', "").eq_ignore_ascii_case(b))
+    });
+    let by_file = || {
+        team.iter().find(|m| {
+            let signer = m.signer.to_ascii_lowercase();
+            !signer.is_empty() && (stem == signer || stem.starts_with(&format!("{signer}-")))
+        })
+    };
+    if let Some(m) = by_fpr.or_else(by_file) {
+        return Some(m.name.clone());
+    }
+    let uid = entry.user_ids.first()?;
+    let name = uid.split(['<', '(']).next().unwrap_or(uid).trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 fn retire(pack: &Pack, args: RetireArgs, global: &GlobalArgs) -> Result<u8> {
@@ -337,7 +382,7 @@ fn revoke(pack: &Pack, args: RevokeArgs, global: &GlobalArgs) -> Result<u8> {
         ReasonForRevocation::KeyRetired
     };
     let revocation = keys::revoke(pack, secret.cert(), &mut signer, reason, &args.reason)?;
-    write_atomic(&rev_path, revocation.armored()?.as_bytes(), false)?;
+    write_atomic_private(&rev_path, revocation.armored()?.as_bytes(), false)?;
     if global.json {
         print_json(&serde_json::json!({
             "key": secret.cert().fingerprint().to_hex(),

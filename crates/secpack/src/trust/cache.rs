@@ -118,7 +118,7 @@ impl VerificationCache {
         if let Some(dir) = self.path.parent() {
             create_private_dir(dir)?;
         }
-        crate::fsutil::write_atomic(&self.path, &bytes, true)
+        crate::fsutil::write_atomic_private(&self.path, &bytes, true)
             .with_context(|| format!("saving the signature cache {}", self.path.display()))
     }
 }
