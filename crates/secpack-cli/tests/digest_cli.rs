@@ -353,6 +353,8 @@ fn make_writes_the_real_format_and_clear_signs_it_for_gpg() {
         "release",
         "--key",
         secret.to_str().unwrap(),
+        "--master",
+        &k.master,
     ]);
     assert!(
         out.status.success(),
@@ -433,8 +435,54 @@ fn make_lists_several_images_unsigned_and_refuses_a_non_release_key() {
         "alice",
         "--key",
         secret.to_str().unwrap(),
+        "--master",
+        &k.master,
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no release key file for \"alice\""));
+    assert!(!s.digests.exists(), "nothing written");
+}
+
+#[test]
+fn make_signs_only_with_a_release_key_the_master_certifies() {
+    let s = Setup::new();
+    let k = keys();
+    // Mallory's key, published as a release key but never certified.
+    s.pack.write(
+        "keys/release-keys/mallory-release.asc",
+        &k.gpg.export(&k.mallory),
+    );
+    let secret = s.pack.dir.path().join("mallory-secret.asc");
+    std::fs::write(&secret, k.gpg.export_secret(&k.mallory)).unwrap();
+    let make = |extra: &[&str]| {
+        let mut args = vec![
+            "digest",
+            "make",
+            s.image.to_str().unwrap(),
+            "--pack",
+            s.pack.root().to_str().unwrap(),
+            "--sign-as",
+            "mallory",
+            "--key",
+            secret.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_secpack"))
+            .args(&args)
+            .env_remove("SECPACK_MASTER")
+            .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = make(&["--master", &k.master]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not trusted"), "{err}");
+    assert!(!s.digests.exists(), "nothing written");
+    // Signing needs the pin; without one, nothing is hashed or written.
+    let out = make(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("master"));
     assert!(!s.digests.exists(), "nothing written");
 }

@@ -81,9 +81,14 @@ pub struct MakeArgs {
     /// Replace an existing digest file.
     #[arg(long)]
     force: bool,
-    /// The pack holding the signer's release key (checked before signing).
+    /// The pack holding the signer's release key (read only when signing).
     #[arg(long, value_name = "PACK", default_value = ".")]
     pack: PathBuf,
+    /// Fingerprint of the pinned master key, when signing (else
+    /// SECPACK_MASTER or the config file): the release key must be one it
+    /// certifies, and the signature is verified before it is written.
+    #[arg(long, value_name = "FPR")]
+    master: Option<String>,
     #[command(flatten)]
     signer: SignerArgs,
 }
@@ -214,6 +219,24 @@ fn judge_signature(
     Ok((verdict, Some(raw.to_vec())))
 }
 
+/// The release key in `file` (fingerprint `fpr`) may sign digests: the
+/// pinned master certifies it and it is not retired or revoked.
+fn check_trusted_release_key(ring: &Keyring, file: &str, fpr: &str) -> Result<()> {
+    let entry = fpr
+        .parse()
+        .ok()
+        .and_then(|f| ring.entry_by_fingerprint(&f))
+        .with_context(|| format!("the signing key {fpr} is not in the pack"))?;
+    anyhow::ensure!(
+        entry.status == secpack::trust::verdict::KeyStatus::Certified,
+        "the release key {fpr} ({file}) is not trusted: {}",
+        entry.reason
+    );
+    anyhow::ensure!(!entry.retired, "the release key {fpr} ({file}) is retired");
+    anyhow::ensure!(!entry.revoked, "the release key {fpr} ({file}) is revoked");
+    Ok(())
+}
+
 fn load_keyring(args: &CheckArgs) -> Result<Keyring> {
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
     let pack = Pack::open(&args.pack)?;
@@ -303,8 +326,21 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     if !args.force && output.exists() {
         anyhow::bail!("{} exists; give --force to replace it", output.display());
     }
-    // Unlock the key first: a wrong passphrase should not cost a full read.
-    let signer = args.signer.unlock(&Pack::open(&args.pack)?, ROLE_RELEASE)?;
+    // Unlock and judge the key first: a wrong passphrase or an untrusted key
+    // should not cost a full read. Without a signer the pack is not read.
+    let signer = match args.signer.sign_as.is_some() {
+        true => {
+            let pack = Pack::open(&args.pack)?;
+            let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+            let signer = args.signer.unlock(&pack, ROLE_RELEASE)?;
+            let ring = Keyring::load(&pack, &pin);
+            if let Some((file, key)) = &signer {
+                check_trusted_release_key(&ring, file, &key.cert_fingerprint())?;
+            }
+            signer.map(|s| (s, ring))
+        }
+        false => None,
+    };
     let mut listed = Vec::new();
     let mut images = Vec::new();
     for path in &args.images {
@@ -323,14 +359,26 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     }
     let text = render(&listed);
     let contents = match &signer {
-        Some((_, key)) => sign_cleartext(key, text.as_bytes())?,
+        Some(((_, key), ring)) => {
+            let signed = sign_cleartext(key, text.as_bytes())?;
+            // What `digest check` will say, before anything is written.
+            let (judgements, _) = ring.verify_inline(signed.as_bytes());
+            let verdict = SignatureVerdict::judge(ring, &judgements, "the new signature");
+            anyhow::ensure!(
+                verdict.trusted,
+                "refusing to write {}: the new signature does not verify: {}",
+                output.display(),
+                verdict.reason
+            );
+            signed
+        }
         None => text,
     };
     secpack::fsutil::write_atomic(&output, contents.as_bytes(), args.force)?;
     let report = MakeReport {
         output: output.display().to_string(),
         images,
-        signed_with: signer.map(|(file, _)| file),
+        signed_with: signer.map(|((file, _), _)| file),
     };
     if global.json {
         crate::output::print_json(&report)?;
