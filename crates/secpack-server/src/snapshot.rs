@@ -93,7 +93,7 @@ impl Snapshot {
         let pack = Pack::open(root)?;
         let report = verify_pack(&pack, pin, VerifyOptions::default(), &|| {});
         let keyring = Keyring::load(&pack, pin);
-        let key = TeamKey::select(&pack, &keyring).map(Arc::new);
+        let key = TeamKey::select(&pack, &keyring.entries).map(Arc::new);
         let site = secpack_site::render(
             &pack,
             &report,

@@ -176,42 +176,107 @@ pub fn load_dir(dir: &Path, rel_prefix: &str) -> Result<Vec<ContentPage>> {
     Ok(pages)
 }
 
-/// Renders markdown to HTML for a page written at `from` (site-relative):
-/// site-absolute links become relative, raw HTML is escaped.
-pub fn render_markdown(body: &str, from: &str) -> String {
+/// Renders markdown to HTML, every link and image URL passed through
+/// `rewrite` (site-absolute links become relative: [`urls::rewrite_link`],
+/// or [`crate::mount::Mount::link`] for mounted pages); raw HTML is escaped.
+pub fn render_markdown(body: &str, rewrite: &dyn Fn(&str) -> String) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_HEADING_ATTRIBUTES;
-    let events = Parser::new_ext(body, options).map(|event| match event {
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: CowStr::from(urls::rewrite_link(from, &dest_url)),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: CowStr::from(urls::rewrite_link(from, &dest_url)),
-            title,
-            id,
-        }),
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
+    let events: Vec<Event<'_>> = Parser::new_ext(body, options)
+        .map(|event| match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(rewrite(&dest_url)),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from(rewrite(&dest_url)),
+                title,
+                id,
+            }),
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            other => other,
+        })
+        .collect();
     let mut out = String::new();
-    html::push_html(&mut out, events);
+    html::push_html(&mut out, with_heading_ids(events).into_iter());
     out
+}
+
+/// Gives every heading without an explicit `{#id}` the id a Jekyll site
+/// (kramdown) gives it, so links to `#reporting-security-issues` keep
+/// working: its text in lower case, spaces as `-`, punctuation dropped, made
+/// unique on the page with `-1`, `-2`...
+fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut used: std::collections::BTreeSet<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { id: Some(id), .. }) => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    for i in 0..events.len() {
+        if !matches!(&events[i], Event::Start(Tag::Heading { id: None, .. })) {
+            continue;
+        }
+        let mut text = String::new();
+        for e in &events[i + 1..] {
+            match e {
+                Event::End(pulldown_cmark::TagEnd::Heading(_)) => break,
+                Event::Text(t) | Event::Code(t) => text.push_str(t),
+                _ => {}
+            }
+        }
+        let base = heading_slug(&text);
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
+        let mut slug = base.clone();
+        let mut n = 0;
+        while used.contains(&slug) {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
+        used.insert(slug.clone());
+        if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+            *id = Some(CowStr::from(slug));
+        }
+    }
+    events
+}
+
+/// kramdown's automatic header id: letters and digits in lower case, `-`
+/// and `_` kept, spaces as `-`, everything else dropped, and no leading
+/// character that is not a letter.
+pub fn heading_slug(text: &str) -> String {
+    let slug: String = text
+        .trim()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    slug.trim_start_matches(|c: char| !c.is_alphabetic())
+        .to_string()
 }
 
 #[cfg(test)]
@@ -259,10 +324,31 @@ mod tests {
     }
 
     #[test]
+    fn headings_get_the_ids_jekyll_gives_them() {
+        let html = render_markdown(
+            "## Reporting Security Issues in Qubes OS\n\n### Keys {#keys}\n\n## Keys\n\n## Keys\n\n## 2. Clés & *signatures*\n",
+            &|u| u.to_string(),
+        );
+        for id in [
+            "reporting-security-issues-in-qubes-os",
+            "keys",
+            "keys-1",
+            "keys-2",
+            "clés--signatures",
+        ] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+        }
+        assert_eq!(
+            heading_slug("Simon Gaiser (aka HW42)"),
+            "simon-gaiser-aka-hw42"
+        );
+    }
+
+    #[test]
     fn markdown_links_become_relative_and_html_is_escaped() {
         let html = render_markdown(
             "[k](/fr/keys/#m) [e](https://x.org/) <script>alert(1)</script>\n\n<div>x</div>\n",
-            "fr/index.html",
+            &|u| urls::rewrite_link("fr/index.html", u),
         );
         assert!(html.contains("href=\"keys/index.html#m\""), "{html}");
         assert!(html.contains("href=\"https://x.org/\""), "{html}");
@@ -281,7 +367,7 @@ mod tests {
 
         #[test]
         fn rendering_never_emits_raw_tags(body in "[<>a-z/ \"=\n\\[\\]()]{0,120}") {
-            let html = render_markdown(&body, "index.html");
+            let html = render_markdown(&body, &|u| urls::rewrite_link("index.html", u));
             prop_assert!(!html.contains("<script"));
             prop_assert!(!html.contains("<a h") || html.contains("<a href=\""));
         }

@@ -16,6 +16,7 @@
 pub mod content;
 pub mod feeds;
 pub mod i18n;
+pub mod mount;
 pub mod pages;
 pub mod security_txt;
 pub mod templates;

@@ -11,6 +11,7 @@ use minijinja::{context, Environment, Value};
 use secpack::bulletin::BulletinHeader;
 use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners};
 use secpack::pack::{NumberedName, Pack, PackFile};
+use secpack::report::encrypt::TeamKey;
 use secpack::signing::SigningKey;
 use secpack::tracker::{stats, store, Affected, Tracker};
 use secpack::trust::report::{DocumentReport, SignatureReport};
@@ -21,6 +22,7 @@ use serde::Serialize;
 use crate::content::{self, ContentPage, DEFAULT_LANG};
 use crate::feeds::{self, FeedItem};
 use crate::i18n::{Arg, Strings};
+use crate::mount::Mount;
 use crate::security_txt::SecurityTxt;
 use crate::templates;
 use crate::urls;
@@ -199,6 +201,11 @@ const GENERATED: &[(&str, &str, &str)] = &[
 
 /// Everything language-independent the pages show.
 struct Data {
+    /// Where the content pages' own site puts the security centre.
+    mount: Mount,
+    /// Every file the site publishes (generated and content pages, copies of
+    /// pack files below `pack/`), for links of mounted pages.
+    published: BTreeSet<String>,
     project: String,
     team_name: String,
     upstream: String,
@@ -257,6 +264,8 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
     let mut site = RenderedSite::default();
     let site_dir = pack.path_of(SITE_FOLDER);
     let mut pages = content::load_dir(&site_dir, &format!("{SITE_FOLDER}/"))?;
+    let mount = Mount::detect(&pages, options.base_url.as_deref());
+    site.summary.notices.extend(mount.apply(&mut pages));
     let mut languages: BTreeSet<String> = pages.iter().map(|p| p.lang.clone()).collect();
     if languages.is_empty() {
         languages.insert("fr".into());
@@ -285,7 +294,8 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let data = gather(pack, report, options, &mut site)?;
+    let mut data = gather(pack, report, options, &mut site)?;
+    data.mount = mount;
     site.summary.languages = languages.clone();
     site.summary.verified = report.summary.ok;
     site.summary.bulletins = data.bulletins.len();
@@ -328,6 +338,10 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
         }
     }
 
+    data.published = claimed
+        .into_keys()
+        .chain(site.copies.keys().cloned())
+        .collect();
     for sp in &speakers {
         let hub = pages
             .iter()
@@ -363,7 +377,7 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
         .unwrap_or(templates::STYLE);
     site.files
         .insert("style.css".into(), style.as_bytes().to_vec());
-    security_txt(pack, &languages, options, &mut site)?;
+    security_txt(pack, report, &languages, options, &mut site)?;
     site.files.insert(
         MARKER_FILE.into(),
         b"This folder was built by `secpack site build`; the next build replaces it.\n".to_vec(),
@@ -385,6 +399,12 @@ fn default_hub(lang: &str) -> Result<ContentPage> {
         page.body = page.body.replace("](/", &format!("](/{lang}/"));
     }
     Ok(page)
+}
+
+/// A content page's markdown as HTML, its links rebased on the mount.
+fn markdown(data: &Data, body: &str, file: &str, lang: &str) -> String {
+    let is_page = |f: &str| data.published.contains(f);
+    content::render_markdown(body, &|url| data.mount.link(file, url, lang, &is_page))
 }
 
 /// Reads everything the pages show.
@@ -567,6 +587,8 @@ fn gather(
             (doc.clone(), format!("{doc}.sig.alice"))
         });
     Ok(Data {
+        mount: Mount::default(),
+        published: BTreeSet::new(),
         project: config.project.name.clone(),
         team_name: config.project.team_name.clone(),
         upstream: config.project.upstream_name.clone(),
@@ -813,7 +835,7 @@ fn render_language(
         "hub.html",
         common(&hub_file, &hub.title, hub_translations)?,
         context! {
-            html => content::render_markdown(&hub.body, &hub_file),
+            html => markdown(data, &hub.body, &hub_file, &hub.lang),
             latest_bulletin => latest_bulletin,
             latest_canary => latest_canary,
             next_due => data.audit.latest.as_ref().and_then(|l| l.next_due).map(|d| d.to_string()),
@@ -836,7 +858,7 @@ fn render_language(
             file.clone(),
             "content.html",
             common(&file, &page.title, translations)?,
-            context! { html => content::render_markdown(&page.body, &file) },
+            context! { html => markdown(data, &page.body, &file, &page.lang) },
         )?;
     }
 
@@ -988,15 +1010,27 @@ fn findings(audit: &AuditReport, canary: Option<u32>) -> Vec<Value> {
 
 fn security_txt(
     pack: &Pack,
+    report: &PackReport,
     languages: &[String],
     options: &SiteOptions<'_>,
     site: &mut RenderedSite,
 ) -> Result<()> {
-    let key = encryption_key(pack);
+    // The same key the report intake encrypts to, or none.
+    let key = match TeamKey::select(pack, &report.keys) {
+        Ok(k) => Some(k.file),
+        Err(e) => {
+            site.summary.notices.push(format!(
+                "security.txt has no Encryption field: {e} [{}]",
+                e.code()
+            ));
+            None
+        }
+    };
     let Some(fields) = SecurityTxt::for_site(
         pack.config.project.contact.as_deref(),
         options.base_url.as_deref(),
         key.as_deref(),
+        pack.config.export.csaf_base_url.as_deref(),
         languages,
         options.now,
     ) else {
@@ -1025,22 +1059,4 @@ fn security_txt(
     site.files
         .insert(".well-known/security.txt".into(), text.into_bytes());
     Ok(())
-}
-
-/// The key reports are encrypted to: `report.encryption_key`, else the
-/// security team's e-mail key.
-fn encryption_key(pack: &Pack) -> Option<String> {
-    if let Some(k) = &pack.config.report.encryption_key {
-        return Some(k.clone());
-    }
-    let team_folder = format!(
-        "{}/{}/",
-        pack.config.layout.keys,
-        secpack::config::ROLE_SECURITY_TEAM
-    );
-    pack.keys().map(|f| f.path.clone()).find(|p| {
-        p.starts_with(&team_folder)
-            && !p[team_folder.len()..].contains('/')
-            && p.rsplit('/').next().is_some_and(|n| n.contains("email"))
-    })
 }

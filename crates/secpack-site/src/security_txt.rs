@@ -23,15 +23,21 @@ pub struct SecurityTxt {
     pub policy: Option<String>,
     /// `Preferred-Languages`.
     pub languages: Vec<String>,
+    /// `CSAF` (RFC 9116 extension of CSAF 2.0, section 7.1.8): the URL of
+    /// the provider's `provider-metadata.json`.
+    pub csaf: Option<String>,
 }
 
 impl SecurityTxt {
     /// The fields for a site: `contact` from `secpack.toml` (an address becomes
-    /// a `mailto:` URI), the URLs from `base_url` when the site has one.
+    /// a `mailto:` URI), the URLs from `base_url` when the site has one, the
+    /// CSAF field from `csaf_base_url` (where the project publishes its CSAF
+    /// provider folder, `export.csaf_base_url`).
     pub fn for_site(
         contact: Option<&str>,
         base_url: Option<&str>,
         encryption_key: Option<&str>,
+        csaf_base_url: Option<&str>,
         languages: &[String],
         now: DateTime<Utc>,
     ) -> Option<Self> {
@@ -58,6 +64,8 @@ impl SecurityTxt {
             canonical: base_url.map(|b| urls::absolute(b, ".well-known/security.txt")),
             policy: base_url.map(|b| urls::absolute(b, "index.html")),
             languages: languages.to_vec(),
+            csaf: csaf_base_url
+                .map(|b| format!("{}/provider-metadata.json", b.trim_end_matches('/'))),
         })
     }
 
@@ -75,6 +83,7 @@ impl SecurityTxt {
             ("Encryption", &self.encryption),
             ("Canonical", &self.canonical),
             ("Policy", &self.policy),
+            ("CSAF", &self.csaf),
         ] {
             if let Some(v) = value {
                 out.push_str(&format!("{field}: {v}\n"));

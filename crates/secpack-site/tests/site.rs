@@ -336,6 +336,84 @@ fn french_hub_shows_the_french_content_and_translations_are_linked() {
     assert!(redirect.contains(&format!("rel=\"canonical\" href=\"{BASE}faq/index.html\"")));
 }
 
+/// The project's real hub pages, English and French, as its Jekyll site
+/// publishes them (`permalink: /security/`, `/fr/security/`, links into the
+/// rest of that site), when the shared reference folder is present.
+fn reference_hub_pages() -> Option<(String, String)> {
+    let dir = workspace().join("../shared/reference");
+    let en = std::fs::read_to_string(dir.join("security-center.en.md")).ok()?;
+    let fr = std::fs::read_to_string(dir.join("security-center.fr.md")).ok()?;
+    Some((en, fr))
+}
+
+#[test]
+fn the_real_hub_pages_become_the_hub_of_a_site_mounted_at_their_path() {
+    let Some((en, fr)) = reference_hub_pages() else {
+        eprintln!("skipped: ../shared/reference is not beside the workspace");
+        return;
+    };
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    std::fs::create_dir_all(pack.join("site")).unwrap();
+    std::fs::write(pack.join("site/security.md"), &en).unwrap();
+    std::fs::write(pack.join("site/security.fr.md"), &fr).unwrap();
+    let out = dir.path().join("site");
+    let pin = MasterPin::parse(MASTER).unwrap();
+    let opened = Pack::open(&pack).unwrap();
+    let report = verify_pack(&opened, &pin, VerifyOptions::default(), &|| {});
+    let site = render(
+        &opened,
+        &report,
+        &SiteOptions {
+            base_url: Some("https://www.demo.invalid/security/".into()),
+            now: Utc::now(),
+            security_txt_key: None,
+        },
+    )
+    .unwrap();
+    write(&site, &out).unwrap();
+
+    // The hub is the real page: its first heading, in both languages.
+    let heading = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("# "))
+            .map(str::to_string)
+    };
+    let en_hub = read(&out.join("index.html"));
+    assert!(en_hub.contains(&heading(&en).unwrap()), "English hub");
+    let fr_hub = read(&out.join("fr/index.html"));
+    assert!(fr_hub.contains("<html lang=\"fr\">"));
+    let fr_title = fr.lines().find_map(|l| l.strip_prefix("title: ")).unwrap();
+    assert!(fr_hub.contains(fr_title), "French hub");
+    // No page was published at the Jekyll path itself.
+    assert!(!out.join("security/index.html").exists());
+    assert!(!out.join("fr/security/index.html").exists());
+    // Its links to the bulletins, the tracker and the verification guide
+    // lead to the generated pages; links into the rest of the project's site
+    // are absolute; every internal link resolves, anchors included.
+    assert!(
+        en_hub.contains("href=\"bulletins/index.html\""),
+        "bulletins link"
+    );
+    assert!(
+        en_hub.contains("href=\"tracker/index.html\""),
+        "tracker link"
+    );
+    assert!(en_hub.contains("href=\"verify/index.html\""), "verify link");
+    assert!(en_hub.contains("href=\"https://www.demo.invalid/faq/#general--security\""));
+    check_links_and_reachability(&out);
+    // Redirects from outside the mount cannot be served by this site.
+    assert_eq!(site.summary.redirects, 0);
+    assert!(site
+        .summary
+        .notices
+        .iter()
+        .any(|n| n.contains("/wiki/QubesSecurity/")));
+    // The language switcher pairs the two hubs.
+    assert!(fr_hub.contains("href=\"../index.html\" hreflang=\"en\""));
+    assert!(en_hub.contains("href=\"fr/index.html\" hreflang=\"fr\""));
+}
+
 #[test]
 fn a_pack_without_content_pages_gets_a_french_default_hub() {
     let dir = demo_copy();
@@ -387,10 +465,34 @@ fn security_txt_follows_rfc_9116() {
         [format!("{BASE}.well-known/security.txt")]
     );
     assert_eq!(fields["Preferred-Languages"], ["en, fr"]);
+    assert_eq!(fields["Policy"], [format!("{BASE}index.html")]);
+    // No CSAF provider declared: no CSAF field.
+    assert!(!fields.contains_key("CSAF"));
     // The Encryption URL points at a key file published in the site.
     let enc = &fields["Encryption"][0];
     let rel = enc.strip_prefix(BASE).unwrap();
     assert!(read(&out.join(rel)).contains("BEGIN PGP PUBLIC KEY BLOCK"));
+}
+
+#[test]
+fn security_txt_names_the_csaf_provider_the_pack_declares() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    let config = pack.join("secpack.toml");
+    let mut text = read(&config);
+    text.push_str("\n[export]\ncsaf_base_url = \"https://demo.invalid/.well-known/csaf/\"\n");
+    std::fs::write(&config, text).unwrap();
+    let out = dir.path().join("site");
+    build(&pack, &out);
+    let text = read(&out.join(".well-known/security.txt"));
+    let csaf: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("CSAF: "))
+        .collect();
+    assert_eq!(
+        csaf,
+        ["https://demo.invalid/.well-known/csaf/provider-metadata.json"]
+    );
 }
 
 #[test]

@@ -64,8 +64,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
     let pack = Pack::open(&args.pack)?;
     let keyring = Keyring::load(&pack, &pin);
-    let key =
-        TeamKey::select(&pack, &keyring).map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+    let key = TeamKey::select(&pack, &keyring.entries)
+        .map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
     let plaintext = read_report(&args.file)?;
     let message = key.encrypt(&plaintext, true)?;
     let message = String::from_utf8(message).context("the armoured message is not text")?;

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::config::ROLE_SECURITY_TEAM;
 use crate::pack::Pack;
-use crate::trust::keyring::Keyring;
+use crate::trust::keyring::KeyEntry;
 use crate::trust::verdict::KeyStatus;
 
 /// Why no report can be encrypted. Each has a stable code.
@@ -89,19 +89,20 @@ pub struct TeamKey {
 
 impl TeamKey {
     /// Chooses the team's encryption key in `pack` and checks it against the
-    /// trust engine's verdicts in `keyring`.
-    pub fn select(pack: &Pack, keyring: &Keyring) -> Result<Self, EncryptionKeyError> {
+    /// trust engine's verdicts on the pack's keys (`Keyring::entries`, or a
+    /// `PackReport`'s `keys`). The one choice the report intake, `report
+    /// encrypt` and the site's `security.txt` all use.
+    pub fn select(pack: &Pack, keys: &[KeyEntry]) -> Result<Self, EncryptionKeyError> {
         let file = match &pack.config.report.encryption_key {
             Some(file) => {
                 let file = file.trim_start_matches("./").to_string();
-                if !keyring.entries.iter().any(|e| e.file == file) {
+                if !keys.iter().any(|e| e.file == file) {
                     return Err(EncryptionKeyError::NotAKeyFile(file));
                 }
                 file
             }
             None => {
-                let candidates: Vec<&str> = keyring
-                    .entries
+                let candidates: Vec<&str> = keys
                     .iter()
                     .filter(|e| e.role == ROLE_SECURITY_TEAM && !e.retired)
                     .filter(|e| {
@@ -117,8 +118,7 @@ impl TeamKey {
                 }
             }
         };
-        let entry = keyring
-            .entries
+        let entry = keys
             .iter()
             .find(|e| e.file == file)
             .expect("the file was found among the entries");
