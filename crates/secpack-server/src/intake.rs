@@ -33,11 +33,11 @@ pub async fn form(State(state): State<AppState>) -> Response {
     Html(format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Report a vulnerability</title><link rel="stylesheet" href="/style.css"></head>
+<title>Report a vulnerability</title><link rel="stylesheet" href="../style.css"></head>
 <body><main>
 <h1>Report a vulnerability</h1>
 {key}
-<form method="post" action="/report/" enctype="multipart/form-data">
+<form method="post" action="../report/" enctype="multipart/form-data">
 <p><label for="summary">Summary (one line)</label><br>
 <input id="summary" name="summary" required maxlength="200" size="60"></p>
 <p><label for="affected">Affected versions</label><br>
@@ -159,7 +159,7 @@ pub async fn submit(
         StatusCode::CREATED,
         Html(format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Report received</title>\
-             <link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body><main><h1>Report received</h1>\
+             <link rel=\"stylesheet\" href=\"../style.css\"></head>\n<body><main><h1>Report received</h1>\
              <p>Thank you. Your report was encrypted to the security team's key <code>{}</code> and stored.</p>\
              <p>Your receipt id is <strong><code>{}</code></strong> (received {}). Quote it when you \
              write to the team about this report.</p></main></body></html>\n",

@@ -19,12 +19,11 @@ pub mod snapshot;
 pub mod store;
 pub mod watch;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::routing::get;
 use axum::Router;
 use secpack::trust::pin::MasterPin;
@@ -50,8 +49,12 @@ pub struct Options {
     pub rate_limit_per_minute: u32,
     /// Largest attachment, in bytes.
     pub max_attachment_bytes: usize,
-    /// Longest time a request may take.
+    /// Longest time a request may take once its headers are read.
     pub request_timeout: Duration,
+    /// Longest time a client may take to send a request's headers, and to
+    /// start the next request on a kept-alive connection (slow or idle
+    /// clients are disconnected).
+    pub header_timeout: Duration,
     /// How often the pack is checked for changes.
     pub poll_interval: Duration,
 }
@@ -160,7 +163,9 @@ impl Server {
     }
 
     /// Serves on `listener` until `shutdown` completes; rebuilds the site
-    /// when the pack changes.
+    /// when the pack changes. Each connection is HTTP/1.1 with a header-read
+    /// timeout that also closes idle kept-alive connections; on shutdown,
+    /// requests in flight get [`SHUTDOWN_GRACE`] to finish.
     pub async fn run(
         self,
         listener: tokio::net::TcpListener,
@@ -171,17 +176,60 @@ impl Server {
             self.stamp,
             self.state.options.poll_interval,
         ));
-        let app = self
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP");
+        let app = self.router();
+        let header_timeout = self.state.options.header_timeout;
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait, go on.
+                        tracing::warn!("accepting a connection: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = tower::ServiceExt::map_request(
+                app.clone(),
+                move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                },
+            );
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                );
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!("connection from {peer}: {e}");
+                }
+            });
+        }
+        drop(listener);
         watcher.abort();
-        served
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+                tracing::warn!("closing connections still open after {SHUTDOWN_GRACE:?}");
+            }
+        }
+        Ok(())
     }
 }
+
+/// How long requests in flight may take to finish once shutdown is asked.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Every route, with the hardening layers.
 pub fn router(state: AppState) -> Router {

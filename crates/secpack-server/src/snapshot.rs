@@ -101,6 +101,7 @@ impl Snapshot {
                 base_url: base_url.map(str::to_string),
                 now,
                 security_txt_key: None,
+                report_form: true,
             },
         )
         .context("building the site")?;

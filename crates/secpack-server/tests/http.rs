@@ -34,6 +34,7 @@ fn options(pack: &Path, db: PathBuf) -> Options {
         rate_limit_per_minute: 0,
         max_attachment_bytes: 1000,
         request_timeout: Duration::from_secs(10),
+        header_timeout: Duration::from_secs(10),
         poll_interval: Duration::from_secs(1),
     }
 }
@@ -375,6 +376,15 @@ fn site_api_health_and_headers() {
     let home = get(&run, "/", false);
     assert_eq!(home.status, 200);
     assert!(home.body.contains("<html"));
+    // The served hub leads to the report form, whose links stay on the site.
+    assert!(
+        home.body.contains("href=\"report/\""),
+        "no link to the form"
+    );
+    let form = get(&run, "/report/", false);
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("action=\"../report/\""));
+    assert_eq!(get(&run, "/style.css", false).status, 200);
     for (name, value) in [
         (
             "content-security-policy",
@@ -466,4 +476,86 @@ fn intake_does_not_start_without_a_key_the_master_certifies() {
     );
     let e = Server::new(options(pack.root(), dir.path().join("c.sqlite"))).unwrap_err();
     assert!(format!("{e:#}").contains("no-encryption-subkey"), "{e:#}");
+}
+
+#[test]
+fn reports_go_to_the_key_secpack_toml_names() {
+    // The team key under a name the default choice would not take, named in
+    // secpack.toml; a second "email" key that would make the default
+    // ambiguous.
+    let pack = TestPack::with_keys();
+    let named = "keys/security-team/intake.asc";
+    pack.write(named, &keys().gpg.export(email_key()));
+    pack.write(
+        "keys/security-team/alice-email.asc",
+        &keys().gpg.export(&keys().alice),
+    );
+    pack.write(
+        "secpack.toml",
+        format!("[report]\nencryption_key = \"{named}\"\n").as_bytes(),
+    );
+    let run = start(pack.root(), |_| {});
+    let a = post(
+        &run,
+        &[
+            ("summary", None, b"Named key"),
+            ("details", None, b"Goes to the configured key."),
+            ("affected", None, b"all"),
+        ],
+        true,
+    );
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert_eq!(a.json()["encrypted_to"], email_key());
+    let id = a.json()["id"].as_str().unwrap().to_string();
+    let stored = Inbox::open(&run.db).unwrap().get(&id).unwrap().unwrap();
+    let keys_ = DecryptionKeys::unlock(&secret_key(), None).unwrap();
+    let s = Submission::from_plaintext(&keys_.decrypt(&stored.ciphertext).unwrap()).unwrap();
+    assert_eq!(s.summary, "Named key");
+
+    // Without the setting, two candidate e-mail keys: refused, not guessed.
+    let pack = TestPack::with_email_key();
+    pack.write(
+        "keys/security-team/alice-email.asc",
+        &keys().gpg.export(&keys().alice),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let e = Server::new(options(pack.root(), dir.path().join("d.sqlite"))).unwrap_err();
+    assert!(format!("{e:#}").contains("ambiguous"), "{e:#}");
+}
+
+#[test]
+fn slow_and_idle_clients_are_disconnected() {
+    use std::io::{Read, Write};
+    let pack = TestPack::with_email_key();
+    let run = start(pack.root(), |o| o.header_timeout = Duration::from_secs(1));
+    let connect = || {
+        let s = std::net::TcpStream::connect(run.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        s
+    };
+    // Headers that never end: the server closes the connection.
+    let mut slow = connect();
+    let started = std::time::Instant::now();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let mut got = Vec::new();
+    let _ = slow.read_to_end(&mut got);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "closed after {:?}",
+        started.elapsed()
+    );
+    assert!(!String::from_utf8_lossy(&got).contains(" 200 "));
+    // A kept-alive connection that stays idle after its answer is closed too.
+    let mut idle = connect();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let _ = idle.read_to_end(&mut got);
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "idle connection closed after {:?}",
+        started.elapsed()
+    );
 }

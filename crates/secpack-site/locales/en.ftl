@@ -22,6 +22,7 @@ glance-title = At a glance
 glance-latest-bulletin = Latest bulletin:
 glance-no-bulletin = No bulletin has been published yet.
 glance-latest-canary = Latest canary:
+glance-report = Report a vulnerability: the form encrypts your report to the security team's key before it is stored.
 glance-no-canary = No canary has been published yet.
 
 bulletins-title = Security bulletins

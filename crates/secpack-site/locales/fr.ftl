@@ -22,6 +22,7 @@ glance-title = En bref
 glance-latest-bulletin = Dernier bulletin :
 glance-no-bulletin = Aucun bulletin n'a encore été publié.
 glance-latest-canary = Dernier canari :
+glance-report = Signaler une vulnérabilité : le formulaire chiffre votre signalement avec la clé de l'équipe de sécurité avant de l'enregistrer.
 glance-no-canary = Aucun canari n'a encore été publié.
 
 bulletins-title = Bulletins de sécurité

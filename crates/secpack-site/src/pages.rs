@@ -44,6 +44,9 @@ pub struct SiteOptions<'a> {
     pub now: DateTime<Utc>,
     /// Key that clear-signs `security.txt`, if any.
     pub security_txt_key: Option<&'a SigningKey>,
+    /// The site is served by `secpack serve`, whose report form answers at
+    /// `/report/`: the hub and `security.txt` point to it.
+    pub report_form: bool,
 }
 
 /// A site in memory.
@@ -786,6 +789,7 @@ fn render_language(
             project => &data.project,
             upstream => &data.upstream,
             upstream_prefix => &data.upstream_prefix,
+            report_form => options.report_form,
         })
     };
     // The same generated page in every language.
@@ -1031,6 +1035,7 @@ fn security_txt(
         options.base_url.as_deref(),
         key.as_deref(),
         pack.config.export.csaf_base_url.as_deref(),
+        options.report_form,
         languages,
         options.now,
     ) else {

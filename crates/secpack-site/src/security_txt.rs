@@ -32,12 +32,14 @@ impl SecurityTxt {
     /// The fields for a site: `contact` from `secpack.toml` (an address becomes
     /// a `mailto:` URI), the URLs from `base_url` when the site has one, the
     /// CSAF field from `csaf_base_url` (where the project publishes its CSAF
-    /// provider folder, `export.csaf_base_url`).
+    /// provider folder, `export.csaf_base_url`); with `report_form`, the
+    /// served report form is a `Contact` too.
     pub fn for_site(
         contact: Option<&str>,
         base_url: Option<&str>,
         encryption_key: Option<&str>,
         csaf_base_url: Option<&str>,
+        report_form: bool,
         languages: &[String],
         now: DateTime<Utc>,
     ) -> Option<Self> {
@@ -50,6 +52,9 @@ impl SecurityTxt {
             });
         }
         if let Some(base) = base_url {
+            if report_form {
+                contacts.push(urls::absolute(base, "report/"));
+            }
             contacts.push(urls::absolute(base, "team/index.html"));
         }
         if contacts.is_empty() {

@@ -52,6 +52,7 @@ fn build_at(pack_dir: &Path, out: &Path, now: DateTime<Utc>) -> secpack_site::pa
             base_url: Some(BASE.into()),
             now,
             security_txt_key: None,
+            report_form: false,
         },
     )
     .unwrap();
@@ -368,6 +369,7 @@ fn the_real_hub_pages_become_the_hub_of_a_site_mounted_at_their_path() {
             base_url: Some("https://www.demo.invalid/security/".into()),
             now: Utc::now(),
             security_txt_key: None,
+            report_form: false,
         },
     )
     .unwrap();
@@ -569,6 +571,7 @@ fn rebuilding_replaces_a_site_but_never_a_foreign_folder() {
             base_url: None,
             now: Utc::now(),
             security_txt_key: None,
+            report_form: false,
         },
     )
     .unwrap();
@@ -605,6 +608,7 @@ fn a_pack_may_override_templates_and_bad_overrides_are_refused() {
         base_url: None,
         now: Utc::now(),
         security_txt_key: None,
+        report_form: false,
     };
     let e = render(&p, &report, &options).unwrap_err();
     assert!(format!("{e:#}").contains("nosuch.html"), "{e:#}");
@@ -627,6 +631,7 @@ fn two_pages_claiming_one_address_are_refused() {
         base_url: None,
         now: Utc::now(),
         security_txt_key: None,
+        report_form: false,
     };
     let e = render(&p, &report, &options).unwrap_err();
     assert!(format!("{e:#}").contains("site/a.md"), "{e:#}");

@@ -51,6 +51,10 @@ pub struct Args {
     /// Seconds a request may take before the server answers 408.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     timeout: u64,
+    /// Seconds a client may take to send a request's headers, or stay idle
+    /// between requests, before it is disconnected.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    header_timeout: u64,
     /// Seconds between checks of the pack for changes.
     #[arg(long, default_value_t = 3, value_name = "SECS")]
     poll: u64,
@@ -60,6 +64,10 @@ pub struct Args {
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
     anyhow::ensure!(args.timeout > 0, "--timeout must be at least 1 second");
+    anyhow::ensure!(
+        args.header_timeout > 0,
+        "--header-timeout must be at least 1 second"
+    );
     anyhow::ensure!(args.poll > 0, "--poll must be at least 1 second");
     if let Some(base) = &args.base_url {
         anyhow::ensure!(
@@ -80,6 +88,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         rate_limit_per_minute: args.rate_limit,
         max_attachment_bytes: args.max_attachment,
         request_timeout: Duration::from_secs(args.timeout),
+        header_timeout: Duration::from_secs(args.header_timeout),
         poll_interval: Duration::from_secs(args.poll),
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

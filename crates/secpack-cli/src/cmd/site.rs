@@ -104,6 +104,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         base_url: args.base_url.clone(),
         now: chrono::Utc::now(),
         security_txt_key: signer.as_ref().map(|s| &s.1),
+        report_form: false,
     };
     let site = render(&pack, &report, &options).context("building the site")?;
     write(&site, &args.output)?;
