@@ -115,7 +115,7 @@ impl Keyring {
             })
             .collect();
         let loaded: Vec<_> = files
-            .into_iter()
+            .into_par_iter()
             .map(|(path, role, retired)| KeyFile {
                 contents: read_limited(&pack.path_of(&path), MAX_KEY_FILE_BYTES),
                 path,
@@ -126,57 +126,16 @@ impl Keyring {
         Self::from_files(loaded, pin)
     }
 
-    /// Builds the keyring from already-read key files.
+    /// Builds the keyring from already-read key files (parsed in parallel,
+    /// listed in file order).
     pub fn from_files(files: Vec<KeyFile>, pin: &MasterPin) -> Self {
-        let mut entries = Vec::new();
-        for f in files {
-            let base = KeyEntry {
-                file: f.path,
-                fingerprint: None,
-                role: f.role,
-                retired: f.retired,
-                status: KeyStatus::Malformed,
-                reason: String::new(),
-                user_ids: Vec::new(),
-                created: None,
-                expires: None,
-                revoked: false,
-                certified: None,
-                warnings: Vec::new(),
-                cert: None,
-            };
-            let bytes = match f.contents {
-                Ok(b) => b,
-                Err(e) => {
-                    entries.push(KeyEntry { reason: e, ..base });
-                    continue;
-                }
-            };
-            let certs: Vec<_> = match CertParser::from_bytes(&bytes) {
-                Ok(p) => p.collect(),
-                Err(e) => vec![Err(e)],
-            };
-            if certs.is_empty() {
-                entries.push(KeyEntry {
-                    reason: "the file holds no OpenPGP key".into(),
-                    ..base
-                });
-                continue;
-            }
-            for c in certs {
-                match c {
-                    Ok(cert) => entries.push(KeyEntry {
-                        fingerprint: Some(cert.fingerprint().to_hex()),
-                        cert: Some(cert.strip_secret_key_material()),
-                        ..base.clone()
-                    }),
-                    Err(e) => entries.push(KeyEntry {
-                        reason: format!("the key cannot be parsed: {e}"),
-                        ..base.clone()
-                    }),
-                }
-            }
-        }
+        let entries: Vec<KeyEntry> = files
+            .into_par_iter()
+            .map(parse_key_file)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect();
         let mut ring = Self {
             entries,
             master: None,
@@ -476,4 +435,52 @@ pub(crate) fn read_limited(path: &std::path::Path, max: u64) -> Result<Vec<u8>, 
         return Err(format!("is larger than {max} bytes; refused"));
     }
     Ok(buf)
+}
+
+/// The entries of one key file: one per certificate it holds, or one that
+/// says why it holds none.
+fn parse_key_file(f: KeyFile) -> Vec<KeyEntry> {
+    let base = KeyEntry {
+        file: f.path,
+        fingerprint: None,
+        role: f.role,
+        retired: f.retired,
+        status: KeyStatus::Malformed,
+        reason: String::new(),
+        user_ids: Vec::new(),
+        created: None,
+        expires: None,
+        revoked: false,
+        certified: None,
+        warnings: Vec::new(),
+        cert: None,
+    };
+    let bytes = match f.contents {
+        Ok(b) => b,
+        Err(e) => return vec![KeyEntry { reason: e, ..base }],
+    };
+    let certs: Vec<_> = match CertParser::from_bytes(&bytes) {
+        Ok(p) => p.collect(),
+        Err(e) => vec![Err(e)],
+    };
+    if certs.is_empty() {
+        return vec![KeyEntry {
+            reason: "the file holds no OpenPGP key".into(),
+            ..base
+        }];
+    }
+    certs
+        .into_iter()
+        .map(|c| match c {
+            Ok(cert) => KeyEntry {
+                fingerprint: Some(cert.fingerprint().to_hex()),
+                cert: Some(cert.strip_secret_key_material()),
+                ..base.clone()
+            },
+            Err(e) => KeyEntry {
+                reason: format!("the key cannot be parsed: {e}"),
+                ..base.clone()
+            },
+        })
+        .collect()
 }
