@@ -18,6 +18,7 @@ use sequoia_openpgp::types::{RevocationStatus, SignatureType};
 use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, KeyID};
 use serde::Serialize;
 
+use super::armor::{dearmor, ArmorKind};
 use super::pin::MasterPin;
 use super::policy::{is_weak_hash, pack_policy};
 use super::verdict::KeyStatus;
@@ -427,7 +428,10 @@ fn certification(
 pub(crate) fn read_limited(path: &std::path::Path, max: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let mut buf = Vec::new();
+    // Sized from the file's length, so a small file takes one read and the
+    // read that sees its end; the limit holds whatever the length says.
+    let hint = f.metadata().map_or(0, |m| m.len().min(max) as usize);
+    let mut buf = Vec::with_capacity(hint + 1);
     f.take(max + 1)
         .read_to_end(&mut buf)
         .map_err(|e| format!("cannot be read: {e}"))?;
@@ -459,10 +463,18 @@ fn parse_key_file(f: KeyFile) -> Vec<KeyEntry> {
         Ok(b) => b,
         Err(e) => return vec![KeyEntry { reason: e, ..base }],
     };
-    let certs: Vec<_> = match CertParser::from_bytes(&bytes) {
-        Ok(p) => p.collect(),
-        Err(e) => vec![Err(e)],
+    let parse = |bytes: &[u8]| -> Vec<_> {
+        match CertParser::from_bytes(bytes) {
+            Ok(p) => p.collect(),
+            Err(e) => vec![Err(e)],
+        }
     };
+    // A canonical armoured file on the fast path; anything it does not
+    // take, or that then does not parse, as it is.
+    let fast = dearmor(&bytes, ArmorKind::PublicKey)
+        .map(|binary| parse(&binary))
+        .filter(|certs| !certs.is_empty() && certs.iter().all(Result::is_ok));
+    let certs = fast.unwrap_or_else(|| parse(&bytes));
     if certs.is_empty() {
         return vec![KeyEntry {
             reason: "the file holds no OpenPGP key".into(),

@@ -5,6 +5,7 @@
 //! ([`keyring`]); those keys sign documents, and every signature gets a
 //! [`verdict`] with a stable code and a sentence a person understands.
 
+pub mod armor;
 pub mod cache;
 pub mod keyring;
 pub mod pin;

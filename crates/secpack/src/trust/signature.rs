@@ -24,6 +24,7 @@ use openpgp::types::{ReasonForRevocation, RevocationStatus};
 use openpgp::{Cert, KeyHandle};
 use sequoia_openpgp as openpgp;
 
+use super::armor::{dearmor, ArmorKind};
 use super::keyring::Keyring;
 use super::policy::is_weak_hash;
 use super::verdict::{SigStatus, SigWarning};
@@ -79,8 +80,21 @@ impl Judgement {
 }
 
 impl Keyring {
-    /// Judges the detached signature(s) in `sig` over `data`.
+    /// Judges the detached signature(s) in `sig` over `data`. A canonical
+    /// armoured file is decoded on the fast path first; anything it does not
+    /// take, or whose decoding does not parse, goes to Sequoia as it is.
     pub fn verify_detached(&self, data: &[u8], sig: &[u8]) -> Vec<Judgement> {
+        if let Some(binary) = dearmor(sig, ArmorKind::Signature) {
+            let judgements = self.verify_detached_packets(data, &binary);
+            if judgements.iter().all(|j| j.status != SigStatus::Malformed) {
+                return judgements;
+            }
+        }
+        self.verify_detached_packets(data, sig)
+    }
+
+    /// [`Keyring::verify_detached`] without the fast path.
+    fn verify_detached_packets(&self, data: &[u8], sig: &[u8]) -> Vec<Judgement> {
         let mut helper = Helper::new(self);
         let result = DetachedVerifierBuilder::from_bytes(sig).and_then(|b| {
             let mut v = b.with_policy(self.policy(), None, &mut helper)?;
