@@ -78,6 +78,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    tune_process();
     let cli = Cli::parse();
     output::init(&cli.global);
     let result = match cli.command {
@@ -102,5 +103,21 @@ fn main() -> ExitCode {
             output::error(&e);
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// Process settings measured to matter for a short-lived verifier (see
+/// BENCHMARKS.md): no transparent huge pages, whose first touch zeroes 2 MiB
+/// at a time for a process that needs a few; and no backtrace captured for
+/// every internal error value (`RUST_BACKTRACE=1` otherwise makes Sequoia's
+/// routine errors, such as probing a file's format, expensive). Errors are
+/// shown with their chain of causes, never a backtrace; panics still honour
+/// `RUST_BACKTRACE`.
+fn tune_process() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // Set before any other thread exists.
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
 }

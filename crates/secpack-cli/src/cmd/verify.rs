@@ -50,14 +50,23 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let pin = resolve_pin(args.master.as_deref())?;
-    let pack = Pack::open(&args.pack)?;
+    // The cache is restored while the pack is scanned; both are done before
+    // any signature is judged.
+    let (pack, cache) = std::thread::scope(|s| {
+        let cache = s.spawn(|| match args.no_cache {
+            true => None,
+            false => cache::default_path().map(|path| VerificationCache::load(&path)),
+        });
+        let pack = Pack::open(&args.pack);
+        (
+            pack,
+            cache.join().expect("restoring the cache does not panic"),
+        )
+    });
+    let pack = pack?;
     let options = VerifyOptions {
         strict: args.strict,
         tags: args.tags,
-    };
-    let cache = match args.no_cache {
-        true => None,
-        false => cache::default_path().map(|path| VerificationCache::load(&path)),
     };
     let bar = crate::output::progress(pack.documents().count() as u64, "verifying", global);
     let report = verify_pack(&pack, &pin, options, &|| bar.inc(1));

@@ -56,10 +56,11 @@ fn walk(
             continue;
         };
         let path = join(rel, name);
-        let meta = entry
-            .metadata()
+        // From the directory entry itself where the file system says (no
+        // stat per file); it does not follow links.
+        let ft = entry
+            .file_type()
             .with_context(|| format!("reading {}", entry.path().display()))?;
-        let ft = meta.file_type();
         if ft.is_symlink() {
             out.push(classify_link(root, &entry.path(), &path));
         } else if ft.is_dir() {
