@@ -683,6 +683,43 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
 }
 
 #[test]
+fn keys_of_another_role_or_retired_may_not_sign() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let doc = "QSBs/qsb-001-2026.txt";
+    std::fs::write(pack.join(doc), "a bulletin\n").unwrap();
+    let sig = |who: &str| pack.join(format!("{doc}.sig.{who}"));
+
+    // A certified release key may not sign a bulletin.
+    let rel = c.generate("release", "rel", "ed25519");
+    c.certify(&rel);
+    let out = c.sign_with_key(doc, "rel");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("has role \"release\", which may not sign in QSBs/"),
+        "{err}"
+    );
+    assert!(!sig("rel").exists());
+
+    // Once bob's key is retired, bob can no longer sign; alice still can.
+    c.ok(&["key", "retire", "--pack", pack.to_str().unwrap(), "bob"]);
+    let out = c.sign_with_key(doc, "bob");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bob"), "{err}");
+    assert!(!sig("bob").exists());
+    let out = c.sign_with_key(doc, "alice");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(sig("alice").exists());
+}
+
+#[test]
 fn bad_passphrases_and_unwritable_destinations() {
     let c = ceremony(false);
     let pack = c.pack();
