@@ -174,6 +174,17 @@ fn setup() -> Setup {
     }
 }
 
+/// The paths of the findings with `code` in an export's JSON report.
+fn finding_paths<'a>(report: &'a serde_json::Value, code: &str) -> Vec<&'a str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| f["path"].as_str().unwrap())
+        .collect()
+}
+
 fn s(p: &Path) -> String {
     p.display().to_string()
 }
@@ -212,14 +223,10 @@ fn a_bulletin_that_does_not_verify_is_left_out_unless_asked() {
     );
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["files"], serde_json::json!(["x_DSB-100.json"]));
-    let unverified: Vec<_> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "unverified-bulletin")
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(unverified, ["QSBs/qsb-101-2024.txt"]);
+    assert_eq!(
+        finding_paths(&report, "unverified-bulletin"),
+        ["QSBs/qsb-101-2024.txt"]
+    );
     assert!(!out.join("x_DSB-101.json").exists());
 
     let o = t.secpack(&[
@@ -256,14 +263,10 @@ fn a_sidecar_counts_only_when_it_is_signed_like_its_bulletin() {
         String::from_utf8_lossy(&o.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let flagged: Vec<_> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "unverified-sidecar")
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(flagged, ["QSBs/qsb-100-2024.txt"]);
+    assert_eq!(
+        finding_paths(&report, "unverified-sidecar"),
+        ["QSBs/qsb-100-2024.txt"]
+    );
     assert!(!out.join("x_DSB-100.json").exists());
     // `secpack verify` flags the unsigned sidecar too.
     let v = t.secpack(&["verify", &s(&t.pack)]);
