@@ -191,6 +191,45 @@ impl SigningKey {
     }
 }
 
+/// Checks, from the trust engine's verdicts on the pack's keys (`Keyring::
+/// entries` or a `PackReport`'s `keys`), that the key with primary
+/// fingerprint `fingerprint` may sign for `role`: a key file of the pack,
+/// certified by the pinned master, of that role, neither retired nor revoked.
+pub fn check_trusted_signer(
+    keys: &[crate::trust::keyring::KeyEntry],
+    fingerprint: &str,
+    role: &str,
+) -> Result<()> {
+    use crate::trust::verdict::KeyStatus;
+    let Some(entry) = keys.iter().find(|k| {
+        k.fingerprint
+            .as_deref()
+            .is_some_and(|f| f.eq_ignore_ascii_case(fingerprint))
+    }) else {
+        anyhow::bail!("the signing key {fingerprint} is not in the pack's keys/");
+    };
+    let file = &entry.file;
+    anyhow::ensure!(
+        entry.status == KeyStatus::Certified,
+        "the signing key {fingerprint} ({file}) is not trusted: {}",
+        entry.reason
+    );
+    anyhow::ensure!(
+        entry.role == role,
+        "the signing key {fingerprint} ({file}) is a {} key; this is signed by a {role} key",
+        entry.role
+    );
+    anyhow::ensure!(
+        !entry.retired,
+        "the signing key {fingerprint} ({file}) is retired"
+    );
+    anyhow::ensure!(
+        !entry.revoked,
+        "the signing key {fingerprint} ({file}) is revoked"
+    );
+    Ok(())
+}
+
 /// Checks that `key` is `signer`'s key of `role` in `pack`: a non-retired key
 /// file of that role whose name starts with `signer` (`alice-...asc` for
 /// `alice`) holds the same certificate; for the security team the member's

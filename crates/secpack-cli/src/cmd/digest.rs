@@ -14,7 +14,7 @@ use secpack::digest::file::{DigestFile, MAX_DIGEST_FILE_BYTES};
 use secpack::digest::hashing::{hash_reader, Computed};
 use secpack::digest::{render, Algorithm};
 use secpack::pack::Pack;
-use secpack::signing::sign_cleartext;
+use secpack::signing::{check_trusted_signer, sign_cleartext};
 use secpack::trust::keyring::Keyring;
 use secpack::trust::signature::MAX_SIGNATURE_BYTES;
 use serde::Serialize;
@@ -219,24 +219,6 @@ fn judge_signature(
     Ok((verdict, Some(raw.to_vec())))
 }
 
-/// The release key in `file` (fingerprint `fpr`) may sign digests: the
-/// pinned master certifies it and it is not retired or revoked.
-fn check_trusted_release_key(ring: &Keyring, file: &str, fpr: &str) -> Result<()> {
-    let entry = fpr
-        .parse()
-        .ok()
-        .and_then(|f| ring.entry_by_fingerprint(&f))
-        .with_context(|| format!("the signing key {fpr} is not in the pack"))?;
-    anyhow::ensure!(
-        entry.status == secpack::trust::verdict::KeyStatus::Certified,
-        "the release key {fpr} ({file}) is not trusted: {}",
-        entry.reason
-    );
-    anyhow::ensure!(!entry.retired, "the release key {fpr} ({file}) is retired");
-    anyhow::ensure!(!entry.revoked, "the release key {fpr} ({file}) is revoked");
-    Ok(())
-}
-
 fn load_keyring(args: &CheckArgs) -> Result<Keyring> {
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
     let pack = Pack::open(&args.pack)?;
@@ -334,8 +316,8 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
             let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
             let signer = args.signer.unlock(&pack, ROLE_RELEASE)?;
             let ring = Keyring::load(&pack, &pin);
-            if let Some((file, key)) = &signer {
-                check_trusted_release_key(&ring, file, &key.cert_fingerprint())?;
+            if let Some((_, key)) = &signer {
+                check_trusted_signer(&ring.entries, &key.cert_fingerprint(), ROLE_RELEASE)?;
             }
             signer.map(|s| (s, ring))
         }

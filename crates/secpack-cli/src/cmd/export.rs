@@ -7,9 +7,10 @@ use anyhow::Result;
 use secpack::config::ROLE_SECURITY_TEAM;
 use secpack::export::csaf::CsafSettings;
 use secpack::export::provider::{build_provider, SECURITY_TXT_SNIPPET, WELL_KNOWN};
-use secpack::export::trust::{check_signer, keep_verified};
+use secpack::export::trust::keep_verified;
 use secpack::export::{load_bulletins, osv, write_files, Finding, PackBulletin};
 use secpack::pack::Pack;
+use secpack::signing::check_trusted_signer;
 use secpack::trust::{verify_pack, PackReport, VerifyOptions};
 use serde::Serialize;
 
@@ -147,7 +148,7 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
     let (bulletins, findings, trust) = verified_bulletins(&pack, &args.trust)?;
     let signer = args.signer.unlock(&pack, ROLE_SECURITY_TEAM)?;
     if let Some((_, key)) = &signer {
-        check_signer(&trust, &key.cert_fingerprint())?;
+        check_trusted_signer(&trust.keys, &key.cert_fingerprint(), ROLE_SECURITY_TEAM)?;
     }
     let layout = build_provider(
         &bulletins,

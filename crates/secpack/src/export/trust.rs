@@ -1,12 +1,9 @@
 //! What the trust engine decides before anything is exported: only bulletins
-//! whose signatures meet their folder's threshold become advisories, and only
-//! a current security-team key the pinned master certifies signs them.
-
-use anyhow::{bail, Result};
+//! whose signatures meet their folder's threshold become advisories. (Only a
+//! current security-team key the pinned master certifies signs them:
+//! [`crate::signing::check_trusted_signer`].)
 
 use super::{Finding, PackBulletin};
-use crate::config::ROLE_SECURITY_TEAM;
-use crate::trust::verdict::KeyStatus;
 use crate::trust::PackReport;
 
 /// Keeps the bulletins that verify in `report`, together with their sidecar
@@ -70,35 +67,4 @@ fn unverified(report: &PackReport, path: &str) -> Option<String> {
         )),
         None => Some("the trust engine did not judge it".to_string()),
     }
-}
-
-/// Checks that the key with primary fingerprint `fingerprint` may sign
-/// exports: a key file of the pack, certified by the pinned master, of the
-/// security team, not retired.
-pub fn check_signer(report: &PackReport, fingerprint: &str) -> Result<()> {
-    let Some(entry) = report.keys.iter().find(|k| {
-        k.fingerprint
-            .as_deref()
-            .is_some_and(|f| f.eq_ignore_ascii_case(fingerprint))
-    }) else {
-        bail!("the signing key {fingerprint} is not in the pack's keys/");
-    };
-    if entry.status != KeyStatus::Certified {
-        bail!(
-            "the signing key {fingerprint} ({}) is not trusted: {}",
-            entry.file,
-            entry.reason
-        );
-    }
-    if entry.role != ROLE_SECURITY_TEAM {
-        bail!(
-            "the signing key {fingerprint} ({}) is a {} key; exports are signed by the security team",
-            entry.file,
-            entry.role
-        );
-    }
-    if entry.retired {
-        bail!("the signing key {fingerprint} ({}) is retired", entry.file);
-    }
-    Ok(())
 }
