@@ -177,8 +177,8 @@ pub fn load_dir(dir: &Path, rel_prefix: &str) -> Result<Vec<ContentPage>> {
 }
 
 /// Renders markdown to HTML, every link and image URL passed through
-/// `rewrite` (site-absolute links become relative: [`urls::rewrite_link`],
-/// or [`crate::mount::Mount::link`] for mounted pages); raw HTML is escaped.
+/// `rewrite` (the site uses [`crate::mount::Mount::link`]: site-absolute
+/// links become relative); raw HTML is escaped.
 pub fn render_markdown(body: &str, rewrite: &dyn Fn(&str) -> String) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -282,6 +282,7 @@ pub fn heading_slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mount::Mount;
     use proptest::prelude::*;
 
     #[test]
@@ -348,7 +349,7 @@ mod tests {
     fn markdown_links_become_relative_and_html_is_escaped() {
         let html = render_markdown(
             "[k](/fr/keys/#m) [e](https://x.org/) <script>alert(1)</script>\n\n<div>x</div>\n",
-            &|u| urls::rewrite_link("fr/index.html", u),
+            &|u| Mount::default().link("fr/index.html", u, "fr", &|_| true),
         );
         assert!(html.contains("href=\"keys/index.html#m\""), "{html}");
         assert!(html.contains("href=\"https://x.org/\""), "{html}");
@@ -367,7 +368,7 @@ mod tests {
 
         #[test]
         fn rendering_never_emits_raw_tags(body in "[<>a-z/ \"=\n\\[\\]()]{0,120}") {
-            let html = render_markdown(&body, &|u| urls::rewrite_link("index.html", u));
+            let html = render_markdown(&body, &|u| Mount::default().link("index.html", u, "en", &|_| true));
             prop_assert!(!html.contains("<script"));
             prop_assert!(!html.contains("<a h") || html.contains("<a href=\""));
         }

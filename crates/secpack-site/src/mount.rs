@@ -10,8 +10,6 @@
 //! names of the generated pages (`xsa/`, `verifying-signatures/`, `pack/`)
 //! lead to secpack's own.
 
-use std::collections::BTreeSet;
-
 use crate::content::{lang_root, ContentPage, DEFAULT_LANG};
 use crate::urls;
 
@@ -60,12 +58,8 @@ impl Mount {
         let translated = pages
             .iter()
             .any(|p| p.lang != DEFAULT_LANG && p.permalink == format!("/{}{shortest}", p.lang));
-        let below: BTreeSet<&str> = english
-            .iter()
-            .filter(|p| **p != shortest)
-            .copied()
-            .collect();
-        if is_dir && covers_all && (translated || !below.is_empty()) {
+        let pages_below = english.iter().any(|p| *p != shortest);
+        if is_dir && covers_all && (translated || pages_below) {
             Self {
                 prefix: Some(shortest.to_string()),
                 origin,
@@ -283,8 +277,24 @@ mod tests {
             ..m.clone()
         };
         assert_eq!(bare.link("index.html", "/team/", "en", &ours), "/team/");
-        // No mount: every site-absolute link is this site's.
+        // No mount: every site-absolute link is this site's, made relative;
+        // other links are kept.
         let plain = Mount::default();
+        let all = |_: &str| true;
+        assert_eq!(
+            plain.link("fr/index.html", "/fr/keys/#master", "fr", &all),
+            "keys/index.html#master"
+        );
+        assert_eq!(
+            plain.link("index.html", "https://x.org/", "en", &all),
+            "https://x.org/"
+        );
+        assert_eq!(
+            plain.link("index.html", "//x.org/a", "en", &all),
+            "//x.org/a"
+        );
+        assert_eq!(plain.link("index.html", "#top", "en", &all), "#top");
+        assert_eq!(plain.link("a/index.html", "/", "en", &all), "../index.html");
         assert_eq!(
             plain.link("fr/index.html", "/fr/keys/#m", "fr", &|_| false),
             "keys/index.html#m"

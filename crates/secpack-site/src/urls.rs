@@ -69,23 +69,6 @@ pub fn to_root(from: &str) -> String {
     "../".repeat(from.matches('/').count())
 }
 
-/// Rewrites a link found in a content page written at `from`: site-absolute
-/// links (`/fr/keys/#x`) become relative links to the file they name; other
-/// links (external, relative, fragments) are kept as they are.
-pub fn rewrite_link(from: &str, url: &str) -> String {
-    if !url.starts_with('/') || url.starts_with("//") {
-        return url.to_string();
-    }
-    let (path, fragment) = match url.find(['#', '?']) {
-        Some(i) => url.split_at(i),
-        None => (url, ""),
-    };
-    match permalink_to_file(path) {
-        Ok(file) => format!("{}{fragment}", relative(from, &file)),
-        Err(_) => url.to_string(),
-    }
-}
-
 /// Joins a base URL and a site path (`https://x.org/sec/` + `keys/index.html`).
 pub fn absolute(base: &str, path: &str) -> String {
     format!(
@@ -130,20 +113,5 @@ mod tests {
         );
         assert_eq!(to_root("fr/keys/index.html"), "../../");
         assert_eq!(to_root("index.html"), "");
-    }
-
-    #[test]
-    fn only_site_absolute_links_are_rewritten() {
-        assert_eq!(
-            rewrite_link("fr/index.html", "/fr/keys/#master"),
-            "keys/index.html#master"
-        );
-        assert_eq!(
-            rewrite_link("index.html", "https://x.org/"),
-            "https://x.org/"
-        );
-        assert_eq!(rewrite_link("index.html", "//x.org/a"), "//x.org/a");
-        assert_eq!(rewrite_link("index.html", "#top"), "#top");
-        assert_eq!(rewrite_link("a/index.html", "/"), "../index.html");
     }
 }
