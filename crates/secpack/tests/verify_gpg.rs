@@ -544,6 +544,49 @@ fn clear_signed_and_asc_signed_digests() {
     assert_eq!(sig(&r, "digests/Demo.iso.DIGESTS").status, SigStatus::Bad);
 }
 
+/// What `gpg --clearsign` writes takes secpack's cleartext fast path, and
+/// the fast path agrees with GnuPG on good and tampered messages alike:
+/// dash-escaped lines, trailing white space, CRLF text, no final newline.
+#[test]
+fn gpg_clearsigned_shapes_take_the_fast_path() {
+    let k = keys();
+    let p = TestPack::with_keys();
+    let texts: [&[u8]; 5] = [
+        b"0123456789abcdef0123456789abcdef *Demo.iso\n",
+        b"- a list\n-- \nThe team\n-----BEGIN PGP SIGNATURE-----\n",
+        b"trailing spaces   \ntab\t\n\n\nblank lines above\n",
+        b"crlf line\r\nends\r\n",
+        b"no final newline",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let name = format!("digests/Case{i}.iso.DIGESTS");
+        let signed = k.gpg.clearsign(T_SIGN, &k.release, text);
+        assert!(
+            secpack::trust::cleartext::split(&signed).is_some(),
+            "gpg's output takes the fast path: {}",
+            String::from_utf8_lossy(&signed)
+        );
+        p.write(&name, &signed);
+        let v = sig(&p.verify(&k.master, default()), &name).clone();
+        assert_eq!(v.status, SigStatus::Valid, "{v:?}");
+        assert!(k.gpg.verifies_clearsigned(&p.path(&name)));
+
+        // One letter of the signed text changed: bad for both.
+        let at = signed
+            .windows(2)
+            .position(|w| w == b"\n\n")
+            .expect("the empty line after the headers")
+            + 2;
+        let mut tampered = signed.clone();
+        tampered[at] = if tampered[at] == b'x' { b'y' } else { b'x' };
+        p.write(&name, &tampered);
+        let v = sig(&p.verify(&k.master, default()), &name).clone();
+        assert_eq!(v.status, SigStatus::Bad, "{v:?}");
+        assert!(!k.gpg.verifies_clearsigned(&p.path(&name)));
+        std::fs::remove_file(p.path(&name)).unwrap();
+    }
+}
+
 #[test]
 fn thresholds_roles_names_and_retirement() {
     let k = keys();

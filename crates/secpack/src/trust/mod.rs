@@ -7,6 +7,7 @@
 
 pub mod armor;
 pub mod cache;
+pub mod cleartext;
 pub mod keyring;
 pub mod pin;
 pub mod policy;

@@ -25,6 +25,7 @@ use openpgp::{Cert, KeyHandle};
 use sequoia_openpgp as openpgp;
 
 use super::armor::{dearmor, ArmorKind};
+use super::cleartext;
 use super::keyring::Keyring;
 use super::policy::is_weak_hash;
 use super::verdict::{SigStatus, SigWarning};
@@ -104,8 +105,25 @@ impl Keyring {
     }
 
     /// Judges a cleartext-signed (or inline-signed) message. Returns the
-    /// judgements and the signed text as the signature covers it.
+    /// judgements and the signed text as the signature covers it. A message
+    /// of the canonical cleartext shape is taken apart on the fast path and
+    /// its signature block judged as a detached signature over the text;
+    /// anything the fast path does not take, or whose signatures it cannot
+    /// read, goes to Sequoia as it is.
     pub fn verify_inline(&self, message: &[u8]) -> (Vec<Judgement>, Option<Vec<u8>>) {
+        if let Some(c) = cleartext::split(message) {
+            if let Some(binary) = dearmor(c.signature, ArmorKind::Signature) {
+                let judgements = self.verify_detached_packets(&c.text, &binary);
+                if judgements.iter().all(|j| j.status != SigStatus::Malformed) {
+                    return (judgements, Some(c.text));
+                }
+            }
+        }
+        self.verify_inline_message(message)
+    }
+
+    /// [`Keyring::verify_inline`] without the fast path.
+    fn verify_inline_message(&self, message: &[u8]) -> (Vec<Judgement>, Option<Vec<u8>>) {
         let mut helper = Helper::new(self);
         let mut text = Vec::new();
         let result = VerifierBuilder::from_bytes(message).and_then(|b| {

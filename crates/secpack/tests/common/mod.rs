@@ -74,10 +74,18 @@ impl Gpg {
 
     /// Status of `gpg --verify`: true when gpg accepts the signature.
     pub fn verifies(&self, sig: &Path, data: &Path) -> bool {
+        self.verify_files(&[sig, data])
+    }
+
+    /// Whether `gpg --verify` accepts a clear-signed file.
+    pub fn verifies_clearsigned(&self, file: &Path) -> bool {
+        self.verify_files(&[file])
+    }
+
+    fn verify_files(&self, files: &[&Path]) -> bool {
         self.command()
-            .args(["--verify"])
-            .arg(sig)
-            .arg(data)
+            .arg("--verify")
+            .args(files)
             .output()
             .unwrap()
             .status
