@@ -82,13 +82,14 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         }
     }
     if global.json {
-        let mut value = serde_json::to_value(&report)?;
-        value["cache"] = serde_json::json!({
-            "used": cache.is_some(),
-            "restored": cache.as_ref().map_or(0, |c| c.restored()),
-            "hits": cache.as_ref().map_or(0, |c| c.hits()),
-        });
-        crate::output::print_json(&value)?;
+        crate::output::print_json(&JsonReport {
+            report: &report,
+            cache: CacheUse {
+                used: cache.is_some(),
+                restored: cache.as_ref().map_or(0, |c| c.restored()),
+                hits: cache.as_ref().map_or(0, |c| c.hits()),
+            },
+        })?;
     } else {
         print_human(&report, args.all)?;
     }
@@ -97,6 +98,26 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     } else {
         crate::EXIT_FAILURE
     })
+}
+
+/// The `--json` document: the report, and how the cache was used. Written
+/// straight to the output (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    report: &'a PackReport,
+    cache: CacheUse,
+}
+
+/// How the signature cache served this run.
+#[derive(serde::Serialize)]
+struct CacheUse {
+    /// A cache file was in use.
+    used: bool,
+    /// Entries restored from it.
+    restored: usize,
+    /// Verifications it answered.
+    hits: usize,
 }
 
 /// The pin from the command line, the environment or the user's config, or
