@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use super::naming::{NumberedName, SignatureName};
 use super::{FileClass, OtherReason, PackFile, MAX_DEPTH, MAX_ENTRIES};
@@ -213,14 +214,19 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
         }
     }
 
-    for path in candidates_for_documents {
+    // Whether each candidate carries its own cleartext signature: one small
+    // read per file, done in parallel.
+    let clearsigned: Vec<bool> = candidates_for_documents
+        .par_iter()
+        .map(|path| starts_with(root, path, CLEARSIGN_HEADER))
+        .collect();
+    for (path, clearsigned) in candidates_for_documents.into_iter().zip(clearsigned) {
         let (dir, name) = split(path);
         let sigs = signatures.remove(path.as_str()).unwrap_or_default();
         if sigs.is_empty() && *path == config.tracker.file {
             out.push(other(path, OtherReason::Tracker));
             continue;
         }
-        let clearsigned = starts_with(root, path, CLEARSIGN_HEADER);
         let numbered = (dir == layout.bulletins
             && (NumberedName::parse(&layout.bulletin_prefix, name).is_some()
                 || is_bulletin_sidecar(regular, dir, name, &layout.bulletin_prefix)))
