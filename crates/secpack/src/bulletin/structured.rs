@@ -4,6 +4,8 @@
 //! layouts; what it cannot say (CVSS, CWE, a corrected title) comes from the
 //! bulletin's sidecar file ([`super::sidecar`]).
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +50,7 @@ pub struct Bulletin {
 }
 
 /// A package version that fixes the issue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchedPackage {
     /// The release it is for (`Qubes 4.2`), when the bulletin says.
@@ -103,10 +105,12 @@ impl Bulletin {
         let (upstream_advisories, related_advisories) = if in_title.is_empty() {
             (header.upstream_advisories.clone(), Vec::new())
         } else {
+            // `in_title` is sorted and unique: a binary search keeps this
+            // linear-logarithmic however many advisories are cited.
             let related = header
                 .upstream_advisories
                 .iter()
-                .filter(|n| !in_title.contains(n))
+                .filter(|n| in_title.binary_search(n).is_err())
                 .copied()
                 .collect();
             (in_title, related)
@@ -145,7 +149,9 @@ impl Bulletin {
 /// The preamble lines that are neither banner, date nor title.
 fn prose_after_header(preamble: &str, header: &BulletinHeader) -> Option<String> {
     let mut lines: Vec<&str> = Vec::new();
-    let title_words: Vec<&str> = header
+    // A set: a title line is checked word by word against the title, and both
+    // may be long.
+    let title_words: HashSet<&str> = header
         .title
         .as_deref()
         .map(|t| t.split_whitespace().collect())
@@ -243,6 +249,7 @@ pub fn is_cve_id(id: &str) -> bool {
 /// list them).
 fn patched_packages(sections: &[Section]) -> Vec<PatchedPackage> {
     let mut out: Vec<PatchedPackage> = Vec::new();
+    let mut seen: HashSet<PatchedPackage> = HashSet::new();
     let about_patching = |s: &&Section| {
         let k = s.key();
         k.contains("patch") || k.starts_with("user action")
@@ -259,7 +266,7 @@ fn patched_packages(sections: &[Section]) -> Vec<PatchedPackage> {
                         name,
                         version,
                     };
-                    if !out.contains(&p) {
+                    if seen.insert(p.clone()) {
                         out.push(p);
                     }
                 }
@@ -333,8 +340,9 @@ fn release_heading(line: &str) -> Option<(String, Option<String>)> {
 /// footnote labels, or, when it has none, every URL in the text.
 fn references(text: &str, sections: &[Section]) -> Vec<Reference> {
     let mut out: Vec<Reference> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut push = |label: Option<String>, url: String| {
-        if !out.iter().any(|r| r.url == url) {
+        if seen.insert(url.clone()) {
             out.push(Reference { label, url });
         }
     };
@@ -395,11 +403,20 @@ fn is_uri_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
 }
 
+/// Where the first `http://` or `https://` in `s` starts. One scan, which
+/// stops at the first: searching for each scheme separately scanned to the
+/// end of the text for the one absent, for every URL found (quadratic).
 fn find_url_start(s: &str) -> Option<usize> {
-    match (s.find("http://"), s.find("https://")) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    let mut from = 0;
+    while let Some(k) = s[from..].find("http") {
+        let at = from + k;
+        let rest = &s.as_bytes()[at + 4..];
+        if rest.starts_with(b"://") || rest.starts_with(b"s://") {
+            return Some(at);
+        }
+        from = at + 4;
     }
+    None
 }
 
 #[cfg(test)]
@@ -471,6 +488,61 @@ mod tests {
             urls_in("see (https://a.invalid/x), and http://b.invalid/y. http:// nothing <https://c.invalid/{z}>"),
             ["https://a.invalid/x", "http://b.invalid/y", "https://c.invalid/"]
         );
+    }
+
+    #[test]
+    fn url_scan_finds_the_first_of_either_scheme() {
+        assert_eq!(find_url_start("x http:/ https://a"), Some(9));
+        assert_eq!(find_url_start("httphttp://a"), Some(4));
+        assert_eq!(find_url_start("https://a http://b"), Some(0));
+        assert_eq!(find_url_start("http: https:/ httpx"), None);
+        assert_eq!(urls_in(&"https://a/ ".repeat(3)), ["https://a/"; 3]);
+    }
+
+    /// Large bulletins that took quadratic time (found by running the
+    /// `bulletin_parser` fuzz target's binary on large inputs: its 4 KiB
+    /// inputs are too short to show it). Each took from tens of seconds to
+    /// minutes at about 1 MiB; now each parses in well under a second (a
+    /// debug build allows more).
+    #[test]
+    fn large_bulletins_parse_in_linear_time() {
+        let n = 60_000;
+        let mut texts = vec![
+            // Many URLs of one scheme: every URL searched to the end of the
+            // text for the other scheme.
+            "https://a/ ".repeat(n),
+            "http://a/ ".repeat(n),
+            // Many distinct URLs: each compared with every earlier one.
+            (0..n).map(|i| format!("https://a/{i} ")).collect(),
+            // Many distinct packages in a patching section, likewise.
+            "Title\n\nPatching\n--------\n".to_string()
+                + &(0..n)
+                    .map(|i| format!("* pkg{i} 1.{i}-1\n"))
+                    .collect::<String>(),
+        ];
+        // A long title: every word of it looked up in a list of its words.
+        let title: Vec<String> = (0..n).map(|i| format!("w{i}")).collect();
+        texts.push(format!(
+            "---===[ B 1 ]===---\n\n2024-01-01\n\n{}\n\nmore\n",
+            title.join(" ")
+        ));
+        // A title citing many advisories, each looked up in a list of them.
+        let cited: Vec<String> = (1..n).map(|i| format!("XSA-{}", i * 100)).collect();
+        texts.push(format!(
+            "---===[ B 1 ]===---\n\n2024-01-01\n\n{}\n\nXSA-1\n",
+            cited.join(" ")
+        ));
+        for text in &texts {
+            let start = std::time::Instant::now();
+            let b = Bulletin::parse(text, "XSA");
+            let took = start.elapsed();
+            assert!(
+                took < std::time::Duration::from_secs(20),
+                "{took:?} for a bulletin starting {:?}",
+                &text[..40]
+            );
+            assert!(!b.references.is_empty() || !b.packages.is_empty() || b.title.is_some());
+        }
     }
 
     proptest::proptest! {
