@@ -95,13 +95,12 @@ impl DigestFile {
 
     /// The distinct file names listed, in file order.
     pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
-        for e in &self.entries {
-            if !names.contains(&e.file_name()) {
-                names.push(e.file_name());
-            }
-        }
-        names
+        let mut seen = std::collections::HashSet::new();
+        self.entries
+            .iter()
+            .map(|e| e.file_name())
+            .filter(|n| seen.insert(*n))
+            .collect()
     }
 }
 
