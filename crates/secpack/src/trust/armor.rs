@@ -108,6 +108,11 @@ pub fn dearmor(bytes: &[u8], kind: ArmorKind) -> Option<Vec<u8>> {
     Some(data)
 }
 
+/// Where `needle` first occurs in `hay` (armour markers in signed text).
+pub(crate) fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 /// The armour checksum (RFC 4880, section 6.1), a byte at a time.
 fn crc24(data: &[u8]) -> u32 {
     let mut crc: u32 = 0x00B7_04CE;

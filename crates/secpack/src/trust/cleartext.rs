@@ -35,6 +35,8 @@ const SIGNATURE_MARKER: &[u8] = b"-----BEGIN PGP SIGNATURE-----";
 /// text at any line of dashes (of several Unicode kinds) followed by this.
 const MARKER_WORDS: &[u8] = b"BEGIN PGP SIGNATURE";
 
+use super::armor::find_bytes;
+
 /// A cleartext-signed message taken apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cleartext<'a> {
@@ -49,14 +51,14 @@ pub struct Cleartext<'a> {
 /// text and signature block; `None` for anything else.
 pub fn split(message: &[u8]) -> Option<Cleartext<'_>> {
     let rest = message.strip_prefix(SIGNED_MESSAGE)?;
-    let (first, mut rest) = line(rest)?;
+    let (first, _, mut rest) = line(rest)?;
     if !first.is_empty() {
         return None;
     }
     // `Hash:` headers, at least one, then the empty line that ends them.
     let mut headers = 0;
     loop {
-        let (header, next) = line(rest)?;
+        let (header, _, next) = line(rest)?;
         rest = next;
         if header.is_empty() {
             break;
@@ -77,13 +79,8 @@ pub fn split(message: &[u8]) -> Option<Cleartext<'_>> {
     let mut text = Vec::with_capacity(rest.len());
     loop {
         let start = rest;
-        let end = rest.iter().position(|&b| b == b'\n')?;
-        let mut content = &rest[..end];
-        rest = &rest[end + 1..];
-        let crlf = content.last() == Some(&b'\r');
-        if crlf {
-            content = &content[..content.len() - 1];
-        }
+        let (mut content, crlf, next) = line(rest)?;
+        rest = next;
         if let Some(escaped) = content.strip_prefix(b"- ") {
             content = escaped;
         } else if content.first() == Some(&b'-') {
@@ -98,7 +95,7 @@ pub fn split(message: &[u8]) -> Option<Cleartext<'_>> {
                 text,
                 signature: start,
             });
-        } else if contains(content, MARKER_WORDS) {
+        } else if find_bytes(content, MARKER_WORDS).is_some() {
             return None;
         }
         while let Some((&(b' ' | b'\t'), head)) = content.split_last() {
@@ -109,18 +106,16 @@ pub fn split(message: &[u8]) -> Option<Cleartext<'_>> {
     }
 }
 
-/// The next line without its line end (`\n` or `\r\n`), and what follows.
-fn line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+/// The next line without its line end (`\n` or `\r\n`), whether that end
+/// was `\r\n`, and what follows.
+fn line(bytes: &[u8]) -> Option<(&[u8], bool, &[u8])> {
     let end = bytes.iter().position(|&b| b == b'\n')?;
     let content = &bytes[..end];
-    Some((
-        content.strip_suffix(b"\r").unwrap_or(content),
-        &bytes[end + 1..],
-    ))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    let (content, crlf) = match content.strip_suffix(b"\r") {
+        Some(c) => (c, true),
+        None => (content, false),
+    };
+    Some((content, crlf, &bytes[end + 1..]))
 }
 
 #[cfg(test)]
@@ -345,7 +340,7 @@ mod tests {
             let mut msg = clearsign(&text);
             // Half the time the edits stay in the signed text, where they
             // keep the shape and make the signature bad.
-            let marker = msg.windows(SIGNATURE_MARKER.len()).position(|w| w == SIGNATURE_MARKER);
+            let marker = find_bytes(&msg, SIGNATURE_MARKER);
             let span = if in_text { marker.unwrap_or(msg.len()) } else { msg.len() };
             for (at, insert) in edits {
                 let i = at.index(span);

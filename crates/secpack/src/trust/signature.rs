@@ -85,13 +85,20 @@ impl Keyring {
     /// armoured file is decoded on the fast path first; anything it does not
     /// take, or whose decoding does not parse, goes to Sequoia as it is.
     pub fn verify_detached(&self, data: &[u8], sig: &[u8]) -> Vec<Judgement> {
-        if let Some(binary) = dearmor(sig, ArmorKind::Signature) {
-            let judgements = self.verify_detached_packets(data, &binary);
-            if judgements.iter().all(|j| j.status != SigStatus::Malformed) {
-                return judgements;
-            }
-        }
-        self.verify_detached_packets(data, sig)
+        self.verify_detached_armored(data, sig)
+            .unwrap_or_else(|| self.verify_detached_packets(data, sig))
+    }
+
+    /// The fast path: `sig` decoded as one canonical armoured block and
+    /// judged; `None` when it does not decode or a judgement is malformed,
+    /// for the caller to take its own, general path.
+    fn verify_detached_armored(&self, data: &[u8], sig: &[u8]) -> Option<Vec<Judgement>> {
+        let binary = dearmor(sig, ArmorKind::Signature)?;
+        let judgements = self.verify_detached_packets(data, &binary);
+        judgements
+            .iter()
+            .all(|j| j.status != SigStatus::Malformed)
+            .then_some(judgements)
     }
 
     /// [`Keyring::verify_detached`] without the fast path.
@@ -112,11 +119,8 @@ impl Keyring {
     /// read, goes to Sequoia as it is.
     pub fn verify_inline(&self, message: &[u8]) -> (Vec<Judgement>, Option<Vec<u8>>) {
         if let Some(c) = cleartext::split(message) {
-            if let Some(binary) = dearmor(c.signature, ArmorKind::Signature) {
-                let judgements = self.verify_detached_packets(&c.text, &binary);
-                if judgements.iter().all(|j| j.status != SigStatus::Malformed) {
-                    return (judgements, Some(c.text));
-                }
+            if let Some(judgements) = self.verify_detached_armored(&c.text, c.signature) {
+                return (judgements, Some(c.text));
             }
         }
         self.verify_inline_message(message)

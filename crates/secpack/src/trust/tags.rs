@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::armor::find_bytes;
 use super::keyring::Keyring;
 use super::verdict::{SigStatus, SigWarning};
 
@@ -56,7 +57,7 @@ impl TagReport {
 pub fn split_signed_tag(data: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut at = None;
     let mut from = 0;
-    while let Some(i) = find(&data[from..], PGP_SIGNATURE) {
+    while let Some(i) = find_bytes(&data[from..], PGP_SIGNATURE) {
         let pos = from + i;
         if pos == 0 || data[pos - 1] == b'\n' {
             at = Some(pos);
@@ -64,10 +65,6 @@ pub fn split_signed_tag(data: &[u8]) -> Option<(&[u8], &[u8])> {
         from = pos + 1;
     }
     at.map(|i| (&data[..i], &data[i..]))
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Verifies every tag of the git repository at `root`. A folder that is not
