@@ -1,9 +1,11 @@
 //! `secpack`: verify, maintain and publish a project's security pack.
 //!
 //! The binary is a thin layer over the `secpack` library: one file per
-//! subcommand under `cmd/`, shared output helpers in `output`.
+//! subcommand under `cmd/`, shared output helpers in `output`, and `escape`
+//! for every untrusted string shown on the terminal.
 
 mod cmd;
+mod escape;
 mod output;
 mod secret;
 

@@ -5,6 +5,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
+use crate::escape::{safe, LogWriter};
 use crate::GlobalArgs;
 
 /// When to colour output.
@@ -34,9 +35,13 @@ pub fn init(global: &GlobalArgs) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SECPACK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Log lines carry file names and user IDs from the pack: each event is
+    // written escaped (see `LogWriter`), hence without the subscriber's own
+    // colour sequences.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(anstream::stderr)
+        .with_writer(LogWriter)
+        .with_ansi(false)
         .with_target(false)
         .init();
 }
@@ -60,8 +65,43 @@ pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
 /// Prints an error with its whole chain of causes on standard error.
 pub fn error(e: &anyhow::Error) {
     let mut err = anstream::stderr();
-    let _ = writeln!(err, "{} {e:#}", paint(BAD, "error:"));
+    let _ = writeln!(err, "{} {}", paint(BAD, "error:"), chain(e));
 }
+
+/// An error's chain of causes, `outer: inner: ...` as `{:#}` shows it, each
+/// cause escaped on one line (causes quote file names, user IDs and other
+/// pack text) except a [`Notice`], which is the CLI's own text.
+pub fn chain(e: &anyhow::Error) -> impl std::fmt::Display + '_ {
+    struct Chain<'a>(&'a anyhow::Error);
+    impl std::fmt::Display for Chain<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            for (i, cause) in self.0.chain().enumerate() {
+                if i > 0 {
+                    f.write_str(": ")?;
+                }
+                match cause.downcast_ref::<Notice>() {
+                    Some(notice) => write!(f, "{notice}")?,
+                    None => write!(f, "{}", safe(cause))?,
+                }
+            }
+            Ok(())
+        }
+    }
+    Chain(e)
+}
+
+/// An error message written by the CLI itself, with no outside text in it:
+/// printed as it is, on several lines if it has them.
+#[derive(Debug)]
+pub struct Notice(pub String);
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Notice {}
 
 /// Prints `value` as pretty JSON on standard output.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
@@ -87,6 +127,6 @@ pub fn progress(len: u64, what: &str, global: &GlobalArgs) -> indicatif::Progres
     if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}") {
         bar.set_style(style);
     }
-    bar.set_message(what.to_string());
+    bar.set_message(safe(what).to_string());
     bar
 }

@@ -128,7 +128,10 @@ pub fn resolve_pin(cli: Option<&str>) -> Result<MasterPin> {
             tracing::info!("master key pinned from {source:?}: {pin}");
             Ok(pin)
         }
-        None => anyhow::bail!("no master key fingerprint is pinned.\n{HOW_TO_PIN}"),
+        None => Err(crate::output::Notice(format!(
+            "no master key fingerprint is pinned.\n{HOW_TO_PIN}"
+        ))
+        .into()),
     }
 }
 
