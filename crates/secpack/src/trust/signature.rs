@@ -2,13 +2,16 @@
 //!
 //! Sequoia's streaming verifiers parse and hash (binary and text mode, the
 //! cleartext signature framework) under the pack policy. Every result they
-//! give is then classified here into one [`SigStatus`] with a reason, and the
-//! trust the pinned master key gives the signing key is applied. One case
-//! Sequoia rejects is looked at again deliberately: a key whose only binding
-//! self-signature is newer than the document (re-issued to extend its expiry,
-//! older ones dropped). GnuPG accepts those; secpack accepts them with the
-//! `binding-after-signature` warning after checking the signature itself and
-//! the key's expiry and revocation under the newer binding.
+//! give is then classified here into one [`SigStatus`] with a reason. One
+//! function, `decide`, grants `valid`, and every path that can end there goes
+//! through it: the signature must be of a document kind (binary or text),
+//! accepted by the policy, alive, made by a key the pinned master certifies
+//! that was alive, unrevoked and signing-capable when it signed, and match the
+//! document. One case Sequoia rejects is looked at again deliberately: a key
+//! whose only binding self-signature is newer than the document (re-issued to
+//! extend its expiry, older ones dropped). GnuPG accepts those; secpack
+//! accepts them with the `binding-after-signature` warning when `decide`
+//! grants the signature under the newer binding.
 
 use std::time::SystemTime;
 
@@ -20,7 +23,8 @@ use openpgp::parse::stream::{
     VerifierBuilder,
 };
 use openpgp::parse::Parse;
-use openpgp::types::{ReasonForRevocation, RevocationStatus};
+use openpgp::policy::{HashAlgoSecurity, Policy};
+use openpgp::types::{ReasonForRevocation, RevocationStatus, SignatureType};
 use openpgp::{Cert, KeyHandle};
 use sequoia_openpgp as openpgp;
 
@@ -210,29 +214,14 @@ fn date(t: SystemTime) -> String {
     DateTime::<Utc>::from(t).format("%Y-%m-%d").to_string()
 }
 
-/// Classifies one verification result.
+/// Classifies one verification result. Every result that could end in
+/// `valid` is handed to [`decide`], the one function that grants it.
 fn judge(
     ring: &Keyring,
     r: Result<openpgp::parse::stream::GoodChecksum, VerificationError>,
 ) -> Judgement {
     match r {
-        Ok(good) => {
-            let cert = good.ka.cert();
-            let j = Judgement::of(
-                good.sig,
-                SigStatus::Valid,
-                format!(
-                    "good signature by {} made {}",
-                    cert.fingerprint(),
-                    good.sig
-                        .signature_creation_time()
-                        .map(date)
-                        .unwrap_or_default()
-                ),
-            )
-            .with_key(cert);
-            apply_trust(ring, cert, good.sig, j)
-        }
+        Ok(good) => decide(ring, good.sig, &good.ka, Crypto::DoneByVerifier),
         Err(VerificationError::MissingKey { sig }) => {
             let ids: Vec<String> = sig.get_issuers().iter().map(|h| h.to_hex()).collect();
             Judgement::of(
@@ -297,26 +286,22 @@ fn judge(
             }
         }
         Err(VerificationError::BadSignature { sig, ka, error }) => {
-            let cert = ka.cert().cert();
-            let policy = matches!(
-                error.downcast_ref::<openpgp::Error>(),
-                Some(openpgp::Error::PolicyViolation(..))
-            );
-            let base = Judgement::of(sig, SigStatus::Bad, "").with_key(cert);
-            if policy {
-                Judgement {
-                    status: SigStatus::RejectedAlgorithm,
-                    reason: format!("rejected by policy: {}", error_chain(&error)),
+            let base = Judgement::of(sig, SigStatus::Bad, "").with_key(ka.cert().cert());
+            // The verifier stops at the first problem it meets; name the
+            // signature's own problem when it has one, whatever the order.
+            if let Some((status, reason)) = signature_problem(ring, sig) {
+                return Judgement {
+                    status,
+                    reason,
                     ..base
-                }
-            } else {
-                Judgement {
-                    reason: format!(
-                        "the signature does not match the document: {}",
-                        error_chain(&error)
-                    ),
-                    ..base
-                }
+                };
+            }
+            Judgement {
+                reason: format!(
+                    "the signature does not match the document: {}",
+                    error_chain(&error)
+                ),
+                ..base
             }
         }
         Err(VerificationError::MalformedSignature { sig, error }) => Judgement::of(
@@ -325,6 +310,167 @@ fn judge(
             format!("malformed signature: {}", error_chain(&error)),
         ),
     }
+}
+
+/// Whether the signature's cryptographic check is still to be done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Crypto {
+    /// Sequoia's verifier found the signature good over the document.
+    DoneByVerifier,
+    /// Nobody checked it yet: [`decide`] does.
+    ToDo,
+}
+
+/// The one place a document signature is judged `valid`.
+///
+/// Whatever path found the signature and its key, it is valid only if all of
+/// these hold: the pinned master certifies the key; the signature is of a
+/// kind that signs documents (binary 0x00 or text 0x01); it states when it
+/// was made; the policy accepts its algorithms (SHA-1 allowed, with the
+/// `weak-hash` warning); it has not expired; the key had not expired when it
+/// signed, is not revoked (a hard revocation always counts, a soft one from
+/// its date), and may sign; and the signature matches the document.
+fn decide(
+    ring: &Keyring,
+    sig: &Signature,
+    vka: &ValidErasedKeyAmalgamation<'_, openpgp::packet::key::PublicParts>,
+    crypto: Crypto,
+) -> Judgement {
+    let cert = vka.cert().cert();
+    let base = Judgement::of(sig, SigStatus::Bad, "").with_key(cert);
+    if let Some(j) = untrusted(ring, cert, &base) {
+        return j;
+    }
+    if let Some((status, reason)) = signature_problem(ring, sig) {
+        return Judgement {
+            status,
+            reason,
+            ..base
+        };
+    }
+    let sig_time = sig
+        .signature_creation_time()
+        .expect("signature_problem requires a creation time");
+    if let Some((status, reason)) = key_problem(vka, sig_time) {
+        return Judgement {
+            status,
+            reason,
+            ..base
+        };
+    }
+    if crypto == Crypto::ToDo {
+        if let Err(e) = sig.verify(vka.key()) {
+            return Judgement {
+                reason: format!("the signature does not match the document: {e}"),
+                ..base
+            };
+        }
+    }
+    let mut j = Judgement {
+        status: SigStatus::Valid,
+        reason: format!(
+            "good signature by {} made {}",
+            cert.fingerprint(),
+            date(sig_time)
+        ),
+        ..base
+    };
+    if is_weak_hash(sig.hash_algo()) {
+        j.warnings.push(SigWarning::WeakHash);
+    }
+    j
+}
+
+/// What is wrong with the signature packet itself as a document signature,
+/// whoever made it: its kind, its creation time, its algorithms, its expiry.
+fn signature_problem(ring: &Keyring, sig: &Signature) -> Option<(SigStatus, String)> {
+    if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
+        return Some((
+            SigStatus::NotADocumentSignature,
+            format!(
+                "a {} signature (type 0x{:02x}) cannot sign a document; only binary and text \
+                 signatures do (GnuPG: invalid signature class)",
+                sig.typ(),
+                u8::from(sig.typ())
+            ),
+        ));
+    }
+    if sig.signature_creation_time().is_none() {
+        return Some((
+            SigStatus::Malformed,
+            "the signature has no creation time".into(),
+        ));
+    }
+    if let Err(e) = ring
+        .policy()
+        .signature(sig, HashAlgoSecurity::CollisionResistance)
+    {
+        return Some((
+            SigStatus::RejectedAlgorithm,
+            format!("rejected by policy: {}", error_chain(&e)),
+        ));
+    }
+    if let Err(e) = sig.signature_alive(None, None) {
+        let when = sig
+            .signature_expiration_time()
+            .map(|t| format!(" on {}", date(t)))
+            .unwrap_or_default();
+        return Some((
+            SigStatus::ExpiredSignature,
+            format!("the signature expired{when} ({e})"),
+        ));
+    }
+    None
+}
+
+/// What kept the key from making a signature at `sig_time`, judged under the
+/// binding `vka` stands for: expiry, revocation, signing capability.
+fn key_problem(
+    vka: &ValidErasedKeyAmalgamation<'_, openpgp::packet::key::PublicParts>,
+    sig_time: SystemTime,
+) -> Option<(SigStatus, String)> {
+    let expiries = [
+        vka.key_expiration_time(),
+        vka.cert().primary_key().key_expiration_time(),
+    ];
+    if let Some(exp) = expiries.into_iter().flatten().find(|e| *e <= sig_time) {
+        return Some((
+            SigStatus::ExpiredKey,
+            format!(
+                "the signing key expired on {}, before it signed on {}",
+                date(exp),
+                date(sig_time)
+            ),
+        ));
+    }
+    for status in [vka.cert().revocation_status(), vka.revocation_status()] {
+        if let RevocationStatus::Revoked(revs) = status {
+            let applies = revs.iter().any(|r| {
+                let hard = r.reason_for_revocation().is_none_or(|(c, _)| {
+                    c.revocation_type() == openpgp::types::RevocationType::Hard
+                });
+                hard || r.signature_creation_time().is_some_and(|t| t <= sig_time)
+            });
+            if applies {
+                let why = revs
+                    .first()
+                    .and_then(|r| r.reason_for_revocation())
+                    .map(|(c, _)| c)
+                    .unwrap_or(ReasonForRevocation::Unspecified);
+                return Some((
+                    SigStatus::RevokedKey,
+                    format!("the signing key is revoked ({why})"),
+                ));
+            }
+        }
+    }
+    if !vka.for_signing() {
+        return Some((
+            SigStatus::UntrustedKey,
+            "the key is not marked for signing".into(),
+        ));
+    }
+    None
 }
 
 /// Returns the `untrusted-key` judgement when the master does not vouch for
@@ -346,18 +492,11 @@ fn untrusted(ring: &Keyring, cert: &Cert, base: &Judgement) -> Option<Judgement>
     })
 }
 
-/// Applies master trust and hash warnings to a cryptographically good signature.
-fn apply_trust(ring: &Keyring, cert: &Cert, sig: &Signature, mut j: Judgement) -> Judgement {
-    if let Some(u) = untrusted(ring, cert, &j) {
-        return u;
-    }
-    if is_weak_hash(sig.hash_algo()) {
-        j.warnings.push(SigWarning::WeakHash);
-    }
-    j
-}
-
-/// Sequoia found the key but no binding signature valid when it signed.
+/// Sequoia found the key but no binding signature valid when it signed: the
+/// key's surviving bindings may all be newer than the signature (re-issued
+/// to extend the expiry, older ones dropped). GnuPG accepts that, and so
+/// does secpack, with the `binding-after-signature` warning, when the newest
+/// binding makes the key valid and [`decide`] grants the signature.
 fn binding_after_signature(
     ring: &Keyring,
     sig: &Signature,
@@ -409,68 +548,16 @@ fn binding_after_signature(
             ..base
         };
     }
-    if let Err(e) = sig.verify_signature(vka.key()) {
-        return Judgement {
-            reason: format!("the signature does not match the document: {e}"),
-            ..base
-        };
-    }
-    if let Some(exp) = vka.key_expiration_time() {
-        if exp <= sig_time {
-            return Judgement {
-                status: SigStatus::ExpiredKey,
-                reason: format!(
-                    "the signing key expired on {}, before it signed on {}",
-                    date(exp),
-                    date(sig_time)
-                ),
-                ..base
-            };
-        }
-    }
-    for status in [vka.cert().revocation_status(), vka.revocation_status()] {
-        if let RevocationStatus::Revoked(revs) = status {
-            let applies = revs.iter().any(|r| {
-                let hard = r.reason_for_revocation().is_none_or(|(c, _)| {
-                    c.revocation_type() == openpgp::types::RevocationType::Hard
-                });
-                hard || r.signature_creation_time().is_some_and(|t| t <= sig_time)
-            });
-            if applies {
-                let why = revs
-                    .first()
-                    .and_then(|r| r.reason_for_revocation())
-                    .map(|(c, _)| c)
-                    .unwrap_or(ReasonForRevocation::Unspecified);
-                return Judgement {
-                    status: SigStatus::RevokedKey,
-                    reason: format!("the signing key is revoked ({why})"),
-                    ..base
-                };
-            }
-        }
-    }
-    if !vka.for_signing() {
-        return Judgement {
-            status: SigStatus::UntrustedKey,
-            reason: "the key is not marked for signing".into(),
-            ..base
-        };
-    }
-    let oldest = binding_times.iter().min().copied().unwrap_or(sig_time);
-    let mut j = Judgement {
-        status: SigStatus::Valid,
-        reason: format!(
+    let mut j = decide(ring, sig, &vka, Crypto::ToDo);
+    if j.status == SigStatus::Valid {
+        let oldest = binding_times.iter().min().copied().unwrap_or(sig_time);
+        j.reason = format!(
             "good signature made {}; the key's oldest surviving binding is from {}, \
              after the signature (accepted, as GnuPG does)",
             date(sig_time),
             date(oldest)
-        ),
-        ..base
-    };
-    j.warnings.push(SigWarning::BindingAfterSignature);
-    if is_weak_hash(sig.hash_algo()) {
-        j.warnings.push(SigWarning::WeakHash);
+        );
+        j.warnings.insert(0, SigWarning::BindingAfterSignature);
     }
     j
 }

@@ -32,6 +32,20 @@ pub enum SigStatus {
     RejectedAlgorithm,
     /// There is no signature where one is required (an unsigned git tag).
     Unsigned,
+    /// An OpenPGP signature of a kind that cannot sign a document (a key
+    /// self-signature, a certification, a revocation, a standalone or
+    /// timestamp signature): only binary (0x00) and text (0x01) signatures do.
+    NotADocumentSignature,
+    /// The signature itself has expired (its own expiration time has passed).
+    ExpiredSignature,
+    /// A clear-signed file holds text its signature does not cover: text
+    /// before or after the signed message, a second signed message, or a
+    /// header line other than `Hash:`.
+    ExtraContent,
+    /// A clear-signed message whose `Hash:` header does not name the
+    /// signature's hash algorithm (or names one GnuPG does not know, or is
+    /// missing): GnuPG refuses these as a "digest conflict".
+    HashHeaderMismatch,
 }
 
 impl SigStatus {
@@ -47,11 +61,15 @@ impl SigStatus {
             Self::Malformed => "malformed",
             Self::RejectedAlgorithm => "rejected-algorithm",
             Self::Unsigned => "unsigned",
+            Self::NotADocumentSignature => "not-a-document-signature",
+            Self::ExpiredSignature => "expired-signature",
+            Self::ExtraContent => "extra-content",
+            Self::HashHeaderMismatch => "hash-header-mismatch",
         }
     }
 
     /// Every status, for documentation and tests.
-    pub const ALL: [SigStatus; 9] = [
+    pub const ALL: [SigStatus; 13] = [
         Self::Valid,
         Self::Bad,
         Self::UnknownKey,
@@ -61,6 +79,10 @@ impl SigStatus {
         Self::Malformed,
         Self::RejectedAlgorithm,
         Self::Unsigned,
+        Self::NotADocumentSignature,
+        Self::ExpiredSignature,
+        Self::ExtraContent,
+        Self::HashHeaderMismatch,
     ];
 
     /// What the code means, in one sentence.
@@ -75,6 +97,18 @@ impl SigStatus {
             Self::Malformed => "not a readable OpenPGP signature",
             Self::RejectedAlgorithm => "uses an algorithm too weak to be trusted",
             Self::Unsigned => "carries no signature where one is required",
+            Self::ExtraContent => {
+                "the clear-signed file holds text its signature does not cover \
+                 (before or after the signed message, a second signed message)"
+            }
+            Self::HashHeaderMismatch => {
+                "the Hash: header of the clear-signed message does not name the signature's hash \
+                 algorithm"
+            }
+            Self::NotADocumentSignature => {
+                "a signature of a kind that cannot sign a document (key or certification signature)"
+            }
+            Self::ExpiredSignature => "the signature's own expiration time has passed",
         }
     }
 }
