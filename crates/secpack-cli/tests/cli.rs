@@ -220,6 +220,7 @@ fn verify_with_cache(
     let out = secpack()
         .env_remove("SECPACK_NO_CACHE")
         .env("XDG_CACHE_HOME", cache_home)
+        .env("XDG_STATE_HOME", cache_home.join("state"))
         .args(["verify", "--json", "--master", DEMO_MASTER])
         .arg(pack)
         .output()
@@ -258,6 +259,22 @@ fn the_signature_cache_answers_a_second_run_with_the_same_verdicts() {
     assert!(second["cache"]["restored"].as_u64().unwrap() > 0);
     assert!(second["cache"]["hits"].as_u64().unwrap() > 0);
     assert_eq!(verdicts(&first), verdicts(&second));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = cache.path().join("state/secpack/cache.key");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the cache key is private: {mode:o}");
+    }
+    // A cache changed behind secpack's back is not used.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&file, bytes).unwrap();
+    let (code, third) = verify_with_cache(&demo_pack(), cache.path());
+    assert_eq!(code, 0);
+    assert_eq!(third["cache"]["restored"], 0);
+    assert_eq!(verdicts(&first), verdicts(&third));
 }
 
 #[test]
