@@ -64,11 +64,18 @@ impl Inbox {
     }
 
     /// Opens (creating when absent) the database at `path`.
+    ///
+    /// The database and its `-wal` and `-shm` files are for the user alone
+    /// (mode 0600, whatever the umask): the file is created so before
+    /// SQLite opens it, and SQLite gives its side files the database's mode.
+    /// Files left readable by others (by an older secpack) are narrowed to
+    /// 0600. A folder created for the database has mode 0700.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
+            create_private_dir(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
+        make_private(path, true)
+            .with_context(|| format!("creating the inbox database {}", path.display()))?;
         let conn = Connection::open(path)
             .with_context(|| format!("opening the inbox database {}", path.display()))?;
         let inbox = Self {
@@ -78,6 +85,12 @@ impl Inbox {
         inbox
             .prepare()
             .with_context(|| format!("preparing the inbox database {}", path.display()))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            make_private(Path::new(&side), false)
+                .with_context(|| format!("setting the mode of {}", Path::new(&side).display()))?;
+        }
         Ok(inbox)
     }
 
@@ -204,6 +217,60 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })())
 }
 
+/// Creates `dir` and its missing parents with mode 0700.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Gives the file at `path` mode 0600: creates it empty (an empty file is an
+/// empty SQLite database) when `create` and it is missing, and narrows the
+/// mode of an existing file that group or others may use.
+#[cfg(unix)]
+fn make_private(path: &Path, create: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    const PRIVATE: u32 = 0o600;
+    let private = || std::fs::Permissions::from_mode(PRIVATE);
+    if create {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(PRIVATE)
+            .open(path)
+        {
+            // The umask may only have taken bits away; SQLite needs 0600.
+            Ok(file) => return file.set_permissions(private()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if meta.is_file() && meta.mode() & 0o077 != 0 {
+        tracing::info!(
+            "{} was readable by others (mode {:o}): narrowed to 0600",
+            path.display(),
+            meta.mode() & 0o777
+        );
+        std::fs::set_permissions(path, private())?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(path: &Path, create: bool) -> std::io::Result<()> {
+    if create && !path.exists() {
+        std::fs::File::create(path)?;
+    }
+    Ok(())
+}
+
 fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -300,6 +367,46 @@ mod tests {
             .query_row("PRAGMA synchronous", [], |r| r.get(0))
             .unwrap();
         assert_eq!(sync, 2, "FULL");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_side_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let files = |db: &Path| {
+            ["", "-wal", "-shm"].map(|suffix| {
+                let mut p = db.as_os_str().to_owned();
+                p.push(suffix);
+                PathBuf::from(p)
+            })
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/secpack/inbox.sqlite");
+        let inbox = Inbox::open(&path).unwrap();
+        inbox
+            .insert(b"cipher", "AAAA", at("2026-05-02T10:00:00Z"))
+            .unwrap();
+        for f in files(&path) {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+
+        // Files an older secpack left readable by others are narrowed when
+        // the database is opened again.
+        for f in files(&path) {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let again = Inbox::open(&path).unwrap();
+        again
+            .insert(b"cipher-2", "AAAA", at("2026-05-02T11:00:00Z"))
+            .unwrap();
+        for f in files(&path) {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        assert_eq!(again.list().unwrap().len(), 2);
+        drop(inbox);
     }
 
     #[test]
