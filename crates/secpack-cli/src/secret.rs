@@ -16,7 +16,7 @@ pub fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password>
         Some(f) => first_line(f),
         None if std::io::stdin().is_terminal() => Ok(rpassword::prompt_password(format!(
             "Passphrase for {}: ",
-            key_path.display()
+            crate::escape::safe(key_path.display())
         ))
         .context("reading the passphrase from the terminal")?
         .into()),

@@ -19,6 +19,7 @@ use secpack::trust::keyring::Keyring;
 use secpack::trust::signature::MAX_SIGNATURE_BYTES;
 use serde::Serialize;
 
+use crate::escape::safe;
 use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
 use crate::secret::SignerArgs;
 use crate::GlobalArgs;
@@ -237,8 +238,8 @@ fn parse_text(text: &[u8], path: &Path) -> Result<DigestFile, Problem> {
 }
 
 fn print_check(r: &CheckReport) {
-    anstream::println!("{} {}", paint(HEAD, "image"), r.image);
-    anstream::println!("{} {}", paint(HEAD, "digests"), r.digests_file);
+    anstream::println!("{} {}", paint(HEAD, "image"), safe(&r.image));
+    anstream::println!("{} {}", paint(HEAD, "digests"), safe(&r.digests_file));
     let s = &r.signature;
     let word = if s.trusted {
         paint(GOOD, "trusted")
@@ -249,11 +250,11 @@ fn print_check(r: &CheckReport) {
         for w in &s.warnings {
             word.push_str(&format!(", {w}"));
         }
-        paint(BAD, word)
+        paint(BAD, safe(word))
     };
-    anstream::println!("{} {word}: {}", paint(HEAD, "signature"), s.reason);
+    anstream::println!("{} {word}: {}", paint(HEAD, "signature"), safe(&s.reason));
     if let Some(file) = &s.key_file {
-        anstream::println!("  {}", paint(DIM, format!("key {file}")));
+        anstream::println!("  {}", paint(DIM, format!("key {}", safe(file))));
     }
     for d in &r.digests {
         let status = match d.status {
@@ -264,13 +265,21 @@ fn print_check(r: &CheckReport) {
         if d.status == DigestStatus::Mismatch {
             anstream::println!(
                 "          {}",
-                paint(DIM, format!("expected {}", d.expected))
+                paint(DIM, format!("expected {}", safe(&d.expected)))
             );
-            anstream::println!("          {}", paint(DIM, format!("actual   {}", d.actual)));
+            anstream::println!(
+                "          {}",
+                paint(DIM, format!("actual   {}", safe(&d.actual)))
+            );
         }
     }
     if let Some(p) = &r.problem {
-        anstream::println!("{} [{}] {}", paint(BAD, "problem"), p.code, p.message);
+        anstream::println!(
+            "{} [{}] {}",
+            paint(BAD, "problem"),
+            p.code,
+            safe(&p.message)
+        );
     }
     if r.ok {
         anstream::println!(
@@ -368,11 +377,11 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {} ({} image{}, {})",
             paint(GOOD, "wrote"),
-            report.output,
+            safe(&report.output),
             report.images.len(),
             if report.images.len() == 1 { "" } else { "s" },
             match &report.signed_with {
-                Some(file) => format!("clear-signed with the release key in {file}"),
+                Some(file) => format!("clear-signed with the release key in {}", safe(file)),
                 None => "not signed".to_string(),
             }
         );
@@ -399,7 +408,7 @@ fn hash_with_progress(
     ) {
         bar.set_style(style);
     }
-    bar.set_message(format!("hashing {}", file_name(path)?));
+    bar.set_message(format!("hashing {}", safe(file_name(path)?)));
     let result = hash_reader(input, algorithms, &|n| bar.inc(n))
         .with_context(|| format!("hashing {}", path.display()));
     bar.finish_and_clear();

@@ -14,6 +14,7 @@ use secpack::signing::check_trusted_signer;
 use secpack::trust::{verify_pack, PackReport, VerifyOptions};
 use serde::Serialize;
 
+use crate::escape::safe;
 use crate::output::{paint, DIM, GOOD, HEAD, WARN};
 use crate::secret::SignerArgs;
 use crate::GlobalArgs;
@@ -182,8 +183,8 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} (also in {}):\n  {}",
             paint(HEAD, "Add this line to security.txt"),
-            args.output.join(SECURITY_TXT_SNIPPET).display(),
-            layout.security_txt_line
+            safe(args.output.join(SECURITY_TXT_SNIPPET).display()),
+            safe(&layout.security_txt_line)
         );
     }
     Ok(code)
@@ -209,13 +210,13 @@ fn finish(report: &Report<'_>, global: &GlobalArgs, what: &str) -> Result<u8> {
             "{} {} {}: {}",
             paint(WARN, "note"),
             paint(DIM, format!("[{}]", f.code)),
-            f.path,
-            f.message
+            safe(&f.path),
+            safe(&f.message)
         );
     }
-    anstream::println!("{} {what}", paint(GOOD, "wrote"));
+    anstream::println!("{} {}", paint(GOOD, "wrote"), safe(what));
     if let Some(by) = &report.signed_by {
-        anstream::println!("{} {by}", paint(DIM, "signed with the team key in"));
+        anstream::println!("{} {}", paint(DIM, "signed with the team key in"), safe(by));
     }
     Ok(code)
 }

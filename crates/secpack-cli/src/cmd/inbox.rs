@@ -11,7 +11,8 @@ use secpack::report::submission::Submission;
 use secpack::signing::SecretKeyFile;
 use serde::Serialize;
 
-use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
+use crate::escape::{safe, safe_text};
+use crate::output::{chain, paint, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
 /// The reports received by `secpack serve`, decrypted locally.
@@ -107,7 +108,7 @@ fn list(inbox: &Inbox, global: &GlobalArgs) -> Result<u8> {
     for r in &reports {
         anstream::println!(
             "{}  {}  {:<9}  {:>6}  {}",
-            paint(HEAD, &r.id),
+            paint(HEAD, safe(&r.id)),
             r.received.format("%Y-%m-%d %H:%M:%SZ"),
             r.state.code(),
             r.qsb.map_or(String::new(), |n| format!("QSB {n:03}")),
@@ -148,7 +149,12 @@ fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
     let plaintext = match decrypted {
         Ok(p) => p,
         Err(e) => {
-            anstream::eprintln!("{} report {}: {e:#}", paint(BAD, "error:"), stored.id);
+            anstream::eprintln!(
+                "{} report {}: {}",
+                paint(BAD, "error:"),
+                safe(&stored.id),
+                chain(&e)
+            );
             return Ok(crate::EXIT_FAILURE);
         }
     };
@@ -163,7 +169,7 @@ fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::eprintln!(
             "{} report {} has no attachment",
             paint(WARN, "warning:"),
-            stored.id
+            safe(&stored.id)
         );
     }
     let text = report
@@ -180,37 +186,44 @@ fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
     anstream::println!(
         "{} {}  received {}  state {}{}",
         paint(HEAD, "report"),
-        stored.id,
+        safe(&stored.id),
         stored.received.to_rfc3339(),
         paint(GOOD, stored.state.code()),
         stored
             .qsb
             .map_or(String::new(), |n| format!("  QSB {n:03}")),
     );
+    // Every field is the reporter's text: one-line fields are escaped whole;
+    // the multi-line ones keep their lines (the affected versions indented
+    // under their label, so no line of theirs can pass for a label).
     match (report, text) {
         (Some(r), _) => {
-            anstream::println!("{} {}", paint(HEAD, "summary:"), r.summary);
-            anstream::println!("{} {}", paint(HEAD, "affected:"), r.affected);
+            anstream::println!("{} {}", paint(HEAD, "summary:"), safe(&r.summary));
+            anstream::println!(
+                "{} {}",
+                paint(HEAD, "affected:"),
+                safe_text(&r.affected).to_string().replace('\n', "\n  ")
+            );
             anstream::println!(
                 "{} {}",
                 paint(HEAD, "contact:"),
-                r.contact.as_deref().unwrap_or("(none given)")
+                safe(r.contact.as_deref().unwrap_or("(none given)"))
             );
             if let Some(a) = &r.attachment {
                 anstream::println!(
-                    "{} {:?} ({} bytes{})",
+                    "{} \"{}\" ({} bytes{})",
                     paint(HEAD, "attachment:"),
-                    a.name,
+                    safe(&a.name),
                     a.size,
                     a.content_type
                         .as_deref()
-                        .map(|t| format!(", {t}"))
+                        .map(|t| format!(", {}", safe(t)))
                         .unwrap_or_default()
                 );
             }
-            anstream::println!("\n{}", r.details);
+            anstream::println!("\n{}", safe_text(&r.details));
         }
-        (None, Some(text)) => anstream::println!("\n{text}"),
+        (None, Some(text)) => anstream::println!("\n{}", safe_text(&text)),
         (None, None) => {}
     }
     Ok(crate::EXIT_OK)
@@ -225,7 +238,7 @@ fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {} is now {}{}",
             paint(GOOD, "report"),
-            updated.id,
+            safe(&updated.id),
             updated.state.code(),
             updated
                 .qsb

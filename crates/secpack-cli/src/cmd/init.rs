@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use secpack::team::{init_pack, InitOptions};
 
+use crate::escape::safe;
 use crate::output::{paint, print_json, GOOD};
 use crate::GlobalArgs;
 
@@ -36,11 +37,11 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         print_json(&serde_json::json!({ "pack": args.dir, "files": files }))?;
     } else {
         for f in &files {
-            anstream::println!("{} {}", paint(GOOD, "wrote"), f);
+            anstream::println!("{} {}", paint(GOOD, "wrote"), safe(f));
         }
         anstream::println!(
             "next: generate the master key with `secpack key generate --role master --name master -o SECRETFILE --pack {}`",
-            args.dir.display()
+            safe(args.dir.display())
         );
     }
     Ok(crate::EXIT_OK)

@@ -15,6 +15,7 @@ use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::types::ReasonForRevocation;
 use sequoia_openpgp::Cert;
 
+use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, WARN};
 use crate::secret::{first_line, passphrase_if};
 use crate::GlobalArgs;
@@ -202,18 +203,21 @@ fn generate(pack: &Pack, args: GenerateArgs, global: &GlobalArgs) -> Result<u8> 
             "fingerprint": fpr, "public": rel, "secret": args.output,
         }))?;
     } else {
-        anstream::println!("{} {rel} ({fpr})", paint(GOOD, "wrote"));
+        anstream::println!("{} {} ({fpr})", paint(GOOD, "wrote"), safe(&rel));
         anstream::println!(
             "{} {} (secret key)",
             paint(GOOD, "wrote"),
-            args.output.display()
+            safe(args.output.display())
         );
         if args.role != secpack::config::ROLE_MASTER {
             anstream::println!(
                 "{}",
                 paint(
                     DIM,
-                    format!("next: secpack key certify {rel} --master-key MASTERSECRET")
+                    format!(
+                        "next: secpack key certify {} --master-key MASTERSECRET",
+                        safe(&rel)
+                    )
                 )
             );
         }
@@ -267,7 +271,7 @@ fn certify(pack: &Pack, args: CertifyArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {} with the master key {master_fpr}",
             paint(GOOD, "certified"),
-            args.keyfile.display()
+            safe(args.keyfile.display())
         );
     }
     Ok(crate::EXIT_OK)
@@ -296,13 +300,13 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {} {} {}",
             paint(style, format!("[{}]", e.status.code())),
-            name.as_deref().unwrap_or("-"),
-            e.file,
-            e.fingerprint.as_deref().unwrap_or("-")
+            safe(name.as_deref().unwrap_or("-")),
+            safe(&e.file),
+            safe(e.fingerprint.as_deref().unwrap_or("-"))
         );
         anstream::println!(
             "    role {}, created {}, expires {}, certified {}{}{}",
-            e.role,
+            safe(&e.role),
             day(e.created),
             day(e.expires),
             day(e.certified),
@@ -310,7 +314,7 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
             if e.revoked { ", REVOKED" } else { "" }
         );
         if !e.status.is_trusted() {
-            anstream::println!("    {}", paint(WARN, &e.reason));
+            anstream::println!("    {}", paint(WARN, safe(&e.reason)));
         }
     }
     Ok(crate::EXIT_OK)
@@ -357,7 +361,12 @@ fn retire(pack: &Pack, args: RetireArgs, global: &GlobalArgs) -> Result<u8> {
     if global.json {
         print_json(&serde_json::json!({ "from": from, "to": to }))?;
     } else {
-        anstream::println!("{} {from} -> {to}", paint(GOOD, "retired"));
+        anstream::println!(
+            "{} {} -> {}",
+            paint(GOOD, "retired"),
+            safe(&from),
+            safe(&to)
+        );
     }
     Ok(crate::EXIT_OK)
 }
@@ -393,8 +402,8 @@ fn revoke(pack: &Pack, args: RevokeArgs, global: &GlobalArgs) -> Result<u8> {
             "{} {} in {}; revocation certificate in {}",
             paint(GOOD, "revoked"),
             secret.cert().fingerprint(),
-            revocation.key_file,
-            rev_path.display()
+            safe(&revocation.key_file),
+            safe(rev_path.display())
         );
     }
     Ok(crate::EXIT_OK)

@@ -11,6 +11,7 @@ use secpack::team::draft_bulletin;
 use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, VerifyOptions};
 
+use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD};
 use crate::GlobalArgs;
 
@@ -80,7 +81,7 @@ fn new(pack: &Pack, args: NewArgs, global: &GlobalArgs) -> Result<u8> {
     if global.json {
         print_json(&serde_json::json!({ "number": draft.number, "path": draft.path }))?;
     } else {
-        anstream::println!("{} {}", paint(GOOD, "wrote"), draft.path);
+        anstream::println!("{} {}", paint(GOOD, "wrote"), safe(&draft.path));
     }
     Ok(crate::EXIT_OK)
 }
@@ -154,7 +155,7 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
                 "{:03}  {}  {}  [{state}{}]",
                 r.number,
                 r.date.map_or("----------".into(), |d| d.to_string()),
-                r.title.as_deref().unwrap_or("(no title)"),
+                safe(r.title.as_deref().unwrap_or("(no title)")),
                 r.signers
                     .as_ref()
                     .map_or(String::new(), |s| format!(", {} valid signer(s)", s.len()))

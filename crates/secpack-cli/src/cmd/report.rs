@@ -9,6 +9,7 @@ use secpack::report::encrypt::TeamKey;
 use secpack::trust::keyring::Keyring;
 use serde::Serialize;
 
+use crate::escape::safe;
 use crate::GlobalArgs;
 
 /// Vulnerability reports for the security team.
@@ -81,9 +82,9 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     } else if let Some(out) = &args.output {
         eprintln!(
             "encrypted to {} ({}): {}",
-            key.fingerprint,
-            key.file,
-            out.display()
+            safe(&key.fingerprint),
+            safe(&key.file),
+            safe(out.display())
         );
     } else {
         print!("{message}");

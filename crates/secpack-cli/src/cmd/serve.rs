@@ -106,7 +106,10 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
                 "db": db.display().to_string(),
             }))?;
         } else {
-            println!("listening on http://{addr}/ (inbox {})", db.display());
+            println!(
+                "listening on http://{addr}/ (inbox {})",
+                crate::escape::safe(db.display())
+            );
         }
         use std::io::Write;
         std::io::stdout().flush()?;

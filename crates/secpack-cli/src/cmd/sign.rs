@@ -9,6 +9,7 @@ use secpack::signing::SecretKeyFile;
 use secpack::team::{sign_document, Backend, Signed};
 use secpack::trust::keyring::Keyring;
 
+use crate::escape::safe;
 use crate::output::{paint, print_json, GOOD};
 use crate::GlobalArgs;
 
@@ -89,8 +90,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             anstream::println!(
                 "{} {} ({})",
                 paint(GOOD, "signed"),
-                signed.signature,
-                signed.key
+                safe(&signed.signature),
+                safe(&signed.key)
             );
         }
         done.push(signed);

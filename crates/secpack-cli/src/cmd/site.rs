@@ -8,6 +8,7 @@ use secpack::trust::{verify_pack, VerifyOptions};
 use secpack_site::{render, write, SiteOptions};
 use serde::Serialize;
 
+use crate::escape::safe;
 use crate::output::{paint, BAD, GOOD, HEAD, WARN};
 use crate::secret::SignerArgs;
 use crate::GlobalArgs;
@@ -95,7 +96,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
                 paint(BAD, "error:")
             );
             for f in &report.summary.failures {
-                anstream::eprintln!("  {f}");
+                anstream::eprintln!("  {}", safe(f));
             }
         }
         return Ok(crate::EXIT_FAILURE);
@@ -120,9 +121,9 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {} ({} pages; languages {}; {} bulletins, {} canaries, tracker {}; security.txt {})",
             paint(GOOD, "built"),
-            args.output.display(),
+            safe(args.output.display()),
             s.pages,
-            s.languages.join(", "),
+            safe(s.languages.join(", ")),
             s.bulletins,
             s.canaries,
             s.tracker_rows.map_or("absent".to_string(), |n| format!("{n} rows")),
@@ -132,14 +133,14 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             anstream::println!(
                 "{} published although the pack does not verify: {}",
                 paint(WARN, "warning:"),
-                report.summary.failures.join("; ")
+                safe(report.summary.failures.join("; "))
             );
         }
         if s.canary_overdue {
             anstream::println!("{} the latest canary is overdue", paint(WARN, "warning:"));
         }
         for n in &s.notices {
-            anstream::println!("{} {n}", paint(HEAD, "note:"));
+            anstream::println!("{} {}", paint(HEAD, "note:"), safe(n));
         }
     }
     Ok(crate::EXIT_OK)

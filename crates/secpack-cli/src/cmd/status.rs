@@ -9,6 +9,7 @@ use secpack::pack::Pack;
 use secpack::team::status::{pack_status, ItemKind, StatusReport};
 
 use crate::cmd::canary::parse_day;
+use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
@@ -80,8 +81,8 @@ fn print_text(report: &StatusReport) -> Result<()> {
         writeln!(
             out,
             "  {} {}",
-            paint(BAD, format!("[{}]", item.code)),
-            item.message
+            paint(BAD, format!("[{}]", safe(&item.code))),
+            safe(&item.message)
         )?;
     }
     if report.is_clear() {

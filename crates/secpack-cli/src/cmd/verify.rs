@@ -12,6 +12,7 @@ use secpack::trust::report::{DocumentReport, SignatureReport};
 use secpack::trust::verdict::{KeyStatus, SigStatus};
 use secpack::trust::{verify_pack, PackReport, VerifyOptions};
 
+use crate::escape::safe;
 use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
@@ -146,16 +147,17 @@ fn status_word(status: SigStatus, ok: bool, warned: bool) -> String {
 
 fn print_human(r: &PackReport, all: bool) -> Result<()> {
     let mut out = anstream::stdout().lock();
-    writeln!(out, "{} {}", paint(HEAD, "pack"), r.pack)?;
+    writeln!(out, "{} {}", paint(HEAD, "pack"), safe(&r.pack))?;
     let master_file = r.master.file.as_deref().unwrap_or("not found in the pack");
     writeln!(
         out,
-        "{} {} ({master_file})",
+        "{} {} ({})",
         paint(HEAD, "master"),
-        spaced(&r.master.fingerprint)
+        safe(spaced(&r.master.fingerprint)),
+        safe(master_file)
     )?;
     if let Some(p) = &r.master.problem {
-        writeln!(out, "  {} {p}", paint(BAD, "problem:"))?;
+        writeln!(out, "  {} {}", paint(BAD, "problem:"), safe(p))?;
     }
 
     writeln!(out, "\n{}", paint(HEAD, format!("keys ({})", r.keys.len())))?;
@@ -178,11 +180,11 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
         } else {
             format!(" [{}]", flags.join(", "))
         };
-        writeln!(out, "  {word:<24} {}{flags}", k.file)?;
+        writeln!(out, "  {word:<24} {}{flags}", safe(&k.file))?;
         if all || !k.status.is_trusted() || !k.warnings.is_empty() {
-            writeln!(out, "      {}", paint(DIM, &k.reason))?;
+            writeln!(out, "      {}", paint(DIM, safe(&k.reason)))?;
             for w in &k.warnings {
-                writeln!(out, "      {} {w}", paint(WARN, "warning:"))?;
+                writeln!(out, "      {} {}", paint(WARN, "warning:"), safe(w))?;
             }
         }
     }
@@ -204,7 +206,7 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
             "\n{}",
             paint(
                 HEAD,
-                format!("{folder} ({ok}/{} documents verified)", docs.len())
+                format!("{} ({ok}/{} documents verified)", safe(folder), docs.len())
             )
         )?;
         for d in docs {
@@ -223,8 +225,10 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
             let name = d.path.rsplit('/').next().unwrap_or(&d.path);
             writeln!(
                 out,
-                "  {word:<4} {name}  {}/{} signers",
-                d.valid_signers, d.required
+                "  {word:<4} {}  {}/{} signers",
+                safe(name),
+                d.valid_signers,
+                d.required
             )?;
             for s in sigs {
                 let interesting = !s.ok || !s.warnings.is_empty();
@@ -244,15 +248,16 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
                     String::new()
                 } else {
                     let w: Vec<_> = s.warnings.iter().map(|w| w.code()).collect();
-                    format!(" [{}]", paint(WARN, w.join(", ")))
+                    format!(" [{}]", paint(WARN, safe(w.join(", "))))
                 };
                 writeln!(
                     out,
-                    "       {sig_name}: {}{warnings}",
+                    "       {}: {}{warnings}",
+                    safe(sig_name),
                     status_word(s.status, s.ok, !s.warnings.is_empty())
                 )?;
                 if all || !s.ok {
-                    writeln!(out, "         {}", paint(DIM, &s.reason))?;
+                    writeln!(out, "         {}", paint(DIM, safe(&s.reason)))?;
                 }
             }
         }
@@ -273,8 +278,8 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
                 out,
                 "  {} {}  {}",
                 status_word(t.status, t.ok, !t.warnings.is_empty()),
-                t.tag,
-                paint(DIM, &t.reason)
+                safe(&t.tag),
+                paint(DIM, safe(&t.reason))
             )?;
         }
     }
@@ -290,13 +295,18 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
     if !notable.is_empty() {
         for f in notable {
             let word = if f.class == "refused" {
-                paint(BAD, &f.code)
+                paint(BAD, safe(&f.code))
             } else if f.suspicious {
-                paint(WARN, &f.code)
+                paint(WARN, safe(&f.code))
             } else {
-                paint(DIM, &f.code)
+                paint(DIM, safe(&f.code))
             };
-            writeln!(out, "  {word:<18} {}  {}", f.path, paint(DIM, &f.reason))?;
+            writeln!(
+                out,
+                "  {word:<18} {}  {}",
+                safe(&f.path),
+                paint(DIM, safe(&f.reason))
+            )?;
         }
     }
     let quiet = r.files.len() - r.files.iter().filter(|f| f.suspicious).count();
@@ -316,12 +326,12 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
     let counts: Vec<String> = s
         .by_status
         .iter()
-        .map(|(k, v)| format!("{v} {k}"))
+        .map(|(k, v)| format!("{v} {}", safe(k)))
         .collect();
     let warns: Vec<String> = s
         .by_warning
         .iter()
-        .map(|(k, v)| format!("{v} {k}"))
+        .map(|(k, v)| format!("{v} {}", safe(k)))
         .collect();
     writeln!(
         out,
@@ -348,7 +358,12 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
             if s.strict { " (strict)" } else { "" }
         )?;
     } else {
-        writeln!(out, "{} {}", paint(BAD, "FAILED"), s.failures.join("; "))?;
+        writeln!(
+            out,
+            "{} {}",
+            paint(BAD, "FAILED"),
+            safe(s.failures.join("; "))
+        )?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `secpack xsa`: keep the upstream-advisory tracker.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use secpack::tracker::{jekyll, stats, store, sync, upstream};
 use secpack::tracker::{Affected, BulletinRef, Decision, Tracker};
 use serde::Serialize;
 
+use crate::escape::{safe, safe_text};
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
@@ -214,8 +216,8 @@ fn import_jekyll(pack: &PackArg, file: &Path, force: bool, global: &GlobalArgs) 
         anstream::println!(
             "{} {rows} rows from {} into {}",
             paint(GOOD, "imported"),
-            file.display(),
-            pack.config.tracker.file
+            safe(file.display()),
+            safe(&pack.config.tracker.file)
         );
     }
     Ok(crate::EXIT_OK)
@@ -239,8 +241,11 @@ fn export_jekyll(pack: &PackArg, output: Option<&Path>, global: &GlobalArgs) -> 
             "{} {} rows to {}",
             paint(GOOD, "exported"),
             tracker.rows().len(),
-            out.display()
+            safe(out.display())
         );
+    } else if std::io::stdout().is_terminal() {
+        // Titles come from upstream: on a terminal, shown escaped.
+        anstream::print!("{}", safe_text(&yaml));
     } else {
         anstream::print!("{yaml}");
     }
@@ -297,7 +302,7 @@ fn run_sync(
         return Ok(crate::EXIT_OK);
     }
     for w in &report.warnings {
-        anstream::eprintln!("{} {w}", paint(WARN, "warning:"));
+        anstream::eprintln!("{} {}", paint(WARN, "warning:"), safe(w));
     }
     for c in &report.changes {
         let word = match c {
@@ -305,7 +310,7 @@ fn run_sync(
             sync::Change::DateDiffers { .. } => paint(WARN, "kept   "),
             _ => paint(HEAD, "updated"),
         };
-        anstream::println!("{word} {}", c.describe(prefix(&pack)));
+        anstream::println!("{word} {}", safe(c.describe(prefix(&pack))));
     }
     let summary = format!(
         "{} upstream advisories, {} changes",
@@ -314,7 +319,7 @@ fn run_sync(
     );
     let tail = match (dry_run, written) {
         (true, _) => "dry run, nothing written".to_string(),
-        (false, true) => format!("{} written", pack.config.tracker.file),
+        (false, true) => format!("{} written", safe(&pack.config.tracker.file)),
         (false, false) => "tracker unchanged".to_string(),
     };
     anstream::println!("{}", paint(DIM, format!("{summary}; {tail}")));
@@ -364,7 +369,7 @@ fn set(a: SetArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {}",
             paint(GOOD, "recorded"),
-            describe_row(&row, prefix(&pack))
+            safe(describe_row(&row, prefix(&pack)))
         );
     }
     Ok(crate::EXIT_OK)
@@ -410,7 +415,7 @@ fn list(
         print_json(&rows)?;
     } else {
         for r in &rows {
-            anstream::println!("{}", describe_row(r, prefix(&pack)));
+            anstream::println!("{}", safe(describe_row(r, prefix(&pack))));
         }
         anstream::println!(
             "{}",
@@ -431,7 +436,7 @@ fn show_stats(pack: &PackArg, global: &GlobalArgs) -> Result<u8> {
         print_json(&s)?;
         return Ok(crate::EXIT_OK);
     }
-    let p = prefix(&pack);
+    let p = safe(prefix(&pack));
     let day = |d: Option<NaiveDate>| d.map_or("-".to_string(), |d| d.to_string());
     anstream::println!("{}", paint(HEAD, format!("{p} tracker")));
     anstream::println!(
@@ -449,7 +454,7 @@ fn show_stats(pack: &PackArg, global: &GlobalArgs) -> Result<u8> {
     );
     anstream::println!(
         "  affecting {}: {} ({:.2}%)",
-        pack.config.project.name,
+        safe(&pack.config.project.name),
         s.affected,
         s.percentage
     );
@@ -504,7 +509,7 @@ fn run_check(pack: &PackArg, now: Option<NaiveDate>, global: &GlobalArgs) -> Res
         };
         anstream::println!(
             "{word} {} {}",
-            f.message,
+            safe(&f.message),
             paint(DIM, format!("[{}]", f.code))
         );
     }

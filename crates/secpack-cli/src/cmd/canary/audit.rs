@@ -11,6 +11,7 @@ use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, VerifyOptions};
 
 use super::parse_day;
+use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
@@ -89,7 +90,7 @@ fn print_text(report: &AuditReport) -> Result<()> {
                 "{} canary {} ({date}), {}",
                 paint(HEAD, "Latest:"),
                 l.number,
-                l.path
+                safe(&l.path)
             )?;
             match l.next_due {
                 Some(due) if report.overdue => writeln!(
@@ -136,7 +137,7 @@ fn print_text(report: &AuditReport) -> Result<()> {
             out,
             "{} {who}: {}",
             paint(style, format!("[{}]", f.kind.code())),
-            f.detail
+            safe(&f.detail)
         )?;
     }
     let alerts = report.alerts();

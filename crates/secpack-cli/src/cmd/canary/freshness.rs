@@ -1,6 +1,6 @@
 //! `secpack canary freshness`: gather a proof of freshness.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -44,7 +44,13 @@ pub fn run(args: FreshnessArgs, global: &GlobalArgs) -> Result<u8> {
         value["text"] = text.into();
         print_json(&value)?;
     } else if args.output.is_none() {
-        std::io::stdout().lock().write_all(text.as_bytes())?;
+        let mut out = std::io::stdout().lock();
+        if out.is_terminal() {
+            // Headlines come from outside: on a terminal, shown escaped.
+            write!(out, "{}", crate::escape::safe_text(&text))?;
+        } else {
+            out.write_all(text.as_bytes())?;
+        }
     }
     Ok(crate::EXIT_OK)
 }

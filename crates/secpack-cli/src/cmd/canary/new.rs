@@ -10,6 +10,7 @@ use secpack::team::{check_freshness_text, draft_canary};
 
 use super::freshness::gather_now;
 use super::parse_day;
+use crate::escape::safe;
 use crate::output::{paint, print_json, GOOD};
 use crate::GlobalArgs;
 
@@ -74,7 +75,7 @@ pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {} (next canary due by {})",
             paint(GOOD, "wrote"),
-            draft.path,
+            safe(&draft.path),
             draft.facts.next_due
         );
     }
