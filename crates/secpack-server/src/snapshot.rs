@@ -15,9 +15,8 @@ use secpack::canary::audit::{audit_pack, AuditOptions, DocumentSigners};
 use secpack::pack::Pack;
 use secpack::report::encrypt::{EncryptionKeyError, TeamKey};
 use secpack::tracker::stats;
-use secpack::trust::keyring::Keyring;
 use secpack::trust::pin::MasterPin;
-use secpack::trust::{verify_pack, PackReport, VerifyOptions};
+use secpack::trust::{open_verified, verify_settled, PackReport, VerifiedPack, VerifyOptions};
 use secpack_site::SiteOptions;
 use serde::Serialize;
 
@@ -90,10 +89,10 @@ impl Snapshot {
         base_url: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Self> {
-        let pack = Pack::open(root)?;
-        let report = verify_pack(&pack, pin, VerifyOptions::default(), &|| {});
-        let keyring = Keyring::load(&pack, pin);
-        let key = TeamKey::select(&pack, &keyring.entries).map(Arc::new);
+        // `secpack.toml` counts only when signed; the keyring is judged once.
+        let VerifiedPack { pack, ring } = open_verified(root, pin)?;
+        let key = TeamKey::select(&pack, &ring.entries).map(Arc::new);
+        let report = verify_settled(&pack, ring, pin, VerifyOptions::default(), &|| {});
         let site = secpack_site::render(
             &pack,
             &report,

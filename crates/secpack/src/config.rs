@@ -5,7 +5,12 @@
 //! folder names, other key roles, more signers required) says so here. The
 //! file lives at the pack root and is itself part of what the team signs and
 //! publishes, but it grants no trust: the master key is always pinned from
-//! outside the pack.
+//! outside the pack, and the settings that change what verification accepts
+//! (layout, signers, team, canary cadence, tracker) take effect for a
+//! verifier only when the file carries enough valid signatures from keys the
+//! master certifies ([`PackConfig::config_signers_required`];
+//! `crate::trust::config` decides). Unsigned, only [`PackConfig::neutral_part`]
+//! applies.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,13 +44,13 @@ pub struct PackConfig {
 }
 
 impl PackConfig {
-    /// Reads `secpack.toml` from the pack root, or returns the defaults when the
-    /// file is absent. A file that exists but does not parse is an error.
-    pub fn load(pack_root: &Path) -> Result<Self> {
+    /// Reads `secpack.toml` from the pack root; `None` when the file is
+    /// absent. A file that exists but does not parse is an error.
+    pub fn load(pack_root: &Path) -> Result<Option<Self>> {
         let path = pack_root.join(CONFIG_FILE);
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
         anyhow::ensure!(
@@ -60,7 +65,9 @@ impl PackConfig {
         );
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("parsing {}", path.display()))
+        Self::parse(&text)
+            .map(Some)
+            .with_context(|| format!("parsing {}", path.display()))
     }
 
     /// Parses the text of a `secpack.toml`.
@@ -69,21 +76,97 @@ impl PackConfig {
     }
 
     /// The number of distinct valid signers a document in `folder` (the first
-    /// path component, e.g. `QSBs`) needs.
+    /// path component, e.g. `QSBs`) needs: never fewer than one. The
+    /// configuration file itself (folder [`CONFIG_FILE`]) needs
+    /// [`PackConfig::config_signers_required`].
     pub fn required_signers(&self, folder: &str) -> u32 {
+        if folder == CONFIG_FILE {
+            return self.config_signers_required();
+        }
         self.signers
             .required
             .get(folder)
             .copied()
             .unwrap_or(self.signers.default_required)
+            .max(1)
+    }
+
+    /// How many distinct team members must sign `secpack.toml` for its
+    /// settings to count: as many as the strictest threshold it declares,
+    /// and at least one.
+    pub fn config_signers_required(&self) -> u32 {
+        self.signers
+            .required
+            .values()
+            .copied()
+            .chain([self.signers.default_required, 1])
+            .max()
+            .unwrap_or(1)
     }
 
     /// The key roles allowed to sign documents in `folder`, or `None` when any
-    /// key certified by the master may sign there.
+    /// key certified by the master may sign there. `secpack.toml` is signed
+    /// by the security team (or the master key), whatever the file says.
     pub fn allowed_roles(&self, folder: &str) -> Option<&[String]> {
+        if folder == CONFIG_FILE {
+            return Some(CONFIG_SIGNER_ROLES.as_slice());
+        }
         self.signers.roles.get(folder).map(Vec::as_slice)
     }
+
+    /// The part of the configuration that never changes a verdict (names,
+    /// contact, export URLs, report key choice, where canaries find their
+    /// proof of freshness), with the built-in defaults everywhere else. This is
+    /// what applies when `secpack.toml` is not signed well enough.
+    pub fn neutral_part(&self) -> PackConfig {
+        let defaults = PackConfig::default();
+        PackConfig {
+            project: self.project.clone(),
+            report: self.report.clone(),
+            export: self.export.clone(),
+            canary: CanaryConfig {
+                feeds: self.canary.feeds.clone(),
+                headlines: self.canary.headlines,
+                block_source: self.canary.block_source.clone(),
+                block_depth: self.canary.block_depth,
+                http_timeout_secs: self.canary.http_timeout_secs,
+                http_retries: self.canary.http_retries,
+                ..defaults.canary
+            },
+            ..defaults
+        }
+    }
+
+    /// The tables whose settings [`PackConfig::neutral_part`] drops because
+    /// they differ from the defaults (`layout`, `signers`, ...): what an
+    /// unsigned file would have changed.
+    pub fn trust_settings_changed(&self) -> Vec<&'static str> {
+        let d = PackConfig::default();
+        let mut out = Vec::new();
+        if self.layout != d.layout {
+            out.push("layout");
+        }
+        if self.signers != d.signers {
+            out.push("signers");
+        }
+        if self.team != d.team {
+            out.push("team");
+        }
+        if self.canary.cadence_months != d.canary.cadence_months
+            || self.canary.window_days != d.canary.window_days
+        {
+            out.push("canary");
+        }
+        if self.tracker != d.tracker {
+            out.push("tracker");
+        }
+        out
+    }
 }
+
+/// Roles whose keys sign `secpack.toml`.
+static CONFIG_SIGNER_ROLES: std::sync::LazyLock<[String; 2]> =
+    std::sync::LazyLock::new(|| [ROLE_SECURITY_TEAM.to_string(), ROLE_MASTER.to_string()]);
 
 /// Who publishes the pack.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -376,6 +459,44 @@ mod tests {
         assert_eq!(c.allowed_roles("fund").unwrap(), ["security-team"]);
         // Setting `roles` replaces the default table.
         assert!(c.allowed_roles("QSBs").is_none());
+    }
+
+    #[test]
+    fn thresholds_have_a_floor_of_one() {
+        let c = PackConfig::parse("[signers]\ndefault_required = 0\nrequired = { QSBs = 0 }\n")
+            .unwrap();
+        assert_eq!(c.required_signers("QSBs"), 1);
+        assert_eq!(c.required_signers("elsewhere"), 1);
+        assert_eq!(c.config_signers_required(), 1);
+    }
+
+    #[test]
+    fn the_config_needs_as_many_signers_as_its_strictest_threshold() {
+        let c = PackConfig::parse("[signers]\nrequired = { QSBs = 2, canaries = 3 }\n").unwrap();
+        assert_eq!(c.config_signers_required(), 3);
+        assert_eq!(c.required_signers(CONFIG_FILE), 3);
+        assert_eq!(
+            c.allowed_roles(CONFIG_FILE).unwrap(),
+            [ROLE_SECURITY_TEAM, ROLE_MASTER]
+        );
+        assert_eq!(PackConfig::default().config_signers_required(), 1);
+    }
+
+    #[test]
+    fn the_neutral_part_keeps_only_what_changes_no_verdict() {
+        let c = PackConfig::parse(
+            "[project]\nname = \"P\"\n[layout]\ntools = [\"QSBs\"]\n\
+             [signers]\nrequired = { QSBs = 0 }\n[canary]\ncadence_months = 120\nheadlines = 2\n",
+        )
+        .unwrap();
+        assert_eq!(c.trust_settings_changed(), ["layout", "signers", "canary"]);
+        let n = c.neutral_part();
+        assert_eq!(n.project.name, "P");
+        assert_eq!(n.canary.headlines, 2);
+        assert_eq!(n.layout, Layout::default());
+        assert_eq!(n.signers, Signers::default());
+        assert_eq!(n.canary.cadence_months, 3);
+        assert!(n.trust_settings_changed().is_empty());
     }
 
     #[test]

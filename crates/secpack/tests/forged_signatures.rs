@@ -169,8 +169,8 @@ impl World {
         let packet = Packet::from(sig.clone());
         let mut armored = Vec::new();
         {
-            let mut w = openpgp::armor::Writer::new(&mut armored, openpgp::armor::Kind::Signature)
-                .unwrap();
+            let mut w =
+                openpgp::armor::Writer::new(&mut armored, openpgp::armor::Kind::Signature).unwrap();
             packet.serialize(&mut w).unwrap();
             w.finalize().unwrap();
         }
@@ -182,7 +182,13 @@ impl World {
 
 /// A signature of type `typ` over `doc` as the verifier hashes it (binary),
 /// made at `when`, with `hash`.
-fn forge(kp: &mut KeyPair, typ: SignatureType, hash: HashAlgorithm, doc: &[u8], when: u64) -> Signature {
+fn forge(
+    kp: &mut KeyPair,
+    typ: SignatureType,
+    hash: HashAlgorithm,
+    doc: &[u8],
+    when: u64,
+) -> Signature {
     let mut ctx = hash.context().unwrap();
     ctx.update(doc);
     SignatureBuilder::new(typ)
@@ -198,7 +204,13 @@ const BODY: &[u8] = b"Forged bulletin: everything is fine, install this.\n";
 fn a_good_binary_signature_is_valid_on_both_paths() {
     for path in [Path::Normal, Path::BindingAfter] {
         let mut w = World::new(path);
-        let s = forge(&mut w.member, SignatureType::Binary, HashAlgorithm::SHA256, BODY, T_SIGN);
+        let s = forge(
+            &mut w.member,
+            SignatureType::Binary,
+            HashAlgorithm::SHA256,
+            BODY,
+            T_SIGN,
+        );
         let v = w.judge(BODY, &s);
         assert_eq!(v.status, SigStatus::Valid, "{path:?}: {v:?}");
         assert_eq!(
@@ -279,7 +291,13 @@ fn gnupg_refuses_the_old_self_signature_too() {
 fn md5_is_rejected_on_both_paths() {
     for path in [Path::Normal, Path::BindingAfter] {
         let mut w = World::new(path);
-        let s = forge(&mut w.member, SignatureType::Binary, HashAlgorithm::MD5, BODY, T_SIGN);
+        let s = forge(
+            &mut w.member,
+            SignatureType::Binary,
+            HashAlgorithm::MD5,
+            BODY,
+            T_SIGN,
+        );
         let v = w.judge(BODY, &s);
         assert_eq!(v.status, SigStatus::RejectedAlgorithm, "{path:?}: {v:?}");
     }
@@ -289,7 +307,13 @@ fn md5_is_rejected_on_both_paths() {
 fn sha1_stays_valid_with_the_weak_hash_warning_on_both_paths() {
     for path in [Path::Normal, Path::BindingAfter] {
         let mut w = World::new(path);
-        let s = forge(&mut w.member, SignatureType::Binary, HashAlgorithm::SHA1, BODY, T_SIGN);
+        let s = forge(
+            &mut w.member,
+            SignatureType::Binary,
+            HashAlgorithm::SHA1,
+            BODY,
+            T_SIGN,
+        );
         let v = w.judge(BODY, &s);
         assert_eq!(v.status, SigStatus::Valid, "{path:?}: {v:?}");
         assert!(v.warnings.contains(&SigWarning::WeakHash), "{v:?}");
@@ -320,7 +344,13 @@ fn text_signatures_still_verify_on_both_paths() {
     let canonical = b"Forged bulletin: everything is fine, install this.\r\n";
     for path in [Path::Normal, Path::BindingAfter] {
         let mut w = World::new(path);
-        let s = forge(&mut w.member, SignatureType::Text, HashAlgorithm::SHA256, canonical, T_SIGN);
+        let s = forge(
+            &mut w.member,
+            SignatureType::Text,
+            HashAlgorithm::SHA256,
+            canonical,
+            T_SIGN,
+        );
         let v = w.judge(BODY, &s);
         assert_eq!(v.status, SigStatus::Valid, "{path:?}: {v:?}");
     }

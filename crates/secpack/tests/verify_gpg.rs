@@ -23,7 +23,7 @@ fn strict() -> VerifyOptions {
 fn two_signers_rsa4096_and_ed25519_verify() {
     let k = keys();
     let p = TestPack::with_keys();
-    p.write("secpack.toml", b"[signers]\nrequired = { QSBs = 2 }\n");
+    p.signed_config(b"[signers]\nrequired = { QSBs = 2 }\n");
     p.signed_doc(
         "QSBs/qsb-001-2024.txt",
         BULLETIN,
@@ -591,7 +591,7 @@ fn gpg_clearsigned_shapes_take_the_fast_path() {
 fn thresholds_roles_names_and_retirement() {
     let k = keys();
     let p = TestPack::with_keys();
-    p.write("secpack.toml", b"[signers]\nrequired = { QSBs = 2 }\n");
+    p.signed_config(b"[signers]\nrequired = { QSBs = 2 }\n");
     // Only one signer where two are needed.
     p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
     // A bulletin signed by the release key, under a variant file name.
@@ -823,4 +823,229 @@ fn tags_of_a_folder_that_is_not_a_repository_fail_clearly() {
         tags[0].reason
     );
     assert!(!r.summary.ok);
+}
+
+/// A clear-signed file holding more than its signed text (issue 14): text
+/// appended after the signature, a second signed block, text before the
+/// header, foreign header lines, or a `Hash:` header that does not name the
+/// signature's hash algorithm. Each case with what `gpg --verify` says of it
+/// and secpack's verdict: whatever GnuPG refuses is never `valid`, and
+/// secpack also refuses unsigned text around the message, which GnuPG 2.2
+/// accepts silently. White space around the message stays normal.
+#[test]
+fn clear_signed_files_with_more_than_the_signed_text() {
+    let k = keys();
+    let p = TestPack::with_keys();
+    let text = b"0123456789abcdef0123456789abcdef *Demo.iso\n";
+    let utf8 = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    let signed = utf8(k.gpg.clearsign(T_SIGN, &k.release, text));
+    let other = utf8(k.gpg.clearsign(T_SIGN, &k.bob, b"fedcba *Evil.iso\n"));
+    assert!(signed.contains("\nHash: SHA256\n"), "{signed}");
+    let sha512 = {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, out) = (dir.path().join("in"), dir.path().join("out.asc"));
+        std::fs::write(&input, text).unwrap();
+        k.gpg.at(
+            T_SIGN,
+            &[
+                "-u",
+                &k.release,
+                "--digest-algo",
+                "SHA512",
+                "--clearsign",
+                "-o",
+                out.to_str().unwrap(),
+                input.to_str().unwrap(),
+            ],
+        );
+        utf8(std::fs::read(out).unwrap())
+    };
+    let end = "-----END PGP SIGNATURE-----";
+    let hash = |h: &str| signed.replace("Hash: SHA256\n", h);
+    // (case, file, whether gpg accepts it, secpack's verdict)
+    let cases: Vec<(&str, String, bool, &str)> = vec![
+        ("as-written", signed.clone(), true, "valid"),
+        ("blank-lines-after", format!("{signed}\n\n"), true, "valid"),
+        ("spaces-after", format!("{signed}  \n\t\n"), true, "valid"),
+        (
+            "crlf-blank-after",
+            format!("{signed}\r\n\r\n"),
+            true,
+            "valid",
+        ),
+        (
+            "no-final-newline",
+            signed.trim_end().to_string(),
+            true,
+            "valid",
+        ),
+        ("blank-line-before", format!("\n{signed}"), true, "valid"),
+        (
+            "two-hash-headers",
+            hash("Hash: SHA512\nHash: SHA256\n"),
+            true,
+            "valid",
+        ),
+        ("hash-list", hash("Hash: SHA512,SHA256\n"), true, "valid"),
+        (
+            "hash-list-spaced",
+            hash("Hash: SHA512, SHA256 \n"),
+            true,
+            "valid",
+        ),
+        ("sha512-as-written", sha512.clone(), true, "valid"),
+        // GnuPG 2.2 accepts these; the text around is signed by no one.
+        (
+            "text-after",
+            format!("{signed}Also download Evil.iso.\n"),
+            true,
+            "extra-content",
+        ),
+        (
+            "paragraph-after",
+            format!("{signed}\nP.S. the real digest is 0000 *Demo.iso\n"),
+            true,
+            "extra-content",
+        ),
+        (
+            "text-after-no-newline",
+            format!("{signed}x"),
+            true,
+            "extra-content",
+        ),
+        (
+            "text-after-end-line",
+            signed.replace(end, &format!("{end} unsigned")),
+            true,
+            "extra-content",
+        ),
+        (
+            "text-before",
+            format!("Signed digests follow.\n{signed}"),
+            true,
+            "extra-content",
+        ),
+        (
+            "armor-after",
+            format!("{signed}-----BEGIN PGP MESSAGE-----\n"),
+            true,
+            "extra-content",
+        ),
+        // GnuPG refuses these: "multiple plaintexts seen".
+        (
+            "second-block-same-key",
+            format!("{signed}{signed}"),
+            false,
+            "extra-content",
+        ),
+        (
+            "second-block-other-key",
+            format!("{signed}\n{other}"),
+            false,
+            "extra-content",
+        ),
+        // GnuPG: "invalid armor header", then a bad signature.
+        (
+            "junk-header",
+            hash("Hash: SHA256\nunsigned line\n"),
+            false,
+            "extra-content",
+        ),
+        (
+            "charset-header",
+            hash("Hash: SHA256\nCharset: UTF-8\n"),
+            false,
+            "extra-content",
+        ),
+        // GnuPG: "signature digest conflict in message".
+        (
+            "hash-sha512-sig-sha256",
+            hash("Hash: SHA512\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        (
+            "hash-sha256-sig-sha512",
+            sha512.replace("Hash: SHA512\n", "Hash: SHA256\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        (
+            "hash-list-without-it",
+            hash("Hash: SHA512,SHA384\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        (
+            "hash-unknown",
+            hash("Hash: FOO\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        (
+            "hash-unknown-in-list",
+            hash("Hash: FOO,SHA256\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        (
+            "hash-lower-case",
+            hash("Hash: sha256\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        (
+            "hash-no-space",
+            hash("Hash:SHA256\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        (
+            "hash-md5",
+            hash("Hash: MD5\n"),
+            false,
+            "hash-header-mismatch",
+        ),
+        ("no-hash-header", hash(""), false, "hash-header-mismatch"),
+    ];
+    for (i, (case, file, _, _)) in cases.iter().enumerate() {
+        p.write(&format!("digests/{i:02}-{case}.DIGESTS"), file.as_bytes());
+    }
+    let r = p.verify(&k.master, default());
+    let pack = secpack::pack::Pack::open(p.root()).unwrap();
+    let pin = secpack::trust::pin::MasterPin::parse(&k.master).unwrap();
+    let ring = secpack::trust::keyring::Keyring::load(&pack, &pin);
+    let mut wrong = Vec::new();
+    for (i, (case, file, gpg_accepts, expected)) in cases.iter().enumerate() {
+        let name = format!("digests/{i:02}-{case}.DIGESTS");
+        let gpg = k.gpg.verifies_clearsigned(&p.path(&name));
+        let (judgements, signed_text) = ring.verify_inline(file.as_bytes());
+        let codes: Vec<&str> = judgements.iter().map(|j| j.status.code()).collect();
+        // The pack verdict, when the scan takes the file as clear-signed
+        // (it must start with the header line).
+        let in_pack: Vec<&str> = r
+            .signatures
+            .iter()
+            .filter(|s| s.signature == name)
+            .map(|s| s.status.code())
+            .collect();
+        let reasons: Vec<&str> = judgements.iter().map(|j| j.reason.as_str()).collect();
+        eprintln!("{case}: gpg {gpg}, secpack {codes:?}, pack {in_pack:?}: {reasons:?}");
+        let pack_ok = in_pack.is_empty() && file.starts_with('\n')
+            || in_pack.is_empty() && *case == "text-before"
+            || in_pack == codes;
+        if gpg != *gpg_accepts || codes != [*expected] || !pack_ok {
+            wrong.push(format!(
+                "{case}: gpg {gpg}, secpack {codes:?}, pack {in_pack:?}"
+            ));
+        }
+        if *expected == "valid" {
+            assert_eq!(
+                signed_text.as_deref(),
+                Some(&text[..text.len() - 1]),
+                "{case}"
+            );
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -11,7 +11,7 @@ use secpack::export::trust::keep_verified;
 use secpack::export::{load_bulletins, osv, write_files, Finding, PackBulletin};
 use secpack::pack::Pack;
 use secpack::signing::check_trusted_signer;
-use secpack::trust::{verify_pack, PackReport, VerifyOptions};
+use secpack::trust::{open_verified, verify_settled, PackReport, VerifiedPack, VerifyOptions};
 use serde::Serialize;
 
 use crate::escape::safe;
@@ -113,22 +113,23 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     }
 }
 
-/// Runs the trust engine on `pack` and returns its bulletins that verify
-/// (all of them with --include-unverified), with the findings.
+/// Opens the pack at `root` as a verifier (`secpack.toml` counts only when
+/// signed), runs the trust engine and returns its bulletins that verify (all
+/// of them with --include-unverified), with the findings.
 fn verified_bulletins(
-    pack: &Pack,
+    root: &std::path::Path,
     trust: &TrustArgs,
-) -> Result<(Vec<PackBulletin>, Vec<Finding>, PackReport)> {
+) -> Result<(Pack, Vec<PackBulletin>, Vec<Finding>, PackReport)> {
     let pin = crate::cmd::verify::resolve_pin(trust.master.as_deref())?;
-    let report = verify_pack(pack, &pin, VerifyOptions::default(), &|| {});
-    let (bulletins, mut findings) = load_bulletins(pack)?;
+    let VerifiedPack { pack, ring } = open_verified(root, &pin)?;
+    let report = verify_settled(&pack, ring, &pin, VerifyOptions::default(), &|| {});
+    let (bulletins, mut findings) = load_bulletins(&pack)?;
     let kept = keep_verified(bulletins, &report, trust.include_unverified, &mut findings);
-    Ok((kept, findings, report))
+    Ok((pack, kept, findings, report))
 }
 
 fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
-    let (bulletins, findings, _) = verified_bulletins(&pack, &args.trust)?;
+    let (pack, bulletins, findings, _) = verified_bulletins(&args.pack, &args.trust)?;
     let files = osv::osv_files(&bulletins, &pack.config)?;
     write_files(&args.output, &files)?;
     let report = Report {
@@ -144,9 +145,8 @@ fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
 }
 
 fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
+    let (pack, bulletins, findings, trust) = verified_bulletins(&args.pack, &args.trust)?;
     let settings = CsafSettings::from_config(&pack.config, args.base_url.as_deref())?;
-    let (bulletins, findings, trust) = verified_bulletins(&pack, &args.trust)?;
     let signer = args.signer.unlock(&pack, ROLE_SECURITY_TEAM)?;
     if let Some((_, key)) = &signer {
         check_trusted_signer(&trust.keys, &key.cert_fingerprint(), ROLE_SECURITY_TEAM)?;

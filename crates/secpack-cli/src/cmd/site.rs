@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use secpack::pack::Pack;
-use secpack::trust::{verify_pack, VerifyOptions};
+use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions};
 use secpack_site::{render, write, SiteOptions};
 use serde::Serialize;
 
@@ -69,7 +68,7 @@ struct Report<'a> {
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let SiteCommand::Build(args) = args.command;
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
-    let pack = Pack::open(&args.pack)?;
+    let VerifiedPack { pack, ring } = open_verified(&args.pack, &pin)?;
     if let Some(base) = &args.base_url {
         anyhow::ensure!(
             base.starts_with("https://") || base.starts_with("http://"),
@@ -79,7 +78,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let signer = args
         .signer
         .unlock(&pack, secpack::config::ROLE_SECURITY_TEAM)?;
-    let report = verify_pack(&pack, &pin, VerifyOptions::default(), &|| {});
+    let report = verify_settled(&pack, ring, &pin, VerifyOptions::default(), &|| {});
     let output = args.output.display().to_string();
     if !report.summary.ok && !args.allow_failures {
         let r = Report {

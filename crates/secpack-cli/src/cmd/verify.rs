@@ -5,12 +5,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use secpack::pack::Pack;
+use secpack::pack::{ConfigTrust, Pack};
 use secpack::trust::cache::{self, VerificationCache};
+use secpack::trust::config::settle;
 use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
 use secpack::trust::report::{DocumentReport, SignatureReport};
 use secpack::trust::verdict::{KeyStatus, SigStatus};
-use secpack::trust::{verify_pack, PackReport, VerifyOptions};
+use secpack::trust::{verify_settled, PackReport, VerifiedPack, VerifyOptions};
 
 use crate::escape::safe;
 use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
@@ -64,13 +65,14 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             cache.join().expect("restoring the cache does not panic"),
         )
     });
-    let pack = pack?;
+    // `secpack.toml` counts only when signed: judged once the cache is in.
+    let VerifiedPack { pack, ring } = settle(pack?, &pin)?;
     let options = VerifyOptions {
         strict: args.strict,
         tags: args.tags,
     };
     let bar = crate::output::progress(pack.documents().count() as u64, "verifying", global);
-    let report = verify_pack(&pack, &pin, options, &|| bar.inc(1));
+    let report = verify_settled(&pack, ring, &pin, options, &|| bar.inc(1));
     bar.finish_and_clear();
     if let Some(cache) = &cache {
         tracing::info!(
@@ -145,6 +147,45 @@ fn status_word(status: SigStatus, ok: bool, warned: bool) -> String {
     }
 }
 
+/// How `secpack.toml` was taken: a loud line when its settings were ignored.
+fn print_config(out: &mut impl Write, config: &ConfigTrust) -> Result<()> {
+    match config {
+        ConfigTrust::Absent => {}
+        ConfigTrust::AsWritten => {
+            writeln!(out, "{} secpack.toml as written", paint(HEAD, "config"))?
+        }
+        ConfigTrust::Signed { signers, required } => writeln!(
+            out,
+            "{} secpack.toml signed by {} of {required} team members",
+            paint(HEAD, "config"),
+            signers.len()
+        )?,
+        ConfigTrust::Unsigned {
+            valid_signers,
+            required,
+            ignored,
+        } => {
+            let what = if ignored.is_empty() {
+                "it changes nothing that verification judges".to_string()
+            } else {
+                format!(
+                    "its {} settings are IGNORED, the built-in defaults apply",
+                    ignored.join(", ")
+                )
+            };
+            writeln!(
+                out,
+                "{} {} secpack.toml has {valid_signers} of the {required} valid team \
+                 signature(s) it needs: {what} (unsigned-config; sign it with \
+                 `secpack sign secpack.toml --as NAME`)",
+                paint(HEAD, "config"),
+                paint(WARN, "warning:"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn print_human(r: &PackReport, all: bool) -> Result<()> {
     let mut out = anstream::stdout().lock();
     writeln!(out, "{} {}", paint(HEAD, "pack"), safe(&r.pack))?;
@@ -159,6 +200,7 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
     if let Some(p) = &r.master.problem {
         writeln!(out, "  {} {}", paint(BAD, "problem:"), safe(p))?;
     }
+    print_config(&mut out, &r.config)?;
 
     writeln!(out, "\n{}", paint(HEAD, format!("keys ({})", r.keys.len())))?;
     for k in &r.keys {

@@ -29,10 +29,54 @@ pub const MAX_DEPTH: usize = 32;
 pub struct Pack {
     /// The pack root, canonicalized.
     pub root: PathBuf,
-    /// `secpack.toml`, or the defaults.
+    /// The configuration in effect: `secpack.toml` as written, its neutral
+    /// part only, or the defaults (see [`Pack::config_trust`]).
     pub config: PackConfig,
+    /// How far `config` can be trusted.
+    pub config_trust: ConfigTrust,
     /// Every entry of the pack, sorted by path.
     pub files: Vec<PackFile>,
+}
+
+/// How the configuration in effect was arrived at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum ConfigTrust {
+    /// No `secpack.toml`: the built-in defaults.
+    Absent,
+    /// Applied as written, not judged: the team's own tools on its own
+    /// checkout ([`Pack::open`]).
+    AsWritten,
+    /// Signed by enough keys the master certifies: applied in full.
+    Signed {
+        /// Fingerprints of the distinct valid signers.
+        signers: Vec<String>,
+        /// Signers it needed.
+        required: u32,
+    },
+    /// Not signed by enough certified team keys: only its neutral part
+    /// applies, the built-in defaults everywhere else.
+    #[serde(rename = "unsigned-config")]
+    Unsigned {
+        /// Distinct valid signers found.
+        valid_signers: usize,
+        /// Signers it needed.
+        required: u32,
+        /// Tables whose settings were ignored (`layout`, `signers`, ...).
+        ignored: Vec<String>,
+    },
+}
+
+impl ConfigTrust {
+    /// The stable code (`absent`, `as-written`, `signed`, `unsigned-config`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Absent => "absent",
+            Self::AsWritten => "as-written",
+            Self::Signed { .. } => "signed",
+            Self::Unsigned { .. } => "unsigned-config",
+        }
+    }
 }
 
 /// One entry of the pack and what it is.
@@ -103,8 +147,6 @@ pub enum OtherReason {
     Template,
     /// A helper script in a tools folder.
     Tool,
-    /// `secpack.toml`.
-    Config,
     /// The upstream-advisory tracker's data file.
     Tracker,
     /// Git's own metadata (the `.git` folder), checked by `verify --tags`.
@@ -124,7 +166,6 @@ impl OtherReason {
             Self::Readme => "documentation file, not signed",
             Self::Template => "template for new documents, not signed",
             Self::Tool => "helper script, not signed",
-            Self::Config => "secpack configuration (grants no trust)",
             Self::Tracker => "advisory tracker data (unsigned unless a signature sits beside it)",
             Self::GitMetadata => "git metadata (checked with --tags)",
             Self::Unsigned => "no signature found for this file",
@@ -140,19 +181,34 @@ impl OtherReason {
 }
 
 impl Pack {
-    /// Opens the pack at `root`: reads `secpack.toml` (if any) and classifies
-    /// every file.
+    /// Opens the pack at `root`: reads `secpack.toml` (if any), applies it as
+    /// written and classifies every file. This is the team's view of its own
+    /// pack; a verifier opens it with `crate::trust::config::open_verified`,
+    /// which applies the file's settings only when it is signed.
     pub fn open(root: &Path) -> Result<Self> {
         let root = root
             .canonicalize()
             .with_context(|| format!("opening pack {}", root.display()))?;
         anyhow::ensure!(root.is_dir(), "{} is not a folder", root.display());
-        let config = PackConfig::load(&root)?;
+        let (config, config_trust) = match PackConfig::load(&root)? {
+            Some(c) => (c, ConfigTrust::AsWritten),
+            None => (PackConfig::default(), ConfigTrust::Absent),
+        };
+        Self::scan_with(root, config, config_trust)
+    }
+
+    /// The same pack classified again under another configuration.
+    pub fn reconfigured(&self, config: PackConfig, trust: ConfigTrust) -> Result<Self> {
+        Self::scan_with(self.root.clone(), config, trust)
+    }
+
+    fn scan_with(root: PathBuf, config: PackConfig, config_trust: ConfigTrust) -> Result<Self> {
         validate_layout(&config)?;
         let files = scan::scan(&root, &config)?;
         Ok(Self {
             root,
             config,
+            config_trust,
             files,
         })
     }
@@ -238,7 +294,30 @@ fn validate_layout(config: &PackConfig) -> Result<()> {
         "secpack.toml: tracker.file = {:?} must be a relative path inside the pack",
         config.tracker.file
     );
+    // A tools folder is never signed: it may not hold (or lie inside) a
+    // folder whose files must be.
+    for t in &l.tools {
+        for (what, dir) in [
+            ("keys", &l.keys),
+            ("bulletins", &l.bulletins),
+            ("canaries", &l.canaries),
+            ("digests", &l.digests),
+        ] {
+            anyhow::ensure!(
+                !overlaps(t, dir),
+                "secpack.toml: layout.tools = {t:?} overlaps layout.{what} = {dir:?}; \
+                 a folder that must be signed cannot be a tools folder"
+            );
+        }
+    }
     Ok(())
+}
+
+/// Whether one of two pack folders is the other or lies inside it.
+fn overlaps(a: &str, b: &str) -> bool {
+    let a = a.trim_end_matches('/');
+    let b = b.trim_end_matches('/');
+    a == b || a.starts_with(&format!("{b}/")) || b.starts_with(&format!("{a}/"))
 }
 
 /// A non-empty relative path of normal components only (no `..`, no root).
@@ -261,6 +340,25 @@ mod tests {
         assert!(!is_plain_relative("../x"));
         assert!(!is_plain_relative("/etc"));
         assert!(!is_plain_relative("a/../../b"));
+    }
+
+    #[test]
+    fn tools_folders_cannot_cover_signed_folders() {
+        for tools in [
+            "QSBs",
+            "canaries",
+            "keys/security-team",
+            "digests",
+            "QSBs/old",
+        ] {
+            let mut c = PackConfig::default();
+            c.layout.tools = vec![tools.into()];
+            let e = validate_layout(&c).unwrap_err().to_string();
+            assert!(e.contains("cannot be a tools folder"), "{tools}: {e}");
+        }
+        let mut c = PackConfig::default();
+        c.layout.tools = vec!["QSBsX".into(), "utils".into()];
+        assert!(validate_layout(&c).is_ok());
     }
 
     #[test]

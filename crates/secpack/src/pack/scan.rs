@@ -178,12 +178,11 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
             }
             continue;
         }
-        if layout.tools.iter().any(|t| is_under(path, t)) {
+        // A numbered bulletin or canary is never a tool, wherever it lies.
+        let numbered_name = NumberedName::parse(&layout.bulletin_prefix, name).is_some()
+            || NumberedName::parse(&layout.canary_prefix, name).is_some();
+        if !numbered_name && layout.tools.iter().any(|t| is_under(path, t)) {
             out.push(other(path, OtherReason::Tool));
-            continue;
-        }
-        if path == CONFIG_FILE {
-            out.push(other(path, OtherReason::Config));
             continue;
         }
         let sig = SignatureName::candidates(name).into_iter().find(|c| {
@@ -223,6 +222,19 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
     for (path, clearsigned) in candidates_for_documents.into_iter().zip(clearsigned) {
         let (dir, name) = split(path);
         let sigs = signatures.remove(path.as_str()).unwrap_or_default();
+        if path == CONFIG_FILE {
+            // Always a document: its settings count only when it is signed
+            // (see `trust::config`), and its threshold is its own.
+            out.push(PackFile {
+                path: path.clone(),
+                class: FileClass::Document {
+                    folder: CONFIG_FILE.to_string(),
+                    signatures: sigs,
+                    clearsigned: false,
+                },
+            });
+            continue;
+        }
         if sigs.is_empty() && *path == config.tracker.file {
             out.push(other(path, OtherReason::Tracker));
             continue;
@@ -612,8 +624,39 @@ mod tests {
         assert_eq!(pack.bulletins()[0].0.number, 3);
         assert!(matches!(
             class_of(&pack, "secpack.toml"),
+            FileClass::Document { folder, signatures, .. }
+                if folder == "secpack.toml" && signatures.is_empty()
+        ));
+    }
+
+    #[test]
+    fn secpack_toml_is_a_document_with_its_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(r, "secpack.toml", "[layout]\ntools = [\"scripts\"]\n");
+        touch(
+            r,
+            "secpack.toml.sig.alice",
+            "-----BEGIN PGP SIGNATURE-----\n",
+        );
+        touch(r, "scripts/qsb-001-2020.txt", "a bulletin is never a tool");
+        touch(r, "scripts/helper.sh", "echo");
+        let pack = Pack::open(r).unwrap();
+        assert!(matches!(
+            class_of(&pack, "secpack.toml"),
+            FileClass::Document { folder, signatures, clearsigned: false }
+                if folder == "secpack.toml" && signatures == &["secpack.toml.sig.alice"]
+        ));
+        assert!(matches!(
+            class_of(&pack, "scripts/helper.sh"),
             FileClass::Other {
-                reason: OtherReason::Config
+                reason: OtherReason::Tool
+            }
+        ));
+        assert!(!matches!(
+            class_of(&pack, "scripts/qsb-001-2020.txt"),
+            FileClass::Other {
+                reason: OtherReason::Tool
             }
         ));
     }

@@ -8,6 +8,7 @@
 pub mod armor;
 pub mod cache;
 pub mod cleartext;
+pub mod config;
 pub mod keyring;
 pub mod pin;
 pub mod policy;
@@ -16,4 +17,5 @@ pub mod signature;
 pub mod tags;
 pub mod verdict;
 
-pub use report::{verify_pack, PackReport, VerifyOptions};
+pub use config::{open_verified, VerifiedPack};
+pub use report::{verify_pack, verify_settled, PackReport, VerifyOptions};

@@ -12,8 +12,8 @@ use super::pin::MasterPin;
 use super::signature::{Judgement, MAX_SIGNATURE_BYTES};
 use super::tags::{verify_tags, TagReport};
 use super::verdict::{KeyStatus, SigStatus, SigWarning};
-use crate::config::PackConfig;
-use crate::pack::{FileClass, Pack, PackFile};
+use crate::config::{PackConfig, CONFIG_FILE};
+use crate::pack::{ConfigTrust, FileClass, Pack, PackFile};
 
 /// Largest document read.
 pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
@@ -136,6 +136,8 @@ pub struct PackReport {
     pub pack: String,
     /// The trust root.
     pub master: MasterReport,
+    /// Whether `secpack.toml` was signed well enough to apply.
+    pub config: ConfigTrust,
     /// Every signature.
     pub signatures: Vec<SignatureReport>,
     /// Every signed tag (with `--tags`).
@@ -151,7 +153,8 @@ pub struct PackReport {
     pub summary: Summary,
 }
 
-/// Verifies a whole pack from the pinned master key.
+/// Verifies a whole pack from the pinned master key. A pack opened as
+/// written has its `secpack.toml` judged first ([`super::config::settle`]).
 ///
 /// `progress` is called once per document verified (from several threads).
 pub fn verify_pack(
@@ -160,7 +163,21 @@ pub fn verify_pack(
     options: VerifyOptions,
     progress: &(dyn Fn() + Sync),
 ) -> PackReport {
-    let ring = Keyring::load(pack, pin);
+    match super::config::settle(pack.clone(), pin) {
+        Ok(v) => verify_settled(&v.pack, v.ring, pin, options, progress),
+        Err(e) => PackReport::unreadable(pack, pin, &format!("{e:#}")),
+    }
+}
+
+/// Verifies a pack whose configuration has been judged
+/// ([`super::config::open_verified`]), with the keyring judged with it.
+pub fn verify_settled(
+    pack: &Pack,
+    ring: Keyring,
+    pin: &MasterPin,
+    options: VerifyOptions,
+    progress: &(dyn Fn() + Sync),
+) -> PackReport {
     let docs: Vec<&PackFile> = pack.documents().collect();
     let per_doc: Vec<(DocumentReport, Vec<SignatureReport>)> = docs
         .par_iter()
@@ -172,7 +189,17 @@ pub fn verify_pack(
         .collect();
     let mut documents = Vec::with_capacity(per_doc.len());
     let mut signatures = Vec::new();
-    for (d, s) in per_doc {
+    for (mut d, s) in per_doc {
+        if d.path == CONFIG_FILE {
+            // The configuration's own threshold and verdict were settled
+            // before anything else was classified.
+            if let ConfigTrust::Signed { required, .. } | ConfigTrust::Unsigned { required, .. } =
+                &pack.config_trust
+            {
+                d.required = *required;
+            }
+            d.ok = matches!(pack.config_trust, ConfigTrust::Signed { .. });
+        }
         documents.push(d);
         signatures.extend(s);
     }
@@ -187,6 +214,7 @@ pub fn verify_pack(
     };
     let summary = summarize(
         &ring,
+        &pack.config_trust,
         &documents,
         &signatures,
         tags.as_deref(),
@@ -197,6 +225,7 @@ pub fn verify_pack(
     PackReport {
         pack: pack.root.display().to_string(),
         master,
+        config: pack.config_trust.clone(),
         signatures,
         tags,
         keys: ring.entries,
@@ -206,8 +235,32 @@ pub fn verify_pack(
     }
 }
 
+impl PackReport {
+    /// The report on a pack that could not be classified at all.
+    fn unreadable(pack: &Pack, pin: &MasterPin, why: &str) -> Self {
+        PackReport {
+            pack: pack.root.display().to_string(),
+            master: MasterReport {
+                fingerprint: pin.to_hex(),
+                file: None,
+                problem: None,
+            },
+            config: pack.config_trust.clone(),
+            signatures: Vec::new(),
+            tags: None,
+            keys: Vec::new(),
+            documents: Vec::new(),
+            files: Vec::new(),
+            summary: Summary {
+                failures: vec![format!("the pack cannot be read: {why}")],
+                ..Summary::default()
+            },
+        }
+    }
+}
+
 /// Verifies every signature of one document and checks its threshold.
-fn verify_document(
+pub(crate) fn verify_document(
     pack: &Pack,
     ring: &Keyring,
     doc: &PackFile,
@@ -457,8 +510,10 @@ fn other_files(pack: &Pack) -> Vec<FileReport> {
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn summarize(
     ring: &Keyring,
+    config: &ConfigTrust,
     documents: &[DocumentReport],
     signatures: &[SignatureReport],
     tags: Option<&[TagReport]>,
@@ -497,11 +552,26 @@ fn summarize(
         s.failures
             .push(format!("{bad_sigs} signature(s) do not verify"));
     }
-    let below = s.documents - s.documents_ok;
+    // The configuration's own shortfall is `unsigned-config`, below.
+    let below = documents
+        .iter()
+        .filter(|d| !d.ok && d.path != CONFIG_FILE)
+        .count();
     if below > 0 {
         s.failures.push(format!(
             "{below} document(s) have fewer valid signers than required"
         ));
+    }
+    if let (ConfigTrust::Unsigned { ignored, .. }, true) = (config, options.strict) {
+        s.failures.push(if ignored.is_empty() {
+            format!("{CONFIG_FILE} is not signed by enough team members (unsigned-config, strict)")
+        } else {
+            format!(
+                "{CONFIG_FILE} is not signed by enough team members: its {} settings were \
+                 ignored (unsigned-config, strict)",
+                ignored.join(", ")
+            )
+        });
     }
     let malformed_keys = ring
         .entries

@@ -325,6 +325,17 @@ impl TestPack {
         }
     }
 
+    /// Writes `secpack.toml` signed by alice and bob (two certified team
+    /// members), so that its settings count.
+    pub fn signed_config(&self, text: &[u8]) {
+        let k = keys();
+        self.signed_doc(
+            "secpack.toml",
+            text,
+            &[("alice", &k.alice), ("bob", &k.bob)],
+        );
+    }
+
     pub fn verify(&self, pin: &str, options: VerifyOptions) -> PackReport {
         let pack = Pack::open(self.root()).expect("pack opens");
         verify_pack(&pack, &MasterPin::parse(pin).unwrap(), options, &|| {})

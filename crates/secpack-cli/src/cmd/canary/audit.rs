@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners, Severity};
 use secpack::pack::Pack;
 use secpack::trust::pin::MasterPin;
-use secpack::trust::{verify_pack, VerifyOptions};
+use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions};
 
 use super::parse_day;
 use crate::escape::safe;
@@ -44,15 +44,20 @@ pub struct AuditArgs {
 
 /// Runs `canary audit`.
 pub fn run(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
     let pin = MasterPin::resolve(args.master.as_deref())?.map(|(pin, _)| pin);
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    // With a pin, every canary's signatures are judged by the trust engine;
-    // without one, the signature check is reported as skipped.
-    let signatures = pin.as_ref().map(|pin| {
-        let report = verify_pack(&pack, pin, VerifyOptions::default(), &|| {});
-        DocumentSigners::from_report(&report)
-    });
+    // With a pin, the pack is opened as a verifier (an unsigned secpack.toml
+    // cannot stretch the cadence) and every canary's signatures are judged
+    // by the trust engine; without one, the signature check is reported as
+    // skipped.
+    let (pack, signatures) = match &pin {
+        Some(pin) => {
+            let VerifiedPack { pack, ring } = open_verified(&args.pack, pin)?;
+            let report = verify_settled(&pack, ring, pin, VerifyOptions::default(), &|| {});
+            (pack, Some(DocumentSigners::from_report(&report)))
+        }
+        None => (Pack::open(&args.pack)?, None),
+    };
     let mut options = AuditOptions {
         now,
         master: pin.map(|p| p.to_hex()),
