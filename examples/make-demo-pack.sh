@@ -55,7 +55,9 @@ sed -i "s/@MASTER_FPR@/$(echo "$master" | sed 's/\(....\)/\1 /g; s/ $//')/" "$pa
 sign_doc() { # time file signer-name fpr
   at "$1" -u "$4" --armor --detach-sign --digest-algo SHA256 -o "$2.sig.$3" "$2"
 }
-for doc in "$pack"/QSBs/qsb-0*.txt "$pack"/canaries/canary-0*.txt; do
+# secpack.toml counts for verifiers only when signed by as many team members
+# as its strictest threshold (two here).
+for doc in "$pack"/secpack.toml "$pack"/QSBs/qsb-0*.txt "$pack"/canaries/canary-0*.txt; do
   sign_doc 20260301T120000 "$doc" alice "$alice"
   sign_doc 20260301T130000 "$doc" bob "$bob"
 done
