@@ -120,6 +120,33 @@ impl Ceremony {
         ])
     }
     /// `secpack --json status` on `now`: exit status and document.
+    /// alice and bob sign `secpack.toml` (again, after a change), as its
+    /// settings count for verifiers only when signed.
+    fn sign_config(&self) {
+        for who in ["alice", "bob"] {
+            let out = self.run(&[
+                "sign",
+                "--pack",
+                self.pack().to_str().unwrap(),
+                "--master",
+                &self.master,
+                "--as",
+                who,
+                "--key",
+                self.secret(who).to_str().unwrap(),
+                "--passphrase-file",
+                self.passfile().to_str().unwrap(),
+                "--force",
+                self.pack().join("secpack.toml").to_str().unwrap(),
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
     fn status(&self, now: &str) -> (i32, serde_json::Value) {
         let out = self.run(&[
             "--json",
@@ -195,6 +222,7 @@ fn ceremony(rsa: bool) -> Ceremony {
     c.generate("security-team", "mallory", "ed25519");
     c.certify(&alice);
     c.certify(&bob);
+    c.sign_config();
     c
 }
 
@@ -363,6 +391,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     // pack configures (fixture servers here), dated today.
     let server = freshness_sources();
     configure_freshness(&pack, &server);
+    c.sign_config();
     let out = c.ok(&[
         "--json",
         "canary",
