@@ -861,6 +861,7 @@ fn clear_signed_files_with_more_than_the_signed_text() {
         utf8(std::fs::read(out).unwrap())
     };
     let end = "-----END PGP SIGNATURE-----";
+    let begin = "-----BEGIN PGP SIGNATURE-----\n";
     let hash = |h: &str| signed.replace("Hash: SHA256\n", h);
     // (case, file, whether gpg accepts it, secpack's verdict)
     let cases: Vec<(&str, String, bool, &str)> = vec![
@@ -894,6 +895,12 @@ fn clear_signed_files_with_more_than_the_signed_text() {
             "valid",
         ),
         ("sha512-as-written", sha512.clone(), true, "valid"),
+        (
+            "comment-in-signature",
+            signed.replace(begin, &format!("{begin}Comment: c\n")),
+            true,
+            "valid",
+        ),
         // GnuPG 2.2 accepts these; the text around is signed by no one.
         (
             "text-after",
@@ -931,6 +938,12 @@ fn clear_signed_files_with_more_than_the_signed_text() {
             true,
             "extra-content",
         ),
+        (
+            "text-after-marker",
+            signed.replace(begin, "-----BEGIN PGP SIGNATURE----- unsigned\n"),
+            true,
+            "extra-content",
+        ),
         // GnuPG refuses these: "multiple plaintexts seen".
         (
             "second-block-same-key",
@@ -954,6 +967,12 @@ fn clear_signed_files_with_more_than_the_signed_text() {
         (
             "charset-header",
             hash("Hash: SHA256\nCharset: UTF-8\n"),
+            false,
+            "extra-content",
+        ),
+        (
+            "junk-in-signature-header",
+            signed.replace(begin, &format!("{begin}Comment: c\nunsigned\n")),
             false,
             "extra-content",
         ),

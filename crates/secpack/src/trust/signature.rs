@@ -120,14 +120,41 @@ impl Keyring {
     /// of the canonical cleartext shape is taken apart on the fast path and
     /// its signature block judged as a detached signature over the text;
     /// anything the fast path does not take, or whose signatures it cannot
-    /// read, goes to Sequoia as it is.
+    /// read, goes to Sequoia as it is. Whichever path reads it, the frame of
+    /// a clear-signed message is judged once ([`cleartext::frame`]): text no
+    /// signature covers (before or after the message, a second message, a
+    /// header other than `Hash:`) refuses the file with `extra-content`,
+    /// and a signature whose algorithm the `Hash:` header does not name is
+    /// `hash-header-mismatch`, as GnuPG refuses them.
     pub fn verify_inline(&self, message: &[u8]) -> (Vec<Judgement>, Option<Vec<u8>>) {
-        if let Some(c) = cleartext::split(message) {
-            if let Some(judgements) = self.verify_detached_armored(&c.text, c.signature) {
-                return (judgements, Some(c.text));
+        let frame = match cleartext::frame(message) {
+            Ok(frame) => frame,
+            Err(extra) => {
+                let j = Judgement {
+                    status: SigStatus::ExtraContent,
+                    ..Judgement::malformed(extra.to_string())
+                };
+                return (vec![j], None);
+            }
+        };
+        let fast = cleartext::split(message).and_then(|c| {
+            let judgements = self.verify_detached_armored(&c.text, c.signature)?;
+            Some((judgements, Some(c.text)))
+        });
+        let (mut judgements, text) = fast.unwrap_or_else(|| self.verify_inline_message(message));
+        for j in &mut judgements {
+            let hash = j.hash.as_deref();
+            if let Some(reason) = frame
+                .as_ref()
+                .zip(hash)
+                .and_then(|(f, h)| f.hash_mismatch(h))
+            {
+                j.status = SigStatus::HashHeaderMismatch;
+                j.warnings.clear();
+                j.reason = reason;
             }
         }
-        self.verify_inline_message(message)
+        (judgements, text)
     }
 
     /// [`Keyring::verify_inline`] without the fast path.
