@@ -3,8 +3,11 @@
 //! unsigned file and a key file whose names carry escape sequences, a
 //! newline and a forged verdict line; a certified key whose user ID does the
 //! same; a bulletin title and a canary announcement with escape sequences.
-//! An inbox holds reports whose fields do the same. Every human output, with
-//! and without colour, must show them escaped; `--json` must keep them exact.
+//! An inbox holds reports whose fields do the same; upstream advisory titles,
+//! image and digest-file paths, error messages and log lines carry them too.
+//! Every human output, with and without colour, must show them escaped (no
+//! control or bidi character but the CLI's own colours and line breaks, no
+//! line a forged verdict); `--json` must keep them exact.
 
 #[path = "../../secpack/tests/common/mod.rs"]
 mod common;
@@ -501,4 +504,116 @@ fn the_pin_help_keeps_its_lines() {
     assert_eq!(code, Some(2));
     assert!(out.contains("is pinned.\n"), "{out}");
     assert!(!out.contains("\\n"), "{out}");
+}
+
+#[test]
+fn xsa_sync_and_list_show_upstream_titles_escaped() {
+    let pack = tempfile::tempdir().unwrap();
+    let p = pack.path().to_str().unwrap();
+    let list = pack.path().join("upstream.json");
+    // The upstream parser already refuses control characters in titles
+    // (with a warning that quotes them escaped); bidi controls pass.
+    let upstream = serde_json::json!([{ "xsas": [
+        { "xsa": "1", "title": "Title \u{202e}FORGED\u{2066}", "public_time": "2024-01-01 12:00", "cve": [] },
+        { "xsa": "2", "title": format!("Other {ESCAPES}"), "public_time": "2024-01-02 12:00", "cve": [] },
+    ]}]);
+    std::fs::write(&list, upstream.to_string()).unwrap();
+    let (code, out) = human(
+        "never",
+        &["xsa", "sync", "--pack", p, "--from", list.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_safe("xsa sync", &out, false);
+    assert!(
+        out.contains("title ignored: control character '\\u{1b}'"),
+        "{out}"
+    );
+    for colour in COLOURS {
+        let (code, out) = human(colour, &["xsa", "list", "--pack", p]);
+        assert_eq!(code, Some(0), "{out}");
+        assert_safe(&format!("xsa list --color {colour}"), &out, false);
+        assert!(
+            strip_sgr(&out).contains("Title \\u{202e}FORGED\\u{2066}"),
+            "{out}"
+        );
+    }
+    // A tracker file edited by hand with escape sequences in a title is
+    // refused; the error says so safely.
+    let tracker = pack.path().join("tracker/xsa.toml");
+    let text = std::fs::read_to_string(&tracker).unwrap();
+    assert!(text.contains("Title "), "{text}");
+    std::fs::write(
+        &tracker,
+        text.replace("Title ", "Title \\u001b]0;pwned\\u0007\\u001b[2J "),
+    )
+    .unwrap();
+    let (code, out) = human("always", &["xsa", "list", "--pack", p]);
+    assert_eq!(code, Some(2), "{out}");
+    assert_safe("xsa list (refused)", &out, false);
+}
+
+#[test]
+fn digest_check_shows_paths_and_reasons_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join(format!("images{EVIL}"));
+    std::fs::create_dir(&folder).unwrap();
+    let name = format!("img{ESCAPES}.iso");
+    let image = folder.join(&name);
+    std::fs::write(&image, b"abc").unwrap();
+    let sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    std::fs::write(
+        folder.join(format!("{name}.DIGESTS")),
+        format!("{sha256} *{name}\n"),
+    )
+    .unwrap();
+    let f = fixture();
+    for colour in COLOURS {
+        let (code, out) = run(secpack()
+            .args(["--color", colour, "digest", "check"])
+            .arg(&image)
+            .args(["--pack", f.pack_arg(), "--master", &keys().master]));
+        assert_eq!(code, Some(1), "unsigned: {out}");
+        assert_safe(&format!("digest check --color {colour}"), &out, true);
+        assert!(out.contains("images\\n  ok   FORGED.txt"), "{out}");
+    }
+}
+
+#[test]
+fn export_and_site_build_output_is_safe() {
+    let f = fixture();
+    let master = &keys().master;
+    let out_dir = tempfile::tempdir().unwrap();
+    let osv = out_dir.path().join("osv");
+    let site = out_dir.path().join("site");
+    for colour in COLOURS {
+        let (code, out) = human(
+            colour,
+            &[
+                "export",
+                "osv",
+                f.pack_arg(),
+                "--master",
+                master,
+                "-o",
+                osv.to_str().unwrap(),
+            ],
+        );
+        assert!(matches!(code, Some(0..=2)), "{out}");
+        assert_safe(&format!("export osv --color {colour}"), &out, false);
+        let (code, out) = human(
+            colour,
+            &[
+                "site",
+                "build",
+                f.pack_arg(),
+                "--master",
+                master,
+                "--allow-failures",
+                "-o",
+                site.to_str().unwrap(),
+            ],
+        );
+        assert!(matches!(code, Some(0..=2)), "{out}");
+        assert_safe(&format!("site build --color {colour}"), &out, false);
+    }
 }
