@@ -57,14 +57,7 @@ impl IntoResponse for HttpError {
             });
             (self.status, axum::Json(body)).into_response()
         } else {
-            let title = self.status.canonical_reason().unwrap_or("Error");
-            let body = format!(
-                "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-                 <link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body><main><h1>{title}</h1>\
-                 <p>{}</p><p><code>{}</code></p></main></body></html>\n",
-                escape_html(&self.message),
-                self.code
-            );
+            let body = html_page(self.status, self.code, &self.message);
             (self.status, Html(body)).into_response()
         };
         if let Some(secs) = self.retry_after {
@@ -74,6 +67,18 @@ impl IntoResponse for HttpError {
         }
         response
     }
+}
+
+/// The small HTML page of an error: its status, `message` and `code`.
+pub fn html_page(status: StatusCode, code: &str, message: &str) -> String {
+    let title = status.canonical_reason().unwrap_or("Error");
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body><main><h1>{title}</h1>\
+         <p>{}</p><p><code>{}</code></p></main></body></html>\n",
+        escape_html(message),
+        escape_html(code)
+    )
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -8,10 +8,14 @@
 //! * [`intake`] is the report form and its handler; [`store`] the inbox.
 //! * [`ratelimit`] limits reports per client; [`hardening`] sets limits,
 //!   timeouts and security headers; [`error`] shapes client errors.
+//! * [`http1`] judges each request head before hyper reads it, so that
+//!   malformed and oversized requests are answered with the security
+//!   headers too.
 
 pub mod api;
 pub mod error;
 pub mod hardening;
+pub mod http1;
 pub mod intake;
 pub mod ratelimit;
 pub mod site;
@@ -164,8 +168,9 @@ impl Server {
 
     /// Serves on `listener` until `shutdown` completes; rebuilds the site
     /// when the pack changes. Each connection is HTTP/1.1 with a header-read
-    /// timeout that also closes idle kept-alive connections; on shutdown,
-    /// requests in flight get [`SHUTDOWN_GRACE`] to finish.
+    /// timeout that also closes idle kept-alive connections, its request
+    /// heads judged by [`http1::GuardedStream`]; on shutdown, requests in
+    /// flight get [`SHUTDOWN_GRACE`] to finish.
     pub async fn run(
         self,
         listener: tokio::net::TcpListener,
@@ -202,11 +207,15 @@ impl Server {
                     request
                 },
             );
+            // Half-close on: hyper answers a request even when the stream
+            // ends behind it (http1::GuardedStream ends it where a refused
+            // head starts, and answers that head once hyper is done).
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(header_timeout)
+                .half_close(true)
                 .serve_connection(
-                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::rt::TokioIo::new(http1::GuardedStream::new(stream)),
                     hyper_util::service::TowerToHyperService::new(service),
                 );
             let connection = graceful.watch(connection);

@@ -559,3 +559,109 @@ fn slow_and_idle_clients_are_disconnected() {
         started.elapsed()
     );
 }
+
+/// Sends `bytes` on a new connection, ends the sending side, and returns
+/// everything the server answers until it closes.
+fn exchange(run: &Running, bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(run.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    stream.read_to_end(&mut got).unwrap();
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// The answers in `text`, one after the other, each as (status line,
+/// lowercased head); every answer has a `Content-Length`.
+fn answers(text: &str) -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (head, after) = rest.split_once("\r\n\r\n").expect("a whole head");
+        let head = head.to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .unwrap_or_else(|| panic!("no content-length:\n{head}"))
+            .parse()
+            .unwrap();
+        let status = head.lines().next().unwrap().to_string();
+        assert!(status.starts_with("http/1.1 "), "{status}");
+        all.push((status, head));
+        rest = &after[length..];
+    }
+    all
+}
+
+fn assert_security_headers(status: &str, head: &str) {
+    for (name, value) in secpack_server::hardening::SECURITY_HEADERS {
+        let line = format!("\r\n{name}: {}", value.to_ascii_lowercase());
+        assert!(head.contains(&line), "{status}: no {name}:\n{head}");
+    }
+}
+
+#[test]
+fn malformed_and_oversized_request_heads_are_answered_with_the_security_headers() {
+    let pack = TestPack::with_email_key();
+    let run = start(pack.root(), |_| {});
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..1024)
+            .map(|i| format!("X-Filler-{i:04}: {}\r\n", "f".repeat(100)))
+            .collect::<String>()
+    );
+    assert!(big.len() > 100 * 1024);
+    let many = format!("GET / HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(200));
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let cases: [(&str, &[u8]); 7] = [
+        ("400", b"this is not http\r\n\r\n"),
+        ("400", b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n"),
+        (
+            "400",
+            b"POST /report/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        ),
+        (
+            "400",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+        ),
+        ("431", big.as_bytes()),
+        ("431", many.as_bytes()),
+        ("414", long_target.as_bytes()),
+    ];
+    for (status, request) in cases {
+        let text = exchange(&run, request);
+        let all = answers(&text);
+        assert_eq!(all.len(), 1, "{text}");
+        let (line, head) = &all[0];
+        assert!(line.starts_with(&format!("http/1.1 {status} ")), "{line}");
+        assert!(head.contains("\r\nconnection: close"), "{head}");
+        assert_security_headers(line, head);
+    }
+
+    // On a kept-alive connection, the requests before the bad one are
+    // answered first, in order, then the bad one, with the headers.
+    let text = exchange(
+        &run,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\
+          POST /report/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n\
+          GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\
+          NOT HTTP AT ALL\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    let all = answers(&text);
+    let statuses: Vec<&str> = all.iter().map(|(l, _)| &l[9..12]).collect();
+    assert_eq!(statuses, ["200", "400", "200", "400"], "{text}");
+    for (line, head) in &all {
+        assert_security_headers(line, head);
+    }
+    assert!(
+        text.contains("not-a-form"),
+        "the chunked POST reached the router"
+    );
+
+    // The server still answers well-formed requests.
+    assert_eq!(get(&run, "/healthz", true).status, 200);
+}
