@@ -213,8 +213,9 @@ fn api_documents(pack: &Pack, report: &PackReport, now: DateTime<Utc>) -> Result
     let xsa = serde_json::json!({ "present": tracker.is_some(), "rows": rows });
     let xsa_stats =
         serde_json::json!({ "present": tracker.is_some(), "stats": stats::compute(rows) });
+    // The pack by its pack-relative name, not the server's path to it.
     let verify = serde_json::json!({
-        "pack": report.pack,
+        "pack": ".",
         "master": report.master,
         "summary": report.summary,
     });

@@ -665,3 +665,43 @@ fn malformed_and_oversized_request_heads_are_answered_with_the_security_headers(
     // The server still answers well-formed requests.
     assert_eq!(get(&run, "/healthz", true).status, 200);
 }
+
+#[test]
+fn no_api_answer_shows_the_servers_path_to_the_pack() {
+    let pack = TestPack::with_email_key();
+    pack.signed_doc(
+        "QSBs/qsb-001-2024.txt",
+        BULLETIN,
+        &[("alice", &keys().alice)],
+    );
+    let run = start(pack.root(), |_| {});
+    let root = pack.root().to_str().unwrap().to_string();
+    let canonical = pack.root().canonicalize().unwrap();
+    let canonical = canonical.to_str().unwrap();
+    for path in [
+        "/api/v1/bulletins",
+        "/api/v1/canary",
+        "/api/v1/xsa",
+        "/api/v1/xsa/stats",
+        "/api/v1/verify",
+        "/healthz",
+        "/no/such/page",
+    ] {
+        let a = get(&run, path, true);
+        assert!(
+            a.status == 200 || path == "/no/such/page",
+            "{path}: {}",
+            a.status
+        );
+        a.json();
+        for p in [root.as_str(), canonical] {
+            assert!(!a.body.contains(p), "{path} shows {p}:\n{}", a.body);
+        }
+        // Nor does the temporary folder's name appear.
+        let name = pack.root().file_name().unwrap().to_str().unwrap();
+        assert!(!a.body.contains(name), "{path} shows {name}");
+    }
+    let verify = get(&run, "/api/v1/verify", true).json();
+    assert_eq!(verify["pack"], ".");
+    assert_eq!(verify["summary"]["ok"], true);
+}
