@@ -253,12 +253,20 @@ fn make_private(path: &Path, create: bool) -> std::io::Result<()> {
         Err(e) => return Err(e),
     };
     if meta.is_file() && meta.mode() & 0o077 != 0 {
-        tracing::info!(
-            "{} was readable by others (mode {:o}): narrowed to 0600",
-            path.display(),
-            meta.mode() & 0o777
-        );
-        std::fs::set_permissions(path, private())?;
+        // Not fatal: a file secpack may not change (another user's) stays
+        // as it is, with a warning.
+        match std::fs::set_permissions(path, private()) {
+            Ok(()) => tracing::info!(
+                "{} was open to others (mode {:o}): narrowed to 0600",
+                path.display(),
+                meta.mode() & 0o777
+            ),
+            Err(e) => tracing::warn!(
+                "{} is open to others (mode {:o}) and could not be narrowed to 0600: {e}",
+                path.display(),
+                meta.mode() & 0o777
+            ),
+        }
     }
     Ok(())
 }
