@@ -553,12 +553,13 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         &|| {},
     );
     assert!(report.summary.ok, "{:?}", report.summary.failures);
-    assert_eq!(report.documents.len(), 2);
+    // The bulletin, the canary and secpack.toml itself.
+    assert_eq!(report.documents.len(), 3);
     for d in &report.documents {
         assert_eq!(d.required, 2, "{}", d.path);
         assert_eq!(d.valid_signers, 2, "{}", d.path);
     }
-    assert_eq!(report.signatures.len(), 4);
+    assert_eq!(report.signatures.len(), 6);
     assert!(report
         .signatures
         .iter()
@@ -581,7 +582,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         gpg.run(&["--import", pack.join(f).to_str().unwrap()]);
     }
     let mut checked = 0;
-    for doc in [qsb, canary] {
+    for doc in [qsb, canary, "secpack.toml"] {
         for who in ["alice", "bob"] {
             let sig = pack.join(format!("{doc}.sig.{who}"));
             assert!(
@@ -592,7 +593,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 6);
     // And rejects one over altered data (the check above can fail).
     let altered = c.dir.path().join("altered.txt");
     std::fs::write(&altered, format!("{text}!")).unwrap();
@@ -1408,6 +1409,7 @@ fn status_reports_triage_expiring_keys_and_unsigned_files() {
         ),
     ] {
         std::fs::write(&config, team(bob_emeritus)).unwrap();
+        c.sign_config();
         let (code, v) = c.status("2026-01-07");
         assert_eq!(code, 1);
         let items = v["items"].as_array().unwrap();
