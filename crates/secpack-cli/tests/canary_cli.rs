@@ -165,3 +165,335 @@ fn freshness_writes_nothing_when_a_source_fails() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A new pack made by `secpack init` (no git), with no feed configured.
+fn init_pack(dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("pack");
+    let out = secpack(
+        &[
+            "init",
+            root.to_str().unwrap(),
+            "--project",
+            "Example",
+            "--no-git",
+        ],
+        dir,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    root
+}
+
+const BLOCK: &str = "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+
+fn proof(date: &str, hash: &str) -> String {
+    format!(
+        "{date}\n\nSource: Example News (https://news.example.org/world.rss)\n\
+         Parliament passes the budget\nStorm closes the ports\n\nSource: Bitcoin\n{hash}\n"
+    )
+}
+
+fn canary_new(pack: &Path, home: &Path, extra: &[&str]) -> std::process::Output {
+    let fpr: String = FPR.split_whitespace().collect();
+    let mut args = vec![
+        "--json",
+        "canary",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &fpr,
+    ];
+    args.extend_from_slice(extra);
+    secpack(&args, home)
+}
+
+fn canary_files(pack: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(pack.join("canaries"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_new_pack_without_feeds_is_told_about_the_offline_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = init_pack(dir.path());
+    // The generated configuration shows the feeds and the offline path.
+    let config = std::fs::read_to_string(pack.join("secpack.toml")).unwrap();
+    for words in [
+        "# [[canary.feeds]]",
+        "file:///",
+        "--freshness FILE",
+        "# [canary.block_source]",
+    ] {
+        assert!(config.contains(words), "{words}: {config}");
+    }
+    for cmd in [&["canary", "freshness"][..], &["canary", "new"][..]] {
+        let mut args = cmd.to_vec();
+        args.extend(["--pack", pack.to_str().unwrap()]);
+        let fpr: String = FPR.split_whitespace().collect();
+        if cmd[1] == "new" {
+            args.extend(["--master", &fpr]);
+            let out = secpack(&args, dir.path());
+            check_offline_hint(&out, "no news feed is configured");
+        } else {
+            let out = secpack(&args, dir.path());
+            check_offline_hint(&out, "no news feed is configured");
+        }
+    }
+    assert_eq!(canary_files(&pack), ["canary-template.txt"]);
+}
+
+fn check_offline_hint(out: &std::process::Output, words: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(words)
+            && err.contains("secpack canary new --freshness FILE")
+            && err.contains("docs/canaries.md"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_network_error_points_to_the_offline_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = init_pack(dir.path());
+    // A port nobody listens on: bind, note it, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut config = std::fs::read_to_string(pack.join("secpack.toml")).unwrap();
+    config.push_str(&format!(
+        "http_timeout_secs = 2\nhttp_retries = 0\n[[canary.feeds]]\nurl = \"{base}/rss\"\n\
+         [canary.block_source]\ntip_url = \"{base}/tip\"\nblock_url = \"{base}/b/{{height}}\"\n"
+    ));
+    std::fs::write(pack.join("secpack.toml"), config).unwrap();
+    let out = canary_new(&pack, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{base}/rss"))
+            && err.contains("hint:")
+            && err.contains("secpack canary new --freshness FILE")
+            && err.contains("Proof of freshness offline"),
+        "{err}"
+    );
+    assert_eq!(canary_files(&pack), ["canary-template.txt"]);
+}
+
+#[test]
+fn a_file_feed_and_a_local_block_source_give_a_canary() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = init_pack(dir.path());
+    let saved = dir.path().join("saved feed.rss");
+    std::fs::write(
+        &saved,
+        "<rss version=\"2.0\"><channel><title>Saved Wire</title><link>https://wire.example/</link>\
+         <item><title>Newest</title><pubDate>Tue, 01 Dec 2026 10:00:00 +0000</pubDate></item>\
+         <item><title>Older</title><pubDate>Mon, 30 Nov 2026 10:00:00 +0000</pubDate></item>\
+         </channel></rss>",
+    )
+    .unwrap();
+    std::fs::create_dir(pack.join("node")).unwrap();
+    std::fs::write(pack.join("node/tip"), "900010\n").unwrap();
+    std::fs::write(pack.join("node/block-900000"), format!("{BLOCK}\n")).unwrap();
+    let mut config = std::fs::read_to_string(pack.join("secpack.toml")).unwrap();
+    config.push_str(&format!(
+        "[[canary.feeds]]\nurl = \"file://{}\"\n\
+         [canary.block_source]\ntip_url = \"node/tip\"\nblock_url = \"node/block-{{height}}\"\n",
+        saved.display().to_string().replace(' ', "%20")
+    ));
+    std::fs::write(pack.join("secpack.toml"), config).unwrap();
+    // `headlines = 5` in the generated file; the saved feed has two.
+    let out = secpack(
+        &["canary", "freshness", "--pack", pack.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("only 2 headline(s), 5 needed"), "{err}");
+    let config = std::fs::read_to_string(pack.join("secpack.toml")).unwrap();
+    std::fs::write(
+        pack.join("secpack.toml"),
+        config.replace("headlines = 5", "headlines = 2"),
+    )
+    .unwrap();
+    let out = secpack(
+        &["canary", "freshness", "--pack", pack.to_str().unwrap()],
+        dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("Source: Saved Wire (https://wire.example/)\nNewest\nOlder\n")
+            && text.contains(&format!("Source: Bitcoin (local node)\n{BLOCK}\n")),
+        "{text}"
+    );
+    // `canary new` gathers the same way, dated today.
+    let out = canary_new(&pack, dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["warnings"], serde_json::json!([]));
+    let written = std::fs::read_to_string(pack.join(v["path"].as_str().unwrap())).unwrap();
+    assert!(written.contains(BLOCK), "{written}");
+    // The node has not moved on: the next canary would quote the same
+    // block, which is refused.
+    let out = canary_new(&pack, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[block-hash-reused]"), "{err}");
+}
+
+#[test]
+fn stale_proofs_and_reused_blocks_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = init_pack(dir.path());
+    let write = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let january = write(
+        "january.txt",
+        proof("Mon, 05 Jan 2026 10:00:00 +0000", BLOCK),
+    );
+    let out = canary_new(
+        &pack,
+        dir.path(),
+        &["--freshness", &january, "--date", "2026-01-06"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after_first = canary_files(&pack);
+
+    // A stale file: refused with its code, nothing written.
+    let new_block = BLOCK.replace("01a2b3", "07a2b3");
+    let stale = write(
+        "stale.txt",
+        proof("Mon, 05 Jan 2026 10:00:00 +0000", &new_block),
+    );
+    let out = canary_new(
+        &pack,
+        dir.path(),
+        &["--freshness", &stale, "--date", "2026-04-02"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[stale-proof]")
+            && err.contains("2026-01-05, 87 days before")
+            && err.contains("--allow-stale-proof"),
+        "{err}"
+    );
+    assert_eq!(canary_files(&pack), after_first);
+
+    // The canary's own text says when the proof is from; eight days is one
+    // too many, seven is allowed.
+    let eight = write(
+        "eight.txt",
+        proof("Wed, 25 Mar 2026 10:00:00 +0000", &new_block),
+    );
+    let out = canary_new(
+        &pack,
+        dir.path(),
+        &["--freshness", &eight, "--date", "2026-04-02"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    // A reused block hash: refused, even when staleness is allowed.
+    let reused = write(
+        "reused.txt",
+        proof("Thu, 02 Apr 2026 08:00:00 +0000", BLOCK),
+    );
+    for extra in [&[][..], &["--allow-stale-proof"][..]] {
+        let mut args = vec!["--freshness", reused.as_str(), "--date", "2026-04-02"];
+        args.extend_from_slice(extra);
+        let out = canary_new(&pack, dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("[block-hash-reused]") && err.contains("canaries/canary-001-2026.txt"),
+            "{err}"
+        );
+    }
+    assert_eq!(canary_files(&pack), after_first);
+
+    // A proof dated after the canary: a wrong --date.
+    let out = canary_new(
+        &pack,
+        dir.path(),
+        &["--freshness", &eight, "--date", "2026-03-20"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[proof-after-issue]"));
+
+    // --allow-stale-proof: written, with a loud warning and its code.
+    let out = canary_new(
+        &pack,
+        dir.path(),
+        &[
+            "--freshness",
+            &stale,
+            "--date",
+            "2026-04-02",
+            "--allow-stale-proof",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: [stale-proof]"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["number"], 2);
+    assert_eq!(v["warnings"][0]["code"], "stale-proof");
+
+    // Within seven days: written without a warning.
+    let seven = write(
+        "seven.txt",
+        proof(
+            "Thu, 25 Jun 2026 10:00:00 +0000",
+            &BLOCK.replace("01a2b3", "03a2b3"),
+        ),
+    );
+    let out = canary_new(
+        &pack,
+        dir.path(),
+        &["--freshness", &seven, "--date", "2026-07-02"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+}

@@ -1174,8 +1174,12 @@ fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
     assert_eq!(server.hits("/rss"), 1);
     assert_eq!(c.files(), files_before);
 
-    // The next number is 2, dated in the window canary 1 promised.
-    let out = new(&["--freshness", f, "--date", "2026-04-02"]);
+    // The next number is 2, dated in the window canary 1 promised (with a
+    // proof of that day: canary 1's is stale and its block used).
+    let april = c.dir.path().join("april.txt");
+    let proof = FRESHNESS.replace("Mon, 05 Jan", "Thu, 02 Apr").replace("01a2b3", "09a2b3");
+    std::fs::write(&april, proof).unwrap();
+    let out = new(&["--freshness", april.to_str().unwrap(), "--date", "2026-04-02"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["number"], 2);
     assert_eq!(v["path"], "canaries/canary-002-2026.txt");
@@ -1195,6 +1199,8 @@ fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
         &c.master,
         "--freshness",
         f,
+        "--date",
+        "2026-01-05",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("canaries"));

@@ -378,3 +378,182 @@ fn one_failing_source_fails_the_whole_proof() {
     );
     assert!(e.contains("no news feed"), "{e}");
 }
+
+// Local sources: `file://` URLs and plain paths, for a team without network
+// access or with its own feed reader or Bitcoin node.
+
+fn local_fetcher(dir: &std::path::Path) -> Fetcher {
+    fetcher().with_base_dir(dir)
+}
+
+fn file_url(p: &std::path::Path) -> String {
+    format!("file://{}", p.display()).replace(' ', "%20")
+}
+
+#[test]
+fn local_feeds_and_block_files_make_a_whole_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pack root");
+    std::fs::create_dir_all(root.join("feeds")).unwrap();
+    // An RSS file saved by a feed reader: quoted under the channel link.
+    std::fs::write(
+        root.join("feeds/wire.rss"),
+        rss(
+            "Saved Wire",
+            &[
+                ("R1", "Mon, 03 Jan 2030 10:00:00 +0000"),
+                ("R2", "Sun, 02 Jan 2030 10:00:00 +0000"),
+            ],
+        ),
+    )
+    .unwrap();
+    // An Atom file with a self link: quoted under it.
+    let atom_self = atom("Atom Wire", &[("A1", "2030-01-03T00:00:00Z"), ("A2", "2030-01-02T00:00:00Z")])
+        .replace(
+            "<id>urn:x</id>",
+            "<id>urn:x</id><link rel=\"alternate\" href=\"https://a.example/\"/><link rel=\"self\" href=\"https://a.example/feed.atom\"/>",
+        );
+    let atom_file = dir.path().join("elsewhere.atom");
+    std::fs::write(&atom_file, atom_self).unwrap();
+    // A feed without any link: quoted under its configured path.
+    let bare = "<rss version=\"2.0\"><channel><title>Bare</title><item><title>B1</title></item><item><title>B2</title></item></channel></rss>";
+    std::fs::write(root.join("feeds/bare.rss"), bare).unwrap();
+    // A block source fed by bitcoin-cli.
+    std::fs::write(root.join("tip"), "900010\n").unwrap();
+    std::fs::write(root.join("block-900000"), format!("{HASH}\n")).unwrap();
+
+    let config = CanaryConfig {
+        feeds: vec![
+            feed("feeds/wire.rss".into()),
+            feed(file_url(&atom_file)),
+            feed(file_url(&root.join("feeds/bare.rss"))),
+        ],
+        headlines: 2,
+        block_source: Some(BlockSource {
+            name: String::new(),
+            tip_url: "tip".into(),
+            block_url: file_url(&root.join("block-{height}")).replace("%7Bheight%7D", "{height}"),
+        }),
+        block_depth: 10,
+        ..CanaryConfig::default()
+    };
+    let now = Utc.with_ymd_and_hms(2030, 1, 4, 5, 6, 7).unwrap();
+    let proof = gather(&config, &local_fetcher(&root), now).unwrap();
+    let urls: Vec<&str> = proof.feeds.iter().map(|f| f.url.as_str()).collect();
+    let bare_url = file_url(&root.join("feeds/bare.rss"));
+    assert_eq!(
+        urls,
+        [
+            "https://n.example/",
+            "https://a.example/feed.atom",
+            bare_url.as_str()
+        ]
+    );
+    assert_eq!(proof.feeds[0].headlines, ["R1", "R2"]);
+    assert_eq!(proof.feeds[1].headlines, ["A1", "A2"]);
+    assert_eq!(proof.feeds[2].title, "Bare");
+    assert_eq!(proof.block.height, 900_000);
+    assert_eq!(proof.block.hash, HASH);
+    assert_eq!(proof.block.source, "Bitcoin (local node)");
+    // What it renders reads back as a whole proof.
+    let text = proof.render();
+    let back = read_freshness(&text.lines().collect::<Vec<_>>());
+    assert_eq!(back.sources.len(), 3);
+    assert_eq!(
+        back.sources[1].url.as_deref(),
+        Some("https://a.example/feed.atom")
+    );
+    assert_eq!(back.block_hash.as_deref(), Some(HASH));
+
+    // Without a base folder, a relative path is taken from the current
+    // folder, where this file is not.
+    let e = format!("{:#}", gather(&config, &fetcher(), now).unwrap_err());
+    assert!(e.contains("feeds/wire.rss") && e.contains("reading"), "{e}");
+}
+
+#[test]
+fn bad_local_sources_are_errors_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let f = local_fetcher(root);
+    // Missing, a folder, too large, not a feed.
+    let e = format!(
+        "{:#}",
+        fetch_feed(&f, &feed("missing.rss".into()), 1).unwrap_err()
+    );
+    assert!(
+        e.contains("news feed missing.rss") && e.contains("missing.rss"),
+        "{e}"
+    );
+    std::fs::create_dir(root.join("folder.rss")).unwrap();
+    let e = format!(
+        "{:#}",
+        fetch_feed(&f, &feed("folder.rss".into()), 1).unwrap_err()
+    );
+    assert!(e.contains("not a regular file"), "{e}");
+    std::fs::write(root.join("junk.rss"), "just text\n").unwrap();
+    let e = format!(
+        "{:#}",
+        fetch_feed(&f, &feed(file_url(&root.join("junk.rss"))), 1).unwrap_err()
+    );
+    assert!(e.contains("not a readable RSS or Atom feed"), "{e}");
+    let small = Fetcher::new(HttpOptions {
+        max_bytes: 4,
+        ..HttpOptions::default()
+    })
+    .with_base_dir(root);
+    let e = format!(
+        "{:#}",
+        fetch_feed(&small, &feed("junk.rss".into()), 1).unwrap_err()
+    );
+    assert!(e.contains("larger than 4 bytes"), "{e}");
+    // A local block file that holds no mined block hash.
+    std::fs::write(root.join("tip"), "900010").unwrap();
+    std::fs::write(root.join("b-900000"), "f".repeat(64)).unwrap();
+    let source = BlockSource {
+        name: "Node".into(),
+        tip_url: "tip".into(),
+        block_url: "b-{height}".into(),
+    };
+    let e = format!("{:#}", fetch_block(&f, &source, 10).unwrap_err());
+    assert!(
+        e.contains("block source Node: block 900000") && e.contains("not a mined"),
+        "{e}"
+    );
+
+    // Refused in the configuration, before anything is read: file URLs of
+    // another host, other schemes, a block path without {height}.
+    for (feed_url, block_url, words) in [
+        ("file://server/share/w.rss", "b-{height}", "feed URL"),
+        ("ftp://news.example/w.rss", "b-{height}", "feed URL"),
+        ("w.rss", "b-900000", "block_url"),
+    ] {
+        let config = CanaryConfig {
+            feeds: vec![feed(feed_url.into())],
+            block_source: Some(BlockSource {
+                block_url: block_url.into(),
+                ..source.clone()
+            }),
+            ..CanaryConfig::default()
+        };
+        let e = format!("{:#}", gather(&config, &f, Utc::now()).unwrap_err());
+        assert!(
+            e.contains(words) && e.contains("file:// URL or a path"),
+            "{feed_url}: {e}"
+        );
+    }
+}
+
+#[test]
+fn configuration_errors_point_to_the_offline_path() {
+    let e = format!(
+        "{:#}",
+        gather(&CanaryConfig::default(), &fetcher(), Utc::now()).unwrap_err()
+    );
+    assert!(
+        e.contains("no news feed")
+            && e.contains("--freshness FILE")
+            && e.contains("docs/canaries.md"),
+        "{e}"
+    );
+}

@@ -11,7 +11,8 @@ use super::draft::centre;
 use super::init::CANARY_TEMPLATE;
 use super::TeamError;
 use crate::canary::audit::bulletin_dates;
-use crate::canary::parse::{read_freshness, Canary};
+use crate::canary::freshness::check_proof;
+use crate::canary::parse::{read_freshness, Canary, MAX_CANARY_BYTES};
 use crate::canary::words::number_words;
 use crate::config::{CanaryConfig, Project};
 use crate::pack::Pack;
@@ -32,6 +33,18 @@ pub struct CanaryDraft {
     pub facts: CanaryFacts,
     /// The text.
     pub text: String,
+    /// What was let through but should not have been: a stale proof of
+    /// freshness with `allow_stale_proof` (code `stale-proof`).
+    pub warnings: Vec<ProofWarning>,
+}
+
+/// A warning about a drafted canary, with its stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProofWarning {
+    /// The code (`stale-proof`).
+    pub code: &'static str,
+    /// What is wrong, in a sentence.
+    pub message: String,
 }
 
 /// What a new canary states, as filled into its template.
@@ -125,18 +138,37 @@ fn grouped_fingerprint(hex: &str) -> String {
     format!("{}  {}", groups[..half].join(" "), groups[half..].join(" "))
 }
 
+/// The block hashes the pack's canaries (and letters) quote in their proof
+/// of freshness: `(path, hash)`, hashes in lower case.
+pub fn quoted_block_hashes(pack: &Pack) -> Vec<(String, String)> {
+    pack.canaries()
+        .into_iter()
+        .filter_map(|(_, f)| {
+            let bytes = std::fs::read(pack.path_of(&f.path)).ok()?;
+            let bytes = &bytes[..bytes.len().min(MAX_CANARY_BYTES)];
+            let canary = Canary::parse(&String::from_utf8_lossy(bytes));
+            Some((f.path.clone(), canary.freshness.block_hash?))
+        })
+        .collect()
+}
+
 /// Drafts canary `number` (default: the next one) issued on `date`, stating
 /// `master` (upper-case hex) as the master fingerprint and quoting
 /// `freshness` (the text of a proof of freshness), from the pack's template
 /// (`<canaries>/<prefix>-template.txt`, else the built-in one). A number
 /// some canary already has is refused, and so is a template whose filled
-/// text the canary parser does not read back as filled.
+/// text the canary parser does not read back as filled, and a proof of
+/// freshness [`check_proof`] refuses: one dated more than 7 days before
+/// `date` (unless `allow_stale_proof`, which turns that into a warning of
+/// the draft), more than a day after it, or quoting a block hash an earlier
+/// canary of the pack quoted.
 pub fn draft_canary(
     pack: &Pack,
     number: Option<u32>,
     date: NaiveDate,
     master: &str,
     freshness: &str,
+    allow_stale_proof: bool,
 ) -> Result<CanaryDraft> {
     let layout = &pack.config.layout;
     let number = match number {
@@ -158,6 +190,14 @@ pub fn draft_canary(
     );
     let master = master.to_ascii_uppercase();
     check_freshness_text(freshness, "the proof of freshness")?;
+    let proof = read_freshness(&freshness.lines().collect::<Vec<_>>());
+    let warnings = check_proof(&proof, date, &quoted_block_hashes(pack), allow_stale_proof)?
+        .into_iter()
+        .map(|w| ProofWarning {
+            code: w.code(),
+            message: w.to_string(),
+        })
+        .collect();
     let (next_from, next_due) = next_window(&pack.config.canary, date)?;
     let facts = CanaryFacts {
         date,
@@ -200,6 +240,7 @@ pub fn draft_canary(
         path,
         facts,
         text,
+        warnings,
     })
 }
 
@@ -369,7 +410,7 @@ mod tests {
         let dir = pack_with_bulletins(&[ymd(2025, 12, 1), ymd(2026, 1, 4), ymd(2026, 1, 6)]);
         let root = dir.path().join("p");
         let pack = Pack::open(&root).unwrap();
-        let draft = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS).unwrap();
+        let draft = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS, false).unwrap();
         assert_eq!(draft.number, 1);
         assert_eq!(draft.path, "canaries/canary-001-2026.txt");
         // Two bulletins are dated on or before the date of issue.
@@ -393,11 +434,68 @@ mod tests {
 
         // The next one takes number 2; number 1 is refused.
         assert_eq!(next_canary_number(&pack), 2);
-        let e = draft_canary(&pack, Some(1), ymd(2026, 4, 2), MASTER, FRESHNESS).unwrap_err();
+        let e =
+            draft_canary(&pack, Some(1), ymd(2026, 4, 2), MASTER, FRESHNESS, false).unwrap_err();
         assert_eq!(
             e.downcast_ref::<TeamError>().map(TeamError::code),
             Some("canary-number-taken")
         );
+    }
+
+    #[test]
+    fn stale_proofs_and_reused_blocks_are_refused() {
+        let dir = pack_with_bulletins(&[]);
+        let root = dir.path().join("p");
+        let pack = Pack::open(&root).unwrap();
+        let first = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS, false).unwrap();
+        assert!(first.warnings.is_empty());
+        std::fs::write(root.join(&first.path), &first.text).unwrap();
+        let pack = Pack::open(&root).unwrap();
+        assert_eq!(
+            quoted_block_hashes(&pack),
+            [(
+                first.path.clone(),
+                FRESHNESS.lines().last().unwrap().to_string()
+            )]
+        );
+        let code = |e: anyhow::Error| {
+            e.downcast_ref::<crate::canary::freshness::ProofError>()
+                .map(|e| e.code())
+        };
+
+        // The same proof three months later: stale, and its block is reused.
+        let e = draft_canary(&pack, None, ymd(2026, 4, 2), MASTER, FRESHNESS, false).unwrap_err();
+        assert_eq!(code(e), Some("stale-proof"));
+        let e = draft_canary(&pack, None, ymd(2026, 4, 2), MASTER, FRESHNESS, true).unwrap_err();
+        assert_eq!(code(e), Some("block-hash-reused"));
+        // Dated on the day, the reused block is still refused.
+        let same_block = FRESHNESS.replace("Mon, 05 Jan 2026", "Thu, 02 Apr 2026");
+        let e = draft_canary(&pack, None, ymd(2026, 4, 2), MASTER, &same_block, false).unwrap_err();
+        assert!(
+            e.to_string().contains("canaries/canary-001-2026.txt"),
+            "{e}"
+        );
+        assert_eq!(code(e), Some("block-hash-reused"));
+
+        // A new block: accepted when fresh; when stale only with the
+        // override, and then with a warning.
+        let new_block = FRESHNESS.replace("00000000000000000002fb", "00000000000000000003aa");
+        let e = draft_canary(&pack, None, ymd(2026, 4, 2), MASTER, &new_block, false).unwrap_err();
+        assert_eq!(code(e), Some("stale-proof"));
+        let stale = draft_canary(&pack, None, ymd(2026, 4, 2), MASTER, &new_block, true).unwrap();
+        assert_eq!(stale.warnings.len(), 1);
+        assert_eq!(stale.warnings[0].code, "stale-proof");
+        assert!(
+            stale.warnings[0].message.contains("87 days before"),
+            "{:?}",
+            stale.warnings
+        );
+        let fresh = new_block.replace("Mon, 05 Jan 2026", "Wed, 01 Apr 2026");
+        let ok = draft_canary(&pack, None, ymd(2026, 4, 2), MASTER, &fresh, false).unwrap();
+        assert!(ok.warnings.is_empty());
+        // A proof dated after the canary: the date of issue is wrong.
+        let e = draft_canary(&pack, None, ymd(2026, 3, 30), MASTER, &fresh, true).unwrap_err();
+        assert_eq!(code(e), Some("proof-after-issue"));
     }
 
     #[test]
@@ -408,13 +506,13 @@ mod tests {
         let text = std::fs::read_to_string(&template).unwrap();
         std::fs::write(&template, text.replace("@@MASTER@@", "(see the website)")).unwrap();
         let pack = Pack::open(&root).unwrap();
-        let e = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS).unwrap_err();
+        let e = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS, false).unwrap_err();
         let msg = e.to_string();
         assert!(
             msg.contains("canaries/canary-template.txt") && msg.contains("fingerprint"),
             "{msg}"
         );
-        assert!(draft_canary(&pack, None, ymd(2026, 1, 5), "ABCD", FRESHNESS).is_err());
+        assert!(draft_canary(&pack, None, ymd(2026, 1, 5), "ABCD", FRESHNESS, false).is_err());
     }
 
     proptest! {

@@ -92,3 +92,63 @@ pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>> {
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated() -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let options = InitOptions {
+            project: "Demo \"Project\"".into(),
+            git: false,
+        };
+        init_pack(&dir.path().join("p"), &options).unwrap();
+        std::fs::read_to_string(dir.path().join("p").join(CONFIG_FILE)).unwrap()
+    }
+
+    #[test]
+    fn the_commented_canary_sources_parse_once_uncommented() {
+        let text = generated();
+        let config = crate::config::PackConfig::parse(&text).unwrap();
+        assert!(config.canary.feeds.is_empty() && config.canary.block_source.is_none());
+        assert_eq!(config.project.name, "Demo \"Project\"");
+        // Uncommenting the example tables gives a configuration the
+        // gatherer accepts: one web feed, one local file, a block source.
+        let start = text.find("# [[canary.feeds]]").unwrap();
+        let uncommented: String = text[start..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let config =
+            crate::config::PackConfig::parse(&format!("{}{uncommented}", &text[..start])).unwrap();
+        let feeds: Vec<&str> = config.canary.feeds.iter().map(|f| f.url.as_str()).collect();
+        assert_eq!(
+            feeds,
+            [
+                "https://news.example.org/world.rss",
+                "file:///home/alice/feeds/wire.atom"
+            ]
+        );
+        crate::canary::freshness::check_config(&config.canary).unwrap();
+    }
+
+    #[test]
+    fn the_commented_offline_proof_is_one_canary_new_accepts() {
+        let text = generated();
+        let proof: String = text
+            .lines()
+            .skip_while(|l| !l.contains("write the proof by hand"))
+            .skip(1)
+            .take_while(|l| !l.contains("secpack canary new --freshness"))
+            .filter_map(|l| l.strip_prefix("#"))
+            .map(|l| format!("{}\n", l.trim()))
+            .collect();
+        super::super::check_freshness_text(&proof, "the example").unwrap();
+        let f = crate::canary::parse::read_freshness(&proof.lines().collect::<Vec<_>>());
+        assert_eq!(f.sources.len(), 1);
+        assert_eq!(f.sources[0].headlines.len(), 2);
+        assert!(f.block_hash.is_some() && f.date.is_some());
+    }
+}

@@ -10,7 +10,7 @@ pub mod status;
 
 pub use canary::{
     bulletins_published, check_freshness_text, draft_canary, next_canary_number, next_window,
-    CanaryDraft, CanaryFacts,
+    quoted_block_hashes, CanaryDraft, CanaryFacts, ProofWarning,
 };
 pub use draft::{draft_bulletin, next_number, BulletinDraft};
 pub use init::{init_pack, InitOptions};

@@ -4,18 +4,23 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use secpack::canary::freshness::{check_config, gather, http_options, Fetcher, ProofOfFreshness};
+use secpack::canary::freshness::{
+    check_config, gather, http_options, Fetcher, ProofOfFreshness, OFFLINE_HINT,
+};
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
 
-use crate::output::print_json;
+use crate::output::{paint, print_json, DIM};
 use crate::GlobalArgs;
 
 /// Gather a proof of freshness: the date, the newest headlines of each news
 /// feed in `secpack.toml` and a recent Bitcoin block hash.
 ///
-/// Any source that fails or has too few headlines stops with an error naming
-/// it (exit status 1); nothing is written then.
+/// Feeds and block sources are http(s):// URLs, file:// URLs or paths
+/// (relative to the pack root). Any source that fails or has too few
+/// headlines stops with an error naming it (exit status 1); nothing is
+/// written then. Offline, write the proof by hand and give it to `secpack
+/// canary new --freshness FILE` (docs/canaries.md).
 #[derive(Debug, clap::Args)]
 pub struct FreshnessArgs {
     /// The pack whose `secpack.toml` lists the sources.
@@ -61,11 +66,12 @@ pub fn run(args: FreshnessArgs, global: &GlobalArgs) -> Result<u8> {
 pub(super) fn gather_now(pack: &Pack) -> Result<Option<ProofOfFreshness>> {
     let config = &pack.config.canary;
     check_config(config)?;
-    let fetcher = Fetcher::new(http_options(config)?);
+    let fetcher = Fetcher::new(http_options(config)?).with_base_dir(&pack.root);
     match gather(config, &fetcher, chrono::Utc::now()) {
         Ok(p) => Ok(Some(p)),
         Err(e) => {
             crate::output::error(&e.context("no proof of freshness was produced"));
+            anstream::eprintln!("{} {OFFLINE_HINT}", paint(DIM, "hint:"));
             Ok(None)
         }
     }

@@ -11,7 +11,7 @@ use secpack::team::{check_freshness_text, draft_canary};
 use super::freshness::gather_now;
 use super::parse_day;
 use crate::escape::safe;
-use crate::output::{paint, print_json, GOOD};
+use crate::output::{paint, print_json, GOOD, WARN};
 use crate::GlobalArgs;
 
 /// Largest proof-of-freshness file read with `--freshness`.
@@ -38,10 +38,18 @@ pub struct NewArgs {
     /// The date of issue, YYYY-MM-DD (default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub date: Option<NaiveDate>,
-    /// Quote this proof of freshness (as `secpack canary freshness -o`
-    /// writes it) instead of gathering one.
+    /// Quote this proof of freshness instead of gathering one: as `secpack
+    /// canary freshness -o` writes it, or written by hand offline (an RFC
+    /// 5322 date line, `Source:` blocks of headlines, a block hash; format in
+    /// docs/canaries.md, "Proof of freshness offline").
     #[arg(long, value_name = "FILE")]
     pub freshness: Option<PathBuf>,
+    /// Issue the canary even when its proof of freshness is dated more than
+    /// 7 days before the date of issue (a loud warning, code
+    /// `stale-proof`). A block hash an earlier canary quoted is refused
+    /// whatever this says.
+    #[arg(long)]
+    pub allow_stale_proof: bool,
     /// Open the new canary in $EDITOR.
     #[arg(long)]
     pub edit: bool,
@@ -59,7 +67,22 @@ pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
             None => return Ok(crate::EXIT_FAILURE),
         },
     };
-    let draft = draft_canary(&pack, args.number, date, &pin.to_hex(), &freshness)?;
+    let draft = draft_canary(
+        &pack,
+        args.number,
+        date,
+        &pin.to_hex(),
+        &freshness,
+        args.allow_stale_proof,
+    )?;
+    for w in &draft.warnings {
+        anstream::eprintln!(
+            "{} [{}] {}",
+            paint(WARN, "warning:"),
+            w.code,
+            safe(&w.message)
+        );
+    }
     let path = pack.path_of(&draft.path);
     write_atomic(&path, draft.text.as_bytes(), false)?;
     if args.edit {
@@ -70,6 +93,7 @@ pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
             "number": draft.number,
             "path": draft.path,
             "facts": draft.facts,
+            "warnings": draft.warnings,
         }))?;
     } else {
         anstream::println!(

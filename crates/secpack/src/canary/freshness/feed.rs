@@ -10,6 +10,9 @@ pub struct FeedHeadlines {
     /// Entry titles, newest first, cleaned; entries without a title are left
     /// out.
     pub headlines: Vec<String>,
+    /// The address the feed gives for itself (its `rel="self"` link, else
+    /// its first link), when that is an `http(s)://` URL.
+    pub link: Option<String>,
 }
 
 /// Longest headline kept, in characters (longer ones are cut with `...`).
@@ -31,7 +34,21 @@ pub fn parse_feed(bytes: &[u8]) -> Result<FeedHeadlines> {
         .map(|t| clean_line(&t.content))
         .filter(|t| !t.is_empty())
         .collect();
+    let web = |href: &str| {
+        let href = href.trim();
+        let ok = (href.starts_with("https://") || href.starts_with("http://"))
+            && href.len() <= MAX_HEADLINE_CHARS
+            && !href.contains(|c: char| c.is_whitespace() || c.is_control() || c == ')');
+        ok.then(|| href.to_string())
+    };
+    let link = feed
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("self"))
+        .chain(feed.links.iter())
+        .find_map(|l| web(&l.href));
     Ok(FeedHeadlines {
+        link,
         title: feed
             .title
             .map(|t| clean_line(&t.content))

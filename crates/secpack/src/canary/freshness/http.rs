@@ -1,12 +1,16 @@
 //! A small HTTP client for the proof-of-freshness sources: timeouts, a size
 //! limit, and retries on transient failures (timeouts, connection errors,
 //! 5xx, 408, 429). TLS goes through the system's native library and its
-//! certificate store.
+//! certificate store. Sources that are local files (`file://` URLs, paths)
+//! are read directly, under the same size limit.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+
+use super::source::{locate, read_local, Location};
 
 /// How the client behaves.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,10 +36,11 @@ impl Default for HttpOptions {
     }
 }
 
-/// An HTTP client.
+/// An HTTP client, which also reads local sources.
 pub struct Fetcher {
     agent: ureq::Agent,
     options: HttpOptions,
+    base_dir: Option<PathBuf>,
 }
 
 impl Fetcher {
@@ -52,15 +57,34 @@ impl Fetcher {
             .user_agent(concat!("secpack/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();
-        Self { agent, options }
+        Self {
+            agent,
+            options,
+            base_dir: None,
+        }
     }
 
-    /// GETs `url` and returns the body. Transient failures are retried; the
-    /// error of the last attempt is returned.
+    /// Relative paths of local sources are taken from `dir` (the pack
+    /// root) instead of the current folder.
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// Where `url` is, as [`Fetcher::get`] would read it.
+    pub fn locate(&self, url: &str) -> Result<Location> {
+        locate(url, self.base_dir.as_deref())
+    }
+
+    /// GETs `url` and returns the body, or reads it when it is a local file
+    /// (see [`locate`]). Transient HTTP failures are retried; the error of
+    /// the last attempt is returned.
     pub fn get(&self, url: &str) -> Result<Vec<u8>> {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            bail!("{url} is not an http:// or https:// URL");
-        }
+        let url = match self.locate(url)? {
+            Location::Http(url) => url,
+            Location::File(path) => return read_local(&path, self.options.max_bytes),
+        };
+        let url = url.as_str();
         let mut delay = self.options.retry_delay;
         let mut attempt = 0;
         loop {

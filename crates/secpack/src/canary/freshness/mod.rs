@@ -7,15 +7,23 @@
 //! [`ProofOfFreshness::render`] prints them under an RFC 5322 date line, in the
 //! layout the canary parser reads back. Any source that fails, or gives too
 //! few items, stops the whole gathering with an error naming the source: a
-//! canary never goes out with part of its freshness missing.
+//! canary never goes out with part of its freshness missing. A source may be
+//! a local file ([`locate`]), and a proof may be written by hand and given to
+//! `secpack canary new --freshness FILE` ([`OFFLINE_HINT`]); either way
+//! [`check_proof`] refuses a proof older than the canary by more than a few
+//! days, or one quoting a block an earlier canary quoted.
 
 mod block;
+mod check;
 mod feed;
 mod http;
+mod source;
 
 pub use block::{parse_hash, parse_height, MIN_LEADING_ZEROS};
+pub use check::{check_proof, ProofError};
 pub use feed::{clean_line, parse_feed, FeedHeadlines, MAX_HEADLINE_CHARS};
 pub use http::{Fetcher, HttpOptions};
+pub use source::{locate, read_local, Location};
 
 use std::time::Duration;
 
@@ -27,6 +35,13 @@ use crate::config::{BlockSource, CanaryConfig, Feed};
 
 /// Most headlines a feed may be asked for.
 pub const MAX_HEADLINES: usize = 50;
+
+/// What to do without the network, or without configured sources: said by
+/// every error that stops a gathering.
+pub const OFFLINE_HINT: &str = "offline, or no sources? write the proof of freshness yourself \
+(a date line, headlines, a block hash) and pass it with `secpack canary new --freshness FILE` \
+(format: docs/canaries.md, \"Proof of freshness offline\"); a feed or block source may also \
+be a local file (file:///PATH or a path)";
 
 /// A gathered proof of freshness.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,11 +115,12 @@ pub fn http_options(config: &CanaryConfig) -> Result<HttpOptions> {
 }
 
 /// Checks that the configuration names every source needed, before anything
-/// is fetched.
+/// is fetched. Sources are `http(s)://` URLs, `file://` URLs or paths
+/// ([`locate`]; relative paths are checked here as they are written).
 pub fn check_config(config: &CanaryConfig) -> Result<&BlockSource> {
     ensure!(
         !config.feeds.is_empty(),
-        "secpack.toml: no news feed is configured ([[canary.feeds]] with a `url`)"
+        "secpack.toml: no news feed is configured ([[canary.feeds]] with a `url`); {OFFLINE_HINT}"
     );
     ensure!(
         (1..=MAX_HEADLINES).contains(&config.headlines),
@@ -112,32 +128,28 @@ pub fn check_config(config: &CanaryConfig) -> Result<&BlockSource> {
         config.headlines
     );
     for f in &config.feeds {
-        ensure!(
-            is_http_url(&f.url),
-            "secpack.toml: feed URL {:?} is not an http(s) URL",
-            f.url
-        );
+        locate(&f.url, None).with_context(|| {
+            format!(
+                "secpack.toml: feed URL {:?} is not an http(s) URL, a file:// URL or a path",
+                f.url
+            )
+        })?;
     }
     let Some(block) = &config.block_source else {
-        bail!("secpack.toml: no block source is configured ([canary.block_source] with `tip_url` and `block_url`)");
+        bail!("secpack.toml: no block source is configured ([canary.block_source] with `tip_url` and `block_url`); {OFFLINE_HINT}");
     };
+    locate(&block.tip_url, None).with_context(|| {
+        format!(
+            "secpack.toml: block_source.tip_url {:?} is not an http(s) URL, a file:// URL or a path",
+            block.tip_url
+        )
+    })?;
     ensure!(
-        is_http_url(&block.tip_url),
-        "secpack.toml: block_source.tip_url {:?} is not an http(s) URL",
-        block.tip_url
-    );
-    ensure!(
-        is_http_url(&block.block_url) && block.block_url.contains("{height}"),
-        "secpack.toml: block_source.block_url {:?} must be an http(s) URL containing {{height}}",
+        locate(&block.block_url, None).is_ok() && block.block_url.contains("{height}"),
+        "secpack.toml: block_source.block_url {:?} must be an http(s) URL, a file:// URL or a path containing {{height}}",
         block.block_url
     );
     Ok(block)
-}
-
-fn is_http_url(url: &str) -> bool {
-    url.strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
 }
 
 /// Gathers the whole proof of freshness, dated `now`.
@@ -173,26 +185,37 @@ pub fn fetch_feed(fetcher: &Fetcher, feed: &Feed, count: usize) -> Result<Quoted
             parsed.headlines.len()
         );
     }
+    // A local file is quoted under the address the feed gives for itself,
+    // which readers can check; the path means nothing to them.
+    let url = match fetcher.locate(&feed.url) {
+        Ok(Location::File(_)) => parsed.link.clone().unwrap_or_else(|| feed.url.clone()),
+        _ => feed.url.clone(),
+    };
     let title = feed
         .title
         .as_deref()
         .map(clean_line)
         .filter(|t| !t.is_empty())
         .or(parsed.title)
-        .unwrap_or_else(|| feed.url.clone());
+        .unwrap_or_else(|| url.clone());
     Ok(QuotedFeed {
         title,
-        url: feed.url.clone(),
+        url,
         headlines: parsed.headlines.into_iter().take(count).collect(),
     })
 }
 
+/// Name printed for a local block source without a configured name.
+pub const LOCAL_BLOCK_SOURCE: &str = "Bitcoin (local node)";
+
 /// The block `depth` blocks below the tip.
 pub fn fetch_block(fetcher: &Fetcher, source: &BlockSource, depth: u64) -> Result<QuotedBlock> {
-    let name = if source.name.trim().is_empty() {
-        host_of(&source.tip_url).to_string()
-    } else {
+    let name = if !source.name.trim().is_empty() {
         clean_line(&source.name)
+    } else if fetcher.locate(&source.tip_url).is_ok_and(|l| l.is_local()) {
+        LOCAL_BLOCK_SOURCE.to_string()
+    } else {
+        host_of(&source.tip_url).to_string()
     };
     let tip = fetcher
         .get(&source.tip_url)
