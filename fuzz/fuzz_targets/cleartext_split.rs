@@ -4,11 +4,23 @@
 //! decline; it may never disagree). Each input is tried as it is and as the
 //! text of a message with a real signature block, so that the fuzzer works
 //! on the text rules (dash escapes, white space, line ends, markers).
+//!
+//! And the frame rule (`cleartext::frame`, issue 14) on the demo pack's
+//! clear-signed digests, judged with the demo pack's keyring: the input
+//! appended, prepended, between two copies, or in place of the `Hash:`
+//! header never yields `valid` unless it is white space (or `Hash:` lines
+//! naming the signature's SHA256), and whatever the frame refuses is
+//! `extra-content` and nothing else.
 #![no_main]
+
+use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use secpack::trust::armor::{dearmor, ArmorKind};
-use secpack::trust::cleartext::split;
+use secpack::trust::cleartext::{frame, split};
+use secpack::trust::keyring::Keyring;
+use secpack::trust::pin::MasterPin;
+use secpack::trust::verdict::SigStatus;
 use sequoia_openpgp as openpgp;
 
 use openpgp::packet::Signature;
@@ -85,7 +97,83 @@ fn check(message: &[u8]) {
     assert_eq!(ours.0, theirs.0, "the same signatures");
 }
 
+/// The demo pack's clear-signed digests (valid; SHA256 signature).
+const DIGESTS: &[u8] =
+    include_bytes!("../../examples/demo-pack/digests/Demo-1.0-x86_64.iso.DIGESTS");
+
+fn ring() -> &'static Keyring {
+    static RING: OnceLock<Keyring> = OnceLock::new();
+    RING.get_or_init(|| {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/demo-pack");
+        let pack = secpack::pack::Pack::open(std::path::Path::new(root)).unwrap();
+        let pin = MasterPin::parse("60DCAA5EAD5021775F7B85138A7D47543A09DBD0").unwrap();
+        let ring = Keyring::load(&pack, &pin);
+        assert_eq!(statuses(&ring, DIGESTS), [SigStatus::Valid]);
+        ring
+    })
+}
+
+fn statuses(ring: &Keyring, message: &[u8]) -> Vec<SigStatus> {
+    ring.verify_inline(message)
+        .0
+        .iter()
+        .map(|j| j.status)
+        .collect()
+}
+
+/// secpack's verdicts on `message`; `extra-content` alone whenever the
+/// frame rule refuses it.
+fn verdicts(message: &[u8]) -> Vec<SigStatus> {
+    let got = statuses(ring(), message);
+    if frame(message).is_err() {
+        assert_eq!(got, [SigStatus::ExtraContent]);
+    }
+    got
+}
+
+fn frame_rule(data: &[u8]) {
+    let valid = [SigStatus::Valid];
+    // Appended: white space is normal, anything else is refused.
+    let after = verdicts(&[DIGESTS, data].concat());
+    if data.iter().all(u8::is_ascii_whitespace) {
+        assert_eq!(after, valid);
+    } else {
+        assert_eq!(after, [SigStatus::ExtraContent]);
+    }
+    // Prepended: white space Sequoia skips is normal; nothing else is valid.
+    let before = verdicts(&[data, DIGESTS].concat());
+    if data
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        assert_eq!(before, valid);
+    } else {
+        assert!(!before.contains(&SigStatus::Valid), "{before:?}");
+    }
+    // Two messages, whatever is between them.
+    assert_eq!(
+        verdicts(&[DIGESTS, data, DIGESTS].concat()),
+        [SigStatus::ExtraContent]
+    );
+    // In place of the Hash: header: valid only with Hash: lines (and blank
+    // lines) that name SHA256.
+    let header = b"Hash: SHA256\n";
+    let at = DIGESTS
+        .windows(header.len())
+        .position(|w| w == header)
+        .unwrap();
+    let replaced = [&DIGESTS[..at], data, &DIGESTS[at + header.len()..]].concat();
+    if verdicts(&replaced).contains(&SigStatus::Valid) {
+        assert!(data.windows(6).any(|w| w == b"SHA256"), "{data:?}");
+        assert!(data
+            .split(|&b| b == b'\n')
+            .all(|l| l.starts_with(b"Hash: ") || l.iter().all(|b| b" \t\r".contains(b))));
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    let _ = verdicts(data);
+    frame_rule(data);
     check(data);
     let wrapped = [
         &b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"[..],

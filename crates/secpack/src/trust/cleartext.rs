@@ -213,18 +213,20 @@ impl Frame {
 /// when it is not a cleartext-signed message (no `BEGIN PGP SIGNED MESSAGE`
 /// anywhere), and otherwise its [`Frame`] for [`Frame::hash_mismatch`].
 ///
-/// The file must be white space, the `-----BEGIN PGP SIGNED MESSAGE-----`
-/// line, header lines that are all `Hash:`, an empty line, the text, the
-/// signature block up to the first line holding `END PGP SIGNATURE`, and
-/// white space. The text ends, as Sequoia ends it, at the first line that
-/// is not dash-escaped and holds `BEGIN PGP SIGNATURE` (or earlier: a line
-/// Sequoia keeps in the text but that holds those words is taken as the
-/// end, which can only find more to refuse). A message cut short is left to
-/// the reader, which cannot read a signature from it.
+/// The file must be spaces, tabs and line ends, the `-----BEGIN PGP SIGNED
+/// MESSAGE-----` line, header lines that are all `Hash:`, an empty line,
+/// the text, the signature block (`Key: value` headers, an empty line, the
+/// data) up to the first line holding `END PGP SIGNATURE`, and white space.
+/// The text ends, as Sequoia ends it, at the first line that is not
+/// dash-escaped and holds `BEGIN PGP SIGNATURE` (or earlier: a line Sequoia
+/// keeps in the text but that holds those words is taken as the end, which
+/// can only find more to refuse). A message cut short is left to the reader,
+/// which cannot read a signature from it.
 pub fn frame(message: &[u8]) -> Result<Option<Frame>, Extra> {
+    // White space Sequoia skips before an armour header line.
     let start = message
         .iter()
-        .position(|b| !b.is_ascii_whitespace())
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .unwrap_or(message.len());
     let Some(rest) = message[start..].strip_prefix(SIGNED_MESSAGE) else {
         return match find_bytes(message, SIGNED_MESSAGE_WORDS) {
