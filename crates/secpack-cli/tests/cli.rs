@@ -310,3 +310,69 @@ fn a_cache_file_others_can_write_is_ignored() {
     assert_eq!(code, 0);
     assert_eq!(v["cache"]["restored"], 0, "an unsafe cache is not read");
 }
+
+/// A user config folder holding the demo pack's pin, with these modes.
+#[cfg(unix)]
+fn pin_config(file_mode: u32, folder_mode: u32) -> (tempfile::TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("secpack");
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("config.toml");
+    std::fs::write(&file, format!("master = \"{DEMO_MASTER}\"\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(file_mode)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(folder_mode)).unwrap();
+    (dir, file)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pin_config_others_may_write_is_refused() {
+    // 0644 in a 0755 folder: used.
+    let (dir, _) = pin_config(0o644, 0o755);
+    let out = secpack()
+        .arg("verify")
+        .arg(demo_pack())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A file anyone may write (0666), or a folder anyone may write (0777):
+    // a configuration error naming the file and the fix; nothing verified.
+    for (file_mode, folder_mode, words) in [
+        (0o666, 0o755, "lets others write it"),
+        (0o644, 0o777, "others may write its folder"),
+    ] {
+        let (dir, file) = pin_config(file_mode, folder_mode);
+        for args in [&["verify"][..], &["canary", "audit"][..]] {
+            let out = secpack()
+                .args(args)
+                .arg(demo_pack())
+                .env("XDG_CONFIG_HOME", dir.path())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{args:?} {file_mode:o}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&file.display().to_string())
+                    && err.contains(words)
+                    && err.contains("chmod go-w"),
+                "{err}"
+            );
+            assert!(out.stdout.is_empty(), "nothing was judged");
+        }
+        // --master on the command line is not affected by the config file.
+        let out = secpack()
+            .args(["verify", "--master", DEMO_MASTER])
+            .arg(demo_pack())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+    }
+}

@@ -348,7 +348,7 @@ fn mac(key: &Key, entries: &[u8]) -> Result<[u8; MAC_BYTES]> {
 /// file owned by the user, with none of the `forbidden` mode bits, and at
 /// most `max` bytes long. A missing file (or folder) gives `None`.
 #[cfg(unix)]
-fn read_private(path: &Path, max: u64, forbidden: u32) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_private(path: &Path, max: u64, forbidden: u32) -> Result<Option<Vec<u8>>> {
     use rustix::fs::{Mode, OFlags};
     use rustix::io::Errno;
     use std::os::unix::fs::MetadataExt;
@@ -403,7 +403,7 @@ fn read_bounded(file: &mut impl Read, len: u64, max: u64) -> Result<Vec<u8>> {
 }
 
 #[cfg(not(unix))]
-fn read_private(path: &Path, max: u64, _forbidden: u32) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_private(path: &Path, max: u64, _forbidden: u32) -> Result<Option<Vec<u8>>> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -484,7 +484,7 @@ fn check_ancestors(dir: &Path, uid: u32) -> Result<()> {
         }
         if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
             anyhow::bail!(
-                "others may write {} (mode {:o}), above the cache",
+                "others may write {} (mode {:o}), above the cache (or config) file",
                 ancestor.display(),
                 meta.mode() & 0o7777
             );

@@ -2,7 +2,7 @@
 //! outside the pack.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use sequoia_openpgp::Fingerprint;
@@ -18,7 +18,8 @@ independent channels (the project's website over HTTPS, a printed copy, a talk's
 slides, a trusted friend's keyring), then pass it with one of:
   --master 'AAAA BBBB ... ' (spaces optional)
   SECPACK_MASTER='AAAA...'  (environment)
-  master = \"AAAA...\"       in $XDG_CONFIG_HOME/secpack/config.toml";
+  master = \"AAAA...\"       in $XDG_CONFIG_HOME/secpack/config.toml
+                           (a file of yours that nobody else may write: chmod go-w)";
 
 /// A master-key fingerprint pinned by the user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -84,9 +85,7 @@ impl MasterPin {
             }
         }
         if let Some(path) = user_config_file() {
-            if path.exists() {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
+            if let Some(text) = read_user_config(&path)? {
                 let conf: UserConfig =
                     toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
                 if let Some(v) = conf.master {
@@ -122,6 +121,36 @@ pub enum PinSource {
 #[serde(default)]
 struct UserConfig {
     master: Option<String>,
+}
+
+/// Largest user config file read.
+pub const MAX_USER_CONFIG_BYTES: u64 = 64 * 1024;
+
+/// Reads the user's config file, `None` when it (or its folder) does not
+/// exist. It holds the pin, so it gets the signature cache's rule: opened
+/// without following a link and judged on what was opened, it must be a
+/// regular file owned by the user that nobody else may write, in a folder
+/// owned by the user that nobody else may write, below folders that do not
+/// let others replace it (up to the home folder). Anything else is refused
+/// with an error naming the file and the fix, not ignored: a pin someone
+/// else could have written is no pin.
+pub fn read_user_config(path: &Path) -> Result<Option<String>> {
+    let bytes = super::cache::read_private(path, MAX_USER_CONFIG_BYTES, 0o022).map_err(|e| {
+        let folder = path.parent().unwrap_or(Path::new("."));
+        anyhow::anyhow!(
+            "{} holds the master pin but is not safe to trust: {e:#}; fix it with \
+             `chmod go-w {} {}` (the file and its folder must be yours, not links, and \
+             writable by nobody else), or pass the pin with --master",
+            path.display(),
+            folder.display(),
+            path.display(),
+        )
+    })?;
+    bytes
+        .map(|b| {
+            String::from_utf8(b).with_context(|| format!("reading {}: not UTF-8", path.display()))
+        })
+        .transpose()
 }
 
 /// `$XDG_CONFIG_HOME/secpack/config.toml`, or `~/.config/secpack/config.toml`.
@@ -160,5 +189,52 @@ mod tests {
         assert!(MasterPin::parse("").is_err());
         assert!(MasterPin::parse("427F11FD0FAA4B080123F01CDDFA1A3E3687949").is_err());
         assert!(MasterPin::parse("427F11FD0FAA4B080123F01CDDFA1A3E3687949Z").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_user_config_is_read_only_when_nobody_else_may_write_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |p: &Path, mode: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("secpack");
+        let file = folder.join("config.toml");
+        // Missing folder, missing file: no config.
+        assert_eq!(read_user_config(&file).unwrap(), None);
+        std::fs::create_dir(&folder).unwrap();
+        set(&folder, 0o755);
+        assert_eq!(read_user_config(&file).unwrap(), None);
+        std::fs::write(&file, format!("master = \"{FPR}\"\n")).unwrap();
+        set(&file, 0o644);
+        assert!(read_user_config(&file).unwrap().unwrap().contains(FPR));
+
+        for (file_mode, folder_mode, words) in [
+            (0o666, 0o755, "lets others write it"),
+            (0o620, 0o755, "lets others write it"),
+            (0o644, 0o777, "others may write its folder"),
+            (0o644, 0o775, "others may write its folder"),
+        ] {
+            set(&file, file_mode);
+            set(&folder, folder_mode);
+            let e = format!("{:#}", read_user_config(&file).unwrap_err());
+            assert!(
+                e.contains(&file.display().to_string())
+                    && e.contains(words)
+                    && e.contains("chmod go-w")
+                    && e.contains("--master"),
+                "{file_mode:o} {folder_mode:o}: {e}"
+            );
+        }
+        set(&folder, 0o755);
+
+        // A link to a safe file is refused too: it is judged as opened.
+        let real = dir.path().join("real.toml");
+        std::fs::rename(&file, &real).unwrap();
+        set(&real, 0o644);
+        std::os::unix::fs::symlink(&real, &file).unwrap();
+        let e = format!("{:#}", read_user_config(&file).unwrap_err());
+        assert!(e.contains("symbolic link"), "{e}");
     }
 }
