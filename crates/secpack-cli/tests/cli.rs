@@ -376,3 +376,71 @@ fn a_pin_config_others_may_write_is_refused() {
         assert_eq!(out.status.code(), Some(0));
     }
 }
+
+#[test]
+fn a_folder_that_is_not_a_pack_is_a_usage_error() {
+    // A download folder: an image and its signed digest file, no keys/.
+    let dir = tempfile::tempdir().unwrap();
+    let iso = "Demo-1.0-x86_64.iso";
+    std::fs::copy(
+        demo_pack().join(format!("digests/{iso}.DIGESTS")),
+        dir.path().join(format!("{iso}.DIGESTS")),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(iso), b"not the image\n").unwrap();
+    let shown = dir.path().canonicalize().unwrap().display().to_string();
+    let not_a_pack = |out: &std::process::Output| {
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "{shown} is not a security pack: no keys/ folder and no secpack.toml"
+            )) && err.contains("--pack PACK"),
+            "{err}"
+        );
+        assert!(!err.contains("unknown"), "{err}");
+        assert!(out.stdout.is_empty());
+    };
+    let out = secpack()
+        .args(["verify", "--master", DEMO_MASTER])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    not_a_pack(&out);
+    // digest check with the default --pack (the current folder).
+    let out = secpack()
+        .current_dir(dir.path())
+        .args(["digest", "check", iso, "--master", DEMO_MASTER])
+        .output()
+        .unwrap();
+    not_a_pack(&out);
+    // Given the pack, the signature is judged with its release keys and the
+    // digests compared: this image does not match them.
+    let out = secpack()
+        .current_dir(dir.path())
+        .args([
+            "--json",
+            "digest",
+            "check",
+            iso,
+            "--master",
+            DEMO_MASTER,
+            "--pack",
+        ])
+        .arg(demo_pack())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["signature"]["trusted"], true, "{v:#}");
+    // A folder with only a secpack.toml, or only keys/, is a pack (an empty
+    // one here: nothing to verify, and no signature to trust).
+    std::fs::create_dir(dir.path().join("keys")).unwrap();
+    let out = secpack()
+        .args(["verify", "--master", DEMO_MASTER])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("not a security pack"));
+}

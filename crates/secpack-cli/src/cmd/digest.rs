@@ -222,6 +222,7 @@ fn judge_signature(
 
 fn load_keyring(args: &CheckArgs) -> Result<Keyring> {
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    secpack::pack::ensure_is_pack(&args.pack)?;
     let pack = Pack::open(&args.pack)?;
     Ok(Keyring::load(&pack, &pin))
 }

@@ -52,6 +52,7 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let pin = resolve_pin(args.master.as_deref())?;
+    secpack::pack::ensure_is_pack(&args.pack)?;
     // The cache is restored while the pack is scanned; both are done before
     // any signature is judged.
     let (pack, cache) = std::thread::scope(|s| {

@@ -180,6 +180,41 @@ impl OtherReason {
     }
 }
 
+/// A folder that is not a security pack: it has neither the keys folder
+/// nor a `secpack.toml`. Commands that judge signatures with the pack's keys
+/// say so up front instead of calling every signature `unknown-key`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{path} is not a security pack: no {keys}/ folder and no {config}; name the pack's root folder (the one holding {keys}/), e.g. `secpack verify PACK` or `--pack PACK`",
+    config = crate::config::CONFIG_FILE
+)]
+pub struct NotAPack {
+    /// The folder, as given (made absolute when it can be).
+    pub path: String,
+    /// The keys folder looked for.
+    pub keys: String,
+}
+
+/// Fails with [`NotAPack`] when `root` is a folder holding neither the
+/// conventional keys folder nor a `secpack.toml` (which may name another
+/// keys folder). A path that cannot be opened as a folder is left for
+/// [`Pack::open`] to report.
+pub fn ensure_is_pack(root: &Path) -> Result<(), NotAPack> {
+    if !root.is_dir() {
+        return Ok(());
+    }
+    let keys = crate::config::Layout::default().keys;
+    let present = |name: &str| std::fs::symlink_metadata(root.join(name)).is_ok();
+    if present(crate::config::CONFIG_FILE) || present(&keys) {
+        return Ok(());
+    }
+    let path = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    Err(NotAPack {
+        path: path.display().to_string(),
+        keys,
+    })
+}
+
 impl Pack {
     /// Opens the pack at `root`: reads `secpack.toml` (if any), applies it as
     /// written and classifies every file. This is the team's view of its own
@@ -366,5 +401,26 @@ mod tests {
         let mut c = PackConfig::default();
         c.layout.bulletins = "../elsewhere".into();
         assert!(validate_layout(&c).is_err());
+    }
+
+    #[test]
+    fn a_folder_without_keys_or_config_is_not_a_pack() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Qubes-R4.2.iso.DIGESTS"), "x\n").unwrap();
+        let e = ensure_is_pack(dir.path()).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("is not a security pack: no keys/ folder and no secpack.toml")
+                && msg.contains("--pack PACK"),
+            "{msg}"
+        );
+        // A missing path is left to Pack::open, which names it.
+        assert!(ensure_is_pack(&dir.path().join("none")).is_ok());
+        // Either the keys folder or a secpack.toml makes a pack.
+        std::fs::create_dir(dir.path().join("keys")).unwrap();
+        assert!(ensure_is_pack(dir.path()).is_ok());
+        std::fs::remove_dir(dir.path().join("keys")).unwrap();
+        std::fs::write(dir.path().join("secpack.toml"), "").unwrap();
+        assert!(ensure_is_pack(dir.path()).is_ok());
     }
 }
