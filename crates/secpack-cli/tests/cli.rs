@@ -378,6 +378,71 @@ fn a_pin_config_others_may_write_is_refused() {
 }
 
 #[test]
+fn unsigned_tags_are_listed_and_fail_only_under_strict() {
+    let pack = demo_copy();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(pack.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(["-c", "user.name=T", "-c", "user.email=t@test.invalid"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "pack"]);
+    git(&["tag", "v1-lightweight"]);
+    git(&["tag", "-a", "-m", "release", "v1-annotated"]);
+    let verify = |extra: &[&str]| {
+        secpack()
+            .args(["verify", "--tags", "--master", DEMO_MASTER])
+            .args(extra)
+            .arg(pack.path())
+            .output()
+            .unwrap()
+    };
+    let out = verify(&[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // Listed without --all, with what they are, and not counted as verified.
+    assert!(text.contains("git tags (0/2 verified)"), "{text}");
+    assert!(
+        text.contains("unsigned v1-annotated") && text.contains("unsigned v1-lightweight"),
+        "{text}"
+    );
+    assert!(text.contains("lightweight tag"), "{text}");
+
+    let out = verify(&["--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tags = v["tags"].as_array().unwrap();
+    assert_eq!(tags.len(), 2);
+    for t in tags {
+        assert_eq!(
+            (&t["status"], &t["ok"]),
+            (&"unsigned".into(), &true.into()),
+            "{t}"
+        );
+    }
+    assert_eq!(v["summary"]["ok"], true);
+
+    // --strict: the same tags fail the run.
+    let out = verify(&["--strict", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["ok"] == false));
+    let failures = v["summary"]["failures"].to_string();
+    assert!(failures.contains("2 tag(s) do not verify"), "{failures}");
+}
+
+#[test]
 fn a_folder_that_is_not_a_pack_is_a_usage_error() {
     // A download folder: an image and its signed digest file, no keys/.
     let dir = tempfile::tempdir().unwrap();

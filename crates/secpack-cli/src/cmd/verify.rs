@@ -144,6 +144,7 @@ fn status_word(status: SigStatus, ok: bool, warned: bool) -> String {
         (SigStatus::Valid, true) if warned => paint(WARN, "valid"),
         (SigStatus::Valid, true) => paint(GOOD, "valid"),
         (SigStatus::Valid, false) => paint(BAD, "valid, but strict"),
+        (SigStatus::Unsigned, true) => paint(WARN, "unsigned"),
         (s, _) => paint(BAD, s.code()),
     }
 }
@@ -307,14 +308,17 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
     }
 
     if let Some(tags) = &r.tags {
-        let ok = tags.iter().filter(|t| t.ok).count();
+        let ok = tags
+            .iter()
+            .filter(|t| t.ok && t.status == SigStatus::Valid)
+            .count();
         writeln!(
             out,
             "\n{}",
             paint(HEAD, format!("git tags ({ok}/{} verified)", tags.len()))
         )?;
         for t in tags {
-            if !(all || !t.ok || !t.warnings.is_empty()) {
+            if !(all || !t.ok || !t.warnings.is_empty() || t.status == SigStatus::Unsigned) {
                 continue;
             }
             writeln!(

@@ -3,6 +3,13 @@
 //! Like `git tag -v` for every tag at once, judged by the same trust engine
 //! as the documents. The repository is read with gitoxide; neither git nor
 //! gpg is run.
+//!
+//! A tag without a signature (a lightweight tag, or an annotated tag nobody
+//! signed) is listed as `unsigned` and, like an unsigned file of the pack,
+//! fails the run only under `--strict`: repositories carry release and
+//! bookkeeping tags besides the team's signed ones, and their presence says
+//! nothing against the signed ones. A tag that carries a signature is
+//! judged like any document signature, and fails unless it is `valid`.
 
 use std::path::Path;
 
@@ -34,7 +41,8 @@ pub struct TagReport {
     pub created: Option<DateTime<Utc>>,
     /// Why, in a sentence.
     pub reason: String,
-    /// Verified (warning-free under strict).
+    /// Does not fail the run: a valid signature (warning-free under
+    /// strict), or no signature at all when not strict.
     pub ok: bool,
 }
 
@@ -145,19 +153,19 @@ fn judge_tag(ring: &Keyring, t: RawTag, strict: bool) -> TagReport {
         return TagReport::failed(&t.name, t.target, SigStatus::Malformed, p);
     }
     let Some(object) = t.object else {
-        return TagReport::failed(
-            &t.name,
+        return unsigned(
+            t.name,
             t.target,
-            SigStatus::Unsigned,
-            "lightweight tag: nothing to verify".into(),
+            "lightweight tag: nothing to verify",
+            strict,
         );
     };
     let Some((payload, sig)) = split_signed_tag(&object) else {
-        return TagReport::failed(
-            &t.name,
+        return unsigned(
+            t.name,
             t.target,
-            SigStatus::Unsigned,
-            "annotated tag without an OpenPGP signature".into(),
+            "annotated tag without an OpenPGP signature",
+            strict,
         );
     };
     let judgements = ring.verify_detached(payload, sig);
@@ -181,6 +189,19 @@ fn judge_tag(ring: &Keyring, t: RawTag, strict: bool) -> TagReport {
     }
 }
 
+/// A tag without a signature: listed, failing only under `strict`.
+fn unsigned(tag: String, target: Option<String>, what: &str, strict: bool) -> TagReport {
+    let reason = if strict {
+        format!("{what} (fails under --strict)")
+    } else {
+        what.to_string()
+    };
+    TagReport {
+        ok: !strict,
+        ..TagReport::failed(&tag, target, SigStatus::Unsigned, reason)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +213,15 @@ mod tests {
         assert!(payload.ends_with(b"inline\n"));
         assert!(sig.starts_with(PGP_SIGNATURE));
         assert!(split_signed_tag(b"object abc\n\nno signature\n").is_none());
+    }
+
+    #[test]
+    fn unsigned_tags_fail_only_under_strict() {
+        let relaxed = unsigned("v1".into(), Some("abc".into()), "lightweight tag", false);
+        assert_eq!((relaxed.status, relaxed.ok), (SigStatus::Unsigned, true));
+        assert_eq!(relaxed.target.as_deref(), Some("abc"));
+        let strict = unsigned("v1".into(), None, "lightweight tag", true);
+        assert_eq!((strict.status, strict.ok), (SigStatus::Unsigned, false));
+        assert!(strict.reason.contains("--strict"), "{}", strict.reason);
     }
 }
