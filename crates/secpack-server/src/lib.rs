@@ -6,7 +6,7 @@
 //! * [`watch`] rebuilds it when the pack changes.
 //! * [`site`] serves the site's files, [`api`] the JSON API and `/healthz`.
 //! * [`intake`] is the report form and its handler; [`store`] the inbox.
-//! * [`ratelimit`] limits reports per client; [`hardening`] sets limits,
+//! * [`ratelimit`] limits report submissions per client; [`hardening`] sets limits,
 //!   timeouts and security headers; [`error`] shapes client errors.
 //! * [`http1`] judges each request head before hyper reads it, so that
 //!   malformed and oversized requests are answered with the security
@@ -32,7 +32,7 @@ use axum::routing::get;
 use axum::Router;
 use secpack::trust::pin::MasterPin;
 
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::SubmissionLimiter;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
 
@@ -49,7 +49,8 @@ pub struct Options {
     pub allow_failures: bool,
     /// The inbox database.
     pub db: PathBuf,
-    /// Reports per client and minute (0: no limit).
+    /// Reports stored per client and minute (0: no limit); refused
+    /// submissions have a budget [`ratelimit::REFUSED_FACTOR`] times larger.
     pub rate_limit_per_minute: u32,
     /// Largest attachment, in bytes.
     pub max_attachment_bytes: usize,
@@ -82,8 +83,8 @@ pub struct AppState {
     rebuild_problem: Arc<Mutex<Option<String>>>,
     /// The inbox.
     pub store: Store,
-    /// The per-client limit on reports.
-    pub limiter: Arc<RateLimiter>,
+    /// The per-client limits on report submissions.
+    pub limiter: Arc<SubmissionLimiter>,
 }
 
 impl AppState {
@@ -143,7 +144,7 @@ impl Server {
             anyhow::bail!("report intake cannot start: {e} [{}]", e.code());
         }
         let store = Store::open(&options.db)?;
-        let limiter = Arc::new(RateLimiter::new(options.rate_limit_per_minute));
+        let limiter = Arc::new(SubmissionLimiter::new(options.rate_limit_per_minute));
         Ok(Self {
             state: AppState {
                 options: Arc::new(options),
@@ -244,11 +245,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub fn router(state: AppState) -> Router {
     let intake = Router::new()
         .route("/report/", get(intake::form).post(intake::submit))
-        .route("/report", get(intake::form).post(intake::submit))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            hardening::rate_limit,
-        ));
+        .route("/report", get(intake::form).post(intake::submit));
     let routes = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/v1/bulletins", get(api::bulletins))
@@ -258,5 +255,5 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/verify", get(api::verify))
         .merge(intake)
         .fallback(get(site::serve));
-    hardening::harden(routes, &state.options).with_state(state)
+    hardening::harden(routes, &state).with_state(state)
 }

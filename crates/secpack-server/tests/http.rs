@@ -705,3 +705,147 @@ fn no_api_answer_shows_the_servers_path_to_the_pack() {
     assert_eq!(verify["pack"], ".");
     assert_eq!(verify["summary"]["ok"], true);
 }
+
+/// A request head announcing a body one byte over the server's limit.
+fn oversized_head(run_max_body: usize, accept: Option<&str>) -> String {
+    let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
+    format!(
+        "POST /report/ HTTP/1.1\r\nHost: x\r\n{accept}Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        run_max_body + 1
+    )
+}
+
+#[test]
+fn a_body_over_the_limit_is_answered_like_every_client_error() {
+    let pack = TestPack::with_email_key();
+    let run = start(pack.root(), |_| {});
+    let max_body = options(pack.root(), PathBuf::new()).max_body_bytes();
+    for (accept, json) in [
+        (Some("application/json"), true),
+        (Some("text/html, application/json;q=0.9"), true),
+        (Some("text/html"), false),
+        (None, false),
+    ] {
+        let text = exchange(&run, oversized_head(max_body, accept).as_bytes());
+        let all = answers(&text);
+        assert_eq!(all.len(), 1, "{text}");
+        let (status, head) = &all[0];
+        assert!(status.starts_with("http/1.1 413"), "{status}");
+        assert_security_headers(status, head);
+        let body = text.split_once("\r\n\r\n").unwrap().1;
+        assert!(!body.contains("length limit exceeded"), "{body}");
+        if json {
+            assert!(head.contains("content-type: application/json"), "{head}");
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(v["error"]["code"], "too-large");
+            let message = v["error"]["message"].as_str().unwrap();
+            assert!(message.contains(&max_body.to_string()), "{message}");
+        } else {
+            assert!(head.contains("content-type: text/html"), "{head}");
+            assert!(body.contains("<code>too-large</code>"), "{body}");
+        }
+    }
+    assert_eq!(stored_count(&run), 0);
+}
+
+#[test]
+fn refused_submissions_do_not_use_the_report_budget_but_are_bounded() {
+    let pack = TestPack::with_email_key();
+    // Two reports a minute; ten refused submissions a minute.
+    let run = start(pack.root(), |o| o.rate_limit_per_minute = 2);
+    let good: [(&str, Option<&str>, &[u8]); 3] = [
+        ("summary", None, b"s"),
+        ("details", None, b"d"),
+        ("affected", None, b"a"),
+    ];
+    let max_body = options(pack.root(), PathBuf::new()).max_body_bytes();
+    // Mistakes: a missing field, not a form, a body announced too large.
+    assert_eq!(post(&run, &good[1..], true).status, 422);
+    assert_eq!(post_raw(&run, "text/plain", b"hello", true).status, 400);
+    let text = exchange(&run, oversized_head(max_body, None).as_bytes());
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    // The two reports of the minute are still there, and no third.
+    assert_eq!(post(&run, &good, true).status, 201);
+    assert_eq!(post(&run, &good, true).status, 201);
+    let refused = post(&run, &good, true);
+    assert_eq!(refused.status, 429);
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("too many reports"), "{message}");
+    assert_eq!(stored_count(&run), 2);
+
+    // Another run: a client sending only bad submissions is stopped after
+    // ten (three counted above would be on another server).
+    let run = start(pack.root(), |o| o.rate_limit_per_minute = 2);
+    let statuses: Vec<u16> = (0..11)
+        .map(|_| post(&run, &good[1..], true).status)
+        .collect();
+    assert_eq!(statuses[..10], [422; 10]);
+    assert_eq!(statuses[10], 429);
+    let refused = post(&run, &good, true);
+    assert_eq!(refused.status, 429, "a good report waits too");
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("too many refused submissions"),
+        "{message}"
+    );
+    // An oversized body counts as refused as well: it is refused for its
+    // rate now, and its 429 page is HTML for a browser.
+    let text = exchange(&run, oversized_head(max_body, None).as_bytes());
+    assert!(text.starts_with("HTTP/1.1 429"), "{text}");
+    assert!(text.contains("<code>rate-limited</code>"), "{text}");
+    assert_eq!(stored_count(&run), 0);
+}
+
+#[test]
+fn the_wait_is_said_in_seconds_correctly_pluralised() {
+    let pack = TestPack::with_email_key();
+    // Twelve reports a minute: sixty refused submissions, one a second.
+    let run = start(pack.root(), |o| o.rate_limit_per_minute = 12);
+    let bad: [(&str, Option<&str>, &[u8]); 1] = [("summary", None, b"s")];
+    let mut refused = None;
+    for _ in 0..70 {
+        let a = post(&run, &bad, true);
+        if a.status == 429 {
+            refused = Some(a);
+            break;
+        }
+        assert_eq!(a.status, 422);
+    }
+    let refused = refused.expect("the refused budget runs out");
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(retry, 1, "{message}");
+    assert!(message.ends_with("try again in 1 second"), "{message}");
+    // With one report a minute, the wait is many seconds.
+    let run = start(pack.root(), |o| o.rate_limit_per_minute = 1);
+    let good: [(&str, Option<&str>, &[u8]); 3] = [
+        ("summary", None, b"s"),
+        ("details", None, b"d"),
+        ("affected", None, b"a"),
+    ];
+    assert_eq!(post(&run, &good, true).status, 201);
+    let refused = post(&run, &good, false);
+    assert_eq!(refused.status, 429);
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry > 1, "{retry}");
+    assert!(
+        refused
+            .body
+            .contains(&format!("try again in {retry} seconds")),
+        "{}",
+        refused.body
+    );
+    assert!(refused
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+}

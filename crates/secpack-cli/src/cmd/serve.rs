@@ -42,7 +42,8 @@ pub struct Args {
     /// Serve even when signatures do not verify (the pages say so).
     #[arg(long)]
     allow_failures: bool,
-    /// Report submissions allowed per client address and minute (0: no limit).
+    /// Reports stored per client address and minute; refused submissions
+    /// have a budget five times larger (0: no limit; docs/serve.md).
     #[arg(long, default_value_t = 10, value_name = "N")]
     rate_limit: u32,
     /// Largest attachment accepted, in bytes.
