@@ -318,7 +318,7 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
             paint(HEAD, format!("git tags ({ok}/{} verified)", tags.len()))
         )?;
         for t in tags {
-            if !(all || !t.ok || !t.warnings.is_empty() || t.status == SigStatus::Unsigned) {
+            if !all && t.ok && t.warnings.is_empty() && t.status != SigStatus::Unsigned {
                 continue;
             }
             writeln!(
