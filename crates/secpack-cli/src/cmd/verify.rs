@@ -202,6 +202,9 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
     if let Some(p) = &r.master.problem {
         writeln!(out, "  {} {}", paint(BAD, "problem:"), safe(p))?;
     }
+    for w in &r.master.warnings {
+        writeln!(out, "  {} {}", paint(WARN, "warning:"), safe(w))?;
+    }
     print_config(&mut out, &r.config)?;
 
     writeln!(out, "\n{}", paint(HEAD, format!("keys ({})", r.keys.len())))?;

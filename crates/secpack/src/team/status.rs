@@ -167,8 +167,10 @@ struct Candidate {
 }
 
 /// Who may sign documents in `folder`: the `[[team]]` members (not emeritus)
-/// with a current certified key of an allowed role; without a `[[team]]`
-/// table, the owners of such keys, named by the start of their file name.
+/// with a current certified key of an allowed role that can sign; without a
+/// `[[team]]` table, the owners of such keys, named by the start of their
+/// file name. A key that cannot sign (the team's encryption-only report key)
+/// owes no signature.
 fn candidates(config: &PackConfig, keys: &[KeyEntry], folder: &str) -> Vec<Candidate> {
     let allowed = config.allowed_roles(folder);
     let usable: Vec<&KeyEntry> = keys
@@ -177,6 +179,7 @@ fn candidates(config: &PackConfig, keys: &[KeyEntry], folder: &str) -> Vec<Candi
             k.status == KeyStatus::Certified
                 && !k.retired
                 && !k.revoked
+                && k.can_sign()
                 && allowed.is_none_or(|roles| roles.contains(&k.role))
         })
         .collect();

@@ -22,6 +22,7 @@ use super::armor::{dearmor, ArmorKind};
 use super::pin::MasterPin;
 use super::policy::{is_weak_hash, pack_policy};
 use super::verdict::KeyStatus;
+use crate::config::ROLE_MASTER;
 use crate::pack::{FileClass, Pack};
 
 /// Largest key file read (real key files are a few kilobytes).
@@ -52,7 +53,12 @@ pub struct KeyEntry {
     pub revoked: bool,
     /// When the master certified it (the certification secpack relies on).
     pub certified: Option<DateTime<Utc>>,
-    /// Remarks on the key (weak hashes in its certification, ...).
+    /// What the key's valid (sub)keys may do, whether or not they have
+    /// expired: `certify`, `sign`, `encrypt` (transport or storage),
+    /// `authenticate`. A key that cannot sign owes no signatures.
+    pub capabilities: Vec<&'static str>,
+    /// Remarks on the key (weak hashes in its certification, ...), each
+    /// starting with a stable code (`weak-hash: ...`).
     pub warnings: Vec<String>,
     #[serde(skip)]
     cert: Option<Cert>,
@@ -62,6 +68,16 @@ impl KeyEntry {
     /// The parsed certificate (merged with duplicates), if the file parsed.
     pub fn cert(&self) -> Option<&Cert> {
         self.cert.as_ref()
+    }
+
+    /// Whether one of its (sub)keys may sign documents.
+    pub fn can_sign(&self) -> bool {
+        self.capabilities.contains(&"sign")
+    }
+
+    /// Whether one of its (sub)keys may encrypt.
+    pub fn can_encrypt(&self) -> bool {
+        self.capabilities.contains(&"encrypt")
     }
 
     /// The name this key's file starts with (`alice` for
@@ -97,6 +113,15 @@ pub struct Keyring {
     pub master: Option<usize>,
     /// Why the master key cannot be used, when it cannot.
     pub master_problem: Option<String>,
+    /// Remarks on the pinned key that do not stop it from vouching (a
+    /// warning, a failure under `--strict`), each starting with a stable
+    /// code: `pin-not-master-folder` when the pinned key is not kept in the
+    /// master key's folder (the folder whose role is `master`,
+    /// `keys/master-key/` by default).
+    pub master_warnings: Vec<String>,
+    /// The keys were judged from a pin; `false` for [`Keyring::unjudged`],
+    /// whose entries are only read and described.
+    pub judged: bool,
     /// Key ID (primary and subkeys) to the entries holding that key.
     by_keyid: HashMap<KeyID, Vec<usize>>,
     /// Primary fingerprint to entry.
@@ -107,29 +132,36 @@ pub struct Keyring {
 impl Keyring {
     /// Reads and judges every key of `pack` from the pinned master key.
     pub fn load(pack: &Pack, pin: &MasterPin) -> Self {
-        let files: Vec<_> = pack
-            .files
-            .iter()
-            .filter_map(|f| match &f.class {
-                FileClass::Key { role, retired } => Some((f.path.clone(), role.clone(), *retired)),
-                _ => None,
-            })
-            .collect();
-        let loaded: Vec<_> = files
-            .into_par_iter()
-            .map(|(path, role, retired)| KeyFile {
-                contents: read_limited(&pack.path_of(&path), MAX_KEY_FILE_BYTES),
-                path,
-                role,
-                retired,
-            })
-            .collect();
-        Self::from_files(loaded, pin)
+        Self::from_files(read_key_files(pack), pin)
+    }
+
+    /// Reads every key of `pack` and states the facts about it (user IDs,
+    /// dates, capabilities, revocation) without judging it: no master key
+    /// is pinned. Every parsed key is [`KeyStatus::Uncertified`] with the
+    /// reason "not judged", and [`Keyring::judged`] is `false`; show them as
+    /// unjudged, never as untrusted.
+    pub fn unjudged(pack: &Pack) -> Self {
+        let files = read_key_files(pack);
+        let mut ring = Self::parsed(files);
+        ring.facts(SystemTime::now());
+        for e in ring.entries.iter_mut().filter(|e| e.cert.is_some()) {
+            e.status = KeyStatus::Uncertified;
+            e.reason = "not judged: no master key fingerprint is pinned".into();
+        }
+        ring
     }
 
     /// Builds the keyring from already-read key files (parsed in parallel,
     /// listed in file order).
     pub fn from_files(files: Vec<KeyFile>, pin: &MasterPin) -> Self {
+        let mut ring = Self::parsed(files);
+        ring.judged = true;
+        ring.judge(pin);
+        ring
+    }
+
+    /// Parses the key files, merges duplicates and indexes the keys.
+    fn parsed(files: Vec<KeyFile>) -> Self {
         let entries: Vec<KeyEntry> = files
             .into_par_iter()
             .map(parse_key_file)
@@ -141,13 +173,14 @@ impl Keyring {
             entries,
             master: None,
             master_problem: None,
+            master_warnings: Vec::new(),
+            judged: false,
             by_keyid: HashMap::new(),
             by_fingerprint: HashMap::new(),
             policy: pack_policy(),
         };
         ring.merge_duplicates();
         ring.index();
-        ring.judge(pin);
         ring
     }
 
@@ -200,10 +233,9 @@ impl Keyring {
         }
     }
 
-    fn judge(&mut self, pin: &MasterPin) {
-        let now = SystemTime::now();
-        // Facts every entry shows, whatever its trust (self-signatures are
-        // checked here: in parallel, each key once).
+    /// Facts every entry shows, whatever its trust (self-signatures are
+    /// checked here: in parallel, each key once).
+    fn facts(&mut self, now: SystemTime) {
         let policy = &self.policy;
         self.entries.par_iter_mut().for_each(|e| {
             let Some(cert) = &e.cert else { return };
@@ -212,19 +244,32 @@ impl Keyring {
                 .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
                 .collect();
             e.created = Some(cert.primary_key().creation_time().into());
-            if let Ok(vc) = cert.with_policy(policy, now) {
-                e.expires = vc
-                    .primary_key()
-                    .key_expiration_time()
-                    .map(DateTime::<Utc>::from);
-                e.revoked = matches!(vc.revocation_status(), RevocationStatus::Revoked(_));
-            } else {
-                e.revoked = matches!(
-                    cert.revocation_status(policy, now),
-                    RevocationStatus::Revoked(_)
-                );
+            match cert.with_policy(policy, now) {
+                Ok(vc) => {
+                    e.expires = vc
+                        .primary_key()
+                        .key_expiration_time()
+                        .map(DateTime::<Utc>::from);
+                    e.revoked = matches!(vc.revocation_status(), RevocationStatus::Revoked(_));
+                    e.capabilities = capabilities(&vc);
+                }
+                Err(err) => {
+                    tracing::debug!("{}: the key is not valid now: {err}", e.file);
+                    e.revoked = matches!(
+                        cert.revocation_status(policy, now),
+                        RevocationStatus::Revoked(_)
+                    );
+                }
+            }
+            if let Some(w) = altered_self_signature(cert) {
+                e.warnings.push(format!("self-signature-invalid: {w}"));
             }
         });
+    }
+
+    fn judge(&mut self, pin: &MasterPin) {
+        let now = SystemTime::now();
+        self.facts(now);
 
         let master = self.by_fingerprint.get(pin.fingerprint()).copied();
         let Some(mi) = master else {
@@ -247,6 +292,17 @@ impl Keyring {
             .clone()
             .expect("indexed entries have certs");
         self.master_problem = master_problem(&master_cert, &self.policy, now);
+        if self.entries[mi].role != ROLE_MASTER {
+            let e = &self.entries[mi];
+            self.master_warnings.push(format!(
+                "pin-not-master-folder: the pinned key {} is kept among the {} keys, not in \
+                 the master key's folder ({}/master-key/ by default): check that the pinned \
+                 fingerprint is the master key's, not a team member's",
+                e.file,
+                e.role,
+                e.file.split('/').next().unwrap_or("keys"),
+            ));
+        }
         {
             let e = &mut self.entries[mi];
             e.status = KeyStatus::Master;
@@ -363,6 +419,7 @@ fn certification(
     let pk = cert.primary_key().key();
     let mut best: Option<Certification> = None;
     let mut problems = Vec::new();
+    let mut altered = Vec::new();
     let mut revoked = None;
     let by_master = |s: &Signature| s.get_issuers().iter().any(|h| h.aliases(&mfpr));
     for ua in cert.userids() {
@@ -370,7 +427,7 @@ fn certification(
         let uid_text = String::from_utf8_lossy(uid.value()).into_owned();
         for sig in ua.certifications().filter(|s| by_master(s)) {
             if sig.verify_userid_binding(mkey, pk, uid).is_err() {
-                problems.push(format!("a certification of {uid_text:?} does not verify"));
+                altered.push(uid_text.clone());
                 continue;
             }
             if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
@@ -417,11 +474,96 @@ fn certification(
     if let Some(r) = revoked {
         return Err((KeyStatus::CertificationRevoked, r));
     }
+    // A certification by the master that Sequoia set aside (its hash prefix
+    // does not match the key and user ID any more) or that does not verify:
+    // the file was altered after the master certified it. Re-certifying
+    // would vouch for whatever was changed.
+    let set_aside = cert.bad_signatures().any(|s| {
+        by_master(s)
+            && s.hash_algo().is_supported()
+            && matches!(
+                s.typ(),
+                SignatureType::GenericCertification
+                    | SignatureType::PersonaCertification
+                    | SignatureType::CasualCertification
+                    | SignatureType::PositiveCertification
+            )
+    });
+    if set_aside || !altered.is_empty() {
+        let what = match altered.first() {
+            Some(uid) => format!("the master key's certification of {uid:?}"),
+            None => "a certification by the master key".to_string(),
+        };
+        return Err((
+            KeyStatus::Uncertified,
+            format!(
+                "{what} is in the key file but does not verify: the key file was altered \
+                 after the master certified it; restore it from the pack's history or its \
+                 owner, do not certify it again"
+            ),
+        ));
+    }
+    if let Some(w) = altered_self_signature(cert) {
+        return Err((
+            KeyStatus::Uncertified,
+            format!("not certified by the pinned master key, and {w}"),
+        ));
+    }
     let mut reason = "not certified by the pinned master key".to_string();
     if !problems.is_empty() {
         reason = format!("{reason}: {}", problems.join("; "));
     }
     Err((KeyStatus::Uncertified, reason))
+}
+
+/// What the valid (sub)keys of `vc` may do, expired ones included.
+fn capabilities(vc: &ValidCert<'_>) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let keys = || vc.keys().revoked(false);
+    if keys().for_certification().next().is_some() {
+        out.push("certify");
+    }
+    if keys().for_signing().next().is_some() {
+        out.push("sign");
+    }
+    if keys()
+        .for_transport_encryption()
+        .for_storage_encryption()
+        .next()
+        .is_some()
+    {
+        out.push("encrypt");
+    }
+    if keys().for_authentication().next().is_some() {
+        out.push("authenticate");
+    }
+    out
+}
+
+/// Why the key's own signatures show it was altered, if they do: a
+/// self-signature (user ID binding, subkey binding, direct key signature)
+/// that Sequoia set aside because it no longer matches what it signs (one
+/// it set aside for an unsupported hash algorithm does not count). Only
+/// the hash-prefix check Sequoia makes while reading is used here (no
+/// public-key operation); a self-signature whose cryptographic check fails
+/// leaves the key without a valid binding, which [`Keyring`] reports through
+/// its status and the verdicts on its signatures.
+fn altered_self_signature(cert: &Cert) -> Option<String> {
+    let own = KeyHandle::from(cert.fingerprint());
+    let n = cert
+        .bad_signatures()
+        .filter(|s| {
+            s.get_issuers().iter().any(|h| h.aliases(&own))
+                && s.hash_algo().is_supported()
+                && !matches!(s.typ(), SignatureType::Binary | SignatureType::Text)
+        })
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "{n} of the key's own self-signature(s) do not match the key any more: the key \
+             file was altered"
+        )
+    })
 }
 
 /// Reads a file of at most `max` bytes; the error is a sentence.
@@ -441,6 +583,27 @@ pub(crate) fn read_limited(path: &std::path::Path, max: u64) -> Result<Vec<u8>, 
     Ok(buf)
 }
 
+/// Every key file of `pack`, read in parallel.
+fn read_key_files(pack: &Pack) -> Vec<KeyFile> {
+    let files: Vec<_> = pack
+        .files
+        .iter()
+        .filter_map(|f| match &f.class {
+            FileClass::Key { role, retired } => Some((f.path.clone(), role.clone(), *retired)),
+            _ => None,
+        })
+        .collect();
+    files
+        .into_par_iter()
+        .map(|(path, role, retired)| KeyFile {
+            contents: read_limited(&pack.path_of(&path), MAX_KEY_FILE_BYTES),
+            path,
+            role,
+            retired,
+        })
+        .collect()
+}
+
 /// The entries of one key file: one per certificate it holds, or one that
 /// says why it holds none.
 fn parse_key_file(f: KeyFile) -> Vec<KeyEntry> {
@@ -456,6 +619,7 @@ fn parse_key_file(f: KeyFile) -> Vec<KeyEntry> {
         expires: None,
         revoked: false,
         certified: None,
+        capabilities: Vec::new(),
         warnings: Vec::new(),
         cert: None,
     };

@@ -94,6 +94,9 @@ pub struct MasterReport {
     pub file: Option<String>,
     /// Why it cannot be used, if it cannot.
     pub problem: Option<String>,
+    /// Remarks on the pinned key, each starting with a stable code
+    /// (`pin-not-master-folder`); failures under `--strict`.
+    pub warnings: Vec<String>,
 }
 
 /// Counts and the overall verdict.
@@ -211,6 +214,7 @@ pub fn verify_settled(
         fingerprint: pin.to_hex(),
         file: ring.master.map(|i| ring.entries[i].file.clone()),
         problem: ring.master_problem.clone(),
+        warnings: ring.master_warnings.clone(),
     };
     let summary = summarize(
         &ring,
@@ -244,6 +248,7 @@ impl PackReport {
                 fingerprint: pin.to_hex(),
                 file: None,
                 problem: None,
+                warnings: Vec::new(),
             },
             config: pack.config_trust.clone(),
             signatures: Vec::new(),
@@ -546,6 +551,10 @@ fn summarize(
     }
     if let Some(p) = &master.problem {
         s.failures.push(p.clone());
+    }
+    if options.strict {
+        s.failures
+            .extend(master.warnings.iter().map(|w| format!("{w} (strict)")));
     }
     let bad_sigs = signatures.iter().filter(|x| !x.ok).count();
     if bad_sigs > 0 {
