@@ -28,7 +28,7 @@ use crate::trust::verdict::KeyStatus;
 pub enum EncryptionKeyError {
     /// Nothing names the key, and no security-team key file has `email` in
     /// its name.
-    #[error("no encryption key for reports: no key file of the security team has `email` in its name; name one with `[report] encryption_key` in secpack.toml")]
+    #[error("no encryption key for reports: no key file of the security team has `email` in its name; make the team's encryption key with `secpack key generate --pack PACK --encryption -o SECRETFILE` (it goes to keys/security-team/email-<key id>.asc) and certify it with `secpack key certify --pack PACK KEYFILE --master-key MASTERSECRET`, or name another key file with `[report] encryption_key` in secpack.toml")]
     NotFound,
     /// Several e-mail keys and none chosen.
     #[error("several security-team key files could be the reports' encryption key ({0}); choose one with `[report] encryption_key` in secpack.toml")]
@@ -52,9 +52,10 @@ pub enum EncryptionKeyError {
     /// The key has been revoked.
     #[error("the reports' encryption key {0} is revoked")]
     Revoked(String),
-    /// No subkey may encrypt now.
-    #[error("the reports' encryption key {0} has no encryption subkey that is valid now (expired, revoked, or weak algorithms)")]
-    NoEncryptionSubkey(String),
+    /// No subkey may encrypt now: the key file, then what is missing and
+    /// the commands that make a key that can.
+    #[error("the reports' encryption key {0} cannot receive reports: {1}")]
+    NoEncryptionSubkey(String, String),
 }
 
 impl EncryptionKeyError {
@@ -67,7 +68,7 @@ impl EncryptionKeyError {
             Self::Untrusted { .. } => "untrusted-encryption-key",
             Self::Retired(_) => "retired-encryption-key",
             Self::Revoked(_) => "revoked-encryption-key",
-            Self::NoEncryptionSubkey(_) => "no-encryption-subkey",
+            Self::NoEncryptionSubkey(..) => "no-encryption-subkey",
         }
     }
 }
@@ -141,7 +142,8 @@ impl TeamKey {
             .map(|ka| ka.key().fingerprint().to_hex())
             .collect();
         if encryption_subkeys.is_empty() {
-            return Err(EncryptionKeyError::NoEncryptionSubkey(file));
+            let why = missing_encryption_subkey(pack, entry, &cert, &policy);
+            return Err(EncryptionKeyError::NoEncryptionSubkey(file, why));
         }
         Ok(Self {
             file,
@@ -176,6 +178,89 @@ impl TeamKey {
                 .context("finishing the encrypted message")?;
         }
         Ok(sink)
+    }
+}
+
+/// What keeps `cert` (the key of `entry`) from encrypting now, and the
+/// commands that make a key that can, naming the pack's root.
+fn missing_encryption_subkey(
+    pack: &Pack,
+    entry: &KeyEntry,
+    cert: &Cert,
+    policy: &StandardPolicy,
+) -> String {
+    use openpgp::cert::amalgamation::ValidAmalgamation;
+    let flagged: Vec<_> = cert
+        .keys()
+        .with_policy(policy, None)
+        .for_transport_encryption()
+        .for_storage_encryption()
+        .collect();
+    let missing = if flagged.is_empty() {
+        if cert.keys().subkeys().any(|k| {
+            k.self_signatures().any(|s| {
+                s.key_flags()
+                    .is_some_and(|f| f.for_transport_encryption() || f.for_storage_encryption())
+            })
+        }) {
+            "its encryption subkey's binding signature is not acceptable (a weak algorithm \
+             such as SHA-1, or a signature that does not verify)"
+                .to_string()
+        } else {
+            "it has no encryption subkey at all: it is a signing key, made without \
+             `--encryption`"
+                .to_string()
+        }
+    } else {
+        let states: Vec<&str> = flagged
+            .iter()
+            .map(|ka| {
+                if matches!(
+                    ka.revocation_status(),
+                    openpgp::types::RevocationStatus::Revoked(_)
+                ) {
+                    "revoked"
+                } else if ka.alive().is_err() {
+                    "expired"
+                } else if !ka.key().pk_algo().is_supported() {
+                    "of an unsupported algorithm"
+                } else {
+                    "refused by the standard policy (weak algorithm)"
+                }
+            })
+            .collect();
+        format!("its encryption subkey is {}", states.join(", "))
+    };
+    let root = pack.root.display().to_string();
+    let root = if root
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c))
+    {
+        root
+    } else {
+        format!("'{}'", root.replace('\'', "'\\''"))
+    };
+    let folder = format!(
+        "{}/{}",
+        pack.config.layout.keys,
+        crate::keys::role_folder(&pack.config, ROLE_SECURITY_TEAM)
+    );
+    let make = format!(
+        "secpack key generate --pack {root} --encryption -o SECRETFILE` (a certification-only \
+         primary key and an encryption subkey; it goes to {folder}/email-<key id>.asc), \
+         certify it with `secpack key certify --pack {root} KEYFILE --master-key MASTERSECRET`"
+    );
+    if pack.config.report.encryption_key.is_some() {
+        format!(
+            "{missing}. Make the team's encryption key with `{make}, and name the new key file \
+             in `[report] encryption_key` of secpack.toml"
+        )
+    } else {
+        format!(
+            "{missing}. Retire it (`secpack key retire --pack {root} {}`), then make the \
+             team's encryption key with `{make}",
+            entry.file_stem()
+        )
     }
 }
 
