@@ -1534,3 +1534,699 @@ fn signing_or_drafting_into_an_unwritable_folder_writes_nothing() {
     drop(guard);
     assert_eq!(c.files(), files_before);
 }
+
+/// Runs a command line secpack printed (a `next:` hint, a command an error
+/// message names) through `sh` in `cwd`, with `secpack` standing for the
+/// binary under test and `extra` appended.
+fn run_printed(c: &Ceremony, cwd: &Path, line: &str, extra: &str) -> Output {
+    let line = line
+        .strip_prefix("secpack ")
+        .unwrap_or_else(|| panic!("not a secpack command: {line}"));
+    let script = format!("'{}' {line} {extra}", env!("CARGO_BIN_EXE_secpack"));
+    Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(cwd)
+        .env("HOME", c.home())
+        .env("XDG_CONFIG_HOME", c.home())
+        .env_remove("SECPACK_MASTER")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// The commands quoted between backticks in `text` that start with `start`.
+fn quoted_commands<'a>(text: &'a str, start: &str) -> Vec<&'a str> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|q| q.starts_with(start) && q.contains(" --pack "))
+        .collect()
+}
+
+/// The `next:` hints of a human `key generate`.
+fn next_hints(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("next: ").map(str::to_string))
+        .collect()
+}
+
+/// Decrypts `message` with gpg and the secret key file `secret` (imported
+/// into a fresh GnuPG home; its passphrase given in loopback).
+fn gpg_decrypt(c: &Ceremony, secret: &Path, message: &[u8]) -> Vec<u8> {
+    let home = Gpg::new();
+    home.run(&["--import", secret.to_str().unwrap()]);
+    let input = c.dir.path().join("message.asc");
+    std::fs::write(&input, message).unwrap();
+    let out = Command::new("gpg")
+        .env("GNUPGHOME", home.home.path())
+        .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
+        .arg("--passphrase-file")
+        .arg(c.passfile())
+        .args(["--decrypt"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gpg --decrypt: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Stores `message` in a fresh inbox and reads it back with `secpack inbox
+/// show --key SECRET`.
+fn inbox_decrypt(c: &Ceremony, secret: &Path, message: &[u8], db_name: &str) -> String {
+    let db = c.dir.path().join(db_name);
+    let inbox = secpack::report::inbox::Inbox::open(&db).unwrap();
+    let id = inbox.insert(message, "test", chrono::Utc::now()).unwrap();
+    drop(inbox);
+    let out = c.ok(&[
+        "inbox",
+        "--db",
+        db.to_str().unwrap(),
+        "show",
+        &id,
+        "--key",
+        secret.to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    out
+}
+
+#[test]
+fn the_team_encryption_key_made_by_secpack_receives_reports() {
+    use sequoia_openpgp::parse::Parse;
+    use sequoia_openpgp::policy::StandardPolicy;
+    use sequoia_openpgp::types::PublicKeyAlgorithm;
+
+    let c = ceremony(false);
+    let pack = c.pack();
+    let root = pack.canonicalize().unwrap();
+    let root = root.to_str().unwrap();
+    let report = c.dir.path().join("report.txt");
+    let text = "heap overflow in the frobnicator, found on a Tuesday\n";
+    std::fs::write(&report, text).unwrap();
+    let encrypt = || {
+        c.run(&[
+            "report",
+            "encrypt",
+            "--pack",
+            pack.to_str().unwrap(),
+            "--master",
+            &c.master,
+            report.to_str().unwrap(),
+        ])
+    };
+
+    // No key for reports yet: the error says how to make one.
+    let out = encrypt();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[no-encryption-key]")
+            && err.contains("secpack key generate --pack PACK --encryption"),
+        "{err}"
+    );
+
+    // A signing key where the e-mail key goes: the error says what is
+    // missing, and the exact commands for this pack.
+    let signing = c.generate("security-team", "email", "ed25519");
+    c.certify(&signing);
+    let out = encrypt();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("[no-encryption-subkey]"), "{err}");
+    assert!(err.contains("no encryption subkey at all"), "{err}");
+    assert!(
+        !err.contains("expired, revoked, or weak"),
+        "the old message blamed expiry: {err}"
+    );
+    let stem = signing
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".asc")
+        .to_string();
+    let retire = quoted_commands(&err, "secpack key retire");
+    assert_eq!(
+        retire,
+        [format!("secpack key retire --pack {root} {stem}")],
+        "{err}"
+    );
+    let generate = quoted_commands(&err, "secpack key generate");
+    assert_eq!(
+        generate,
+        [format!(
+            "secpack key generate --pack {root} --encryption -o SECRETFILE"
+        )],
+        "{err}"
+    );
+
+    // Follow the message, from another folder: retire, generate, then the
+    // `next:` hint certifies it.
+    let elsewhere = c.home();
+    let out = run_printed(&c, &elsewhere, retire[0], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cv_secret = c.dir.path().join("secrets/team-email-cv25519.key");
+    let out = run_printed(
+        &c,
+        &elsewhere,
+        &generate[0].replace("SECRETFILE", cv_secret.to_str().unwrap()),
+        &format!(
+            "--algo ed25519 --passphrase-file {}",
+            c.passfile().display()
+        ),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hints = next_hints(&out.stdout);
+    assert_eq!(hints.len(), 2, "{hints:?}");
+    assert!(hints[0].starts_with(&format!(
+        "secpack key certify --pack {root} {root}/keys/security-team/email-"
+    )));
+    assert!(hints[1].starts_with(&format!("secpack report encrypt --pack {root} ")));
+    let out = run_printed(
+        &c,
+        &elsewhere,
+        &hints[0].replace("MASTERSECRET", c.secret("master").to_str().unwrap()),
+        &format!("--passphrase-file {}", c.passfile().display()),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The new key: certification-only primary, one Curve25519 encryption
+    // subkey, no signing key.
+    let file = hints[0].split_whitespace().nth(5).unwrap().to_string();
+    let cert = sequoia_openpgp::Cert::from_file(&file).unwrap();
+    let policy = StandardPolicy::new();
+    let vc = cert.with_policy(&policy, None).unwrap();
+    assert_eq!(vc.keys().for_signing().count(), 0);
+    let enc: Vec<_> = vc.keys().subkeys().for_storage_encryption().collect();
+    assert_eq!(enc.len(), 1);
+    assert_eq!(enc[0].key().pk_algo(), PublicKeyAlgorithm::ECDH);
+
+    // Encrypted by secpack, decrypted by gpg and by secpack's inbox.
+    let out = encrypt();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let message = out.stdout;
+    assert!(message.starts_with(b"-----BEGIN PGP MESSAGE-----"));
+    assert_eq!(gpg_decrypt(&c, &cv_secret, &message), text.as_bytes());
+    let shown = inbox_decrypt(&c, &cv_secret, &message, "cv.sqlite");
+    assert!(shown.contains(text.trim_end()), "{shown}");
+
+    // `status` does not ask the encryption key to sign a bulletin.
+    c.ok(&[
+        "qsb",
+        "new",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--title",
+        "A bulletin nobody signed",
+    ]);
+    let (_, v) = c.status(&chrono::Utc::now().date_naive().to_string());
+    let bulletin = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "below-threshold" && i["subject"] != "secpack.toml")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(
+        bulletin["missing_signers"],
+        serde_json::json!(["alice", "bob"]),
+        "{bulletin:#}"
+    );
+
+    // The same with RSA: an RSA encryption subkey, the same interop.
+    c.ok(&["key", "retire", "--pack", pack.to_str().unwrap(), "email"]);
+    let rsa_secret = c.dir.path().join("secrets/team-email-rsa.key");
+    let out = c.ok(&[
+        "--json",
+        "key",
+        "generate",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--encryption",
+        "-o",
+        rsa_secret.to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["usage"], "encryption");
+    let public = v["public"].as_str().unwrap().to_string();
+    assert!(public.starts_with("keys/security-team/email-"), "{public}");
+    c.certify(&public);
+    let cert = sequoia_openpgp::Cert::from_file(pack.join(&public)).unwrap();
+    let vc = cert.with_policy(&policy, None).unwrap();
+    assert_eq!(vc.keys().for_signing().count(), 0);
+    let enc: Vec<_> = vc.keys().subkeys().for_transport_encryption().collect();
+    assert_eq!(enc.len(), 1);
+    assert_eq!(enc[0].key().pk_algo(), PublicKeyAlgorithm::RSAEncryptSign);
+    let out = encrypt();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let message = out.stdout;
+    assert_eq!(gpg_decrypt(&c, &rsa_secret, &message), text.as_bytes());
+    let shown = inbox_decrypt(&c, &rsa_secret, &message, "rsa.sqlite");
+    assert!(shown.contains(text.trim_end()), "{shown}");
+    // The key Ed25519 made cannot read what was encrypted to the RSA key.
+    let db = c.dir.path().join("rsa.sqlite");
+    let id = secpack::report::inbox::Inbox::open(&db)
+        .unwrap()
+        .list()
+        .unwrap()[0]
+        .id
+        .clone();
+    let out = c.run(&[
+        "inbox",
+        "--db",
+        db.to_str().unwrap(),
+        "show",
+        &id,
+        "--key",
+        cv_secret.to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn certifying_twice_changes_nothing_and_the_master_does_not_certify_itself() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let alice = c
+        .files()
+        .into_iter()
+        .find(|f| f.starts_with("keys/security-team/alice-"))
+        .unwrap();
+    let before = std::fs::read(pack.join(&alice)).unwrap();
+    // No passphrase is needed to find there is nothing to do (none is
+    // given, and there is no terminal to ask one).
+    let certify = |file: &str| {
+        c.run(&[
+            "key",
+            "certify",
+            "--pack",
+            pack.to_str().unwrap(),
+            pack.join(file).to_str().unwrap(),
+            "--master-key",
+            c.secret("master").to_str().unwrap(),
+        ])
+    };
+    let out = certify(&alice);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("already certified"), "{stdout}");
+    assert_eq!(std::fs::read(pack.join(&alice)).unwrap(), before);
+    let out = c.ok(&[
+        "--json",
+        "key",
+        "certify",
+        "--pack",
+        pack.to_str().unwrap(),
+        pack.join(&alice).to_str().unwrap(),
+        "--master-key",
+        c.secret("master").to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["changed"], false);
+    assert_eq!(v["certified"], serde_json::json!([]));
+    assert_eq!(v["already_certified"].as_array().unwrap().len(), 1);
+    assert_eq!(std::fs::read(pack.join(&alice)).unwrap(), before);
+    let cert = <sequoia_openpgp::Cert as sequoia_openpgp::parse::Parse<'_, _>>::from_bytes(&before)
+        .unwrap();
+    let certifications: usize = cert.userids().map(|u| u.certifications().count()).sum();
+    assert_eq!(certifications, 1);
+
+    // The master key certifying itself: refused, nothing written.
+    let master = c
+        .files()
+        .into_iter()
+        .find(|f| f.starts_with("keys/master-key/"))
+        .unwrap();
+    let master_before = std::fs::read(pack.join(&master)).unwrap();
+    let out = c.run(&[
+        "key",
+        "certify",
+        "--pack",
+        pack.to_str().unwrap(),
+        pack.join(&master).to_str().unwrap(),
+        "--master-key",
+        c.secret("master").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot certify itself"), "{err}");
+    assert_eq!(std::fs::read(pack.join(&master)).unwrap(), master_before);
+}
+
+#[test]
+fn generate_hints_name_the_pack_and_run_from_another_folder() {
+    let c = ceremony(false);
+    // `--pack` and `-o` relative to the folder holding the pack.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secpack"));
+    let out = cmd
+        .args([
+            "key",
+            "generate",
+            "--pack",
+            "pack",
+            "--role",
+            "security-team",
+            "--name",
+            "carol",
+            "--algo",
+            "ed25519",
+            "-o",
+            "secrets/carol.key",
+            "--passphrase-file",
+            "secrets/pass",
+        ])
+        .current_dir(c.dir.path())
+        .env("HOME", c.home())
+        .env("XDG_CONFIG_HOME", c.home())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hints = next_hints(&out.stdout);
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    let root = c.pack().canonicalize().unwrap();
+    assert!(
+        hints[0].starts_with(&format!("secpack key certify --pack {} ", root.display())),
+        "{}",
+        hints[0]
+    );
+    // Run as printed from the user's home, a folder outside the pack.
+    let out = run_printed(
+        &c,
+        &c.home(),
+        &hints[0].replace("MASTERSECRET", c.secret("master").to_str().unwrap()),
+        &format!("--passphrase-file {}", c.passfile().display()),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = c.ok(&[
+        "--json",
+        "key",
+        "list",
+        "--pack",
+        c.pack().to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let carol = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "carol")
+        .unwrap();
+    assert_eq!(carol["status"], "certified", "{carol:#}");
+    // The master key's generation hints nothing to certify.
+    let out = c.ok(&[
+        "key",
+        "generate",
+        "--pack",
+        c.pack().to_str().unwrap(),
+        "--role",
+        "master",
+        "--name",
+        "master2",
+        "--algo",
+        "ed25519",
+        "-o",
+        c.secret("master2").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    assert!(next_hints(out.as_bytes()).is_empty(), "{out}");
+}
+
+#[test]
+fn verify_warns_when_the_pin_is_a_team_members_key() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let alice_file = c
+        .files()
+        .into_iter()
+        .find(|f| f.starts_with("keys/security-team/alice-"))
+        .unwrap();
+    let alice = fingerprint_of(&std::fs::read(pack.join(&alice_file)).unwrap());
+    let verify = |pin: &str, extra: &[&str]| {
+        let mut args = vec!["verify", pack.to_str().unwrap(), "--master", pin];
+        args.extend_from_slice(extra);
+        c.run(&args)
+    };
+    // The real master: no such warning.
+    let out = verify(&c.master, &[]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("pin-not-master-folder"));
+    let out = verify(&c.master, &["--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["master"]["warnings"], serde_json::json!([]));
+
+    // alice's key pinned as the master: warned, in text and JSON.
+    let out = verify(&alice, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("pin-not-master-folder"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.trim_start()
+            .starts_with("warning: pin-not-master-folder: "),
+        "{line}"
+    );
+    assert!(line.contains(&alice_file), "{line}");
+    let out = verify(&alice, &["--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["master"]["file"], alice_file.as_str());
+    let warnings = v["master"]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0]
+        .as_str()
+        .unwrap()
+        .starts_with("pin-not-master-folder: "));
+    // A warning: not among the failures unless --strict.
+    assert!(!v["summary"]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f.as_str().unwrap().contains("pin-not-master-folder")));
+    let out = verify(&alice, &["--json", "--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["summary"]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f.as_str().unwrap().starts_with("pin-not-master-folder")));
+    // `key list` shows it on the pinned key.
+    let out = c.ok(&[
+        "--json",
+        "key",
+        "list",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &alice,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"] == alice_file.as_str())
+        .unwrap();
+    assert!(row["pin_warnings"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("pin-not-master-folder"));
+}
+
+#[test]
+fn key_list_without_a_pin_lists_the_facts_unjudged() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let out = c.run(&["key", "list", "--pack", pack.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(rows.len(), 4, "{stdout}");
+    assert!(
+        rows.iter().all(|r| r.starts_with("[unjudged] ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("role security-team (certify, sign)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("uncertified") && !stdout.contains("not certified"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no master key fingerprint is pinned"));
+
+    let out = c.ok(&["--json", "key", "list", "--pack", pack.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for r in rows {
+        assert_eq!(r["status"], "unjudged", "{r:#}");
+        assert!(r["fingerprint"].as_str().unwrap().len() == 40, "{r:#}");
+        assert!(
+            r["created"].is_string() && r["expires"].is_string(),
+            "{r:#}"
+        );
+        assert!(r["certified"].is_null(), "{r:#}");
+    }
+    let master = rows.iter().find(|r| r["role"] == "master").unwrap();
+    assert_eq!(master["fingerprint"], c.master.as_str());
+    // With the pin, the verdicts.
+    let out = c.ok(&[
+        "--json",
+        "key",
+        "list",
+        "--pack",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut statuses: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        ["certified", "certified", "master", "uncertified"]
+    );
+}
+
+/// The armoured key `armored` with the last byte (the signature value) of
+/// the master's certification changed.
+fn alter_certification(armored: &[u8], master: &str) -> Vec<u8> {
+    use sequoia_openpgp::parse::Parse;
+    use sequoia_openpgp::serialize::SerializeInto;
+    let cert = sequoia_openpgp::Cert::from_bytes(armored).unwrap();
+    let handle: sequoia_openpgp::KeyHandle = master.parse().unwrap();
+    let sig = cert
+        .userids()
+        .flat_map(|u| u.certifications().cloned().collect::<Vec<_>>())
+        .find(|s| s.get_issuers().iter().any(|h| h.aliases(&handle)))
+        .expect("a certification by the master");
+    let mut bytes = cert.to_vec().unwrap();
+    let packet = sequoia_openpgp::Packet::from(sig).to_vec().unwrap();
+    let start = bytes
+        .windows(packet.len())
+        .position(|w| w == packet.as_slice())
+        .unwrap();
+    bytes[start + packet.len() - 1] ^= 0x01;
+    let mut w =
+        sequoia_openpgp::armor::Writer::new(Vec::new(), sequoia_openpgp::armor::Kind::PublicKey)
+            .unwrap();
+    std::io::Write::write_all(&mut w, &bytes).unwrap();
+    w.finalize().unwrap()
+}
+
+#[test]
+fn an_altered_key_file_is_reported_altered_and_not_certified_again() {
+    let c = ceremony(false);
+    let pack = c.pack();
+    let bob_file = c
+        .files()
+        .into_iter()
+        .find(|f| f.starts_with("keys/security-team/bob-"))
+        .unwrap();
+    let altered = alter_certification(&std::fs::read(pack.join(&bob_file)).unwrap(), &c.master);
+    std::fs::write(pack.join(&bob_file), &altered).unwrap();
+
+    let out = c.run(&[
+        "--json",
+        "verify",
+        pack.to_str().unwrap(),
+        "--master",
+        &c.master,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bob = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["file"] == bob_file.as_str())
+        .unwrap();
+    assert_eq!(bob["status"], "uncertified");
+    let reason = bob["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("does not verify")
+            && reason.contains("the key file was altered")
+            && !reason.starts_with("not certified"),
+        "{reason}"
+    );
+    // Human output says it too.
+    let out = c.run(&["verify", pack.to_str().unwrap(), "--master", &c.master]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the key file was altered"));
+
+    // Certifying it again is refused: nothing written.
+    let out = c.run(&[
+        "key",
+        "certify",
+        "--pack",
+        pack.to_str().unwrap(),
+        pack.join(&bob_file).to_str().unwrap(),
+        "--master-key",
+        c.secret("master").to_str().unwrap(),
+        "--passphrase-file",
+        c.passfile().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("altered") && err.contains("instead of certifying it again"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(pack.join(&bob_file)).unwrap(), altered);
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use secpack::fsutil::{write_atomic, write_atomic_private};
-use secpack::keys::{self, Algorithm, KeyError, KeySpec};
+use secpack::keys::{self, Algorithm, KeyError, KeySpec, Usage};
 use secpack::pack::Pack;
 use secpack::signing::{Password, SecretKeyFile};
 use secpack::trust::keyring::{KeyEntry, Keyring};
@@ -43,14 +43,27 @@ enum KeyCommand {
 /// Generate a key: its public part goes into the pack under
 /// `keys/<role folder>/<name>-<key id>.asc`, its secret part (protected by a
 /// passphrase) to the file given with `-o`, outside the pack.
+///
+/// A member's key certifies with its primary key and signs with a subkey.
+/// With --encryption, the team's report key instead: an encryption subkey
+/// and no signing subkey, by default `keys/security-team/email-<key id>.asc`,
+/// the key `secpack serve`, `report encrypt` and security.txt use.
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// The key's role (`master`, `security-team`, `release`, ...).
+    /// The key's role (`master`, `security-team`, `release`, ...); with
+    /// --encryption, `security-team` by default.
+    #[arg(long, required_unless_present = "encryption")]
+    pub role: Option<String>,
+    /// The member's signer name (start of the key file name); with
+    /// --encryption, `email` by default.
+    #[arg(long, required_unless_present = "encryption")]
+    pub name: Option<String>,
+    /// Make the team's encryption key for vulnerability reports: a
+    /// certification-only primary key and an encryption subkey (Curve25519
+    /// with ed25519, RSA with rsa4096), no signing subkey. Its secret key
+    /// decrypts reports (`secpack inbox show --key SECRETFILE`).
     #[arg(long)]
-    pub role: String,
-    /// The member's signer name (start of the key file name).
-    #[arg(long)]
-    pub name: String,
+    pub encryption: bool,
     /// rsa4096 (default) or ed25519.
     #[arg(long, default_value = "rsa4096")]
     pub algo: Algorithm,
@@ -70,7 +83,10 @@ pub struct GenerateArgs {
 }
 
 /// Certify every user ID of KEYFILE (a key file of the pack) with the master
-/// key; the pack's file is updated in place.
+/// key; the pack's file is updated in place. User IDs the master certifies
+/// already are left alone ("already certified": nothing changes, exit 0);
+/// the master key cannot certify itself, and a key holding a certification
+/// by the master that does not verify (an altered file) is refused.
 #[derive(Debug, clap::Args)]
 pub struct CertifyArgs {
     /// The key file in the pack.
@@ -84,9 +100,13 @@ pub struct CertifyArgs {
 }
 
 /// List the pack's keys and the trust the pinned master key gives them.
+///
+/// Without a pinned master key, the keys are listed with their facts and
+/// the verdict "unjudged".
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Fingerprint of the master key (else SECPACK_MASTER or the user config).
+    /// Fingerprint of the master key (else SECPACK_MASTER or the user
+    /// config; without one, nothing is judged).
     #[arg(long, value_name = "FPR")]
     pub master: Option<String>,
 }
@@ -157,36 +177,62 @@ fn new_passphrase(file: Option<&Path>) -> Result<Password> {
 }
 
 fn generate(pack: &Pack, args: GenerateArgs, global: &GlobalArgs) -> Result<u8> {
+    // Without --encryption, clap requires both.
+    let role = args
+        .role
+        .clone()
+        .unwrap_or_else(|| secpack::config::ROLE_SECURITY_TEAM.into());
+    let name = args.name.clone().unwrap_or_else(|| "email".into());
+    anyhow::ensure!(
+        !(args.encryption && role == secpack::config::ROLE_MASTER),
+        "the master key only certifies: make the team's encryption key with --encryption \
+         alone (role security-team)"
+    );
     keys::secret_outside_pack(pack, &args.output)?;
     anyhow::ensure!(
-        !args.name.is_empty()
-            && args
-                .name
+        !name.is_empty()
+            && name
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'),
-        "{:?} is not a signer name (lower-case letters, digits, '-' and '_')",
-        args.name
+        "{name:?} is not a signer name (lower-case letters, digits, '-' and '_')"
     );
     if args.output.exists() {
         return Err(KeyError::Exists(args.output.display().to_string()).into());
     }
     let validity = KeySpec::parse_validity(&args.expires)?;
     let passphrase = new_passphrase(args.passphrase_file.as_deref())?;
-    let user_id = args
-        .uid
-        .clone()
-        .unwrap_or_else(|| format!("{} ({} {})", args.name, pack.config.project.name, args.role));
+    let user_id = args.uid.clone().unwrap_or_else(|| {
+        if args.encryption {
+            encryption_user_id(&pack.config.project)
+        } else {
+            format!("{name} ({} {role})", pack.config.project.name)
+        }
+    });
     let spec = KeySpec {
         user_id,
         algorithm: args.algo,
         validity,
+        usage: if args.encryption {
+            Usage::Encryption
+        } else {
+            Usage::Signing
+        },
     };
-    let cert = keys::generate(&spec, &passphrase)?;
-    let folder = keys::role_folder(&pack.config, &args.role);
+    let spinner = spinner(
+        match args.algo {
+            Algorithm::Rsa4096 => "generating an RSA-4096 key (this takes a few seconds)",
+            Algorithm::Ed25519 => "generating an Ed25519 key",
+        },
+        global,
+    );
+    let generated = keys::generate(&spec, &passphrase);
+    spinner.finish_and_clear();
+    let cert = generated?;
+    let folder = keys::role_folder(&pack.config, &role);
     let rel = format!(
         "{}/{folder}/{}",
         pack.config.layout.keys,
-        keys::public_file_name(&args.name, &cert)
+        keys::public_file_name(&name, &cert)
     );
     let public = pack.path_of(&rel);
     std::fs::create_dir_all(public.parent().expect("a folder"))
@@ -198,9 +244,26 @@ fn generate(pack: &Pack, args: GenerateArgs, global: &GlobalArgs) -> Result<u8> 
         return Err(e);
     }
     let fpr = cert.fingerprint().to_hex();
+    // What to run next, runnable from any folder: the pack by its absolute
+    // path, the key file inside it.
+    let root = shell_word(&pack.root.display().to_string());
+    let mut next = Vec::new();
+    if role != secpack::config::ROLE_MASTER {
+        next.push(format!(
+            "secpack key certify --pack {root} {} --master-key MASTERSECRET",
+            shell_word(&public.display().to_string())
+        ));
+    }
+    if args.encryption {
+        next.push(format!(
+            "secpack report encrypt --pack {root} --master MASTERFPR REPORTFILE"
+        ));
+    }
     if global.json {
         print_json(&serde_json::json!({
             "fingerprint": fpr, "public": rel, "secret": args.output,
+            "usage": if args.encryption { "encryption" } else { "signing" },
+            "next": next,
         }))?;
     } else {
         anstream::println!("{} {} ({fpr})", paint(GOOD, "wrote"), safe(&rel));
@@ -209,20 +272,60 @@ fn generate(pack: &Pack, args: GenerateArgs, global: &GlobalArgs) -> Result<u8> 
             paint(GOOD, "wrote"),
             safe(args.output.display())
         );
-        if args.role != secpack::config::ROLE_MASTER {
-            anstream::println!(
-                "{}",
-                paint(
-                    DIM,
-                    format!(
-                        "next: secpack key certify {} --master-key MASTERSECRET",
-                        safe(&rel)
-                    )
-                )
-            );
+        for n in &next {
+            anstream::println!("{}", paint(DIM, format!("next: {}", safe(n))));
         }
     }
     Ok(crate::EXIT_OK)
+}
+
+/// The default user ID of the team's encryption key: the project and team,
+/// with the contact address when it is one.
+fn encryption_user_id(project: &secpack::config::Project) -> String {
+    let name = if project.team_name.contains(&project.name) {
+        project.team_name.clone()
+    } else {
+        format!("{} {}", project.name, project.team_name)
+    };
+    let address = project
+        .contact
+        .as_deref()
+        .map(|c| c.trim().trim_start_matches("mailto:"))
+        .filter(|c| c.contains('@') && !c.contains("://") && !c.contains(char::is_whitespace));
+    match address {
+        Some(a) => format!("{name} (report encryption) <{a}>"),
+        None => format!("{name} (report encryption)"),
+    }
+}
+
+/// `word` as one shell word: as it is when it holds only characters the
+/// shell leaves alone, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// A spinner on standard error while something slow runs; hidden for JSON
+/// output and when standard error is not a terminal.
+fn spinner(what: &str, global: &GlobalArgs) -> indicatif::ProgressBar {
+    if global.json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 fn load_public(path: &Path) -> Result<Cert> {
@@ -254,6 +357,27 @@ fn certify(pack: &Pack, args: CertifyArgs, global: &GlobalArgs) -> Result<u8> {
         )
         .into());
     }
+    // Known before the passphrase is asked: the master itself and altered
+    // keys are refused, a key certified already is left alone.
+    let plan = keys::certification_plan(master.cert(), &key)?;
+    let key_fpr = key.fingerprint().to_hex();
+    if plan.unchanged() {
+        if global.json {
+            print_json(&serde_json::json!({
+                "key": key_fpr, "master": master_fpr, "file": args.keyfile,
+                "certified": plan.added, "already_certified": plan.already,
+                "changed": false,
+            }))?;
+        } else {
+            anstream::println!(
+                "{} {}: the master key {master_fpr} certifies every user ID already; nothing \
+                 changed",
+                paint(GOOD, "already certified"),
+                safe(args.keyfile.display())
+            );
+        }
+        return Ok(crate::EXIT_OK);
+    }
     let passphrase = passphrase_if(
         primary_locked(master.cert()),
         args.passphrase_file.as_deref(),
@@ -261,11 +385,13 @@ fn certify(pack: &Pack, args: CertifyArgs, global: &GlobalArgs) -> Result<u8> {
     )?;
     let mut signer = keys::unlock_certifier(master.cert(), passphrase.as_ref())?;
     let certified = keys::certify(&mut signer, key)?;
-    write_atomic(&args.keyfile, &certified.armored().to_vec()?, true)?;
+    write_atomic(&args.keyfile, &certified.cert.armored().to_vec()?, true)?;
+    let plan = &certified.plan;
     if global.json {
         print_json(&serde_json::json!({
-            "key": certified.fingerprint().to_hex(), "master": master_fpr,
-            "file": args.keyfile,
+            "key": key_fpr, "master": master_fpr, "file": args.keyfile,
+            "certified": plan.added, "already_certified": plan.already,
+            "changed": true,
         }))?;
     } else {
         anstream::println!(
@@ -273,39 +399,98 @@ fn certify(pack: &Pack, args: CertifyArgs, global: &GlobalArgs) -> Result<u8> {
             paint(GOOD, "certified"),
             safe(args.keyfile.display())
         );
+        if !plan.already.is_empty() {
+            anstream::println!(
+                "{}",
+                paint(
+                    DIM,
+                    format!(
+                        "  new user ID(s) {}; already certified: {}",
+                        safe(plan.added.join(", ")),
+                        safe(plan.already.join(", "))
+                    )
+                )
+            );
+        }
     }
     Ok(crate::EXIT_OK)
 }
 
 fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
-    let ring = Keyring::load(pack, &pin);
+    // Only the verdict needs the pin: without one, the facts are listed.
+    let pin = match secpack::trust::pin::MasterPin::resolve(args.master.as_deref())? {
+        Some((pin, source)) => {
+            tracing::info!("master key pinned from {source:?}: {pin}");
+            Some(pin)
+        }
+        None => None,
+    };
+    let ring = match &pin {
+        Some(pin) => Keyring::load(pack, pin),
+        None => Keyring::unjudged(pack),
+    };
     let rows: Vec<KeyRow<'_>> = ring
         .entries
         .iter()
-        .map(|entry| KeyRow {
+        .enumerate()
+        .map(|(i, entry)| KeyRow {
             name: key_name(pack, entry),
+            verdict: match (ring.judged, entry.cert().is_some()) {
+                (false, true) => Some(UNJUDGED),
+                _ => None,
+            },
+            pin_warnings: if ring.master == Some(i) {
+                ring.master_warnings.clone()
+            } else {
+                Vec::new()
+            },
             entry,
         })
         .collect();
     if global.json {
-        print_json(&rows)?;
+        // Unjudged keys have no verdict: their status says so.
+        let mut values = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut v = serde_json::to_value(row)?;
+            if let Some(verdict) = row.verdict {
+                v["status"] = verdict.into();
+            }
+            values.push(v);
+        }
+        print_json(&values)?;
         return Ok(crate::EXIT_OK);
     }
-    for KeyRow { name, entry: e } in &rows {
-        let style = if e.status.is_trusted() { GOOD } else { BAD };
+    if !ring.judged {
+        anstream::eprintln!(
+            "{} no master key fingerprint is pinned: keys are listed unjudged (give --master \
+             FPR, SECPACK_MASTER or `master = \"...\"` in the user config for the verdicts)",
+            paint(WARN, "note:")
+        );
+    }
+    for row in &rows {
+        let e = row.entry;
+        let (style, code) = match row.verdict {
+            Some(v) => (DIM, v),
+            None if e.status.is_trusted() => (GOOD, e.status.code()),
+            None => (BAD, e.status.code()),
+        };
         let day = |d: Option<chrono::DateTime<chrono::Utc>>| {
             d.map_or("-".to_string(), |d| d.format("%Y-%m-%d").to_string())
         };
         anstream::println!(
             "{} {} {} {}",
-            paint(style, format!("[{}]", e.status.code())),
-            safe(name.as_deref().unwrap_or("-")),
+            paint(style, format!("[{code}]")),
+            safe(row.name.as_deref().unwrap_or("-")),
             safe(&e.file),
             safe(e.fingerprint.as_deref().unwrap_or("-"))
         );
+        let uses = if e.capabilities.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", e.capabilities.join(", "))
+        };
         anstream::println!(
-            "    role {}, created {}, expires {}, certified {}{}{}",
+            "    role {}{uses}, created {}, expires {}, certified {}{}{}",
             safe(&e.role),
             day(e.created),
             day(e.expires),
@@ -313,12 +498,18 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
             if e.retired { ", retired" } else { "" },
             if e.revoked { ", REVOKED" } else { "" }
         );
-        if !e.status.is_trusted() {
+        if (row.verdict.is_none() && !e.status.is_trusted()) || e.cert().is_none() {
             anstream::println!("    {}", paint(WARN, safe(&e.reason)));
+        }
+        for w in e.warnings.iter().chain(&row.pin_warnings) {
+            anstream::println!("    {} {}", paint(WARN, "warning:"), safe(w));
         }
     }
     Ok(crate::EXIT_OK)
 }
+
+/// The verdict `key list` shows when no master key is pinned.
+const UNJUDGED: &str = "unjudged";
 
 /// One row of `key list`: who the key belongs to, and the trust engine's
 /// verdict on it.
@@ -326,6 +517,13 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
 struct KeyRow<'a> {
     /// The team member's name, else the name of the key's first user ID.
     name: Option<String>,
+    /// `unjudged` when no master key is pinned: shown instead of the
+    /// status, which is then no verdict.
+    #[serde(skip)]
+    verdict: Option<&'static str>,
+    /// On the pinned key: remarks on the pin (`pin-not-master-folder`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pin_warnings: Vec<String>,
     #[serde(flatten)]
     entry: &'a KeyEntry,
 }

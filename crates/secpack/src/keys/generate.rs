@@ -1,4 +1,5 @@
-//! Making a new key: a certification-only primary key and a signing subkey.
+//! Making a new key: a certification-only primary key and a signing subkey
+//! (a member's key) or an encryption subkey (the team's report key).
 
 use std::time::Duration;
 
@@ -33,6 +34,18 @@ impl std::str::FromStr for Algorithm {
     }
 }
 
+/// What the subkey of a new key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Usage {
+    /// A signing subkey: a member's key, which signs documents.
+    #[default]
+    Signing,
+    /// An encryption subkey (for transport and storage) and no signing
+    /// subkey: the team's key that vulnerability reports are encrypted to.
+    /// Curve25519 (ECDH) with `ed25519`, RSA with `rsa4096`.
+    Encryption,
+}
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct KeySpec {
@@ -42,6 +55,8 @@ pub struct KeySpec {
     pub algorithm: Algorithm,
     /// How long the key is valid; `None` for a key that does not expire.
     pub validity: Option<Duration>,
+    /// Signing or encryption subkey.
+    pub usage: Usage,
 }
 
 impl KeySpec {
@@ -70,8 +85,9 @@ impl KeySpec {
     }
 }
 
-/// Generates a key: the primary key may only certify, a subkey signs. The
-/// secret parts are encrypted with `passphrase`, which may not be empty.
+/// Generates a key: the primary key may only certify, a subkey signs (or,
+/// for [`Usage::Encryption`], decrypts). The secret parts are encrypted with
+/// `passphrase`, which may not be empty.
 pub fn generate(spec: &KeySpec, passphrase: &Password) -> Result<Cert> {
     if passphrase.map(|p| p.is_empty()) {
         return Err(KeyError::EmptyPassphrase.into());
@@ -80,11 +96,21 @@ pub fn generate(spec: &KeySpec, passphrase: &Password) -> Result<Cert> {
         Algorithm::Rsa4096 => CipherSuite::RSA4k,
         Algorithm::Ed25519 => CipherSuite::Cv25519,
     };
-    let (cert, _revocation) = CertBuilder::new()
+    let builder = CertBuilder::new()
         .set_cipher_suite(suite)
         .add_userid(spec.user_id.as_str())
-        .set_primary_key_flags(KeyFlags::empty().set_certification())
-        .add_signing_subkey()
+        .set_primary_key_flags(KeyFlags::empty().set_certification());
+    let builder = match spec.usage {
+        Usage::Signing => builder.add_signing_subkey(),
+        Usage::Encryption => builder.add_subkey(
+            KeyFlags::empty()
+                .set_transport_encryption()
+                .set_storage_encryption(),
+            None,
+            None,
+        ),
+    };
+    let (cert, _revocation) = builder
         .set_validity_period(spec.validity)
         .set_password(Some(passphrase.clone()))
         .generate()
@@ -131,6 +157,7 @@ mod tests {
             user_id: "Carol Test <carol@test.invalid>".into(),
             algorithm: Algorithm::Ed25519,
             validity: Some(Duration::from_secs(86_400 * 30)),
+            usage: Usage::Signing,
         };
         let cert = generate(&spec, &"pass phrase".into()).unwrap();
         let policy = openpgp::policy::StandardPolicy::new();
@@ -151,11 +178,54 @@ mod tests {
     }
 
     #[test]
+    fn encryption_key_has_an_encryption_subkey_and_no_signing_key() {
+        let spec = KeySpec {
+            user_id: "Team <security@test.invalid>".into(),
+            algorithm: Algorithm::Ed25519,
+            validity: None,
+            usage: Usage::Encryption,
+        };
+        let cert = generate(&spec, &"pass phrase".into()).unwrap();
+        let policy = openpgp::policy::StandardPolicy::new();
+        let vc = cert.with_policy(&policy, None).unwrap();
+        assert!(vc.primary_key().for_certification());
+        assert_eq!(vc.keys().for_signing().count(), 0);
+        let enc: Vec<_> = vc
+            .keys()
+            .subkeys()
+            .for_transport_encryption()
+            .for_storage_encryption()
+            .collect();
+        assert_eq!(enc.len(), 1);
+        assert!(enc[0].for_transport_encryption() && enc[0].for_storage_encryption());
+        assert_eq!(
+            enc[0].key().pk_algo(),
+            openpgp::types::PublicKeyAlgorithm::ECDH
+        );
+        // A message encrypted to it is read back with its secret, once
+        // unlocked with the passphrase.
+        let mut secret = enc[0].key().clone().parts_into_secret().unwrap();
+        assert!(!secret.has_unencrypted_secret());
+        secret = secret.decrypt_secret(&"pass phrase".into()).unwrap();
+        let mut pair = secret.into_keypair().unwrap();
+        let sk = openpgp::crypto::SessionKey::new(32);
+        let pkesk = openpgp::packet::pkesk::PKESK3::for_recipient(
+            openpgp::types::SymmetricAlgorithm::AES256,
+            &sk,
+            enc[0].key(),
+        )
+        .unwrap();
+        let (_, back) = pkesk.decrypt(&mut pair, None).unwrap();
+        assert_eq!(&back[..], &sk[..]);
+    }
+
+    #[test]
     fn empty_passphrase_is_refused() {
         let spec = KeySpec {
             user_id: "X <x@test.invalid>".into(),
             algorithm: Algorithm::Ed25519,
             validity: None,
+            usage: Usage::Signing,
         };
         let e = generate(&spec, &"".into()).unwrap_err();
         assert_eq!(

@@ -8,8 +8,8 @@ mod certify;
 mod generate;
 mod manage;
 
-pub use certify::{certify, unlock_certifier};
-pub use generate::{generate, public_file_name, Algorithm, KeySpec};
+pub use certify::{certification_plan, certify, unlock_certifier, Certified, Plan};
+pub use generate::{generate, public_file_name, Algorithm, KeySpec, Usage};
 pub use manage::{member_key_files, retire, revoke, role_folder, secret_outside_pack, Revocation};
 
 /// Why a key operation was refused. Each has a stable code.
@@ -34,6 +34,15 @@ pub enum KeyError {
     /// The certifying key is not the pack's master key.
     #[error("the key {0} is not the pack's master key ({1})")]
     NotMaster(String, String),
+    /// The master key was asked to certify itself.
+    #[error(
+        "the key {0} is the master key: it cannot certify itself (certify the team's keys with it)"
+    )]
+    SelfCertification(String),
+    /// The key holds a certification by the master key that does not
+    /// verify: its file was altered after it was certified.
+    #[error("the key {0} holds a certification by the master key that does not verify: the key file was altered after it was certified; restore it from the pack's history or from its owner instead of certifying it again")]
+    AlteredKey(String),
     /// The key to revoke is not in the pack.
     #[error("the key {0} is in no key file of the pack")]
     NotInPack(String),
@@ -52,6 +61,8 @@ impl KeyError {
             Self::NoSuchMember(_) => "no-such-member",
             Self::AmbiguousMember(..) => "ambiguous-member",
             Self::NotMaster(..) => "not-master",
+            Self::SelfCertification(_) => "self-certification",
+            Self::AlteredKey(_) => "altered-key",
             Self::NotInPack(_) => "not-in-pack",
             Self::Exists(_) => "exists",
         }
