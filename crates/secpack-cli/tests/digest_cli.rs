@@ -160,7 +160,11 @@ fn clear_signed_by_a_release_key_and_matching() {
         &k.master,
     ]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("OK"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("OK the image matches every digest of its signed digest file"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -272,6 +276,35 @@ fn an_unsigned_file_fails_unless_allowed() {
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["signature"]["status"], "unsigned");
     assert_eq!(r["unsigned_allowed"], true);
+    // The human verdict says the file is unsigned, never "signed".
+    let human = |extra: &[&str]| {
+        let mut args = vec![
+            "digest",
+            "check",
+            s.image.to_str().unwrap(),
+            "--pack",
+            s.pack.root().to_str().unwrap(),
+            "--master",
+            &keys().master,
+        ];
+        args.extend_from_slice(extra);
+        let out = secpack(&args);
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    let (code, stdout) = human(&["--allow-unsigned"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("matches every digest of its unsigned digest file"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("signed digest file\n"), "{stdout}");
+    assert!(!stdout.contains("its signed"), "{stdout}");
+    let (code, stdout) = human(&[]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("FAILED") && !stdout.contains("matches every"));
     // Allowing unsigned files does not excuse a mismatch.
     let mut bytes = image_bytes();
     bytes[0] ^= 0x80;

@@ -282,10 +282,16 @@ fn print_check(r: &CheckReport) {
             safe(&p.message)
         );
     }
-    if r.ok {
+    if r.ok && s.trusted {
         anstream::println!(
             "{} the image matches every digest of its signed digest file",
             paint(GOOD, "OK")
+        );
+    } else if r.ok {
+        // Only --allow-unsigned lets an unsigned digest file through.
+        anstream::println!(
+            "{} the image matches every digest of its unsigned digest file (allowed by --allow-unsigned): nobody vouches for these digests",
+            paint(WARN, "OK")
         );
     } else {
         anstream::println!("{} the image is not verified", paint(BAD, "FAILED"));
