@@ -222,12 +222,12 @@ fn a_bulletin_that_does_not_verify_is_left_out_unless_asked() {
         String::from_utf8_lossy(&o.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(report["files"], serde_json::json!(["x_DSB-100.json"]));
+    assert_eq!(report["files"], serde_json::json!(["x_DSB-100-2024.json"]));
     assert_eq!(
         finding_paths(&report, "unverified-bulletin"),
         ["QSBs/qsb-101-2024.txt"]
     );
-    assert!(!out.join("x_DSB-101.json").exists());
+    assert!(!out.join("x_DSB-101-2024.json").exists());
 
     let o = t.secpack(&[
         "--json",
@@ -267,7 +267,7 @@ fn a_sidecar_counts_only_when_it_is_signed_like_its_bulletin() {
         finding_paths(&report, "unverified-sidecar"),
         ["QSBs/qsb-100-2024.txt"]
     );
-    assert!(!out.join("x_DSB-100.json").exists());
+    assert!(!out.join("x_DSB-100-2024.json").exists());
     // `secpack verify` flags the unsigned sidecar too.
     let v = t.secpack(&["verify", &s(&t.pack)]);
     assert_eq!(v.status.code(), Some(1));
@@ -283,7 +283,7 @@ fn a_sidecar_counts_only_when_it_is_signed_like_its_bulletin() {
         String::from_utf8_lossy(&o.stderr)
     );
     let osv: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("x_DSB-100.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(out.join("x_DSB-100-2024.json")).unwrap()).unwrap();
     let aliases = osv["aliases"].as_array().unwrap();
     assert!(aliases.iter().any(|a| a == "CVE-2024-99999"), "{aliases:?}");
 }
@@ -325,11 +325,11 @@ fn osv_export_writes_one_record_per_bulletin() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         report["files"],
-        serde_json::json!(["x_DSB-100.json", "x_DSB-101.json"])
+        serde_json::json!(["x_DSB-100-2024.json", "x_DSB-101-2024.json"])
     );
     assert_eq!(report["findings"][0]["code"], "no-packages");
     let rec: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("x_DSB-101.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(out.join("x_DSB-101-2024.json")).unwrap()).unwrap();
     assert_eq!(rec["aliases"], serde_json::json!(["XSA-500"]));
 }
 
@@ -359,8 +359,10 @@ fn csaf_export_signed_with_a_team_key_verifies_with_gpg() {
         stdout.contains("CSAF: https://demo.invalid/.well-known/csaf/provider-metadata.json"),
         "{stdout}"
     );
-    let doc = t.out.join(".well-known/csaf/white/2024/dsb-100.json");
-    let sig = t.out.join(".well-known/csaf/white/2024/dsb-100.json.asc");
+    let doc = t.out.join(".well-known/csaf/white/2024/dsb-100-2024.json");
+    let sig = t
+        .out
+        .join(".well-known/csaf/white/2024/dsb-100-2024.json.asc");
     let v = t.gpg.run(&["--verify", &s(&sig), &s(&doc)]);
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
 

@@ -221,10 +221,15 @@ fn every_receipted_report_survives_sigkill_and_decrypts() {
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["report"]["details"], format!("details of report {n}"));
 
+    // --qsb names a bulletin of the pack.
+    let bulletins = dir.path().join("pack");
+    std::fs::create_dir_all(bulletins.join("QSBs")).unwrap();
+    std::fs::write(bulletins.join("QSBs/qsb-007-2026.txt"), "bulletin 7\n").unwrap();
     let out = secpack()
         .args(["--json", "inbox", "--db"])
         .arg(&db)
-        .args(["status", id, "--set", "confirmed", "--qsb", "7"])
+        .args(["status", id, "--set", "confirmed", "--qsb", "7", "--pack"])
+        .arg(&bulletins)
         .output()
         .unwrap();
     assert!(

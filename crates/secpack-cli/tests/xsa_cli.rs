@@ -247,9 +247,20 @@ fn set_and_check_against_bulletins() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("consistent"));
 
-    // A row naming a bulletin the pack does not have.
+    // A row naming a bulletin the pack no longer has (refused while it is
+    // absent: --qsb names bulletins of the pack).
+    let out = secpack(p, &["set", "3", "--affected", "yes", "--qsb", "002-2024"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        stderr(&out)
+            .contains("the pack has no bulletin QSB-002-2024; its bulletins are QSB-001-2024"),
+        "{}",
+        stderr(&out)
+    );
+    write_bulletin(p, "qsb-002-2024.txt", "XSA-9");
     let out = secpack(p, &["set", "3", "--affected", "yes", "--qsb", "002-2024"]);
     assert!(out.status.success(), "{out:?}");
+    std::fs::remove_file(p.join("QSBs/qsb-002-2024.txt")).unwrap();
     let report = json(&secpack(p, &["check", "--json", "--now", "2024-02-15"]));
     assert_eq!(
         codes(&report),
@@ -348,4 +359,59 @@ fn sync_from_files_and_urls() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(stderr(&out).contains("404"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&tracker_file).unwrap(), after);
+}
+
+#[test]
+fn qsb_takes_every_form_of_a_bulletin_number_of_the_pack() {
+    let pack = tempfile::tempdir().unwrap();
+    let p = pack.path();
+    write_bulletin(p, "qsb-001-2024.txt", "XSA-1");
+    write_bulletin(p, "qsb-002-2026.txt", "XSA-2");
+    let set = |qsb: &str| {
+        secpack(
+            p,
+            &[
+                "set",
+                "--json",
+                "2",
+                "--affected",
+                "yes",
+                "--qsb",
+                qsb,
+                "--date",
+                "2026-01-30",
+            ],
+        )
+    };
+    for qsb in [
+        "2",
+        "002",
+        "002-2026",
+        "QSB-002-2026",
+        "qsb-002-2026",
+        "QSB-2",
+    ] {
+        let out = set(qsb);
+        assert!(out.status.success(), "{qsb}: {}", stderr(&out));
+        assert_eq!(json(&out)["bulletin"], "002-2026", "{qsb}");
+    }
+    // The human line names the bulletin by its identifier.
+    let out = secpack(p, &["list"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("QSB-002-2026"), "{stdout}");
+    // A bulletin that does not exist, a wrong year, a malformed number.
+    for (qsb, says) in [
+        ("99", "the pack has no bulletin QSB-099"),
+        ("002-2025", "the pack has no bulletin QSB-002-2025"),
+        ("1-24", "is not a bulletin number"),
+        ("XSA-2", "is not a bulletin number"),
+        ("", "is not a bulletin number"),
+    ] {
+        let out = set(qsb);
+        assert_eq!(out.status.code(), Some(2), "{qsb}");
+        assert!(stderr(&out).contains(says), "{qsb}: {}", stderr(&out));
+    }
+    // Nothing was recorded by the refusals: the row still names 002-2026.
+    let rows = json(&secpack(p, &["list", "--json"]));
+    assert_eq!(rows[0]["bulletin"], "002-2026");
 }

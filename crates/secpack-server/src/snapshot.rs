@@ -172,16 +172,7 @@ fn api_documents(pack: &Pack, report: &PackReport, now: DateTime<Utc>) -> Result
         let doc = documents.get(file.path.as_str());
         let suffix = name.suffix.clone();
         bulletins.push(BulletinEntry {
-            id: format!(
-                "{}-{:03}-{}{}",
-                config.project.bulletin_id_prefix,
-                name.number,
-                name.year,
-                suffix
-                    .as_deref()
-                    .map(|s| format!("-{s}"))
-                    .unwrap_or_default()
-            ),
+            id: secpack::bulletin::document_id(&config.project.bulletin_id_prefix, &name),
             number: name.number,
             year: name.year,
             suffix,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use minijinja::{context, Environment, Value};
-use secpack::bulletin::BulletinHeader;
+use secpack::bulletin::{bulletin_id, document_id, BulletinHeader};
 use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners};
 use secpack::pack::{NumberedName, Pack, PackFile};
 use secpack::report::encrypt::TeamKey;
@@ -464,13 +464,8 @@ fn gather(
             .unwrap_or(&file.path)
             .trim_end_matches(".txt")
             .to_string();
-        let suffix = name
-            .suffix
-            .as_deref()
-            .map(|s| format!("-{s}"))
-            .unwrap_or_default();
         Ok(DocView {
-            id: format!("{id_prefix}-{:03}-{}{suffix}", name.number, name.year),
+            id: document_id(id_prefix, name),
             stem,
             number: name.number,
             date: header.date.map(|d| d.to_string()),
@@ -528,8 +523,8 @@ fn gather(
     }
 
     let tracker_path = pack.path_of(&config.tracker.file);
-    let tracker = store::load_if_present(&tracker_path)?
-        .map(|t| tracker_view(&t, &upstream_prefix, &bulletins));
+    let tracker =
+        store::load_if_present(&tracker_path)?.map(|t| tracker_view(&t, config, &bulletins));
 
     let mut groups: BTreeMap<String, Vec<KeyView>> = BTreeMap::new();
     for k in &report.keys {
@@ -638,7 +633,12 @@ fn read_document(pack: &Pack, rel: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn tracker_view(tracker: &Tracker, upstream_prefix: &str, bulletins: &[DocView]) -> TrackerView {
+fn tracker_view(
+    tracker: &Tracker,
+    config: &secpack::config::PackConfig,
+    bulletins: &[DocView],
+) -> TrackerView {
+    let upstream_prefix = &config.project.upstream_id_prefix;
     let stems: BTreeMap<(u32, String), &str> = bulletins
         .iter()
         .map(|b| {
@@ -659,7 +659,7 @@ fn tracker_view(tracker: &Tracker, upstream_prefix: &str, bulletins: &[DocView])
                 Affected::No => "no",
                 Affected::Tba => "tba",
             },
-            bulletin: r.bulletin.map(|b| b.to_string()),
+            bulletin: r.bulletin.map(|b| bulletin_id(config, b.number, b.year)),
             bulletin_stem: r.bulletin.and_then(|b| {
                 stems
                     .get(&(b.number, b.year.to_string()))

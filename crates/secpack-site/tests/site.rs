@@ -284,6 +284,11 @@ fn tracker_page_has_one_anchored_row_per_advisory() {
             assert!(anchors.contains(&format!("xsa-{n}")), "xsa-{n}");
         }
         assert_eq!(html.matches("\" class=\"yes").count(), affected);
+        // Bulletins are named by their identifier, as everywhere else
+        // (the demo pack's prefix is DSB).
+        let xsa7 = &html[html.find("<tr id=\"xsa-7\"").unwrap()..];
+        let xsa7 = &xsa7[..xsa7.find("</tr>").unwrap()];
+        assert!(xsa7.contains(">DSB-002-2012<"), "{xsa7}");
     }
 }
 

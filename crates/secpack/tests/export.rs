@@ -40,7 +40,16 @@ fn bulletins_load_with_sidecars_and_findings() {
     let ids: Vec<&str> = bulletins.iter().map(|b| b.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["DSB-001", "DSB-010", "DSB-020", "DSB-024", "DSB-040", "DSB-080", "DSB-100", "DSB-101"]
+        [
+            "DSB-001-2011",
+            "DSB-010-2014",
+            "DSB-020-2015",
+            "DSB-024-2016",
+            "DSB-040-2018",
+            "DSB-080-2022",
+            "DSB-100-2024",
+            "DSB-101-2024"
+        ]
     );
     let b001 = &bulletins[0];
     assert_eq!(
@@ -49,7 +58,7 @@ fn bulletins_load_with_sidecars_and_findings() {
     );
     assert_eq!(b001.bulletin.cves, ["CVE-2011-0001", "CVE-2011-0002"]);
     // Bulletin 010 has no title and no sidecar: a fallback title and a note.
-    assert_eq!(bulletins[1].title, "Demo Security Bulletin DSB-010");
+    assert_eq!(bulletins[1].title, "Demo Security Bulletin DSB-010-2014");
     let codes: BTreeSet<(&str, &str)> =
         findings.iter().map(|f| (f.code, f.path.as_str())).collect();
     assert_eq!(
@@ -113,8 +122,8 @@ fn osv_records_validate_and_carry_the_bulletin_facts() {
             .unwrap_or_else(|| panic!("{name}"));
         serde_json::from_slice(&f.contents).unwrap()
     };
-    let r = rec("x_DSB-100.json");
-    assert_eq!(r["id"], "x_DSB-100");
+    let r = rec("x_DSB-100-2024.json");
+    assert_eq!(r["id"], "x_DSB-100-2024");
     assert_eq!(r["published"], "2024-01-30T00:00:00Z");
     assert_eq!(r["modified"], "2024-02-14T00:00:00Z");
     assert_eq!(
@@ -132,7 +141,7 @@ fn osv_records_validate_and_carry_the_bulletin_facts() {
         "https://demo.invalid/bulletins/qsb-100-2024.txt"
     );
     assert_eq!(r["references"].as_array().unwrap().len(), 4);
-    assert_eq!(r["database_specific"]["bulletin_id"], "DSB-100");
+    assert_eq!(r["database_specific"]["bulletin_id"], "DSB-100-2024");
     assert_eq!(
         r["database_specific"]["patched_packages"]
             .as_array()
@@ -144,7 +153,7 @@ fn osv_records_validate_and_carry_the_bulletin_facts() {
         r["database_specific"]["cwe_ids"],
         serde_json::json!(["CWE-668"])
     );
-    let r = rec("x_DSB-024.json");
+    let r = rec("x_DSB-024-2016.json");
     assert_eq!(r["aliases"], serde_json::json!(["XSA-182"]));
     assert_eq!(r["related"], serde_json::json!(["XSA-148"]));
     assert!(r.get("severity").is_none());
@@ -158,7 +167,7 @@ fn unregistered_osv_prefixes_are_what_the_schema_rejects() {
     pack.config.export.osv_id_prefix = String::new();
     let files = osv::osv_files(&bulletins, &pack.config).unwrap();
     let doc: Value = serde_json::from_slice(&files[0].contents).unwrap();
-    assert_eq!(doc["id"], "DSB-001");
+    assert_eq!(doc["id"], "DSB-001-2011");
     assert!(!validator("osv").is_valid(&doc));
 }
 
@@ -360,9 +369,9 @@ fn csaf_provider_validates_and_its_hashes_and_signatures_verify() {
     assert_eq!(
         first_lines,
         [
-            "\"2024/dsb-101.json\",\"2024-05-02T00:00:00Z\"",
-            "\"2024/dsb-100.json\",\"2024-02-14T00:00:00Z\"",
-            "\"2022/dsb-080.json\",\"2022-06-09T00:00:00Z\"",
+            "\"2024/dsb-101-2024.json\",\"2024-05-02T00:00:00Z\"",
+            "\"2024/dsb-100-2024.json\",\"2024-02-14T00:00:00Z\"",
+            "\"2022/dsb-080-2022.json\",\"2022-06-09T00:00:00Z\"",
         ]
     );
     assert_eq!(changes.lines().count(), bulletins.len());
@@ -401,7 +410,7 @@ fn csaf_document_content() {
         let b = bulletins.iter().find(|b| b.id == id).unwrap();
         secpack::export::csaf::csaf_document(b, &pack.config, &settings).unwrap()
     };
-    let d = doc("DSB-100");
+    let d = doc("DSB-100-2024");
     let t = &d["document"]["tracking"];
     assert_eq!(t["version"], "2");
     assert_eq!(t["initial_release_date"], "2024-01-30T00:00:00Z");
@@ -418,7 +427,7 @@ fn csaf_document_content() {
         .iter()
         .map(|i| i["text"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["DSB-100", "XSA-449", "DEMO-2024-7"]);
+    assert_eq!(ids, ["DSB-100-2024", "XSA-449", "DEMO-2024-7"]);
     // AV:L/AC:H/PR:H/UI:N/S:C/C:H/I:H/A:H scores 7.5 (FIRST CVSS 3.1 calculator).
     assert_eq!(
         vulns[0]["scores"][0]["cvss_v3"]["baseScore"],
@@ -442,7 +451,7 @@ fn csaf_document_content() {
     assert_eq!(families, ["Demo 4.1", "Demo 4.2"]);
 
     // Two CVEs: two vulnerabilities; no packages: the project is known affected.
-    let d = doc("DSB-001");
+    let d = doc("DSB-001-2011");
     let vulns = d["vulnerabilities"].as_array().unwrap();
     assert_eq!(vulns.len(), 2);
     assert_eq!(
@@ -452,14 +461,14 @@ fn csaf_document_content() {
     assert_eq!(d["document"]["tracking"]["version"], "1");
 
     // No CVE: one vulnerability carrying the upstream advisory ids.
-    let d = doc("DSB-080");
+    let d = doc("DSB-080-2022");
     let ids: Vec<&str> = d["vulnerabilities"][0]["ids"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| i["text"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["DSB-080", "XSA-401", "XSA-402"]);
+    assert_eq!(ids, ["DSB-080-2022", "XSA-401", "XSA-402"]);
 }
 
 #[test]

@@ -4,6 +4,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use secpack::bulletin::{resolve_bulletin, ResolvedBulletin};
+use secpack::pack::Pack;
 use secpack::report::decrypt::{decrypt_with_gpg, DecryptionKeys};
 use secpack::report::inbox::{Inbox, StoredReport};
 use secpack::report::state::ReportState;
@@ -72,9 +74,13 @@ struct StatusArgs {
     /// The new state.
     #[arg(long, value_name = "STATE")]
     set: ReportState,
-    /// Number of the bulletin that covers the report.
-    #[arg(long, value_name = "N")]
-    qsb: Option<u32>,
+    /// The bulletin that covers the report: 1, 001, 001-2026 or
+    /// QSB-001-2026; it must be a bulletin of the pack.
+    #[arg(long, value_name = "BULLETIN")]
+    qsb: Option<String>,
+    /// The pack whose bulletin --qsb names.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pack: PathBuf,
 }
 
 /// Runs the subcommand.
@@ -111,7 +117,7 @@ fn list(inbox: &Inbox, global: &GlobalArgs) -> Result<u8> {
             paint(HEAD, safe(&r.id)),
             r.received.format("%Y-%m-%d %H:%M:%SZ"),
             r.state.code(),
-            r.qsb.map_or(String::new(), |n| format!("QSB {n:03}")),
+            r.qsb.map_or(String::new(), |n| format!("bulletin {n:03}")),
             paint(DIM, format!("{} bytes", r.size)),
         );
     }
@@ -191,7 +197,7 @@ fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
         paint(GOOD, stored.state.code()),
         stored
             .qsb
-            .map_or(String::new(), |n| format!("  QSB {n:03}")),
+            .map_or(String::new(), |n| format!("  bulletin {n:03}")),
     );
     // Every field is the reporter's text: one-line fields are escaped whole;
     // the multi-line ones keep their lines (the affected versions indented
@@ -231,18 +237,45 @@ fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
 
 fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
     find(inbox, &args.id)?;
-    let updated = inbox.set_state(&args.id, args.set, args.qsb, chrono::Utc::now())?;
+    // The bulletin must exist before anything is recorded.
+    let bulletin = match &args.qsb {
+        Some(text) => {
+            let pack = Pack::open(&args.pack)?;
+            Some(resolve_bulletin(&pack, text).with_context(|| {
+                format!("--qsb {text:?} in the pack at {}", args.pack.display())
+            })?)
+        }
+        None => None,
+    };
+    let updated = inbox.set_state(
+        &args.id,
+        args.set,
+        bulletin.as_ref().map(|b| b.number),
+        chrono::Utc::now(),
+    )?;
     if global.json {
-        crate::output::print_json(&updated)?;
+        #[derive(Serialize)]
+        struct Updated<'a> {
+            #[serde(flatten)]
+            stored: &'a StoredReport,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            bulletin: Option<&'a ResolvedBulletin>,
+        }
+        crate::output::print_json(&Updated {
+            stored: &updated,
+            bulletin: bulletin.as_ref(),
+        })?;
     } else {
+        let covered = match (&bulletin, updated.qsb) {
+            (Some(b), _) => format!(" (covered by {})", safe(b)),
+            (None, Some(n)) => format!(" (bulletin {n:03})"),
+            (None, None) => String::new(),
+        };
         anstream::println!(
-            "{} {} is now {}{}",
+            "{} {} is now {}{covered}",
             paint(GOOD, "report"),
             safe(&updated.id),
             updated.state.code(),
-            updated
-                .qsb
-                .map_or(String::new(), |n| format!(" (QSB {n:03})")),
         );
     }
     Ok(crate::EXIT_OK)

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
+use secpack::bulletin::{bulletin_id, resolve_bulletin};
 use secpack::pack::{is_plain_relative, Pack};
 use secpack::tracker::check::{self, CheckContext, Severity};
 use secpack::tracker::{jekyll, stats, store, sync, upstream};
@@ -105,8 +106,9 @@ struct SetArgs {
     /// Whether the project is affected (`yes` needs `--qsb`).
     #[arg(long, value_enum)]
     affected: Option<AffectedVerdict>,
-    /// The bulletin covering the advisory, `NNN-YYYY`.
-    #[arg(long, value_name = "NNN-YYYY")]
+    /// The bulletin covering the advisory: 1, 001, 001-2026 or QSB-001-2026;
+    /// it must be a bulletin of the pack.
+    #[arg(long, value_name = "BULLETIN")]
     qsb: Option<String>,
     /// A short mitigation note.
     #[arg(long, value_name = "TEXT", conflicts_with = "unused")]
@@ -345,11 +347,19 @@ fn set(a: SetArgs, global: &GlobalArgs) -> Result<u8> {
     let number = parse_number(&a.number, prefix(&pack))?;
     let decision = match (a.unused, a.affected, a.qsb) {
         (true, _, _) => Decision::Unused,
-        (false, Some(AffectedVerdict::Yes), Some(qsb)) => Decision::Affected {
-            bulletin: qsb.parse::<BulletinRef>()?,
-            mitigation: a.mitigation,
-        },
-        (false, Some(AffectedVerdict::Yes), None) => bail!("--affected yes needs --qsb NNN-YYYY"),
+        (false, Some(AffectedVerdict::Yes), Some(qsb)) => {
+            let b = resolve_bulletin(&pack, &qsb).with_context(|| format!("--qsb {qsb:?}"))?;
+            Decision::Affected {
+                bulletin: BulletinRef {
+                    number: b.number,
+                    year: b.year,
+                },
+                mitigation: a.mitigation,
+            }
+        }
+        (false, Some(AffectedVerdict::Yes), None) => {
+            bail!("--affected yes needs --qsb (the bulletin covering it: 1, 001, 001-2026 or {}-001-2026)", pack.config.project.bulletin_id_prefix)
+        }
         (false, Some(AffectedVerdict::No), Some(_)) => {
             bail!(
                 "--qsb goes with --affected yes only (a bulletin confirms the project is affected)"
@@ -369,24 +379,30 @@ fn set(a: SetArgs, global: &GlobalArgs) -> Result<u8> {
         anstream::println!(
             "{} {}",
             paint(GOOD, "recorded"),
-            safe(describe_row(&row, prefix(&pack)))
+            safe(describe_row(&row, &pack))
         );
     }
     Ok(crate::EXIT_OK)
 }
 
-fn describe_row(r: &secpack::tracker::Advisory, p: &str) -> String {
+/// One row for people: the bulletin by its identifier (`QSB-001-2026`).
+fn describe_row(r: &secpack::tracker::Advisory, pack: &Pack) -> String {
+    let p = prefix(pack);
     let verdict = if r.unused {
         "unused".to_string()
     } else {
         r.affected.to_string()
     };
     let mut s = format!(
-        "{p}-{:<4} {:<10} {:<6} {:<9}",
+        "{p}-{:<4} {:<10} {:<6} {:<12}",
         r.number,
         r.date.map_or("-".to_string(), |d| d.to_string()),
         verdict,
-        r.bulletin.map_or("-".to_string(), |b| b.to_string())
+        r.bulletin.map_or("-".to_string(), |b| bulletin_id(
+            &pack.config,
+            b.number,
+            b.year
+        ))
     );
     if let Some(t) = &r.title {
         s += &format!(" {t}");
@@ -415,7 +431,7 @@ fn list(
         print_json(&rows)?;
     } else {
         for r in &rows {
-            anstream::println!("{}", safe(describe_row(r, prefix(&pack))));
+            anstream::println!("{}", safe(describe_row(r, &pack)));
         }
         anstream::println!(
             "{}",

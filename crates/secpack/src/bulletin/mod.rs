@@ -12,11 +12,15 @@
 //! * [`Bulletin`] is everything a machine-readable advisory needs, parsed from
 //!   the text ([`structured`]) and corrected by an optional sidecar file
 //!   ([`sidecar`]).
+//! * [`ids`] is the one format of bulletin identifiers (`QSB-001-2026`) and
+//!   the one parser of the bulletin numbers people type.
 
+pub mod ids;
 mod sections;
 pub mod sidecar;
 pub mod structured;
 
+pub use ids::{bulletin_id, document_id, resolve_bulletin, BulletinNumberError, ResolvedBulletin};
 pub use sections::Section;
 pub use sidecar::Sidecar;
 pub use structured::{Bulletin, PatchedPackage, Reference};

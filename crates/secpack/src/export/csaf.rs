@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn file_names_follow_section_5_1() {
-        assert_eq!(file_name_for("QSB-100"), "qsb-100.json");
+        assert_eq!(file_name_for("QSB-100-2024"), "qsb-100-2024.json");
         assert_eq!(
             file_name_for("Example Co - 2019:YH3234"),
             "example_co_-_2019_yh3234.json"

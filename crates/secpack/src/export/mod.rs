@@ -35,8 +35,11 @@ pub struct PackBulletin {
     pub file_name: String,
     /// The number from the file name.
     pub number: u32,
-    /// The identifier (`QSB-100`): `project.bulletin_id_prefix` and the
-    /// number, three digits at least.
+    /// The year from the file name.
+    pub year: i32,
+    /// The identifier (`QSB-100-2024`): `project.bulletin_id_prefix`, the
+    /// number (three digits at least) and the year of the file name, as the
+    /// site and the API write it ([`crate::bulletin::bulletin_id`]).
     pub id: String,
     /// The title, or `<project> Security Bulletin <id>` when none was found.
     pub title: String,
@@ -72,14 +75,19 @@ pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>)> 
         if name.suffix.is_some() {
             continue;
         }
-        let (b, mut f) = load_one(pack, &file.path, name.number)?;
+        let (b, mut f) = load_one(pack, &file.path, name.number, name.year)?;
         out.push(b);
         findings.append(&mut f);
     }
     Ok((out, findings))
 }
 
-fn load_one(pack: &Pack, rel: &str, number: u32) -> Result<(PackBulletin, Vec<Finding>)> {
+fn load_one(
+    pack: &Pack,
+    rel: &str,
+    number: u32,
+    year: i32,
+) -> Result<(PackBulletin, Vec<Finding>)> {
     let config = &pack.config;
     let path = pack.path_of(rel);
     let sidecar_rel = Sidecar::path_for(Path::new(rel));
@@ -125,7 +133,7 @@ fn load_one(pack: &Pack, rel: &str, number: u32) -> Result<(PackBulletin, Vec<Fi
             format!("the banner says {n} but the file name says {number}; the file name is used"),
         );
     }
-    let id = bulletin_id(config, number);
+    let id = crate::bulletin::bulletin_id(config, number, year);
     let title = match &bulletin.title {
         Some(t) => t.clone(),
         None => {
@@ -148,6 +156,7 @@ fn load_one(pack: &Pack, rel: &str, number: u32) -> Result<(PackBulletin, Vec<Fi
             path: rel.to_string(),
             file_name,
             number,
+            year,
             id,
             title,
             published,
@@ -157,11 +166,6 @@ fn load_one(pack: &Pack, rel: &str, number: u32) -> Result<(PackBulletin, Vec<Fi
         },
         findings,
     ))
-}
-
-/// The identifier of bulletin `number`: `QSB-007`.
-pub fn bulletin_id(config: &PackConfig, number: u32) -> String {
-    format!("{}-{number:03}", config.project.bulletin_id_prefix)
 }
 
 /// `YYYY-MM-DDT00:00:00Z`: the start of a day, in UTC.

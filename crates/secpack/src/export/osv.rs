@@ -1,6 +1,6 @@
 //! OSV records (<https://ossf.github.io/osv-schema/>), one per bulletin.
 //!
-//! The record's id is `export.osv_id_prefix` + the bulletin id (`x_QSB-100`
+//! The record's id is `export.osv_id_prefix` + the bulletin id (`x_QSB-100-2024`
 //! by default: the OSV schema accepts only registered database prefixes and
 //! `x_` for the others). Upstream advisories the bulletin is about and its
 //! CVEs are aliases; upstream advisories it only mentions are related.
@@ -68,7 +68,7 @@ pub struct OsvReference {
 /// Bulletin facts OSV has no field for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OsvDatabaseSpecific {
-    /// The bulletin identifier (`QSB-100`).
+    /// The bulletin identifier (`QSB-100-2024`).
     pub bulletin_id: String,
     /// Pack-relative path of the bulletin text.
     pub source: String,
