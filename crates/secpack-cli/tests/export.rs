@@ -519,3 +519,129 @@ fn key_without_signer_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--sign-as"));
 }
+
+/// Breaks DSB-101's signature (one changed byte).
+fn tamper_101(t: &Setup) {
+    let p = t.pack.join("QSBs/qsb-101-2024.txt");
+    let mut text = std::fs::read(&p).unwrap();
+    text[10] ^= 0x01;
+    std::fs::write(&p, text).unwrap();
+}
+
+/// Every file below `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn an_osv_record_included_once_unverified_is_gone_from_the_next_export() {
+    let t = setup();
+    tamper_101(&t);
+    let out = t.out.join("osv");
+    let o = t.secpack(&[
+        "export",
+        "osv",
+        &s(&t.pack),
+        "-o",
+        &s(&out),
+        "--include-unverified",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out.join("x_DSB-101-2024.json").exists());
+    // Without --include-unverified the stale record does not stay published.
+    let o = t.secpack(&["export", "osv", &s(&t.pack), "-o", &s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(tree(&out), [".secpack-export", "x_DSB-100-2024.json"]);
+    // Nothing is left beside the output folder.
+    let beside: Vec<String> = std::fs::read_dir(&t.out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside, ["osv"]);
+}
+
+#[test]
+fn a_csaf_document_included_once_unverified_is_gone_from_the_next_export() {
+    let t = setup();
+    tamper_101(&t);
+    let out = t.out.join("csaf");
+    let o = t.secpack(&[
+        "export",
+        "csaf",
+        &s(&t.pack),
+        "-o",
+        &s(&out),
+        "--include-unverified",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let white = out.join(".well-known/csaf/white");
+    for ext in ["", ".sha256", ".sha512"] {
+        assert!(white.join(format!("2024/dsb-101-2024.json{ext}")).exists());
+    }
+    let o = t.secpack(&["export", "csaf", &s(&t.pack), "-o", &s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    let files = tree(&out);
+    assert!(
+        files.iter().all(|f| !f.contains("dsb-101")),
+        "stale document left: {files:?}"
+    );
+    assert!(files.contains(&".well-known/csaf/white/2024/dsb-100-2024.json".to_string()));
+    // The index, changes and the feed no longer name it either.
+    for f in ["index.txt", "changes.csv"] {
+        let text = std::fs::read_to_string(white.join(f)).unwrap();
+        assert!(!text.contains("dsb-101"), "{f}: {text}");
+    }
+    let feed = std::fs::read_to_string(out.join(".well-known/csaf/feed-tlp-white.json")).unwrap();
+    assert!(!feed.contains("DSB-101"), "{feed}");
+}
+
+#[test]
+fn a_foreign_folder_is_refused_and_left_untouched() {
+    let t = setup();
+    // A home folder given as -o by mistake, and a web site.
+    let home = t.out.join("home");
+    std::fs::create_dir_all(home.join(".config")).unwrap();
+    std::fs::write(home.join(".config/settings"), "keep me").unwrap();
+    std::fs::write(home.join("thesis.tex"), "years of work").unwrap();
+    for format in ["osv", "csaf"] {
+        let o = t.secpack(&["export", format, &s(&t.pack), "-o", &s(&home)]);
+        assert_eq!(o.status.code(), Some(2), "{format}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("not written by secpack export") && stderr.contains("refusing"),
+            "{stderr}"
+        );
+        assert_eq!(tree(&home), [".config/settings", "thesis.tex"]);
+        assert_eq!(
+            std::fs::read_to_string(home.join("thesis.tex")).unwrap(),
+            "years of work"
+        );
+    }
+    // An OSV export is not replaced by a CSAF one, nor the other way round.
+    let osv = t.out.join("osv");
+    let o = t.secpack(&["export", "osv", &s(&t.pack), "-o", &s(&osv)]);
+    assert_eq!(o.status.code(), Some(0));
+    let before = tree(&osv);
+    let o = t.secpack(&["export", "csaf", &s(&t.pack), "-o", &s(&osv)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("secpack export osv"));
+    assert_eq!(tree(&osv), before);
+}

@@ -11,7 +11,7 @@ use std::process::Command;
 use chrono::TimeZone;
 use secpack::export::csaf::CsafSettings;
 use secpack::export::provider::{build_provider, WELL_KNOWN};
-use secpack::export::{load_bulletins, osv, write_files, PackBulletin};
+use secpack::export::{load_bulletins, osv, write_export, PackBulletin};
 use secpack::pack::Pack;
 use secpack::signing::{SecretKeyFile, SigningError};
 use serde_json::Value;
@@ -247,7 +247,7 @@ fn csaf_provider_validates_and_its_hashes_and_signatures_verify() {
     let now = chrono::Utc.with_ymd_and_hms(2025, 1, 2, 3, 4, 5).unwrap();
     let layout = build_provider(&bulletins, &pack.config, &settings, Some(&key), now).unwrap();
     let out = tempfile::tempdir().unwrap();
-    write_files(out.path(), &layout.files).unwrap();
+    write_export(out.path(), "csaf", &layout.files).unwrap();
     let root = out.path();
     let csaf_dir = root.join(WELL_KNOWN);
 
@@ -523,4 +523,111 @@ fn gpg_protected_keys_need_the_right_passphrase() {
     )
     .unwrap();
     assert!(gpg.verifies(&sig, &data));
+}
+
+/// Every file below `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+fn file(path: &str, contents: &str) -> secpack::export::OutputFile {
+    secpack::export::OutputFile {
+        path: path.to_string(),
+        contents: contents.as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn an_export_replaces_its_whole_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("osv");
+    write_export(&out, "osv", &[file("a.json", "a"), file("b.json", "b")]).unwrap();
+    assert_eq!(tree(&out), [".secpack-export", "a.json", "b.json"]);
+    // The next export drops what it no longer produces.
+    write_export(&out, "osv", &[file("a.json", "A")]).unwrap();
+    assert_eq!(tree(&out), [".secpack-export", "a.json"]);
+    assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "A");
+    // Nothing is left beside it: no staging folder, no previous export.
+    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(beside.len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), 0o755);
+        assert_eq!(mode(&out.join("a.json")), 0o644);
+        let csaf = dir.path().join("csaf");
+        write_export(&csaf, "csaf", &[file(".well-known/csaf/x/y.json", "y")]).unwrap();
+        assert_eq!(mode(&csaf.join(".well-known/csaf/x")), 0o755);
+    }
+    // An empty folder is taken.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    write_export(&empty, "osv", &[file("a.json", "a")]).unwrap();
+    assert_eq!(tree(&empty), [".secpack-export", "a.json"]);
+}
+
+#[test]
+fn a_folder_the_export_did_not_make_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    // A home folder given by mistake.
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::fs::write(home.join(".ssh/id_ed25519"), "secret").unwrap();
+    std::fs::write(home.join("notes.txt"), "notes").unwrap();
+    let before = tree(&home);
+    let e = write_export(&home, "osv", &[file("a.json", "a")]).unwrap_err();
+    assert!(
+        e.to_string().contains("not written by secpack export"),
+        "{e}"
+    );
+    assert_eq!(tree(&home), before);
+    // A marker that names another format, or that is not a marker.
+    let csaf = dir.path().join("csaf");
+    write_export(&csaf, "csaf", &[file("c.json", "c")]).unwrap();
+    let e = write_export(&csaf, "osv", &[file("a.json", "a")]).unwrap_err();
+    assert!(
+        e.to_string().contains("holds a `secpack export csaf`"),
+        "{e}"
+    );
+    assert_eq!(tree(&csaf), [".secpack-export", "c.json"]);
+    std::fs::remove_file(home.join("notes.txt")).unwrap();
+    std::fs::create_dir(home.join(".secpack-export")).unwrap();
+    assert!(write_export(&home, "osv", &[file("a.json", "a")]).is_err());
+    assert!(home.join(".ssh/id_ed25519").exists());
+    // A file, and a link to an export, are not folders to replace.
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, "x").unwrap();
+    assert!(write_export(&plain, "osv", &[]).is_err());
+    assert_eq!(std::fs::read_to_string(&plain).unwrap(), "x");
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&csaf, &link).unwrap();
+        let e = write_export(&link, "csaf", &[file("d.json", "d")]).unwrap_err();
+        assert!(e.to_string().contains("not a folder"), "{e}");
+        assert_eq!(tree(&csaf), [".secpack-export", "c.json"]);
+    }
+    // Paths that leave the folder, or replace the marker, are refused.
+    let out = dir.path().join("new");
+    for bad in ["../x.json", "/tmp/x.json", ".secpack-export"] {
+        assert!(
+            write_export(&out, "osv", &[file(bad, "x")]).is_err(),
+            "{bad}"
+        );
+    }
+    assert!(!out.exists());
 }

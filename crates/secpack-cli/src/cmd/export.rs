@@ -8,7 +8,7 @@ use secpack::config::ROLE_SECURITY_TEAM;
 use secpack::export::csaf::CsafSettings;
 use secpack::export::provider::{build_provider, SECURITY_TXT_SNIPPET, WELL_KNOWN};
 use secpack::export::trust::keep_verified;
-use secpack::export::{load_bulletins, osv, write_files, Finding, PackBulletin};
+use secpack::export::{load_bulletins, osv, write_export, Finding, PackBulletin};
 use secpack::pack::Pack;
 use secpack::signing::check_trusted_signer;
 use secpack::trust::{open_verified, verify_settled, PackReport, VerifiedPack, VerifyOptions};
@@ -27,6 +27,11 @@ use crate::GlobalArgs;
 /// runs first: a bulletin whose signatures do not verify is left out (and
 /// reported), and only a current security-team key the master certifies may
 /// sign.
+///
+/// The export owns its output folder: each run replaces it whole (written
+/// beside it, then renamed into place), so nothing stale stays published. A
+/// folder that is not empty and was not written by secpack export (it has no
+/// .secpack-export file) is refused and left untouched.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -60,7 +65,9 @@ struct OsvArgs {
     pack: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
-    /// Output folder (created when missing; earlier records are replaced).
+    /// Output folder, owned by the export: created when missing, replaced
+    /// whole when it holds an earlier OSV export, refused when it holds
+    /// anything else.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
 }
@@ -79,7 +86,9 @@ struct CsafArgs {
     pack: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
-    /// Output folder: the web site root (created when missing).
+    /// Output folder, owned by the export (the root of what the web server
+    /// publishes for CSAF): created when missing, replaced whole when it
+    /// holds an earlier CSAF export, refused when it holds anything else.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
     /// URL the provider folder is published at (default: export.csaf_base_url,
@@ -131,7 +140,7 @@ fn verified_bulletins(
 fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
     let (pack, bulletins, findings, _) = verified_bulletins(&args.pack, &args.trust)?;
     let files = osv::osv_files(&bulletins, &pack.config)?;
-    write_files(&args.output, &files)?;
+    write_export(&args.output, "osv", &files)?;
     let report = Report {
         format: "osv",
         output: args.output.display().to_string(),
@@ -158,7 +167,7 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
         signer.as_ref().map(|s| &s.1),
         chrono::Utc::now(),
     )?;
-    write_files(&args.output, &layout.files)?;
+    write_export(&args.output, "csaf", &layout.files)?;
     let report = Report {
         format: "csaf",
         output: args.output.display().to_string(),

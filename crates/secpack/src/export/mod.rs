@@ -8,7 +8,9 @@
 //! verify and checks the signing key with the trust engine.
 //!
 //! Every document is built in memory first: a bad bulletin or sidecar stops
-//! the export before anything is written.
+//! the export before anything is written. [`write_export`] then replaces the
+//! whole output folder at once: the export owns it, so what it no longer
+//! produces (a bulletin left out this time) disappears with the rest.
 
 pub mod csaf;
 pub mod osv;
@@ -23,7 +25,6 @@ use serde::Serialize;
 
 use crate::bulletin::{Bulletin, Sidecar, MAX_BULLETIN_BYTES};
 use crate::config::PackConfig;
-use crate::fsutil::write_atomic;
 use crate::pack::{FileClass, Pack};
 
 /// A bulletin of the pack, read, corrected by its sidecar and ready to export.
@@ -197,20 +198,137 @@ pub struct OutputFile {
     pub contents: Vec<u8>,
 }
 
-/// Writes `files` below `root` (created when missing), each atomically,
-/// replacing earlier exports.
-pub fn write_files(root: &Path, files: &[OutputFile]) -> Result<()> {
+/// File at the root of an export folder naming the format that made it.
+/// Only a folder holding it (with the same format) is replaced.
+pub const MARKER_FILE: &str = ".secpack-export";
+
+/// Mode of the folders of an export (its files are 0644).
+#[cfg(unix)]
+const FOLDER_MODE: u32 = 0o755;
+
+/// Writes an export: `files` (and the marker file naming `format`) in a
+/// staging folder beside `out`, which then replaces `out` in one rename. A
+/// reader sees the previous export or the new one, never a mix; a failed
+/// export leaves the previous one untouched; and a file the export no longer
+/// produces (a bulletin left out this time) is gone.
+///
+/// The export owns `out`: an existing `out` is replaced only when it is
+/// empty or holds an export of the same `format` (its marker file says so).
+/// Anything else (a home folder given by mistake, a web site, another
+/// format's export) is refused before a byte is written.
+pub fn write_export(out: &Path, format: &str, files: &[OutputFile]) -> Result<()> {
     for f in files {
         ensure!(
-            crate::pack::is_plain_relative(&f.path),
+            crate::pack::is_plain_relative(&f.path) && f.path != MARKER_FILE,
             "refusing to write outside the output folder: {}",
             f.path
         );
-        let path = root.join(&f.path);
+    }
+    check_owned(out, format)?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".secpack-export-")
+        .tempdir_in(parent)
+        .with_context(|| format!("creating a staging folder in {}", parent.display()))?;
+    let marker = OutputFile {
+        path: MARKER_FILE.to_string(),
+        contents: format!(
+            "{format}\nThis folder was written by `secpack export {format}`; the next export replaces it whole.\n"
+        )
+        .into_bytes(),
+    };
+    for f in files.iter().chain(std::iter::once(&marker)) {
+        let path = staging.path().join(&f.path);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        write_atomic(&path, &f.contents, true)?;
+        crate::fsutil::write_atomic(&path, &f.contents, false)?;
+    }
+    open_folders(staging.path())?;
+    // Judged again right before the swap: the folder may have changed while
+    // the files were written.
+    check_owned(out, format)?;
+    let staged = staging.keep();
+    let result = match std::fs::symlink_metadata(out) {
+        Ok(_) => {
+            let old = tempfile::Builder::new()
+                .prefix(".secpack-export-old-")
+                .tempdir_in(parent)
+                .with_context(|| format!("creating a folder in {}", parent.display()))?;
+            let old_export = old.path().join("export");
+            std::fs::rename(out, &old_export)
+                .with_context(|| format!("moving the previous export {} aside", out.display()))?;
+            std::fs::rename(&staged, out).inspect_err(|_| {
+                // Put the previous export back.
+                let _ = std::fs::rename(&old_export, out);
+            })
+            // `old` is removed with the previous export when dropped.
+        }
+        Err(_) => std::fs::rename(&staged, out),
+    };
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(e).with_context(|| format!("renaming the new export to {}", out.display()));
+    }
+    Ok(())
+}
+
+/// Whether `out` may be replaced by an export of `format`: absent, an empty
+/// folder, or a folder whose marker file names `format`.
+fn check_owned(out: &Path, format: &str) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(out) else {
+        return Ok(());
+    };
+    if !meta.is_dir() {
+        bail!(
+            "{} exists and is not a folder (a link is not followed); refusing to replace it",
+            out.display()
+        );
+    }
+    let empty = std::fs::read_dir(out)
+        .with_context(|| format!("reading {}", out.display()))?
+        .next()
+        .is_none();
+    if empty {
+        return Ok(());
+    }
+    let marker = out.join(MARKER_FILE);
+    let made_by = std::fs::symlink_metadata(&marker)
+        .ok()
+        .filter(|m| m.is_file() && m.len() <= 4096)
+        .and_then(|_| std::fs::read_to_string(&marker).ok())
+        .and_then(|t| t.lines().next().map(|l| l.trim().to_string()));
+    match made_by {
+        Some(f) if f == format => Ok(()),
+        Some(f) => bail!(
+            "{} holds a `secpack export {f}`, not {format}; refusing to replace it (export {format} to a folder of its own)",
+            out.display()
+        ),
+        None => bail!(
+            "{} is not empty and was not written by secpack export (no {MARKER_FILE}); refusing to replace it: give an empty or new folder",
+            out.display()
+        ),
+    }
+}
+
+/// Opens `dir` and every folder below it to others (mode 0755): the staging
+/// folder is created private.
+fn open_folders(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(FOLDER_MODE))
+            .with_context(|| format!("setting the mode of {}", dir.display()))?;
+    }
+    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            open_folders(&e.path())?;
+        }
     }
     Ok(())
 }
