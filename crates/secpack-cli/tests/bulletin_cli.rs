@@ -1,19 +1,31 @@
-//! Bulletin numbers as people type them: `inbox status --qsb` takes a
-//! bulletin of the pack in any form, and refuses one the pack lacks.
+//! Bulletins from draft to record: template text refused by `sign` and
+//! flagged by `qsb list`, templates that are not documents, and the bulletin
+//! numbers `inbox status --qsb` takes.
 
-use std::path::Path;
+#[path = "../../secpack/tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Runs secpack, nothing inherited that could pin a master.
-fn secpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secpack"))
-        .args(args)
+use common::{keys, TestPack, BULLETIN};
+
+/// Runs secpack with `env` set, nothing inherited that could pin a master.
+fn secpack_env(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
+    c.args(args)
         .env_remove("SECPACK_MASTER")
         .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
         .env("SECPACK_NO_CACHE", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn secpack(args: &[&str]) -> Output {
+    secpack_env(args, &[])
 }
 
 fn stderr(o: &Output) -> String {
@@ -26,6 +38,156 @@ fn stdout(o: &Output) -> String {
 
 fn s(p: &Path) -> String {
     p.display().to_string()
+}
+
+/// A new pack made by `secpack init` (its bulletin template included).
+fn init_pack(dir: &Path) -> PathBuf {
+    let pack = dir.join("pack");
+    let o = secpack(&["init", &s(&pack), "--project", "Test Project"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    pack
+}
+
+/// A pack with the shared test keys and the template `secpack init` writes.
+fn keyed_pack() -> TestPack {
+    let p = TestPack::with_keys();
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = init_pack(dir.path());
+    p.write(
+        "QSBs/qsb-template.txt",
+        &std::fs::read(fresh.join("QSBs/qsb-template.txt")).unwrap(),
+    );
+    p
+}
+
+/// Signs `file` of `pack` as bob with his key file.
+fn sign_as_bob(pack: &TestPack, file: &str) -> Output {
+    let k = keys();
+    let secret = pack.dir.path().join("bob.sec.asc");
+    std::fs::write(&secret, k.gpg.export_secret(&k.bob)).unwrap();
+    let o = secpack(&[
+        "sign",
+        "--pack",
+        &s(pack.root()),
+        "--master",
+        &k.master,
+        "--as",
+        "bob",
+        "--key",
+        &s(&secret),
+        &s(&pack.path(file)),
+    ]);
+    std::fs::remove_file(&secret).unwrap();
+    o
+}
+
+#[test]
+fn sign_refuses_the_template_and_drafts_still_holding_template_text() {
+    let p = keyed_pack();
+    // The template is not a document.
+    let o = sign_as_bob(&p, "QSBs/qsb-template.txt");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("QSBs/qsb-template.txt is not a document of the pack (template"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!p.path("QSBs/qsb-template.txt.sig.bob").exists());
+
+    // A draft as `qsb new` writes it: the guidance is still there.
+    let o = secpack(&[
+        "qsb",
+        "new",
+        "--pack",
+        &s(p.root()),
+        "--title",
+        "A real flaw",
+        "--date",
+        "2026-02-01",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("still holds template text"),
+        "{}",
+        stdout(&o)
+    );
+    let draft = "QSBs/qsb-001-2026.txt";
+    let o = sign_as_bob(&p, draft);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("still holds template text") && err.contains("Say in one or two sentences"),
+        "{err}"
+    );
+    assert!(!p.path(&format!("{draft}.sig.bob")).exists());
+
+    // A TODO or an unfilled placeholder is template text too.
+    for leftover in ["Fixed in version TODO.", "See @@REFERENCES@@."] {
+        let text = format!("{}{leftover}\n", String::from_utf8_lossy(BULLETIN));
+        p.write(draft, text.as_bytes());
+        let o = sign_as_bob(&p, draft);
+        assert_eq!(o.status.code(), Some(2), "{leftover}");
+        assert!(stderr(&o).contains("template text"), "{}", stderr(&o));
+    }
+
+    // Finished, it is signed.
+    p.write(draft, BULLETIN);
+    let o = sign_as_bob(&p, draft);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(p.path(&format!("{draft}.sig.bob")).exists());
+}
+
+#[test]
+fn qsb_list_flags_a_signed_draft() {
+    let p = keyed_pack();
+    let k = keys();
+    let draft_text = std::fs::read_to_string(p.path("QSBs/qsb-template.txt"))
+        .unwrap()
+        .replace("@@NUMBER@@", "002")
+        .replace("@@DATE@@", "2024-03-02")
+        .replace("@@TITLE@@", "Signed by mistake")
+        .replace("@@PROJECT@@", "Test")
+        .replace("@@TEAM@@", "Test Security Team")
+        .replace("@@ADVISORIES@@", "")
+        .replace("@@REFERENCES@@", "");
+    // Both signed (with gpg, as sign would refuse the draft).
+    let signers = [("alice", k.alice.as_str()), ("bob", k.bob.as_str())];
+    p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &signers);
+    p.signed_doc("QSBs/qsb-002-2024.txt", draft_text.as_bytes(), &signers);
+    let o = secpack(&[
+        "--json",
+        "qsb",
+        "list",
+        "--pack",
+        &s(p.root()),
+        "--master",
+        &k.master,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v["bulletins"].as_array().unwrap();
+    assert_eq!(rows[0]["ok"], true);
+    assert_eq!(rows[0]["template_text"], serde_json::json!([]));
+    assert_eq!(rows[1]["ok"], true, "signed enough, and still a draft");
+    let left = rows[1]["template_text"].as_array().unwrap();
+    assert!(!left.is_empty());
+    assert_eq!(left[0]["kind"], "guidance");
+    // The human list says so under the row.
+    let o = secpack(&["qsb", "list", "--pack", &s(p.root()), "--master", &k.master]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let flagged: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("TEMPLATE TEXT"))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{out}");
+    assert!(flagged[0].contains("line "), "{out}");
+    // Without the draft, the list is clean.
+    for f in ["", ".sig.alice", ".sig.bob"] {
+        std::fs::remove_file(p.path(&format!("QSBs/qsb-002-2024.txt{f}"))).unwrap();
+    }
+    let o = secpack(&["qsb", "list", "--pack", &s(p.root()), "--master", &k.master]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]

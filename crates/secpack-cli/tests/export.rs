@@ -645,3 +645,41 @@ fn a_foreign_folder_is_refused_and_left_untouched() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("secpack export osv"));
     assert_eq!(tree(&osv), before);
 }
+
+#[test]
+fn a_signed_draft_still_holding_template_text_is_not_exported() {
+    let t = setup();
+    let draft = t.pack.join("QSBs/qsb-102-2024.txt");
+    std::fs::write(
+        &draft,
+        "\n        ---===[ Demo Security Bulletin 102 ]===---\n\n                 2024-06-01\n\n                 @@TITLE@@\n\nUser action\n------------\n\nSay in one or two sentences what readers must do: which updates to\n",
+    )
+    .unwrap();
+    t.gpg
+        .sign("alice@demo.invalid", "open sesame", &draft, "alice");
+    let out = t.out.join("osv");
+    let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        finding_paths(&report, "template-text"),
+        ["QSBs/qsb-102-2024.txt"]
+    );
+    assert_eq!(
+        report["files"],
+        serde_json::json!(["x_DSB-100-2024.json", "x_DSB-101-2024.json"])
+    );
+    // --include-unverified does not include drafts.
+    let o = t.secpack(&[
+        "export",
+        "osv",
+        &s(&t.pack),
+        "-o",
+        &s(&out),
+        "--include-unverified",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("[template-text]"), "{stdout}");
+    assert!(!out.join("x_DSB-102-2024.json").exists());
+}

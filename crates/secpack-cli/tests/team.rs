@@ -226,6 +226,28 @@ fn ceremony(rsa: bool) -> Ceremony {
     c
 }
 
+/// Writes the team's text over the template's guidance of a drafted
+/// bulletin, as a writer does before signing.
+fn finish_draft(path: &Path) {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    let mut left = secpack::bulletin::template::template_lines(&text);
+    assert!(!left.is_empty(), "a fresh draft holds template text");
+    // A few lines are reported at a time.
+    while !left.is_empty() {
+        let lines: Vec<&str> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| match left.iter().any(|t| t.line == i + 1) {
+                true => "Text written by the team.",
+                false => l,
+            })
+            .collect();
+        text = lines.join("\n") + "\n";
+        left = secpack::bulletin::template::template_lines(&text);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
 fn fingerprint_of(armored: &[u8]) -> String {
     use sequoia_openpgp::parse::Parse;
     sequoia_openpgp::Cert::from_bytes(armored)
@@ -386,6 +408,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     );
     assert_eq!(header.upstream_advisories, vec![470]);
     assert!(text.contains("Test Project Security Bulletin 001"));
+    finish_draft(&pack.join(qsb));
 
     // The canary: its proof of freshness is gathered from the sources the
     // pack configures (fixture servers here), dated today.
@@ -1396,6 +1419,7 @@ fn status_reports_triage_expiring_keys_and_unsigned_files() {
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let qsb = v["path"].as_str().unwrap().to_string();
+    finish_draft(&pack.join(&qsb));
     assert!(c.sign_with_key(&qsb, "alice").status.success());
     let config = pack.join("secpack.toml");
     let base = std::fs::read_to_string(&config).unwrap();

@@ -631,3 +631,33 @@ fn a_folder_the_export_did_not_make_is_refused_and_untouched() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn a_bulletin_still_holding_template_text_is_not_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_pack(dir.path());
+    // Drafted by `qsb new` from the built-in template, never edited.
+    let draft = "\n        ---===[ Demo Security Bulletin 102 ]===---\n\n                              2024-06-01\n\n                       A draft\n\nUser action\n------------\n\nSay in one or two sentences what readers must do: which updates to\ninstall, what to restart, or that nothing is needed.\n";
+    std::fs::write(dir.path().join("QSBs/qsb-102-2024.txt"), draft).unwrap();
+    // Edited, but a TODO is left.
+    let todo = std::fs::read_to_string(dir.path().join("QSBs/qsb-101-2024.txt"))
+        .unwrap()
+        .replacen("\n\n", "\n\nFixed versions: TODO\n\n", 1);
+    std::fs::write(dir.path().join("QSBs/qsb-103-2024.txt"), todo).unwrap();
+    let pack = Pack::open(dir.path()).unwrap();
+    let (bulletins, findings) = load_bulletins(&pack).unwrap();
+    assert!(bulletins.iter().all(|b| b.number < 102));
+    assert_eq!(bulletins.len(), 8);
+    let left: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f.code == "template-text")
+        .map(|f| (f.path.as_str(), f.message.as_str()))
+        .collect();
+    assert_eq!(left.len(), 2, "{findings:?}");
+    assert_eq!(left[0].0, "QSBs/qsb-102-2024.txt");
+    assert!(left[0].1.contains("line 11"), "{}", left[0].1);
+    assert_eq!(left[1].0, "QSBs/qsb-103-2024.txt");
+    assert!(left[1].1.contains("TODO"), "{}", left[1].1);
+    let files = osv::osv_files(&bulletins, &pack.config).unwrap();
+    assert!(files.iter().all(|f| !f.path.contains("-102-")));
+}

@@ -25,8 +25,8 @@ use crate::GlobalArgs;
 /// it adds or corrects fields (title, dates, CVEs, CVSS, CWE, packages...).
 /// Nothing is written when a bulletin or sidecar is invalid. The trust engine
 /// runs first: a bulletin whose signatures do not verify is left out (and
-/// reported), and only a current security-team key the master certifies may
-/// sign.
+/// reported), so is a draft still holding template text, and only a current
+/// security-team key the master certifies may sign.
 ///
 /// The export owns its output folder: each run replaces it whole (written
 /// beside it, then renamed into place), so nothing stale stays published. A
@@ -200,13 +200,14 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
 }
 
 /// Prints the report and returns the exit code: 1 when a bulletin was left
-/// out because it did not verify, else 0.
+/// out (it did not verify, or it is still a draft), else 0.
 fn finish(report: &Report<'_>, global: &GlobalArgs, what: &str) -> Result<u8> {
-    let code = match report
-        .findings
-        .iter()
-        .any(|f| matches!(f.code, "unverified-bulletin" | "unverified-sidecar"))
-    {
+    let code = match report.findings.iter().any(|f| {
+        matches!(
+            f.code,
+            "unverified-bulletin" | "unverified-sidecar" | "template-text"
+        )
+    }) {
         true => crate::EXIT_FAILURE,
         false => crate::EXIT_OK,
     };

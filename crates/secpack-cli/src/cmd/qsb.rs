@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
+use secpack::bulletin::template::{describe, template_lines, TemplateLine};
 use secpack::bulletin::BulletinHeader;
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
@@ -12,7 +13,7 @@ use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, VerifyOptions};
 
 use crate::escape::safe;
-use crate::output::{paint, print_json, BAD, DIM, GOOD};
+use crate::output::{paint, print_json, BAD, DIM, GOOD, WARN};
 use crate::GlobalArgs;
 
 /// Security bulletins: start a new one, list them.
@@ -82,6 +83,15 @@ fn new(pack: &Pack, args: NewArgs, global: &GlobalArgs) -> Result<u8> {
         print_json(&serde_json::json!({ "number": draft.number, "path": draft.path }))?;
     } else {
         anstream::println!("{} {}", paint(GOOD, "wrote"), safe(&draft.path));
+        let text = std::fs::read(&path).unwrap_or_default();
+        let left = template_lines(&String::from_utf8_lossy(&text));
+        if !left.is_empty() {
+            anstream::println!(
+                "{} it still holds template text ({}): replace it before signing",
+                paint(DIM, "note:"),
+                safe(describe(&left))
+            );
+        }
     }
     Ok(crate::EXIT_OK)
 }
@@ -107,6 +117,9 @@ struct Row {
     signers: Option<Vec<String>>,
     /// Enough valid signers; `None` when not verified.
     ok: Option<bool>,
+    /// Lines still holding template text (a draft): empty for a finished
+    /// bulletin.
+    template_text: Vec<TemplateLine>,
 }
 
 fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
@@ -122,7 +135,8 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
         }
         let text = std::fs::read(pack.path_of(&file.path))
             .with_context(|| format!("reading {}", file.path))?;
-        let header = BulletinHeader::parse(&String::from_utf8_lossy(&text), prefix);
+        let text = String::from_utf8_lossy(&text);
+        let header = BulletinHeader::parse(&text, prefix);
         let doc = report
             .as_ref()
             .and_then(|r| r.documents.iter().find(|d| d.path == file.path));
@@ -133,9 +147,13 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
             title: header.title,
             signers: doc.map(|d| d.signers.clone()),
             ok: doc.map(|d| d.ok),
+            template_text: template_lines(&text),
         });
     }
-    let failing = rows.iter().filter(|r| r.ok == Some(false)).count();
+    let failing = rows
+        .iter()
+        .filter(|r| r.ok == Some(false) || !r.template_text.is_empty())
+        .count();
     if global.json {
         print_json(&serde_json::json!({ "verified": report.is_some(), "bulletins": rows }))?;
     } else {
@@ -160,6 +178,14 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
                     .as_ref()
                     .map_or(String::new(), |s| format!(", {} valid signer(s)", s.len()))
             );
+            if !r.template_text.is_empty() {
+                anstream::println!(
+                    "     {} {}: {}",
+                    paint(WARN, "TEMPLATE TEXT"),
+                    paint(DIM, "a draft, not to be signed or published"),
+                    safe(describe(&r.template_text))
+                );
+            }
         }
     }
     Ok(if failing > 0 {

@@ -14,11 +14,13 @@
 //!   ([`sidecar`]).
 //! * [`ids`] is the one format of bulletin identifiers (`QSB-001-2026`) and
 //!   the one parser of the bulletin numbers people type.
+//! * [`template`] finds template text left in a bulletin.
 
 pub mod ids;
 mod sections;
 pub mod sidecar;
 pub mod structured;
+pub mod template;
 
 pub use ids::{bulletin_id, document_id, resolve_bulletin, BulletinNumberError, ResolvedBulletin};
 pub use sections::Section;

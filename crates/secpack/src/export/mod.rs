@@ -23,6 +23,7 @@ use anyhow::{bail, ensure, Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::bulletin::template::{describe, template_lines};
 use crate::bulletin::{Bulletin, Sidecar, MAX_BULLETIN_BYTES};
 use crate::config::PackConfig;
 use crate::pack::{FileClass, Pack};
@@ -68,7 +69,10 @@ pub struct Finding {
 
 /// Reads every numbered bulletin of `pack` (letters published beside them are
 /// not bulletins) with its sidecar. Fails, naming the file, on a bulletin that
-/// cannot be read or has no date of issue, and on an invalid sidecar.
+/// cannot be read or has no date of issue, and on an invalid sidecar. A
+/// bulletin that still holds template text (a draft: see
+/// [`crate::bulletin::template`]) is left out with the finding
+/// `template-text`.
 pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>)> {
     let mut out = Vec::new();
     let mut findings = Vec::new();
@@ -77,18 +81,21 @@ pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>)> 
             continue;
         }
         let (b, mut f) = load_one(pack, &file.path, name.number, name.year)?;
-        out.push(b);
         findings.append(&mut f);
+        if let Some(b) = b {
+            out.push(b);
+        }
     }
     Ok((out, findings))
 }
 
+/// The bulletin at `rel` with its findings; `None` when it is left out.
 fn load_one(
     pack: &Pack,
     rel: &str,
     number: u32,
     year: i32,
-) -> Result<(PackBulletin, Vec<Finding>)> {
+) -> Result<(Option<PackBulletin>, Vec<Finding>)> {
     let config = &pack.config;
     let path = pack.path_of(rel);
     let sidecar_rel = Sidecar::path_for(Path::new(rel));
@@ -105,6 +112,18 @@ fn load_one(
         MAX_BULLETIN_BYTES >> 20
     );
     let text = String::from_utf8(bytes).with_context(|| format!("{rel} is not UTF-8 text"))?;
+    let left = template_lines(&text);
+    if !left.is_empty() {
+        let finding = Finding {
+            code: "template-text",
+            path: rel.to_string(),
+            message: format!(
+                "still holds template text, a draft: {}; not exported",
+                describe(&left)
+            ),
+        };
+        return Ok((None, vec![finding]));
+    }
     let mut bulletin = Bulletin::parse(&text, &config.project.upstream_id_prefix);
     let sidecar = Sidecar::load_beside(&path)?;
     if let Some(s) = &sidecar {
@@ -153,7 +172,7 @@ fn load_one(
     }
     let file_name = rel.rsplit('/').next().unwrap_or(rel).to_string();
     Ok((
-        PackBulletin {
+        Some(PackBulletin {
             path: rel.to_string(),
             file_name,
             number,
@@ -164,7 +183,7 @@ fn load_one(
             modified,
             sidecar: sidecar.is_some().then(|| sidecar_rel.to_string()),
             bulletin,
-        },
+        }),
         findings,
     ))
 }

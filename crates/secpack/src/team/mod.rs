@@ -60,6 +60,9 @@ pub enum TeamError {
     /// `init` wants an empty (or absent) folder.
     #[error("{0} is not empty")]
     NotEmpty(String),
+    /// The bulletin still holds template text: it is a draft.
+    #[error("{0} still holds template text ({1}); finish the bulletin before signing it")]
+    TemplateText(String, String),
 }
 
 impl TeamError {
@@ -79,6 +82,7 @@ impl TeamError {
             Self::NumberTaken(..) => "number-taken",
             Self::CanaryNumberTaken(..) => "canary-number-taken",
             Self::NotEmpty(_) => "not-empty",
+            Self::TemplateText(..) => "template-text",
         }
     }
 }

@@ -5,9 +5,10 @@ use std::ffi::OsStr;
 use anyhow::{Context, Result};
 
 use super::TeamError;
+use crate::bulletin::template::{describe, template_lines};
 use crate::config::PackConfig;
 use crate::fsutil::write_atomic;
-use crate::pack::{FileClass, Pack};
+use crate::pack::{FileClass, NumberedName, OtherReason, Pack};
 use crate::signing::{sign_detached, sign_with_gpg, SigningKey};
 use crate::trust::keyring::{KeyEntry, Keyring};
 use crate::trust::verdict::{KeyStatus, SigStatus};
@@ -102,10 +103,32 @@ fn check_key(config: &PackConfig, entry: &KeyEntry, name: &str, folder: &str) ->
     Ok(())
 }
 
+/// Whether a file that is neither a key, a document nor a signature may be
+/// signed: a new file nobody signed yet, the tracker's data, a readme. A
+/// template, a helper script, git's metadata, a stray signature or a non-key
+/// file among the keys may not.
+fn signable(reason: OtherReason) -> bool {
+    matches!(
+        reason,
+        OtherReason::Unsigned | OtherReason::Tracker | OtherReason::Readme
+    )
+}
+
+/// Whether `document` is the text of a bulletin (or of a letter published
+/// beside one): `<bulletins>/<prefix>-NNN-YYYY[-suffix].txt`.
+fn is_bulletin_text(config: &PackConfig, document: &str) -> bool {
+    let layout = &config.layout;
+    document.rsplit_once('/').is_some_and(|(dir, name)| {
+        dir == layout.bulletins && NumberedName::parse(&layout.bulletin_prefix, name).is_some()
+    })
+}
+
 /// Signs `document` (relative to the pack root) as member `signer` and writes
 /// `<document>.sig.<signer>` atomically.
 ///
-/// Refused before signing: a file that is not a document, a key the pinned
+/// Refused before signing: a file that is not a document (a template, a
+/// tool...), a bulletin that still holds template text (a draft: see
+/// [`crate::bulletin::template`]), a key the pinned
 /// master does not certify (or retired, or of a role that may not sign in
 /// that folder, or not `signer`'s), an existing signature without `force`.
 /// After signing, the signature is verified with the pack's keyring; if it
@@ -127,6 +150,14 @@ pub fn sign_document(
     }
     let folder = match pack.file(document).map(|f| &f.class) {
         Some(FileClass::Document { folder, .. }) => folder.clone(),
+        // A template, a tool, a stray signature... is never signed.
+        Some(FileClass::Other { reason }) if !signable(*reason) => {
+            return Err(TeamError::NotADocument(
+                document.to_string(),
+                reason.describe().to_string(),
+            )
+            .into());
+        }
         Some(FileClass::Other { .. }) if document.contains('/') => {
             document.split('/').next().unwrap_or_default().to_string()
         }
@@ -169,6 +200,12 @@ pub fn sign_document(
     }
     let doc_path = pack.path_of(document);
     let data = std::fs::read(&doc_path).with_context(|| format!("reading {document}"))?;
+    if is_bulletin_text(&pack.config, document) {
+        let left = template_lines(&String::from_utf8_lossy(&data));
+        if !left.is_empty() {
+            return Err(TeamError::TemplateText(document.to_string(), describe(&left)).into());
+        }
+    }
     let signature = match backend {
         Backend::KeyFile(key) => sign_detached(key, &data)?,
         Backend::Gpg(program) => sign_with_gpg(program, &fpr, &doc_path)?,
