@@ -1,6 +1,6 @@
-//! Bulletins from draft to record: template text refused by `sign` and
-//! flagged by `qsb list`, templates that are not documents, and the bulletin
-//! numbers `inbox status --qsb` takes.
+//! Bulletins from draft to record: `qsb new --edit` when the editor fails,
+//! template text refused by `sign` and flagged by `qsb list`, templates that
+//! are not documents, and the bulletin numbers `inbox status --qsb` takes.
 
 #[path = "../../secpack/tests/common/mod.rs"]
 mod common;
@@ -40,12 +40,138 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// Every file of `dir` (not recursive), sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// An executable shell script at `path`.
+fn script(path: &Path, body: &str) -> PathBuf {
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path.to_path_buf()
+}
+
 /// A new pack made by `secpack init` (its bulletin template included).
 fn init_pack(dir: &Path) -> PathBuf {
     let pack = dir.join("pack");
     let o = secpack(&["init", &s(&pack), "--project", "Test Project"]);
     assert!(o.status.success(), "{}", stderr(&o));
     pack
+}
+
+#[test]
+fn a_failing_editor_removes_an_untouched_draft_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = init_pack(dir.path());
+    let before = names(&pack.join("QSBs"));
+    let editor = Path::new("false");
+    let o = secpack_env(
+        &[
+            "qsb",
+            "new",
+            "--pack",
+            &s(&pack),
+            "--title",
+            "Never written",
+            "--date",
+            "2026-01-05",
+            "--edit",
+        ],
+        &[("EDITOR", editor)],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("the editor exited with"), "{err}");
+    assert!(
+        err.contains("QSBs/qsb-001-2026.txt was not changed, so it was removed"),
+        "{err}"
+    );
+    assert!(!stdout(&o).contains("wrote"));
+    assert_eq!(names(&pack.join("QSBs")), before);
+    // The number is free again.
+    let o = secpack(&[
+        "--json",
+        "qsb",
+        "new",
+        "--pack",
+        &s(&pack),
+        "--title",
+        "Written",
+        "--date",
+        "2026-01-05",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("qsb-001-2026.txt"));
+}
+
+#[test]
+fn a_failing_editor_keeps_an_edited_draft_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = init_pack(dir.path());
+    // The editor writes, then crashes.
+    let editor = script(
+        &dir.path().join("crashing-editor"),
+        "echo 'half a sentence' >> \"$1\"\nexit 3",
+    );
+    let o = secpack_env(
+        &[
+            "--json",
+            "qsb",
+            "new",
+            "--pack",
+            &s(&pack),
+            "--title",
+            "Half written",
+            "--date",
+            "2026-01-05",
+            "--edit",
+        ],
+        &[("EDITOR", &editor)],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("exit status: 3"), "{err}");
+    assert!(
+        err.contains("QSBs/qsb-001-2026.txt was kept as the editor left it"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["draft"], "kept");
+    assert_eq!(v["path"], "QSBs/qsb-001-2026.txt");
+    let text = std::fs::read_to_string(pack.join("QSBs/qsb-001-2026.txt")).unwrap();
+    assert!(text.ends_with("half a sentence\n"));
+    // An editor that cannot be started at all leaves nothing either.
+    let o = secpack_env(
+        &[
+            "qsb",
+            "new",
+            "--pack",
+            &s(&pack),
+            "--title",
+            "No editor",
+            "--edit",
+        ],
+        &[("EDITOR", Path::new("/nonexistent/editor"))],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("so it was removed"), "{}", stderr(&o));
+    assert_eq!(
+        names(&pack.join("QSBs"))
+            .iter()
+            .filter(|n| n.starts_with("qsb-0"))
+            .count(),
+        1
+    );
 }
 
 /// A pack with the shared test keys and the template `secpack init` writes.

@@ -8,12 +8,12 @@ use secpack::bulletin::template::{describe, template_lines, TemplateLine};
 use secpack::bulletin::BulletinHeader;
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
-use secpack::team::draft_bulletin;
+use secpack::team::{draft_bulletin, BulletinDraft};
 use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, VerifyOptions};
 
 use crate::escape::safe;
-use crate::output::{paint, print_json, BAD, DIM, GOOD, WARN};
+use crate::output::{chain, paint, print_json, BAD, DIM, GOOD, WARN};
 use crate::GlobalArgs;
 
 /// Security bulletins: start a new one, list them.
@@ -48,7 +48,9 @@ pub struct NewArgs {
     /// The date of issue, YYYY-MM-DD (default: today, UTC).
     #[arg(long)]
     pub date: Option<NaiveDate>,
-    /// Open the new bulletin in $EDITOR.
+    /// Open the new bulletin in $EDITOR. When the editor fails, the draft
+    /// is removed if it was left untouched, kept if it was changed (the
+    /// message says which), and the exit status is 1.
     #[arg(long)]
     pub edit: bool,
 }
@@ -77,7 +79,9 @@ fn new(pack: &Pack, args: NewArgs, global: &GlobalArgs) -> Result<u8> {
     let path = pack.path_of(&draft.path);
     write_atomic(&path, draft.text.as_bytes(), false)?;
     if args.edit {
-        open_in_editor(&path)?;
+        if let Err(e) = open_in_editor(&path) {
+            return editor_failed(&path, &draft, &e, global);
+        }
     }
     if global.json {
         print_json(&serde_json::json!({ "number": draft.number, "path": draft.path }))?;
@@ -94,6 +98,53 @@ fn new(pack: &Pack, args: NewArgs, global: &GlobalArgs) -> Result<u8> {
         }
     }
     Ok(crate::EXIT_OK)
+}
+
+/// The editor failed: an untouched draft (still the filled template, byte
+/// for byte) is removed, an edited one is kept; either way the user is told
+/// which, and the exit status is 1.
+fn editor_failed(
+    path: &std::path::Path,
+    draft: &BulletinDraft,
+    error: &anyhow::Error,
+    global: &GlobalArgs,
+) -> Result<u8> {
+    let untouched = std::fs::read(path).is_ok_and(|b| b == draft.text.as_bytes());
+    let removed = untouched && std::fs::remove_file(path).is_ok();
+    let outcome = if removed {
+        "removed"
+    } else if path.exists() {
+        "kept"
+    } else {
+        "gone"
+    };
+    let sentence = match outcome {
+        "removed" => format!(
+            "{}: the draft {} was not changed, so it was removed; run qsb new again",
+            chain(error),
+            safe(&draft.path)
+        ),
+        "kept" => format!(
+            "{}: the draft {} was kept as the editor left it; finish it, or remove it",
+            chain(error),
+            safe(&draft.path)
+        ),
+        _ => format!(
+            "{}: the draft {} no longer exists",
+            chain(error),
+            safe(&draft.path)
+        ),
+    };
+    if global.json {
+        print_json(&serde_json::json!({
+            "number": draft.number,
+            "path": draft.path,
+            "editor_failed": error.to_string(),
+            "draft": outcome,
+        }))?;
+    }
+    anstream::eprintln!("{} {sentence}", paint(BAD, "error:"));
+    Ok(crate::EXIT_FAILURE)
 }
 
 /// Opens `path` in `$EDITOR` (default `vi`) and waits for it.
