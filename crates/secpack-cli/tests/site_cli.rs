@@ -174,3 +174,59 @@ fn security_txt_is_clear_signed_by_a_team_key_that_verifies() {
         "{text}"
     );
 }
+
+#[test]
+fn the_build_says_where_contact_points_and_which_fields_are_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    copy_dir(&workspace().join("examples/demo-pack"), &pack);
+    let out = dir.path().join("site");
+    let build = |extra: &[&str]| {
+        let mut args = vec!["site", "build", s(&pack), "-o", s(&out), "--master", MASTER];
+        args.extend_from_slice(extra);
+        let o = secpack(&args, dir.path());
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let stdout = build(&[]);
+    assert!(
+        stdout
+            .contains("note: security.txt Contact: mailto:security@demo.invalid (project.contact)"),
+        "{stdout}"
+    );
+    let notes: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("security.txt has no"))
+        .collect();
+    assert_eq!(
+        notes,
+        ["note: security.txt has no Encryption, Canonical or Policy field: give --base-url for the URLs"]
+    );
+    let stdout = build(&["--base-url", "https://demo.invalid/security/"]);
+    assert!(!stdout.contains("security.txt has no"), "{stdout}");
+    assert!(stdout.contains("security.txt unsigned"), "{stdout}");
+
+    // Without project.contact: no security.txt, and the build says why. (The
+    // changed secpack.toml is no longer signed, so the build falls back to
+    // the defaults, which have no contact either, and reports the unsigned
+    // file: allow that failure.)
+    let config = pack.join("secpack.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("contact = \"security@demo.invalid\"\n", ""),
+    )
+    .unwrap();
+    let stdout = build(&["--allow-failures"]);
+    assert!(stdout.contains("security.txt skipped"), "{stdout}");
+    assert!(
+        stdout.contains("no security.txt: it needs a Contact and the pack gives none"),
+        "{stdout}"
+    );
+    assert!(!out.join(".well-known/security.txt").exists());
+}

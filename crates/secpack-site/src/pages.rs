@@ -23,7 +23,7 @@ use crate::content::{self, ContentPage, DEFAULT_LANG};
 use crate::feeds::{self, FeedItem};
 use crate::i18n::{Arg, Strings};
 use crate::mount::Mount;
-use crate::security_txt::SecurityTxt;
+use crate::security_txt::{contact_uri, ContactSource, SecurityTxt};
 use crate::templates;
 use crate::urls;
 
@@ -71,12 +71,16 @@ pub struct Summary {
     pub bulletins: usize,
     /// Canaries published.
     pub canaries: usize,
+    /// Release digest files published (those that verify).
+    pub digests: usize,
     /// Tracker rows shown (`None`: the pack has no tracker).
     pub tracker_rows: Option<usize>,
     /// Redirect pages written.
     pub redirects: usize,
     /// `signed`, `unsigned`, or `skipped` (no contact known).
     pub security_txt: &'static str,
+    /// The `Contact` URIs of security.txt (project.contact, the report form).
+    pub security_txt_contacts: Vec<String>,
     /// The latest canary is overdue.
     pub canary_overdue: bool,
     /// The pack verified completely.
@@ -113,6 +117,35 @@ struct DocView {
     required: u32,
     bulletin_count: Option<u32>,
     next_window: Option<String>,
+}
+
+/// A release digest file that verifies, as linked from the hub.
+#[derive(Debug, Clone, Serialize)]
+struct DigestView {
+    /// Its path below the digests folder.
+    name: String,
+    /// Its copy in the site.
+    href: String,
+    /// It carries its own (valid) cleartext signature.
+    clearsigned: bool,
+    /// Its valid detached signatures.
+    signatures: Vec<SigLink>,
+}
+
+/// The team's contact as linked from the pages.
+#[derive(Debug, Clone, Serialize)]
+struct ContactView {
+    /// As `secpack.toml` gives it (without `mailto:`).
+    text: String,
+    /// The URI it links to.
+    href: String,
+}
+
+/// A signature file to download.
+#[derive(Debug, Clone, Serialize)]
+struct SigLink {
+    who: Option<String>,
+    href: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -216,12 +249,14 @@ struct Data {
     trust: TrustView,
     bulletins: Vec<DocView>,
     canaries: Vec<DocView>,
+    digests: Vec<DigestView>,
     audit: AuditReport,
     tracker: Option<TrackerView>,
     key_groups: Vec<KeyGroup>,
     current: Vec<MemberView>,
     emeritus: Vec<MemberView>,
-    contact: Option<String>,
+    /// How to write to the team (`project.contact`), when usable.
+    contact: Option<ContactView>,
     master_file: String,
     team_keys: String,
     example_doc: String,
@@ -278,9 +313,24 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
     let languages: Vec<String> = std::iter::once(DEFAULT_LANG.to_string())
         .chain(languages.into_iter().filter(|l| l != DEFAULT_LANG))
         .collect();
+    // The built-in hub tells how to report only when there is a way: an
+    // address in secpack.toml or the served report form.
+    let can_report = options.report_form
+        || pack
+            .config
+            .project
+            .contact
+            .as_deref()
+            .and_then(contact_uri)
+            .is_some();
+    if !can_report {
+        site.summary.notices.push(
+            "no way to report is published (no project.contact in secpack.toml, no report form): the hub, the team page and security.txt name none".into(),
+        );
+    }
     for lang in &languages {
         if !pages.iter().any(|p| p.lang == *lang && p.is_hub()) {
-            pages.push(default_hub(lang)?);
+            pages.push(default_hub(lang, can_report)?);
         }
     }
     let overrides = templates::load_overrides(&site_dir.join("templates"))?;
@@ -389,12 +439,19 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
     Ok(site)
 }
 
-fn default_hub(lang: &str) -> Result<ContentPage> {
+/// The built-in hub of `lang`; without `can_report`, without its section on
+/// reporting (its last section), which would point nowhere.
+fn default_hub(lang: &str, can_report: bool) -> Result<ContentPage> {
     let text = match lang {
         "fr" => include_str!("../defaults/hub.fr.md"),
         _ => include_str!("../defaults/hub.en.md"),
     };
     let mut page = content::parse(text, "built-in hub", "index")?;
+    if !can_report {
+        if let Some(i) = page.body.rfind("\n## ") {
+            page.body.truncate(i + 1);
+        }
+    }
     page.lang = lang.to_string();
     page.permalink = content::lang_root(lang);
     if lang != "fr" && lang != DEFAULT_LANG {
@@ -541,6 +598,47 @@ fn gather(
             revoked: k.revoked,
         });
     }
+    // Release digest files that verify, with their signatures: counted on the
+    // hub, so published and linked there. Those that do not verify are not.
+    let digest_folder = format!("{}/", config.layout.digests);
+    let mut digests = Vec::new();
+    for d in report
+        .documents
+        .iter()
+        .filter(|d| d.path.starts_with(&digest_folder))
+    {
+        if !d.ok {
+            site.summary.notices.push(format!(
+                "the digest file {} does not verify: not published",
+                d.path
+            ));
+            continue;
+        }
+        copy(&d.path);
+        let signatures = sigs_by_doc
+            .get(d.path.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|s| s.ok && s.signature != s.document)
+            .map(|s| {
+                copy(&s.signature);
+                SigLink {
+                    who: s.signer.clone(),
+                    href: format!("{PACK_COPY}/{}", s.signature),
+                }
+            })
+            .collect();
+        digests.push(DigestView {
+            name: d.path[digest_folder.len()..].to_string(),
+            href: format!("{PACK_COPY}/{}", d.path),
+            clearsigned: sigs_by_doc
+                .get(d.path.as_str())
+                .is_some_and(|v| v.iter().any(|s| s.ok && s.signature == s.document)),
+            signatures,
+        });
+    }
+    site.summary.digests = digests.len();
+
     // The master's role first, then alphabetical.
     let mut key_groups: Vec<KeyGroup> = groups
         .into_iter()
@@ -600,6 +698,7 @@ fn gather(
         },
         bulletins,
         canaries,
+        digests,
         audit,
         tracker,
         key_groups,
@@ -615,7 +714,12 @@ fn gather(
             .filter(|m| m.emeritus)
             .map(member)
             .collect(),
-        contact: config.project.contact.clone(),
+        contact: config.project.contact.as_deref().and_then(|c| {
+            contact_uri(c).map(|href| ContactView {
+                text: c.trim().trim_start_matches("mailto:").to_string(),
+                href,
+            })
+        }),
         master_file,
         team_keys,
         example_doc,
@@ -842,6 +946,8 @@ fn render_language(
             html => markdown(data, &hub.body, &hub_file, &hub.lang),
             latest_bulletin => latest_bulletin,
             latest_canary => latest_canary,
+            digests => &data.digests,
+            contact => &data.contact,
             next_due => data.audit.latest.as_ref().and_then(|l| l.next_due).map(|d| d.to_string()),
             more => more_links,
         },
@@ -1019,36 +1125,62 @@ fn security_txt(
     options: &SiteOptions<'_>,
     site: &mut RenderedSite,
 ) -> Result<()> {
+    let contact = pack.config.project.contact.as_deref();
+    if let Some(c) = contact.filter(|c| contact_uri(c).is_none()) {
+        site.summary.notices.push(format!(
+            "project.contact {c:?} is not an e-mail address or a mailto:, https: or tel: URI: not used"
+        ));
+    }
     // The same key the report intake encrypts to, or none.
-    let key = match TeamKey::select(pack, &report.keys) {
-        Ok(k) => Some(k.file),
-        Err(e) => {
-            site.summary.notices.push(format!(
-                "security.txt has no Encryption field: {e} [{}]",
-                e.code()
-            ));
-            None
-        }
-    };
-    let Some(fields) = SecurityTxt::for_site(
-        pack.config.project.contact.as_deref(),
+    let key = TeamKey::select(pack, &report.keys);
+    let Some((fields, sources)) = SecurityTxt::for_site(
+        contact,
         options.base_url.as_deref(),
-        key.as_deref(),
+        key.as_ref().ok().map(|k| k.file.as_str()),
         pack.config.export.csaf_base_url.as_deref(),
         options.report_form,
         languages,
         options.now,
     ) else {
         site.summary.security_txt = "skipped";
-        site.summary
-            .notices
-            .push("no security.txt: set project.contact in secpack.toml or give --base-url".into());
+        let why = if options.report_form {
+            "set project.contact in secpack.toml, or give --base-url so that the report form can be its Contact"
+        } else {
+            "set project.contact in secpack.toml"
+        };
+        site.summary.notices.push(format!(
+            "no security.txt: it needs a Contact and the pack gives none; {why}"
+        ));
         return Ok(());
     };
-    if fields.encryption.is_none() {
-        site.summary.notices.push(
-            "security.txt has no Encryption, Canonical or Policy field: give --base-url".into(),
-        );
+    for (uri, source) in fields.contacts.iter().zip(&sources) {
+        let from = match source {
+            ContactSource::Project => "project.contact",
+            ContactSource::ReportForm => "the report form secpack serve answers",
+        };
+        site.summary
+            .notices
+            .push(format!("security.txt Contact: {uri} ({from})"));
+    }
+    site.summary.security_txt_contacts = fields.contacts.clone();
+    let missing = fields.missing_fields();
+    if !missing.is_empty() {
+        let mut reasons = Vec::new();
+        if missing.contains(&"Encryption") {
+            match &key {
+                Err(e) => reasons.push(format!("no encryption key: {e} [{}]", e.code())),
+                Ok(_) if options.base_url.is_none() => {}
+                Ok(_) => reasons.push("no encryption key".to_string()),
+            }
+        }
+        if options.base_url.is_none() {
+            reasons.push("give --base-url for the URLs".to_string());
+        }
+        site.summary.notices.push(format!(
+            "security.txt has no {} field: {}",
+            or_list(&missing),
+            reasons.join("; ")
+        ));
     }
     let text = fields.render();
     let text = match options.security_txt_key {
@@ -1064,4 +1196,13 @@ fn security_txt(
     site.files
         .insert(".well-known/security.txt".into(), text.into_bytes());
     Ok(())
+}
+
+/// `A`, `A or B`, `A, B or C`.
+fn or_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }

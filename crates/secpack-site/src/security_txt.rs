@@ -28,12 +28,45 @@ pub struct SecurityTxt {
     pub csaf: Option<String>,
 }
 
+/// The URI of the team's contact as `project.contact` gives it: an e-mail
+/// address becomes a `mailto:` URI; `mailto:`, `https:`, `http:` and `tel:`
+/// URIs are kept; anything else is no usable contact (`None`).
+pub fn contact_uri(contact: &str) -> Option<String> {
+    let c = contact.trim();
+    if c.is_empty() || c.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
+        return None;
+    }
+    let lower = c.to_ascii_lowercase();
+    if ["mailto:", "https://", "http://", "tel:"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme) && lower.len() > scheme.len())
+    {
+        return Some(c.to_string());
+    }
+    match c.split_once('@') {
+        Some((user, host)) if !c.contains(':') && !user.is_empty() && host.contains('.') => {
+            Some(format!("mailto:{c}"))
+        }
+        _ => None,
+    }
+}
+
+/// Where `Contact` points, and why: the build says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactSource {
+    /// `project.contact` of `secpack.toml`.
+    Project,
+    /// The report form `secpack serve` answers at `/report/`.
+    ReportForm,
+}
+
 impl SecurityTxt {
-    /// The fields for a site: `contact` from `secpack.toml` (an address becomes
-    /// a `mailto:` URI), the URLs from `base_url` when the site has one, the
-    /// CSAF field from `csaf_base_url` (where the project publishes its CSAF
-    /// provider folder, `export.csaf_base_url`); with `report_form`, the
-    /// served report form is a `Contact` too.
+    /// The fields for a site. `Contact` is `contact` (from `secpack.toml`;
+    /// an address becomes a `mailto:` URI) and, with `report_form` and a
+    /// `base_url`, the served report form; without either there is no one to
+    /// contact and no file (`None`). The URLs come from `base_url` when the
+    /// site has one, the CSAF field from `csaf_base_url` (where the project
+    /// publishes its CSAF provider folder, `export.csaf_base_url`).
     pub fn for_site(
         contact: Option<&str>,
         base_url: Option<&str>,
@@ -42,25 +75,21 @@ impl SecurityTxt {
         report_form: bool,
         languages: &[String],
         now: DateTime<Utc>,
-    ) -> Option<Self> {
+    ) -> Option<(Self, Vec<ContactSource>)> {
         let mut contacts = Vec::new();
-        if let Some(c) = contact.map(str::trim).filter(|c| !c.is_empty()) {
-            contacts.push(if c.contains(':') {
-                c.to_string()
-            } else {
-                format!("mailto:{c}")
-            });
+        let mut sources = Vec::new();
+        if let Some(c) = contact.and_then(contact_uri) {
+            contacts.push(c);
+            sources.push(ContactSource::Project);
         }
-        if let Some(base) = base_url {
-            if report_form {
-                contacts.push(urls::absolute(base, "report/"));
-            }
-            contacts.push(urls::absolute(base, "team/index.html"));
+        if let (Some(base), true) = (base_url, report_form) {
+            contacts.push(urls::absolute(base, "report/"));
+            sources.push(ContactSource::ReportForm);
         }
         if contacts.is_empty() {
             return None;
         }
-        Some(Self {
+        let fields = Self {
             contacts,
             expires: now + Duration::days(EXPIRES_AFTER_DAYS),
             encryption: base_url
@@ -71,7 +100,22 @@ impl SecurityTxt {
             languages: languages.to_vec(),
             csaf: csaf_base_url
                 .map(|b| format!("{}/provider-metadata.json", b.trim_end_matches('/'))),
-        })
+        };
+        Some((fields, sources))
+    }
+
+    /// The optional fields secpack writes when it can that this file lacks
+    /// (`Encryption`, `Canonical`, `Policy`), in that order.
+    pub fn missing_fields(&self) -> Vec<&'static str> {
+        [
+            ("Encryption", &self.encryption),
+            ("Canonical", &self.canonical),
+            ("Policy", &self.policy),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(name, _)| name)
+        .collect()
     }
 
     /// The file's text (CRLF line ends are optional; LF is used).
@@ -101,5 +145,73 @@ impl SecurityTxt {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_uris() {
+        assert_eq!(
+            contact_uri(" security@example.org ").as_deref(),
+            Some("mailto:security@example.org")
+        );
+        for kept in [
+            "mailto:security@example.org",
+            "https://example.org/security/",
+            "tel:+1-201-555-0123",
+        ] {
+            assert_eq!(contact_uri(kept).as_deref(), Some(kept));
+        }
+        for bad in [
+            "",
+            "  ",
+            "the security team",
+            "javascript:alert(1)",
+            "mailto:",
+            "a b@example.org",
+            "@example.org",
+            "user@localhost",
+            "ftp://example.org",
+        ] {
+            assert_eq!(contact_uri(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn contact_comes_from_the_config_or_the_served_form_only() {
+        let now = Utc::now();
+        let base = Some("https://example.org/security/");
+        let build = |contact, base, form| {
+            SecurityTxt::for_site(contact, base, Some("k.asc"), None, form, &[], now)
+        };
+        // Neither a contact nor a served form: no file at all.
+        assert!(build(None, base, false).is_none());
+        assert!(build(Some("not an address"), base, false).is_none());
+        // The form needs an absolute URL.
+        assert!(build(None, None, true).is_none());
+        let (f, from) = build(None, base, true).unwrap();
+        assert_eq!(f.contacts, ["https://example.org/security/report/"]);
+        assert_eq!(from, [ContactSource::ReportForm]);
+        let (f, from) = build(Some("s@example.org"), base, true).unwrap();
+        assert_eq!(
+            f.contacts,
+            [
+                "mailto:s@example.org",
+                "https://example.org/security/report/"
+            ]
+        );
+        assert_eq!(from, [ContactSource::Project, ContactSource::ReportForm]);
+        // Never the team page.
+        assert!(!f.render().contains("team/"));
+        assert_eq!(f.missing_fields(), Vec::<&str>::new());
+        let (f, _) = build(Some("s@example.org"), None, false).unwrap();
+        assert_eq!(f.missing_fields(), ["Encryption", "Canonical", "Policy"]);
+        let (f, _) =
+            SecurityTxt::for_site(Some("s@example.org"), base, None, None, false, &[], now)
+                .unwrap();
+        assert_eq!(f.missing_fields(), ["Encryption"]);
     }
 }

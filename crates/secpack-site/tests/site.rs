@@ -641,3 +641,275 @@ fn two_pages_claiming_one_address_are_refused() {
     let e = render(&p, &report, &options).unwrap_err();
     assert!(format!("{e:#}").contains("site/a.md"), "{e:#}");
 }
+
+/// Renders and writes the site of `pack_dir` with these options; returns
+/// the summary.
+fn build_with(
+    pack_dir: &Path,
+    out: &Path,
+    base_url: Option<&str>,
+    report_form: bool,
+) -> secpack_site::pages::Summary {
+    let pin = MasterPin::parse(MASTER).unwrap();
+    let pack = Pack::open(pack_dir).unwrap();
+    let report = verify_pack(&pack, &pin, VerifyOptions::default(), &|| {});
+    let site = render(
+        &pack,
+        &report,
+        &SiteOptions {
+            base_url: base_url.map(str::to_string),
+            now: Utc::now(),
+            security_txt_key: None,
+            report_form,
+        },
+    )
+    .unwrap();
+    write(&site, out).unwrap();
+    site.summary
+}
+
+/// `secpack.toml` of the demo pack without its `contact` line.
+fn drop_contact(pack: &Path) {
+    let config = pack.join("secpack.toml");
+    let text = read(&config);
+    assert!(text.contains("contact = "));
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("contact = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&config, text).unwrap();
+}
+
+#[test]
+fn verified_digest_files_are_published_and_linked_from_the_hub() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    // The demo's clear-signed digest file, split into its text and a
+    // detached signature (the same signature, over the same text).
+    let clearsigned = read(&pack.join("digests/Demo-1.0-x86_64.iso.DIGESTS"));
+    let body = clearsigned
+        .split("\n\n")
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let (text, signature) = body.split_once("\n-----BEGIN PGP SIGNATURE-----").unwrap();
+    std::fs::write(pack.join("digests/Detached.iso.DIGESTS"), text).unwrap();
+    std::fs::write(
+        pack.join("digests/Detached.iso.DIGESTS.asc"),
+        format!("-----BEGIN PGP SIGNATURE-----{signature}"),
+    )
+    .unwrap();
+    // A digest file whose signature is another document's: counted, not
+    // verified, so not published.
+    std::fs::write(pack.join("digests/Forged.iso.DIGESTS"), "00 *Forged.iso\n").unwrap();
+    std::fs::copy(
+        pack.join("QSBs/qsb-001-2025.txt.sig.alice"),
+        pack.join("digests/Forged.iso.DIGESTS.sig.alice"),
+    )
+    .unwrap();
+    let pin = MasterPin::parse(MASTER).unwrap();
+    let report = verify_pack(
+        &Pack::open(&pack).unwrap(),
+        &pin,
+        VerifyOptions::default(),
+        &|| {},
+    );
+    let judged: Vec<(&str, bool)> = report
+        .documents
+        .iter()
+        .filter(|d| d.path.starts_with("digests/"))
+        .map(|d| (d.path.as_str(), d.ok))
+        .collect();
+    assert_eq!(
+        judged,
+        [
+            ("digests/Demo-1.0-x86_64.iso.DIGESTS", true),
+            ("digests/Detached.iso.DIGESTS", true),
+            ("digests/Forged.iso.DIGESTS", false),
+        ]
+    );
+    let out = dir.path().join("site");
+    let summary = build_with(&pack, &out, Some(BASE), false);
+    assert_eq!(summary.digests, 2);
+    // The verified ones are copied as they are, with their signatures, and
+    // linked from the hub (in both languages), which counts them; the forged
+    // one is neither.
+    for f in [
+        "Demo-1.0-x86_64.iso.DIGESTS",
+        "Detached.iso.DIGESTS",
+        "Detached.iso.DIGESTS.asc",
+    ] {
+        assert_eq!(
+            std::fs::read(out.join("pack/digests").join(f)).unwrap(),
+            std::fs::read(pack.join("digests").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert!(!out.join("pack/digests/Forged.iso.DIGESTS").exists());
+    assert!(!out
+        .join("pack/digests/Forged.iso.DIGESTS.sig.alice")
+        .exists());
+    for (hub, prefix) in [("index.html", ""), ("fr/index.html", "../")] {
+        let html = read(&out.join(hub));
+        let links = links(&html);
+        for f in [
+            "Demo-1.0-x86_64.iso.DIGESTS",
+            "Detached.iso.DIGESTS",
+            "Detached.iso.DIGESTS.asc",
+        ] {
+            assert!(
+                links.contains(&format!("{prefix}pack/digests/{f}")),
+                "{hub}: {f}"
+            );
+        }
+        assert!(!html.contains("Forged.iso"), "{hub}");
+    }
+    assert!(summary
+        .notices
+        .iter()
+        .any(|n| n.contains("digests/Forged.iso.DIGESTS does not verify")));
+    check_links_and_reachability(&out);
+}
+
+#[test]
+fn without_a_contact_security_txt_is_not_published_and_nothing_points_at_an_empty_team_page() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    drop_contact(&pack);
+    let out = dir.path().join("site");
+    let summary = build_with(&pack, &out, Some(BASE), false);
+    assert_eq!(summary.security_txt, "skipped");
+    assert!(summary.security_txt_contacts.is_empty());
+    assert!(!out.join(".well-known/security.txt").exists());
+    assert!(
+        summary
+            .notices
+            .iter()
+            .any(|n| n.contains("no security.txt: it needs a Contact")
+                && n.contains("project.contact")),
+        "{:?}",
+        summary.notices
+    );
+    for (hub, heading) in [
+        ("index.html", "Reporting a vulnerability"),
+        ("fr/index.html", "Signaler une vulnérabilité"),
+    ] {
+        let html = read(&out.join(hub));
+        assert!(!html.contains(heading), "{hub}");
+        assert!(!html.contains("mailto:"), "{hub}");
+    }
+    let team = read(&out.join("team/index.html"));
+    assert!(!team.contains("mailto:") && !team.contains("report/"));
+    check_links_and_reachability(&out);
+}
+
+#[test]
+fn with_the_report_form_served_security_txt_points_at_it() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    drop_contact(&pack);
+    let out = dir.path().join("site");
+    let summary = build_with(&pack, &out, Some(BASE), true);
+    assert_eq!(summary.security_txt, "unsigned");
+    let form = format!("{BASE}report/");
+    assert_eq!(summary.security_txt_contacts, [form.clone()]);
+    let text = read(&out.join(".well-known/security.txt"));
+    let contacts: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("Contact: "))
+        .collect();
+    assert_eq!(contacts, [form.as_str()]);
+    assert!(!text.contains("team/index.html"));
+    // The build says where Contact points.
+    assert!(
+        summary.notices.iter().any(|n| n
+            == &format!("security.txt Contact: {form} (the report form secpack serve answers)")),
+        "{:?}",
+        summary.notices
+    );
+    // The hub says how to report and links to the form.
+    let hub = read(&out.join("index.html"));
+    assert!(hub.contains("Reporting a vulnerability"));
+    assert!(links(&hub).contains(&"report/".to_string()));
+    assert!(links(&read(&out.join("team/index.html"))).contains(&"../report/".to_string()));
+
+    // Without --base-url the form has no absolute address: no security.txt,
+    // and the build says why.
+    let summary = build_with(&pack, &out, None, true);
+    assert_eq!(summary.security_txt, "skipped");
+    assert!(summary.notices.iter().any(|n| n.contains("--base-url")));
+}
+
+#[test]
+fn with_a_contact_security_txt_and_the_pages_use_it() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    let out = dir.path().join("site");
+    let summary = build_with(&pack, &out, Some(BASE), false);
+    assert_eq!(
+        summary.security_txt_contacts,
+        ["mailto:security@demo.invalid"]
+    );
+    assert!(summary
+        .notices
+        .iter()
+        .any(|n| n == "security.txt Contact: mailto:security@demo.invalid (project.contact)"));
+    // Every field is there: no note about missing ones.
+    assert!(
+        !summary.notices.iter().any(|n| n.contains("has no")),
+        "{:?}",
+        summary.notices
+    );
+    for page in ["index.html", "team/index.html", "fr/index.html"] {
+        assert!(
+            links(&read(&out.join(page))).contains(&"mailto:security@demo.invalid".to_string()),
+            "{page}"
+        );
+    }
+    // A contact that is no address is not used, and the build says so.
+    let config = pack.join("secpack.toml");
+    let text = read(&config).replace(
+        "contact = \"security@demo.invalid\"",
+        "contact = \"ask the team\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let summary = build_with(&pack, &out, Some(BASE), false);
+    assert_eq!(summary.security_txt, "skipped");
+    assert!(summary
+        .notices
+        .iter()
+        .any(|n| n.contains("\"ask the team\" is not an e-mail address")));
+}
+
+#[test]
+fn the_note_on_missing_security_txt_fields_names_exactly_those_missing() {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    let out = dir.path().join("site");
+    // No base URL: the three URLs are missing.
+    let summary = build_with(&pack, &out, None, false);
+    let text = read(&out.join(".well-known/security.txt"));
+    for field in ["Encryption", "Canonical", "Policy"] {
+        assert!(!text.contains(&format!("{field}: ")), "{field}");
+    }
+    let notes: Vec<&String> = summary
+        .notices
+        .iter()
+        .filter(|n| n.starts_with("security.txt has no"))
+        .collect();
+    assert_eq!(
+        notes,
+        ["security.txt has no Encryption, Canonical or Policy field: give --base-url for the URLs"]
+    );
+    // With one, every field is present and no note names any.
+    let summary = build_with(&pack, &out, Some(BASE), false);
+    let text = read(&out.join(".well-known/security.txt"));
+    for field in ["Encryption", "Canonical", "Policy"] {
+        assert!(text.contains(&format!("{field}: ")), "{field}");
+    }
+    assert!(!summary
+        .notices
+        .iter()
+        .any(|n| n.starts_with("security.txt has no")));
+}
