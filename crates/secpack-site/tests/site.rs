@@ -813,7 +813,7 @@ fn with_the_report_form_served_security_txt_points_at_it() {
     let summary = build_with(&pack, &out, Some(BASE), true);
     assert_eq!(summary.security_txt, "unsigned");
     let form = format!("{BASE}report/");
-    assert_eq!(summary.security_txt_contacts, [form.clone()]);
+    assert_eq!(summary.security_txt_contacts, std::slice::from_ref(&form));
     let text = read(&out.join(".well-known/security.txt"));
     let contacts: Vec<&str> = text
         .lines()
