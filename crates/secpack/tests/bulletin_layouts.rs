@@ -327,3 +327,17 @@ fn long_form_dates() {
     assert_eq!(parse_bulletin_date("So, finally, 13 months after"), None);
     assert_eq!(parse_bulletin_date("TODO"), None);
 }
+
+#[test]
+fn no_real_bulletin_of_any_era_reads_as_a_draft() {
+    let dir = format!("{}/tests/data/bulletins", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let left = secpack::bulletin::template::template_lines(&text);
+        assert!(left.is_empty(), "{}: {left:?}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 8, "{seen} bulletins");
+}

@@ -1071,3 +1071,29 @@ fn clear_signed_files_with_more_than_the_signed_text() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[test]
+fn a_signed_bulletin_still_holding_template_text_is_a_draft() {
+    let k = keys();
+    let p = TestPack::with_keys();
+    let draft = b"\n   ---===[ Test Security Bulletin 001 ]===---\n\nSummary\n--------\n\nTODO: say what goes wrong.\n";
+    p.signed_doc("QSBs/qsb-001-2024.txt", draft, &[("alice", &k.alice)]);
+    // A finished bulletin and a letter beside it are not drafts.
+    p.signed_doc("QSBs/qsb-002-2024.txt", BULLETIN, &[("alice", &k.alice)]);
+    let r = p.verify(&k.master, default());
+    assert!(r.summary.ok, "{:?}", r.summary.failures);
+    let doc = |path: &str| r.documents.iter().find(|d| d.path == path).unwrap();
+    let lines = &doc("QSBs/qsb-001-2024.txt").template_text;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].line, 7);
+    assert!(doc("QSBs/qsb-002-2024.txt").template_text.is_empty());
+    let r = p.verify(&k.master, strict());
+    assert!(
+        r.summary
+            .failures
+            .iter()
+            .any(|f| f.contains("template-text")),
+        "{:?}",
+        r.summary.failures
+    );
+}

@@ -261,7 +261,7 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
                 .get(d.path.as_str())
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let warned = sigs.iter().any(|s| !s.warnings.is_empty());
+            let warned = sigs.iter().any(|s| !s.warnings.is_empty()) || !d.template_text.is_empty();
             let word = if !d.ok {
                 paint(BAD, "FAIL")
             } else if warned {
@@ -277,6 +277,16 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
                 d.valid_signers,
                 d.required
             )?;
+            if let Some(first) = d.template_text.first() {
+                writeln!(
+                    out,
+                    "       {} still holds template text (line {}: {}) [{}]",
+                    paint(WARN, "draft:"),
+                    first.line,
+                    safe(&first.text),
+                    paint(WARN, "template-text")
+                )?;
+            }
             for s in sigs {
                 let interesting = !s.ok || !s.warnings.is_empty();
                 if !(all || interesting) {

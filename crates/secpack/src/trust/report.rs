@@ -12,8 +12,9 @@ use super::pin::MasterPin;
 use super::signature::{Judgement, MAX_SIGNATURE_BYTES};
 use super::tags::{verify_tags, TagReport};
 use super::verdict::{KeyStatus, SigStatus, SigWarning};
+use crate::bulletin::template::{template_lines, TemplateLine};
 use crate::config::{PackConfig, CONFIG_FILE};
-use crate::pack::{ConfigTrust, FileClass, Pack, PackFile};
+use crate::pack::{ConfigTrust, FileClass, NumberedName, Pack, PackFile};
 
 /// Largest document read.
 pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
@@ -68,6 +69,11 @@ pub struct DocumentReport {
     pub required: u32,
     /// `valid_signers >= required`.
     pub ok: bool,
+    /// Lines of a bulletin that are still template text (placeholders,
+    /// `TODO`, the template's guidance): a draft, signed or not. A warning,
+    /// a failure under `--strict` (`template-text`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub template_text: Vec<TemplateLine>,
 }
 
 /// A file that is neither key, document nor signature, or was refused.
@@ -280,6 +286,7 @@ pub(crate) fn verify_document(
         unreachable!("only documents are verified");
     };
     let mut reports = Vec::new();
+    let mut template_text = Vec::new();
     match read_limited(&pack.path_of(&doc.path), MAX_DOCUMENT_BYTES) {
         Err(e) => {
             // Without the document no signature of it can be judged.
@@ -301,6 +308,9 @@ pub(crate) fn verify_document(
             }
         }
         Ok(data) => {
+            if is_bulletin(pack, &doc.path) {
+                template_text = template_lines(&String::from_utf8_lossy(&data));
+            }
             for sig_path in signatures {
                 let (signer, nonstandard) = match pack.file(sig_path).map(|f| &f.class) {
                     Some(FileClass::Signature {
@@ -366,9 +376,21 @@ pub(crate) fn verify_document(
         signers: signers.into_iter().collect(),
         required,
         ok: false,
+        template_text,
     };
     let ok = doc_report.valid_signers >= required as usize;
     (DocumentReport { ok, ..doc_report }, reports)
+}
+
+/// A numbered bulletin of the pack (not its sidecar or a letter).
+fn is_bulletin(pack: &Pack, path: &str) -> bool {
+    let layout = &pack.config.layout;
+    path.rsplit_once('/').is_some_and(|(dir, name)| {
+        dir == layout.bulletins
+            && NumberedName::parse(&layout.bulletin_prefix, name)
+                .is_some_and(|n| n.suffix.is_none())
+            && name.ends_with(".txt")
+    })
 }
 
 fn failed_read(doc: &str, sig: &str, signer: Option<String>, reason: &str) -> SignatureReport {
@@ -569,6 +591,15 @@ fn summarize(
     if below > 0 {
         s.failures.push(format!(
             "{below} document(s) have fewer valid signers than required"
+        ));
+    }
+    let drafts = documents
+        .iter()
+        .filter(|d| !d.template_text.is_empty())
+        .count();
+    if drafts > 0 && options.strict {
+        s.failures.push(format!(
+            "{drafts} bulletin(s) still hold template text (template-text, strict)"
         ));
     }
     if let (ConfigTrust::Unsigned { ignored, .. }, true) = (config, options.strict) {
