@@ -1200,9 +1200,16 @@ fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
     // The next number is 2, dated in the window canary 1 promised (with a
     // proof of that day: canary 1's is stale and its block used).
     let april = c.dir.path().join("april.txt");
-    let proof = FRESHNESS.replace("Mon, 05 Jan", "Thu, 02 Apr").replace("01a2b3", "09a2b3");
+    let proof = FRESHNESS
+        .replace("Mon, 05 Jan", "Thu, 02 Apr")
+        .replace("01a2b3", "09a2b3");
     std::fs::write(&april, proof).unwrap();
-    let out = new(&["--freshness", april.to_str().unwrap(), "--date", "2026-04-02"]);
+    let out = new(&[
+        "--freshness",
+        april.to_str().unwrap(),
+        "--date",
+        "2026-04-02",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["number"], 2);
     assert_eq!(v["path"], "canaries/canary-002-2026.txt");
