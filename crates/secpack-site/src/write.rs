@@ -52,25 +52,5 @@ pub fn write(site: &RenderedSite, out: &Path) -> Result<()> {
         std::fs::copy(source, &path)
             .with_context(|| format!("copying {} to {}", source.display(), path.display()))?;
     }
-    let staged = staging.keep();
-    if std::fs::symlink_metadata(out).is_ok() {
-        let old = tempfile::Builder::new()
-            .prefix(".secpack-site-old-")
-            .tempdir_in(parent)
-            .with_context(|| format!("creating a folder in {}", parent.display()))?;
-        let old_site = old.path().join("site");
-        std::fs::rename(out, &old_site)
-            .with_context(|| format!("moving the previous site {} aside", out.display()))?;
-        if let Err(e) = std::fs::rename(&staged, out) {
-            // Put the previous site back.
-            let _ = std::fs::rename(&old_site, out);
-            let _ = std::fs::remove_dir_all(&staged);
-            return Err(e).with_context(|| format!("renaming the new site to {}", out.display()));
-        }
-        // `old` is removed with its content when dropped.
-    } else if let Err(e) = std::fs::rename(&staged, out) {
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(e).with_context(|| format!("renaming the new site to {}", out.display()));
-    }
-    Ok(())
+    secpack::fsutil::replace_dir(staging.keep(), out, "site")
 }

@@ -271,29 +271,7 @@ pub fn write_export(out: &Path, format: &str, files: &[OutputFile]) -> Result<()
     // Judged again right before the swap: the folder may have changed while
     // the files were written.
     check_owned(out, format)?;
-    let staged = staging.keep();
-    let result = match std::fs::symlink_metadata(out) {
-        Ok(_) => {
-            let old = tempfile::Builder::new()
-                .prefix(".secpack-export-old-")
-                .tempdir_in(parent)
-                .with_context(|| format!("creating a folder in {}", parent.display()))?;
-            let old_export = old.path().join("export");
-            std::fs::rename(out, &old_export)
-                .with_context(|| format!("moving the previous export {} aside", out.display()))?;
-            std::fs::rename(&staged, out).inspect_err(|_| {
-                // Put the previous export back.
-                let _ = std::fs::rename(&old_export, out);
-            })
-            // `old` is removed with the previous export when dropped.
-        }
-        Err(_) => std::fs::rename(&staged, out),
-    };
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(e).with_context(|| format!("renaming the new export to {}", out.display()));
-    }
-    Ok(())
+    crate::fsutil::replace_dir(staging.keep(), out, "export")
 }
 
 /// Whether `out` may be replaced by an export of `format`: absent, an empty
