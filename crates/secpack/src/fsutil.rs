@@ -69,6 +69,39 @@ fn set_mode(_file: &std::fs::File, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Puts the folder `staged` (in the same folder as `out`) in place of `out`
+/// in one rename, whatever `out` held: a previous `out` is moved aside
+/// first and removed once the new one is in place, or put back if the
+/// rename fails (then `staged` is removed). `what` names the folder in
+/// errors ("site", "export").
+pub fn replace_dir(staged: PathBuf, out: &Path, what: &str) -> Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let result = match std::fs::symlink_metadata(out) {
+        Ok(_) => {
+            let old = tempfile::Builder::new()
+                .prefix(&format!(".secpack-{what}-old-"))
+                .tempdir_in(parent)
+                .with_context(|| format!("creating a folder in {}", parent.display()))?;
+            let previous = old.path().join(what);
+            std::fs::rename(out, &previous)
+                .with_context(|| format!("moving the previous {what} {} aside", out.display()))?;
+            // `old` is removed with the previous folder when dropped.
+            std::fs::rename(&staged, out).inspect_err(|_| {
+                let _ = std::fs::rename(&previous, out);
+            })
+        }
+        Err(_) => std::fs::rename(&staged, out),
+    };
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(e).with_context(|| format!("renaming the new {what} to {}", out.display()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,38 +144,4 @@ mod tests {
         let p = dir.path().join("nope/f.txt");
         assert!(write_atomic(&p, b"x", false).is_err());
     }
-}
-
-/// Puts the folder `staged` (in the same folder as `out`) in place of `out`
-/// in one rename, whatever `out` held: a previous `out` is moved aside
-/// first and removed once the new one is in place, or put back if the
-/// rename fails (then `staged` is removed). `what` names the folder in
-/// errors ("site", "export").
-pub fn replace_dir(staged: PathBuf, out: &Path, what: &str) -> Result<()> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let result = match std::fs::symlink_metadata(out) {
-        Ok(_) => {
-            let old = tempfile::Builder::new()
-                .prefix(&format!(".secpack-{what}-old-"))
-                .tempdir_in(parent)
-                .with_context(|| format!("creating a folder in {}", parent.display()))?;
-            let previous = old.path().join(what);
-            std::fs::rename(out, &previous).with_context(|| {
-                format!("moving the previous {what} {} aside", out.display())
-            })?;
-            // `old` is removed with the previous folder when dropped.
-            std::fs::rename(&staged, out).inspect_err(|_| {
-                let _ = std::fs::rename(&previous, out);
-            })
-        }
-        Err(_) => std::fs::rename(&staged, out),
-    };
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(e).with_context(|| format!("renaming the new {what} to {}", out.display()));
-    }
-    Ok(())
 }
