@@ -197,6 +197,13 @@ fn main() -> Result<()> {
         let (a, b) = (team[n % team.len()], team[(n + 1) % team.len()]);
         jobs.push((doc, text, vec![a, b]));
     }
+    // The configuration, signed by two team members so that verifiers
+    // apply its thresholds.
+    jobs.push((
+        "secpack.toml".to_string(),
+        "[signers]\nrequired = { QSBs = 2, canaries = 2 }\n".to_string(),
+        vec![team[0], team[1]],
+    ));
     for n in 1..=10 * scale {
         jobs.push((
             format!("fund/letter-{n}.txt"),
@@ -241,11 +248,6 @@ fn main() -> Result<()> {
                 &clearsigned(release[n % release.len()], text.as_bytes())?,
             )
         })?;
-    write(
-        root,
-        "secpack.toml",
-        b"[signers]\nrequired = { QSBs = 2, canaries = 2 }\n",
-    )?;
 
     // The git repository: one commit, then signed tags through fast-import.
     let git = |args: &[&str]| -> Result<String> {
