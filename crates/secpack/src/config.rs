@@ -141,26 +141,17 @@ impl PackConfig {
     /// they differ from the defaults (`layout`, `signers`, ...): what an
     /// unsigned file would have changed.
     pub fn trust_settings_changed(&self) -> Vec<&'static str> {
-        let d = PackConfig::default();
-        let mut out = Vec::new();
-        if self.layout != d.layout {
-            out.push("layout");
-        }
-        if self.signers != d.signers {
-            out.push("signers");
-        }
-        if self.team != d.team {
-            out.push("team");
-        }
-        if self.canary.cadence_months != d.canary.cadence_months
-            || self.canary.window_days != d.canary.window_days
-        {
-            out.push("canary");
-        }
-        if self.tracker != d.tracker {
-            out.push("tracker");
-        }
-        out
+        let n = self.neutral_part();
+        [
+            ("layout", self.layout != n.layout),
+            ("signers", self.signers != n.signers),
+            ("team", self.team != n.team),
+            ("canary", self.canary != n.canary),
+            ("tracker", self.tracker != n.tracker),
+        ]
+        .into_iter()
+        .filter_map(|(table, changed)| changed.then_some(table))
+        .collect()
     }
 }
 
@@ -249,6 +240,16 @@ impl Default for Layout {
 }
 
 impl Layout {
+    /// Whether the pack path `path` is the text of a bulletin, or of a letter
+    /// published beside one: `<bulletins>/<prefix>-NNN-YYYY[-suffix].txt`.
+    /// Such a file must not hold template text.
+    pub fn is_bulletin_text(&self, path: &str) -> bool {
+        path.rsplit_once('/').is_some_and(|(dir, name)| {
+            dir == self.bulletins
+                && crate::pack::NumberedName::parse(&self.bulletin_prefix, name).is_some()
+        })
+    }
+
     /// The role of keys kept in `folder` (the first component below `keys/`).
     pub fn role_of_key_folder(&self, folder: &str) -> String {
         self.key_roles

@@ -352,7 +352,7 @@ fn validate_layout(config: &PackConfig) -> Result<()> {
 fn overlaps(a: &str, b: &str) -> bool {
     let a = a.trim_end_matches('/');
     let b = b.trim_end_matches('/');
-    a == b || a.starts_with(&format!("{b}/")) || b.starts_with(&format!("{a}/"))
+    a == b || scan::is_under(a, b) || scan::is_under(b, a)
 }
 
 /// A non-empty relative path of normal components only (no `..`, no root).

@@ -142,7 +142,7 @@ fn split(path: &str) -> (&str, &str) {
 }
 
 /// Whether `path` lies in `folder` or below it.
-fn is_under(path: &str, folder: &str) -> bool {
+pub(super) fn is_under(path: &str, folder: &str) -> bool {
     path.strip_prefix(folder)
         .is_some_and(|rest| rest.starts_with('/'))
 }

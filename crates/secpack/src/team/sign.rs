@@ -8,7 +8,7 @@ use super::TeamError;
 use crate::bulletin::template::{describe, template_lines};
 use crate::config::PackConfig;
 use crate::fsutil::write_atomic;
-use crate::pack::{FileClass, NumberedName, OtherReason, Pack};
+use crate::pack::{FileClass, OtherReason, Pack};
 use crate::signing::{sign_detached, sign_with_gpg, SigningKey};
 use crate::trust::keyring::{KeyEntry, Keyring};
 use crate::trust::verdict::{KeyStatus, SigStatus};
@@ -114,15 +114,6 @@ fn signable(reason: OtherReason) -> bool {
     )
 }
 
-/// Whether `document` is the text of a bulletin (or of a letter published
-/// beside one): `<bulletins>/<prefix>-NNN-YYYY[-suffix].txt`.
-fn is_bulletin_text(config: &PackConfig, document: &str) -> bool {
-    let layout = &config.layout;
-    document.rsplit_once('/').is_some_and(|(dir, name)| {
-        dir == layout.bulletins && NumberedName::parse(&layout.bulletin_prefix, name).is_some()
-    })
-}
-
 /// Signs `document` (relative to the pack root) as member `signer` and writes
 /// `<document>.sig.<signer>` atomically.
 ///
@@ -200,7 +191,7 @@ pub fn sign_document(
     }
     let doc_path = pack.path_of(document);
     let data = std::fs::read(&doc_path).with_context(|| format!("reading {document}"))?;
-    if is_bulletin_text(&pack.config, document) {
+    if pack.config.layout.is_bulletin_text(document) {
         let left = template_lines(&String::from_utf8_lossy(&data));
         if !left.is_empty() {
             return Err(TeamError::TemplateText(document.to_string(), describe(&left)).into());

@@ -14,7 +14,7 @@ use super::tags::{verify_tags, TagReport};
 use super::verdict::{KeyStatus, SigStatus, SigWarning};
 use crate::bulletin::template::{template_lines, TemplateLine};
 use crate::config::{PackConfig, CONFIG_FILE};
-use crate::pack::{ConfigTrust, FileClass, NumberedName, Pack, PackFile};
+use crate::pack::{ConfigTrust, FileClass, Pack, PackFile};
 
 /// Largest document read.
 pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
@@ -308,7 +308,7 @@ pub(crate) fn verify_document(
             }
         }
         Ok(data) => {
-            if is_bulletin(pack, &doc.path) {
+            if pack.config.layout.is_bulletin_text(&doc.path) {
                 template_text = template_lines(&String::from_utf8_lossy(&data));
             }
             for sig_path in signatures {
@@ -380,17 +380,6 @@ pub(crate) fn verify_document(
     };
     let ok = doc_report.valid_signers >= required as usize;
     (DocumentReport { ok, ..doc_report }, reports)
-}
-
-/// A numbered bulletin of the pack (not its sidecar or a letter).
-fn is_bulletin(pack: &Pack, path: &str) -> bool {
-    let layout = &pack.config.layout;
-    path.rsplit_once('/').is_some_and(|(dir, name)| {
-        dir == layout.bulletins
-            && NumberedName::parse(&layout.bulletin_prefix, name)
-                .is_some_and(|n| n.suffix.is_none())
-            && name.ends_with(".txt")
-    })
 }
 
 fn failed_read(doc: &str, sig: &str, signer: Option<String>, reason: &str) -> SignatureReport {
