@@ -675,3 +675,28 @@ fn an_empty_pack_is_an_alert() {
     assert_eq!(alerts(&r), vec![(None, FindingKind::NoCanaries)]);
     assert!(r.latest.is_none() && !r.overdue);
 }
+
+/// The real pack's canary 034 promised its successor "in the last fourteen
+/// days of May 2023": the window is read (no `window-unreadable`), due on
+/// the month's last day, and a successor after that day is late.
+#[test]
+fn a_window_counted_from_the_end_of_the_month_is_read() {
+    let mut s = Series::quarterly(4, |_| Era::Current);
+    // Canary 4 is issued 2030-10-05; it promises the last fourteen days of
+    // January 2031 instead of the first.
+    let last = s.spec(4).statements.len() - 1;
+    s.spec(4).statements[last] = "The next canary in this series will appear in the last fourteen\ndays of January 2031. Be suspicious\nif it does not, or if these statements change with no explanation.".into();
+    let due = ymd(2031, 1, 31);
+    let r = s.audit(ymd(2031, 1, 20), None);
+    assert_eq!(alerts(&r), vec![], "{:#?}", r.findings);
+    assert!(!kinds(&r).iter().any(|k| k.1 == FindingKind::WindowUnreadable));
+    assert_eq!(r.latest.as_ref().unwrap().next_due, Some(due));
+    assert!(!s.audit(due, None).overdue);
+    let r = s.audit(due + chrono::Days::new(3), None);
+    assert_eq!((r.overdue, r.days_overdue), (true, 3));
+    // The wording changed from "first" to "last": the window is masked
+    // before comparing, so that is not drift.
+    assert!(!kinds(&r)
+        .iter()
+        .any(|k| k.1 == FindingKind::StatementChanged));
+}
