@@ -403,6 +403,9 @@ pub struct ReportConfig {
     /// The key reports are encrypted to, relative to the pack root; by default
     /// the security team's e-mail key (`keys/security-team/*email*`).
     pub encryption_key: Option<String>,
+    /// Members reports are also encrypted to, each to the encryption
+    /// subkeys of their certified security-team key file (`NAME-*.asc`).
+    pub recipients: Vec<String>,
 }
 
 /// Machine-readable advisories (`secpack export osv|csaf`).

@@ -183,6 +183,11 @@ impl SigningKey {
         self.cert.fingerprint().to_hex()
     }
 
+    /// The unlocked signing key pair (for other signing streams).
+    pub(crate) fn keypair(&self) -> KeyPair {
+        self.keypair.clone()
+    }
+
     /// The certificate's public part, ASCII-armoured, to publish beside the
     /// signatures.
     pub fn public_cert_armored(&self) -> Result<String> {

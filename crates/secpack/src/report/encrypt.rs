@@ -56,6 +56,9 @@ pub enum EncryptionKeyError {
     /// the commands that make a key that can.
     #[error("the reports' encryption key {0} cannot receive reports: {1}")]
     NoEncryptionSubkey(String, String),
+    /// A member listed in `[report] recipients` has no key to encrypt to.
+    #[error("`[report] recipients` lists {0:?}, who has no usable key: {1}")]
+    BadRecipient(String, String),
 }
 
 impl EncryptionKeyError {
@@ -69,6 +72,7 @@ impl EncryptionKeyError {
             Self::Retired(_) => "retired-encryption-key",
             Self::Revoked(_) => "revoked-encryption-key",
             Self::NoEncryptionSubkey(..) => "no-encryption-subkey",
+            Self::BadRecipient(..) => "bad-recipient",
         }
     }
 }
@@ -84,8 +88,13 @@ pub struct TeamKey {
     pub user_ids: Vec<String>,
     /// Fingerprints of the subkeys messages are encrypted to.
     pub encryption_subkeys: Vec<String>,
+    /// The members of `[report] recipients` and their keys' fingerprints,
+    /// each also encrypted to.
+    pub recipients: Vec<Recipient>,
     #[serde(skip)]
     cert: Cert,
+    #[serde(skip)]
+    member_certs: Vec<Cert>,
 }
 
 impl TeamKey {
@@ -145,7 +154,10 @@ impl TeamKey {
             let why = missing_encryption_subkey(pack, entry, &cert, &policy);
             return Err(EncryptionKeyError::NoEncryptionSubkey(file, why));
         }
+        let (recipients, member_certs) = member_recipients(pack, keys, &policy)?;
         Ok(Self {
+            recipients,
+            member_certs,
             file,
             fingerprint: cert.fingerprint().to_hex(),
             user_ids: entry.user_ids.clone(),
@@ -166,9 +178,16 @@ impl TeamKey {
                     .build()
                     .context("starting the armour")?;
             }
-            let message = Encryptor2::for_recipients(message, encryption_keys(&self.cert, &policy))
-                .build()
-                .context("starting the encryption")?;
+            let members = self
+                .member_certs
+                .iter()
+                .flat_map(|c| encryption_keys(c, &policy));
+            let message = Encryptor2::for_recipients(
+                message,
+                encryption_keys(&self.cert, &policy).chain(members),
+            )
+            .build()
+            .context("starting the encryption")?;
             let mut literal = LiteralWriter::new(message)
                 .build()
                 .context("starting the literal data")?;
@@ -183,6 +202,75 @@ impl TeamKey {
 
 /// What keeps `cert` (the key of `entry`) from encrypting now, and the
 /// commands that make a key that can, naming the pack's root.
+/// A member reports are encrypted to besides the team key.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recipient {
+    /// The name in `[report] recipients`.
+    pub name: String,
+    /// Their key file.
+    pub file: String,
+    /// Its primary fingerprint.
+    pub fingerprint: String,
+}
+
+/// The certified, current security-team key of each member in `[report]
+/// recipients` (the key file named `NAME-*.asc`), with an encryption subkey
+/// valid now.
+fn member_recipients(
+    pack: &Pack,
+    keys: &[KeyEntry],
+    policy: &StandardPolicy,
+) -> Result<(Vec<Recipient>, Vec<Cert>), EncryptionKeyError> {
+    let mut recipients = Vec::new();
+    let mut certs = Vec::new();
+    for name in &pack.config.report.recipients {
+        let bad = |why: &str| EncryptionKeyError::BadRecipient(name.clone(), why.to_string());
+        let named: Vec<&KeyEntry> = keys
+            .iter()
+            .filter(|e| e.role == ROLE_SECURITY_TEAM && !e.retired)
+            .filter(|e| {
+                let file = e.file.rsplit('/').next().unwrap_or(&e.file);
+                file.strip_prefix(name.as_str())
+                    .is_some_and(|rest| rest.starts_with(['-', '.', '_']))
+            })
+            .collect();
+        if named.is_empty() {
+            return Err(bad(&format!(
+                "no security-team key file named {name}-*.asc"
+            )));
+        }
+        let usable: Vec<&KeyEntry> = named
+            .iter()
+            .copied()
+            .filter(|e| e.status == KeyStatus::Certified && !e.revoked)
+            .filter(|e| {
+                e.cert()
+                    .is_some_and(|c| encryption_keys(c, policy).next().is_some())
+            })
+            .collect();
+        if usable.is_empty() {
+            return Err(bad(&format!(
+                "none of {} is certified by the pinned master with an encryption subkey valid now",
+                named
+                    .iter()
+                    .map(|e| e.file.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        for e in usable {
+            let cert = e.cert().expect("filtered on a parsed key").clone();
+            recipients.push(Recipient {
+                name: name.clone(),
+                file: e.file.clone(),
+                fingerprint: cert.fingerprint().to_hex(),
+            });
+            certs.push(cert);
+        }
+    }
+    Ok((recipients, certs))
+}
+
 fn missing_encryption_subkey(
     pack: &Pack,
     entry: &KeyEntry,

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::state::ReportState;
 
 /// Version of the database layout (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// One stored report.
 #[derive(Debug, Clone, Serialize)]
@@ -33,6 +33,103 @@ pub struct StoredReport {
     pub qsb: Option<u32>,
     /// When the state last changed.
     pub updated: DateTime<Utc>,
+    /// Size of the ciphertext, in bytes.
+    pub size: usize,
+    /// The OpenPGP message.
+    #[serde(skip)]
+    pub ciphertext: Vec<u8>,
+}
+
+/// The tables of layout version 2: how a reporter comes back (their
+/// codename's index, salt and argon2id verifier, never the codename; the
+/// key replies are encrypted to), and the messages about a report.
+const SCHEMA_2: &str = "BEGIN;
+     CREATE TABLE IF NOT EXISTS reporters (
+         report TEXT PRIMARY KEY NOT NULL REFERENCES reports(id),
+         codename_index TEXT UNIQUE,
+         salt BLOB,
+         verifier BLOB,
+         reply_key TEXT NOT NULL,
+         own_key INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE IF NOT EXISTS messages (
+         id TEXT PRIMARY KEY NOT NULL,
+         report TEXT NOT NULL REFERENCES reports(id),
+         kind TEXT NOT NULL,
+         at TEXT NOT NULL,
+         author TEXT,
+         ciphertext BLOB NOT NULL
+     ) STRICT;
+     CREATE INDEX IF NOT EXISTS messages_report ON messages (report, at);
+     PRAGMA user_version = 2;
+     COMMIT;";
+
+/// How the server recognises a report's reporter, and what replies are
+/// encrypted to. The codename itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterAccess {
+    /// The codename's lookup index (see `codename::Codename::index`).
+    pub index: String,
+    /// The per-report argon2id salt.
+    pub salt: Vec<u8>,
+    /// The codename's verifier.
+    pub verifier: Vec<u8>,
+    /// The armoured public key replies are encrypted to.
+    pub reply_key: String,
+    /// Whether that key is the reporter's own (else derived from the
+    /// codename).
+    pub own_key: bool,
+}
+
+/// The key replies to a report are encrypted to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ReplyKeyInfo {
+    /// The armoured public key.
+    pub armored: String,
+    /// The reporter's own key (else derived from their codename).
+    pub own_key: bool,
+}
+
+/// What a message about a report is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageKind {
+    /// From the reporter, encrypted to the team.
+    FollowUp,
+    /// From a team member, signed, encrypted to the reporter.
+    Reply,
+}
+
+impl MessageKind {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::FollowUp => "follow-up",
+            Self::Reply => "reply",
+        }
+    }
+
+    /// The kind with the code `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::FollowUp, Self::Reply]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+}
+
+/// One stored message (ciphertext only).
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredMessage {
+    /// Its id.
+    pub id: String,
+    /// The report it is about.
+    pub report: String,
+    /// Follow-up or reply.
+    pub kind: MessageKind,
+    /// When it was stored.
+    pub at: DateTime<Utc>,
+    /// For a reply: the fingerprint of the member who sent it.
+    pub author: Option<String>,
     /// Size of the ciphertext, in bytes.
     pub size: usize,
     /// The OpenPGP message.
@@ -119,12 +216,231 @@ impl Inbox {
                  PRAGMA user_version = 1;
                  COMMIT;",
             )?,
+            _ => {}
+        }
+        match version {
+            0 | 1 => c.execute_batch(SCHEMA_2)?,
             SCHEMA_VERSION => {}
             other => anyhow::bail!(
                 "the database has layout version {other}; this secpack knows {SCHEMA_VERSION}"
             ),
         }
         Ok(())
+    }
+
+    /// Stores a report as [`Inbox::insert`] does, with the reporter's means
+    /// of coming back to it, in one transaction.
+    pub fn insert_with_access(
+        &mut self,
+        ciphertext: &[u8],
+        key: &str,
+        received: DateTime<Utc>,
+        access: &ReporterAccess,
+    ) -> Result<String> {
+        let tx = self.conn.transaction()?;
+        let when = timestamp(received);
+        let id = loop {
+            let id = new_id(received)?;
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO reports (id, received, key, state, qsb, updated, ciphertext)
+                 VALUES (?1, ?2, ?3, ?4, NULL, ?2, ?5)",
+                params![id, when, key, ReportState::Received.code(), ciphertext],
+            )?;
+            if inserted == 1 {
+                break id;
+            }
+        };
+        tx.execute(
+            "INSERT INTO reporters (report, codename_index, salt, verifier, reply_key, own_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                access.index,
+                access.salt,
+                access.verifier,
+                access.reply_key,
+                access.own_key
+            ],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The report whose codename has the lookup index `index`, and how its
+    /// reporter is recognised.
+    pub fn find_by_index(&self, index: &str) -> Result<Option<(String, ReporterAccess)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT report, codename_index, salt, verifier, reply_key, own_key
+                 FROM reporters WHERE codename_index = ?1",
+                [index],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        ReporterAccess {
+                            index: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                            salt: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
+                            verifier: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+                            reply_key: r.get(4)?,
+                            own_key: r.get(5)?,
+                        },
+                    ))
+                },
+            )
+            .optional()?)
+    }
+
+    /// The key replies to report `id` are encrypted to (armoured), and
+    /// whether it is the reporter's own.
+    pub fn reply_key(&self, id: &str) -> Result<Option<ReplyKeyInfo>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT reply_key, own_key FROM reporters WHERE report = ?1",
+                [id],
+                |r| {
+                    Ok(ReplyKeyInfo {
+                        armored: r.get(0)?,
+                        own_key: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Stores a message about report `id` (a reporter's follow-up, or a
+    /// team member's reply); committed when this returns.
+    pub fn add_message(
+        &self,
+        id: &str,
+        kind: MessageKind,
+        author: Option<&str>,
+        ciphertext: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<StoredMessage> {
+        anyhow::ensure!(
+            self.get(id)?.is_some(),
+            "no report with the id {id:?} in {}",
+            self.path.display()
+        );
+        let message_id = new_id(at)?;
+        self.conn.execute(
+            "INSERT INTO messages (id, report, kind, at, author, ciphertext)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                message_id,
+                id,
+                kind.code(),
+                timestamp(at),
+                author,
+                ciphertext
+            ],
+        )?;
+        Ok(StoredMessage {
+            id: message_id,
+            report: id.to_string(),
+            kind,
+            at,
+            author: author.map(str::to_string),
+            size: ciphertext.len(),
+            ciphertext: ciphertext.to_vec(),
+        })
+    }
+
+    /// The messages about report `id` (every report when `None`), oldest
+    /// first.
+    pub fn messages(&self, id: Option<&str>) -> Result<Vec<StoredMessage>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, report, kind, at, author, ciphertext FROM messages
+             WHERE ?1 IS NULL OR report = ?1 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Vec<u8>>(5)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (id, report, kind, at, author, ciphertext) = r?;
+            Ok(StoredMessage {
+                kind: MessageKind::from_code(&kind)
+                    .with_context(|| format!("message {id}: unknown kind {kind:?}"))?,
+                at: parse_time(&at)?,
+                size: ciphertext.len(),
+                id,
+                report,
+                author,
+                ciphertext,
+            })
+        })
+        .collect()
+    }
+
+    /// Merges a report pulled from a server into this (local) inbox: added
+    /// when absent; its state taken when the server's is newer; its reply
+    /// key and messages added when absent. Returns whether anything changed.
+    pub fn merge(
+        &mut self,
+        report: &StoredReport,
+        reply_key: Option<&ReplyKeyInfo>,
+        messages: &[StoredMessage],
+    ) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let mut changed = tx.execute(
+            "INSERT OR IGNORE INTO reports (id, received, key, state, qsb, updated, ciphertext)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                report.id,
+                timestamp(report.received),
+                report.key,
+                report.state.code(),
+                report.qsb,
+                timestamp(report.updated),
+                report.ciphertext
+            ],
+        )?;
+        changed += tx.execute(
+            "UPDATE reports SET state = ?2, qsb = ?3, updated = ?4 WHERE id = ?1 AND updated < ?4",
+            params![
+                report.id,
+                report.state.code(),
+                report.qsb,
+                timestamp(report.updated)
+            ],
+        )?;
+        if let Some(k) = reply_key {
+            changed += tx.execute(
+                "INSERT OR IGNORE INTO reporters (report, reply_key, own_key) VALUES (?1, ?2, ?3)",
+                params![report.id, k.armored, k.own_key],
+            )?;
+        }
+        for m in messages {
+            anyhow::ensure!(
+                m.report == report.id,
+                "message {} is not about {}",
+                m.id,
+                report.id
+            );
+            changed += tx.execute(
+                "INSERT OR IGNORE INTO messages (id, report, kind, at, author, ciphertext)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    m.id,
+                    m.report,
+                    m.kind.code(),
+                    timestamp(m.at),
+                    m.author,
+                    m.ciphertext
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed > 0)
     }
 
     /// The database file.
@@ -415,6 +731,100 @@ mod tests {
         }
         assert_eq!(again.list().unwrap().len(), 2);
         drop(inbox);
+    }
+
+    #[test]
+    fn reporters_and_messages_are_stored_and_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Inbox::open(&dir.path().join("server.sqlite")).unwrap();
+        let access = ReporterAccess {
+            index: "ab".repeat(32),
+            salt: vec![1; 16],
+            verifier: vec![2; 32],
+            reply_key: "KEY".into(),
+            own_key: false,
+        };
+        let t = at("2026-05-02T10:00:00Z");
+        let id = server
+            .insert_with_access(b"cipher", "AAAA", t, &access)
+            .unwrap();
+        let (found, got) = server.find_by_index(&access.index).unwrap().unwrap();
+        assert_eq!((found.as_str(), &got), (id.as_str(), &access));
+        assert!(server.find_by_index(&"cd".repeat(32)).unwrap().is_none());
+        // A second report cannot take the same index.
+        assert!(server
+            .insert_with_access(b"other", "AAAA", t, &access)
+            .is_err());
+        let f = server
+            .add_message(&id, MessageKind::FollowUp, None, b"more", t)
+            .unwrap();
+        let r = server
+            .add_message(
+                &id,
+                MessageKind::Reply,
+                Some("FPR"),
+                b"answer",
+                at("2026-05-03T10:00:00Z"),
+            )
+            .unwrap();
+        assert!(server
+            .add_message("20260101-000000000000", MessageKind::Reply, None, b"x", t)
+            .is_err());
+        let all = server.messages(Some(&id)).unwrap();
+        assert_eq!(
+            all.iter()
+                .map(|m| (m.id.as_str(), m.kind))
+                .collect::<Vec<_>>(),
+            [
+                (f.id.as_str(), MessageKind::FollowUp),
+                (r.id.as_str(), MessageKind::Reply)
+            ]
+        );
+        assert_eq!(all[1].ciphertext, b"answer");
+        assert_eq!(server.messages(None).unwrap().len(), 2);
+        server
+            .set_state(&id, ReportState::Triaged, None, at("2026-05-04T00:00:00Z"))
+            .unwrap();
+
+        // A member's local copy: merged once, then only what is new.
+        let mut local = Inbox::open(&dir.path().join("local.sqlite")).unwrap();
+        let report = server.get(&id).unwrap().unwrap();
+        let key = server.reply_key(&id).unwrap().unwrap();
+        assert_eq!(key.armored, "KEY");
+        assert!(local.merge(&report, Some(&key), &all).unwrap());
+        assert!(!local.merge(&report, Some(&key), &all).unwrap());
+        assert_eq!(local.get(&id).unwrap().unwrap().state, ReportState::Triaged);
+        assert_eq!(local.messages(None).unwrap().len(), 2);
+        // The local copy holds no codename material.
+        assert!(local.find_by_index(&access.index).unwrap().is_none());
+        // An older state from the server does not overwrite a newer one.
+        local
+            .set_state(&id, ReportState::Fixed, None, at("2026-05-05T00:00:00Z"))
+            .unwrap();
+        local.merge(&report, None, &[]).unwrap();
+        assert_eq!(local.get(&id).unwrap().unwrap().state, ReportState::Fixed);
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inbox.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE reports (id TEXT PRIMARY KEY NOT NULL, received TEXT NOT NULL,
+                 key TEXT NOT NULL, state TEXT NOT NULL, qsb INTEGER, updated TEXT NOT NULL,
+                 ciphertext BLOB NOT NULL) STRICT; PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        let inbox = Inbox::open(&path).unwrap();
+        let id = inbox.insert(b"c", "K", at("2026-05-02T10:00:00Z")).unwrap();
+        assert!(inbox.messages(Some(&id)).unwrap().is_empty());
+        let v: i64 = inbox
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
     }
 
     #[test]

@@ -7,9 +7,14 @@
 //! * [`decrypt`] decrypts on a team member's machine (key file or GnuPG).
 //! * [`inbox`] stores only ciphertext, in SQLite (WAL, synchronous FULL).
 //! * [`state`] is the handling state of a report.
+//! * [`codename`] is the reporter's one secret; [`reply`] the team's signed,
+//!   encrypted replies; [`auth`] how a member's machine signs its requests.
 
+pub mod auth;
+pub mod codename;
 pub mod decrypt;
 pub mod encrypt;
 pub mod inbox;
+pub mod reply;
 pub mod state;
 pub mod submission;
