@@ -41,6 +41,8 @@ pub struct PackConfig {
     pub report: ReportConfig,
     /// Machine-readable advisories (`secpack export`).
     pub export: ExportConfig,
+    /// Who may vouch for the pack's git state (`verify --head`, `--history`).
+    pub history: HistoryConfig,
 }
 
 impl PackConfig {
@@ -148,6 +150,7 @@ impl PackConfig {
             ("team", self.team != n.team),
             ("canary", self.canary != n.canary),
             ("tracker", self.tracker != n.tracker),
+            ("history", self.history != n.history),
         ]
         .into_iter()
         .filter_map(|(table, changed)| changed.then_some(table))
@@ -408,6 +411,64 @@ pub struct ReportConfig {
     pub recipients: Vec<String>,
 }
 
+/// Who may vouch for the state of the pack's git repository: its HEAD and
+/// its history (`secpack verify --head`, `--history`; docs/verify.md §8).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// Key roles whose signed tags and signed commits vouch for a commit
+    /// (default: the security team and the master key).
+    pub signer_roles: Vec<String>,
+    /// Key roles that must vouch for a change to a sensitive path (default:
+    /// the security team and the master key).
+    pub sensitive_roles: Vec<String>,
+    /// Paths whose changes need a signature by a key of `sensitive_roles`
+    /// (default: the keys folder and `secpack.toml`).
+    pub sensitive_paths: Option<Vec<String>>,
+    /// What must be signed: `"tags"` (every commit lies under a signed tag or
+    /// signed commit: the Qubes convention) or `"commits"` (every commit is
+    /// itself signed or tagged).
+    pub require: HistoryRequirement,
+    /// The commit (full hex id) history is authenticated from, like
+    /// `sq-git`'s trust root; commits before it are not judged. Default: the
+    /// oldest commit that carries a valid signed tag or signature.
+    pub trust_root: Option<String>,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            signer_roles: vec![ROLE_SECURITY_TEAM.to_string(), ROLE_MASTER.to_string()],
+            sensitive_roles: vec![ROLE_SECURITY_TEAM.to_string(), ROLE_MASTER.to_string()],
+            sensitive_paths: None,
+            require: HistoryRequirement::Tags,
+            trust_root: None,
+        }
+    }
+}
+
+impl HistoryConfig {
+    /// The sensitive paths, with the pack's keys folder and `secpack.toml`
+    /// by default.
+    pub fn sensitive_paths(&self, layout: &Layout) -> Vec<String> {
+        self.sensitive_paths
+            .clone()
+            .unwrap_or_else(|| vec![layout.keys.clone(), CONFIG_FILE.to_string()])
+    }
+}
+
+/// What the history policy requires to be signed.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum HistoryRequirement {
+    /// Every commit is an ancestor (or itself) of a commit carrying a valid
+    /// signed tag or commit signature.
+    #[default]
+    Tags,
+    /// Every commit carries a valid signed tag or commit signature itself.
+    Commits,
+}
+
 /// Machine-readable advisories (`secpack export osv|csaf`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -415,7 +476,9 @@ pub struct ExportConfig {
     /// Text put before bulletin identifiers in OSV ids. The OSV schema only
     /// accepts registered database prefixes and `x_` for the others; set it
     /// to `""` once `project.bulletin_id_prefix` is registered with OSV.
-    pub osv_id_prefix: String,
+    /// `osv_id_prefix`, its former name, is still read.
+    #[serde(alias = "osv_id_prefix")]
+    pub osv_prefix: String,
     /// The https URL the CSAF provider folder is published at, ending in
     /// `/.well-known/csaf` (default: `project.url` + `/.well-known/csaf`).
     pub csaf_base_url: Option<String>,
@@ -427,7 +490,7 @@ pub struct ExportConfig {
 impl Default for ExportConfig {
     fn default() -> Self {
         Self {
-            osv_id_prefix: "x_".into(),
+            osv_prefix: "x_".into(),
             csaf_base_url: None,
             bulletin_base_url: None,
         }

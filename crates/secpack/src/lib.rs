@@ -32,6 +32,7 @@ pub mod config;
 pub mod digest;
 pub mod export;
 pub mod fsutil;
+pub mod history;
 pub mod keys;
 pub mod pack;
 pub mod report;

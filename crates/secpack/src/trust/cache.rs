@@ -99,7 +99,7 @@ pub fn default_key_path() -> Option<PathBuf> {
 
 /// `$variable` when set and absolute (as the XDG specification asks), else
 /// `$HOME/fallback`.
-fn xdg_base(variable: &str, fallback: &str) -> Option<PathBuf> {
+pub(crate) fn xdg_base(variable: &str, fallback: &str) -> Option<PathBuf> {
     std::env::var_os(variable)
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())

@@ -11,7 +11,11 @@ use super::keyring::{read_limited, KeyEntry, Keyring};
 use super::pin::MasterPin;
 use super::signature::{Judgement, MAX_SIGNATURE_BYTES};
 use super::tags::{verify_tags, TagReport};
-use super::verdict::{KeyStatus, SigStatus, SigWarning};
+use crate::history::walk::FindingCode;
+use crate::history::{
+    verify_head, verify_history, HeadReport, HeadStatus, HistoryReport, Repo, StateReport,
+};
+use super::verdict::{signature_counts, KeyStatus, SigStatus, SigWarning};
 use crate::bulletin::template::{template_lines, TemplateLine};
 use crate::config::{PackConfig, CONFIG_FILE};
 use crate::pack::{ConfigTrust, FileClass, Pack, PackFile};
@@ -26,6 +30,10 @@ pub struct VerifyOptions {
     pub strict: bool,
     /// Also verify the git repository's signed tags.
     pub tags: bool,
+    /// Also check that a signature by an allowed key vouches for HEAD.
+    pub head: bool,
+    /// Also walk the history against the `[history]` policy.
+    pub history: bool,
 }
 
 /// The verdict on one signature of the pack.
@@ -152,6 +160,15 @@ pub struct PackReport {
     /// Every signed tag (with `--tags`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagReport>>,
+    /// Whether HEAD is vouched for (with `--head`, `--tags` or `--history`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<HeadReport>,
+    /// The history walk (with `--history`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryReport>,
+    /// The state against the remembered one (rollback, freeze).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateReport>,
     /// Every key entry.
     pub keys: Vec<KeyEntry>,
     /// Every document and its threshold.
@@ -212,9 +229,24 @@ pub fn verify_settled(
         documents.push(d);
         signatures.extend(s);
     }
-    let tags = options
-        .tags
-        .then(|| verify_tags(&pack.root, &ring, options.strict));
+    let git = options.tags || options.head || options.history;
+    let all_tags = git.then(|| verify_tags(&pack.root, &ring, options.strict));
+    let (head, history) = match (&all_tags, Repo::open(&pack.root)) {
+        (None, _) => (None, None),
+        (Some(t), Ok(repo)) => (
+            Some(verify_head(pack, &repo, &ring, t, options.strict)),
+            options
+                .history
+                .then(|| verify_history(pack, &repo, &ring, t, options.strict)),
+        ),
+        (Some(_), Err(e)) => (
+            Some(HeadReport::unreadable(&e)),
+            options.history.then(|| {
+                HistoryReport::failed(FindingCode::RepositoryUnreadable, None, e.to_string())
+            }),
+        ),
+    };
+    let tags = all_tags.filter(|_| options.tags);
     let files = other_files(pack);
     let master = MasterReport {
         fingerprint: pin.to_hex(),
@@ -228,6 +260,8 @@ pub fn verify_settled(
         &documents,
         &signatures,
         tags.as_deref(),
+        head.as_ref(),
+        history.as_ref(),
         &files,
         &master,
         options,
@@ -238,6 +272,9 @@ pub fn verify_settled(
         config: pack.config_trust.clone(),
         signatures,
         tags,
+        head,
+        history,
+        state: None,
         keys: ring.entries,
         documents,
         files,
@@ -246,6 +283,17 @@ pub fn verify_settled(
 }
 
 impl PackReport {
+    /// Adds the rollback and freeze findings of the state check to the
+    /// verdict (each one fails the run).
+    pub fn add_state_findings(&mut self, state: &StateReport) {
+        for f in &state.findings {
+            self.summary
+                .failures
+                .push(format!("{} ({})", f.reason, f.code.code()));
+        }
+        self.summary.ok = self.summary.failures.is_empty();
+    }
+
     /// The report on a pack that could not be classified at all.
     fn unreadable(pack: &Pack, pin: &MasterPin, why: &str) -> Self {
         PackReport {
@@ -259,6 +307,9 @@ impl PackReport {
             config: pack.config_trust.clone(),
             signatures: Vec::new(),
             tags: None,
+            head: None,
+            history: None,
+            state: None,
             keys: Vec::new(),
             documents: Vec::new(),
             files: Vec::new(),
@@ -439,8 +490,7 @@ fn finish(
     }
     warnings.sort();
     warnings.dedup();
-    let ok =
-        j.status == SigStatus::Valid && (!strict || !warnings.iter().any(|w| w.fails_strict()));
+    let ok = signature_counts(j.status, &warnings, strict);
     SignatureReport {
         document: doc.to_string(),
         signature: sig_path.to_string(),
@@ -533,6 +583,8 @@ fn summarize(
     documents: &[DocumentReport],
     signatures: &[SignatureReport],
     tags: Option<&[TagReport]>,
+    head: Option<&HeadReport>,
+    history: Option<&HistoryReport>,
     files: &[FileReport],
     master: &MasterReport,
     options: VerifyOptions,
@@ -633,6 +685,34 @@ fn summarize(
         if s.tags_ok < s.tags {
             s.failures
                 .push(format!("{} tag(s) do not verify", s.tags - s.tags_ok));
+        }
+    }
+    if let Some(h) = head {
+        if h.status != HeadStatus::Covered {
+            s.failures
+                .push(format!("HEAD is not vouched for: {} ({})", h.reason, h.status.code()));
+        } else if !h.ok {
+            s.failures.push(format!(
+                "{} file(s) of the work tree differ from HEAD (worktree-changed, strict)",
+                h.worktree_changes.len()
+            ));
+        }
+    }
+    if let Some(h) = history {
+        let failing: Vec<&str> = h
+            .findings
+            .iter()
+            .filter(|f| f.fails)
+            .map(|f| f.code.code())
+            .collect();
+        if !failing.is_empty() {
+            let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
+            for c in failing {
+                *codes.entry(c).or_default() += 1;
+            }
+            let list: Vec<String> = codes.iter().map(|(c, n)| format!("{n} {c}")).collect();
+            s.failures
+                .push(format!("the history does not follow the policy: {}", list.join(", ")));
         }
     }
     s.ok = s.failures.is_empty();

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::armor::find_bytes;
 use super::keyring::Keyring;
-use super::verdict::{SigStatus, SigWarning};
+use super::verdict::{signature_counts, SigStatus, SigWarning};
 
 /// Marks the start of an OpenPGP signature appended to a tag object.
 const PGP_SIGNATURE: &[u8] = b"-----BEGIN PGP SIGNATURE-----";
@@ -175,8 +175,7 @@ fn judge_tag(ring: &Keyring, t: RawTag, strict: bool) -> TagReport {
         .into_iter()
         .max_by_key(|j| (j.status != SigStatus::Valid, j.status))
         .expect("verify_detached always returns a judgement");
-    let ok =
-        j.status == SigStatus::Valid && (!strict || !j.warnings.iter().any(|w| w.fails_strict()));
+    let ok = signature_counts(j.status, &j.warnings, strict);
     TagReport {
         tag: t.name,
         target: t.target,

@@ -171,6 +171,13 @@ impl SigWarning {
     }
 }
 
+/// Whether a signature counts: `valid`, and under `--strict` free of the
+/// warnings that fail it. The one rule behind the `ok` of every document
+/// signature, tag and commit signature.
+pub fn signature_counts(status: SigStatus, warnings: &[SigWarning], strict: bool) -> bool {
+    status == SigStatus::Valid && (!strict || !warnings.iter().any(|w| w.fails_strict()))
+}
+
 impl fmt::Display for SigWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

@@ -1,145 +1,19 @@
-//! `secpack verify`: verify a whole pack from a pinned master fingerprint.
+//! How `secpack verify` reads to a person: keys, documents by folder, tags,
+//! other files, then the verdict.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
-use secpack::pack::{ConfigTrust, Pack};
-use secpack::trust::cache::{self, VerificationCache};
-use secpack::trust::config::settle;
-use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
+use secpack::pack::ConfigTrust;
 use secpack::trust::report::{DocumentReport, SignatureReport};
 use secpack::trust::verdict::{KeyStatus, SigStatus};
-use secpack::trust::{verify_settled, PackReport, VerifiedPack, VerifyOptions};
+use secpack::trust::PackReport;
 
 use crate::escape::safe;
 use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
-use crate::GlobalArgs;
 
-/// Verify every key, signature, document (and optionally git tag) of a pack.
-///
-/// Trust comes only from the master-key fingerprint you pin: --master,
-/// SECPACK_MASTER, or `master = "..."` in $XDG_CONFIG_HOME/secpack/config.toml.
-///
-/// Exit status: 0 when everything verifies (warnings allowed unless
-/// --strict), 1 when anything fails, 2 for usage or configuration errors.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pub pack: PathBuf,
-    /// Fingerprint of the master key, obtained out of band (spaces allowed).
-    #[arg(long, value_name = "FPR")]
-    pub master: Option<String>,
-    /// Treat warnings (weak hash, name mismatch, wrong role...) and unsigned
-    /// files as failures.
-    #[arg(long)]
-    pub strict: bool,
-    /// Also verify every signed annotated tag of the pack's git repository.
-    #[arg(long)]
-    pub tags: bool,
-    /// List every signature, not only those with something to say.
-    #[arg(long)]
-    pub all: bool,
-    /// Do not use the cache of successful signature verifications
-    /// ($XDG_CACHE_HOME/secpack/signatures.cache). Documents and keys are
-    /// judged afresh on every run either way; see docs/verify.md.
-    #[arg(long, env = "SECPACK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
-    pub no_cache: bool,
-}
-
-/// Runs the subcommand.
-pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pin = resolve_pin(args.master.as_deref())?;
-    secpack::pack::ensure_is_pack(&args.pack)?;
-    // The cache is restored while the pack is scanned; both are done before
-    // any signature is judged.
-    let (pack, cache) = std::thread::scope(|s| {
-        let cache = s.spawn(|| match args.no_cache {
-            true => None,
-            false => cache::default_path().map(|path| VerificationCache::load(&path)),
-        });
-        let pack = Pack::open(&args.pack);
-        (
-            pack,
-            cache.join().expect("restoring the cache does not panic"),
-        )
-    });
-    // `secpack.toml` counts only when signed: judged once the cache is in.
-    let VerifiedPack { pack, ring } = settle(pack?, &pin)?;
-    let options = VerifyOptions {
-        strict: args.strict,
-        tags: args.tags,
-    };
-    let bar = crate::output::progress(pack.documents().count() as u64, "verifying", global);
-    let report = verify_settled(&pack, ring, &pin, options, &|| bar.inc(1));
-    bar.finish_and_clear();
-    if let Some(cache) = &cache {
-        tracing::info!(
-            "signature cache: {} entries restored, {} verifications answered from it",
-            cache.restored(),
-            cache.hits()
-        );
-        if let Err(e) = cache.save() {
-            tracing::warn!("{e:#}");
-        }
-    }
-    if global.json {
-        crate::output::print_json(&JsonReport {
-            report: &report,
-            cache: CacheUse {
-                used: cache.is_some(),
-                restored: cache.as_ref().map_or(0, |c| c.restored()),
-                hits: cache.as_ref().map_or(0, |c| c.hits()),
-            },
-        })?;
-    } else {
-        print_human(&report, args.all)?;
-    }
-    Ok(if report.summary.ok {
-        crate::EXIT_OK
-    } else {
-        crate::EXIT_FAILURE
-    })
-}
-
-/// The `--json` document: the report, and how the cache was used. Written
-/// straight to the output (no intermediate JSON tree).
-#[derive(serde::Serialize)]
-struct JsonReport<'a> {
-    #[serde(flatten)]
-    report: &'a PackReport,
-    cache: CacheUse,
-}
-
-/// How the signature cache served this run.
-#[derive(serde::Serialize)]
-struct CacheUse {
-    /// A cache file was in use.
-    used: bool,
-    /// Entries restored from it.
-    restored: usize,
-    /// Verifications it answered.
-    hits: usize,
-}
-
-/// The pin from the command line, the environment or the user's config, or
-/// an error explaining how to obtain one.
-pub fn resolve_pin(cli: Option<&str>) -> Result<MasterPin> {
-    match MasterPin::resolve(cli)? {
-        Some((pin, source)) => {
-            tracing::info!("master key pinned from {source:?}: {pin}");
-            Ok(pin)
-        }
-        None => Err(crate::output::Notice(format!(
-            "no master key fingerprint is pinned.\n{HOW_TO_PIN}"
-        ))
-        .into()),
-    }
-}
-
-fn status_word(status: SigStatus, ok: bool, warned: bool) -> String {
+pub(super) fn status_word(status: SigStatus, ok: bool, warned: bool) -> String {
     match (status, ok) {
         (SigStatus::Valid, true) if warned => paint(WARN, "valid"),
         (SigStatus::Valid, true) => paint(GOOD, "valid"),
@@ -188,7 +62,7 @@ fn print_config(out: &mut impl Write, config: &ConfigTrust) -> Result<()> {
     Ok(())
 }
 
-fn print_human(r: &PackReport, all: bool) -> Result<()> {
+pub fn print_human(r: &PackReport, all: bool) -> Result<()> {
     let mut out = anstream::stdout().lock();
     writeln!(out, "{} {}", paint(HEAD, "pack"), safe(&r.pack))?;
     let master_file = r.master.file.as_deref().unwrap_or("not found in the pack");
@@ -342,6 +216,16 @@ fn print_human(r: &PackReport, all: bool) -> Result<()> {
                 paint(DIM, safe(&t.reason))
             )?;
         }
+    }
+
+    if let Some(h) = &r.head {
+        super::git::print_head(&mut out, h, all)?;
+    }
+    if let Some(h) = &r.history {
+        super::git::print_history(&mut out, h, all)?;
+    }
+    if let Some(st) = &r.state {
+        super::git::print_state(&mut out, st)?;
     }
 
     let notable: Vec<_> = r.files.iter().filter(|f| all || f.suspicious).collect();

@@ -1,0 +1,157 @@
+//! How the pack's state reads to a person: HEAD, the history walk, and the
+//! remembered state (rollback, freeze).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use secpack::history::walk::HistoryReport;
+use secpack::history::{HeadReport, HeadStatus, StateReport};
+
+use crate::escape::safe;
+use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
+
+/// Findings of one kind printed before the rest are counted.
+const SHOWN_PER_CODE: usize = 10;
+
+/// Prints whether HEAD is vouched for, and what the work tree changed.
+pub fn print_head(out: &mut impl Write, h: &HeadReport, all: bool) -> Result<()> {
+    let word = match h.status {
+        HeadStatus::Covered if h.ok => paint(GOOD, "covered"),
+        HeadStatus::Covered => paint(BAD, "covered, but strict"),
+        s => paint(BAD, s.code()),
+    };
+    let commit = h.commit.as_deref().unwrap_or("(none)");
+    writeln!(out, "\n{} {word} {}", paint(HEAD, "HEAD"), safe(commit))?;
+    writeln!(out, "  {}", paint(DIM, safe(&h.reason)))?;
+    for v in &h.covered_by {
+        if let Some(t) = &v.tag {
+            writeln!(
+                out,
+                "  {} tag {}  {}",
+                paint(GOOD, "signed"),
+                safe(t),
+                paint(DIM, safe(v.key.as_deref().unwrap_or("")))
+            )?;
+        }
+    }
+    for v in &h.refused {
+        let name = v.tag.as_deref().unwrap_or("commit signature");
+        writeln!(
+            out,
+            "  {} {}  {}",
+            paint(WARN, "does not count:"),
+            safe(name),
+            paint(DIM, safe(&v.reason))
+        )?;
+    }
+    if !h.worktree_changes.is_empty() {
+        writeln!(
+            out,
+            "  {} {} file(s) of the work tree differ from HEAD [worktree-changed]",
+            paint(WARN, "warning:"),
+            h.worktree_changes.len()
+        )?;
+        let shown = if all { usize::MAX } else { SHOWN_PER_CODE };
+        for c in h.worktree_changes.iter().take(shown) {
+            let change = serde_json::to_value(c.change)?;
+            writeln!(
+                out,
+                "    {:<9} {}",
+                change.as_str().unwrap_or(""),
+                safe(&c.path)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints the history walk: counts, then findings grouped by code.
+pub fn print_history(out: &mut impl Write, h: &HistoryReport, all: bool) -> Result<()> {
+    let word = if h.ok {
+        paint(GOOD, "ok")
+    } else {
+        paint(BAD, "FAIL")
+    };
+    writeln!(
+        out,
+        "\n{} {word} {} commit(s) from {} to HEAD, {} covered, {} signed point(s), {} \
+         sensitive change(s)",
+        paint(HEAD, "history"),
+        h.commits,
+        safe(
+            h.start
+                .as_deref()
+                .map_or("(nowhere)", |s| &s[..s.len().min(12)])
+        ),
+        h.covered,
+        h.signed_points,
+        h.sensitive_changes
+    )?;
+    let mut by_code: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    for f in &h.findings {
+        by_code.entry(f.code.code()).or_default().push(f);
+    }
+    for (code, findings) in by_code {
+        let shown = if all { findings.len() } else { SHOWN_PER_CODE };
+        for f in findings.iter().take(shown) {
+            let word = if f.fails {
+                paint(BAD, code)
+            } else {
+                paint(WARN, code)
+            };
+            let what = match (&f.commit, &f.path) {
+                (Some(c), Some(p)) => format!("{} {p}", &c[..c.len().min(12)]),
+                (Some(c), None) => c[..c.len().min(12)].to_string(),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "  {word} {}  {}",
+                safe(what),
+                paint(DIM, safe(&f.reason))
+            )?;
+        }
+        if findings.len() > shown {
+            writeln!(
+                out,
+                "  {}",
+                paint(
+                    DIM,
+                    format!(
+                        "(and {} more {code}; --all lists them)",
+                        findings.len() - shown
+                    )
+                )
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints the remembered state and what it says of this copy.
+pub fn print_state(out: &mut impl Write, s: &StateReport) -> Result<()> {
+    let word = if s.ok() {
+        paint(GOOD, "ok")
+    } else {
+        paint(BAD, "FAIL")
+    };
+    let since = match &s.remembered {
+        Some(r) => format!(
+            "against the state verified on {}",
+            r.verified_at.format("%Y-%m-%d")
+        ),
+        None => "first use: nothing remembered yet".to_string(),
+    };
+    writeln!(out, "\n{} {word} {}", paint(HEAD, "state"), safe(since))?;
+    for f in &s.findings {
+        writeln!(out, "  {} {}", paint(BAD, f.code.code()), safe(&f.reason))?;
+    }
+    let what = if s.saved {
+        "remembered in"
+    } else {
+        "not remembered (something failed); kept"
+    };
+    writeln!(out, "  {}", paint(DIM, format!("{what} {}", safe(&s.file))))?;
+    Ok(())
+}

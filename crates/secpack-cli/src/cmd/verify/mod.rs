@@ -1,0 +1,176 @@
+//! `secpack verify`: verify a whole pack from a pinned master fingerprint.
+
+mod git;
+mod human;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use secpack::history::{track_state, StateOptions};
+use secpack::pack::Pack;
+use secpack::trust::cache::{self, VerificationCache};
+use secpack::trust::config::settle;
+use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
+use secpack::trust::{verify_settled, PackReport, VerifiedPack, VerifyOptions};
+
+use crate::GlobalArgs;
+
+/// Verify every key, signature, document (and optionally git tag) of a pack.
+///
+/// Trust comes only from the master-key fingerprint you pin: --master,
+/// SECPACK_MASTER, or `master = "..."` in $XDG_CONFIG_HOME/secpack/config.toml.
+///
+/// It also remembers, per master key, the newest state it verified (HEAD,
+/// highest bulletin and canary) and fails with `rollback` or `frozen` when a
+/// later copy is older or stopped moving; see docs/verify.md.
+///
+/// Exit status: 0 when everything verifies (warnings allowed unless
+/// --strict), 1 when anything fails, 2 for usage or configuration errors.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The pack's root folder.
+    #[arg(default_value = ".")]
+    pub pack: PathBuf,
+    /// Fingerprint of the master key, obtained out of band (spaces allowed).
+    #[arg(long, value_name = "FPR")]
+    pub master: Option<String>,
+    /// Treat warnings (weak hash, name mismatch, wrong role...) and unsigned
+    /// files as failures.
+    #[arg(long)]
+    pub strict: bool,
+    /// Also verify every signed annotated tag of the pack's git repository
+    /// (implies --head).
+    #[arg(long)]
+    pub tags: bool,
+    /// Check that HEAD carries a signed tag or commit signature by a key of
+    /// a role `[history] signer_roles` allows, and list work-tree changes.
+    #[arg(long)]
+    pub head: bool,
+    /// Walk the git history from its trusted start to HEAD against the
+    /// `[history]` policy (implies --head).
+    #[arg(long)]
+    pub history: bool,
+    /// The state file remembering what was last verified (default:
+    /// $XDG_STATE_HOME/secpack/<MASTER>.toml).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_state")]
+    pub state: Option<PathBuf>,
+    /// Forget the remembered state before verifying (then remember afresh).
+    #[arg(long, conflicts_with = "no_state")]
+    pub forget_state: bool,
+    /// Neither read nor write a remembered state (no rollback or freeze
+    /// check), e.g. for CI jobs that verify a fresh clone.
+    #[arg(long, env = "SECPACK_NO_STATE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_state: bool,
+    /// List every signature, not only those with something to say.
+    #[arg(long)]
+    pub all: bool,
+    /// Do not use the cache of successful signature verifications
+    /// ($XDG_CACHE_HOME/secpack/signatures.cache). Documents and keys are
+    /// judged afresh on every run either way; see docs/verify.md.
+    #[arg(long, env = "SECPACK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
+    let pin = resolve_pin(args.master.as_deref())?;
+    secpack::pack::ensure_is_pack(&args.pack)?;
+    // The cache is restored while the pack is scanned; both are done before
+    // any signature is judged.
+    let (pack, cache) = std::thread::scope(|s| {
+        let cache = s.spawn(|| match args.no_cache {
+            true => None,
+            false => cache::default_path().map(|path| VerificationCache::load(&path)),
+        });
+        let pack = Pack::open(&args.pack);
+        (
+            pack,
+            cache.join().expect("restoring the cache does not panic"),
+        )
+    });
+    // `secpack.toml` counts only when signed: judged once the cache is in.
+    let VerifiedPack { pack, ring } = settle(pack?, &pin)?;
+    let options = VerifyOptions {
+        strict: args.strict,
+        tags: args.tags,
+        head: args.head || args.tags || args.history,
+        history: args.history,
+    };
+    let bar = crate::output::progress(pack.documents().count() as u64, "verifying", global);
+    let mut report = verify_settled(&pack, ring, &pin, options, &|| bar.inc(1));
+    bar.finish_and_clear();
+    if !args.no_state {
+        let path = match args.state {
+            Some(p) => p,
+            None => secpack::history::state::default_path(&pin.to_hex())?,
+        };
+        let options = StateOptions {
+            path,
+            forget: args.forget_state,
+            now: chrono::Utc::now(),
+        };
+        track_state(&pack, &mut report, &options)?;
+    }
+    if let Some(cache) = &cache {
+        tracing::info!(
+            "signature cache: {} entries restored, {} verifications answered from it",
+            cache.restored(),
+            cache.hits()
+        );
+        if let Err(e) = cache.save() {
+            tracing::warn!("{e:#}");
+        }
+    }
+    if global.json {
+        crate::output::print_json(&JsonReport {
+            report: &report,
+            cache: CacheUse {
+                used: cache.is_some(),
+                restored: cache.as_ref().map_or(0, |c| c.restored()),
+                hits: cache.as_ref().map_or(0, |c| c.hits()),
+            },
+        })?;
+    } else {
+        human::print_human(&report, args.all)?;
+    }
+    Ok(if report.summary.ok {
+        crate::EXIT_OK
+    } else {
+        crate::EXIT_FAILURE
+    })
+}
+
+/// The `--json` document: the report, and how the cache was used. Written
+/// straight to the output (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    report: &'a PackReport,
+    cache: CacheUse,
+}
+
+/// How the signature cache served this run.
+#[derive(serde::Serialize)]
+struct CacheUse {
+    /// A cache file was in use.
+    used: bool,
+    /// Entries restored from it.
+    restored: usize,
+    /// Verifications it answered.
+    hits: usize,
+}
+
+/// The pin from the command line, the environment or the user's config, or
+/// an error explaining how to obtain one.
+pub fn resolve_pin(cli: Option<&str>) -> Result<MasterPin> {
+    match MasterPin::resolve(cli)? {
+        Some((pin, source)) => {
+            tracing::info!("master key pinned from {source:?}: {pin}");
+            Ok(pin)
+        }
+        None => Err(crate::output::Notice(format!(
+            "no master key fingerprint is pinned.\n{HOW_TO_PIN}"
+        ))
+        .into()),
+    }
+}
