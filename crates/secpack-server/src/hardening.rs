@@ -4,7 +4,6 @@
 //! per-client rate limits on report submissions.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
@@ -105,10 +104,13 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    match state.limiter.begin(client, Instant::now()) {
+    match state.store.begin_submission(client).await {
         Ok(()) => {
             let response = next.run(request).await;
-            state.limiter.finish(client, response.status().is_success());
+            state
+                .store
+                .finish_submission(client, response.status().is_success())
+                .await;
             response
         }
         Err(exhausted) => {

@@ -5,7 +5,8 @@
 //! * [`snapshot`] builds everything served from the pack.
 //! * [`watch`] rebuilds it when the pack changes.
 //! * [`site`] serves the site's files, [`api`] the JSON API and `/healthz`.
-//! * [`intake`] is the report form and its handler; [`store`] the inbox.
+//! * [`intake`] is the report form and its handler; [`store`] keeps the
+//!   reports, the rate-limit counters and the alert state (SQLite or PostgreSQL).
 //! * [`ratelimit`] limits report submissions per client; [`hardening`] sets limits,
 //!   timeouts and security headers; [`error`] shapes client errors.
 //! * [`http1`] judges each request head before hyper reads it, so that
@@ -32,9 +33,8 @@ use axum::routing::get;
 use axum::Router;
 use secpack::trust::pin::MasterPin;
 
-use crate::ratelimit::SubmissionLimiter;
 use crate::snapshot::Snapshot;
-use crate::store::Store;
+use crate::store::{Database, Store};
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -47,8 +47,8 @@ pub struct Options {
     pub base_url: Option<String>,
     /// Serve even when the pack does not verify (the pages say so).
     pub allow_failures: bool,
-    /// The inbox database.
-    pub db: PathBuf,
+    /// The store: the inbox, the rate-limit counters, the alert state.
+    pub db: Database,
     /// Reports stored per client and minute (0: no limit); refused
     /// submissions have a budget [`ratelimit::REFUSED_FACTOR`] times larger.
     pub rate_limit_per_minute: u32,
@@ -81,10 +81,8 @@ pub struct AppState {
     pub options: Arc<Options>,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
     rebuild_problem: Arc<Mutex<Option<String>>>,
-    /// The inbox.
+    /// The store: reports, per-client limits on submissions, alert state.
     pub store: Store,
-    /// The per-client limits on report submissions.
-    pub limiter: Arc<SubmissionLimiter>,
 }
 
 impl AppState {
@@ -126,8 +124,22 @@ pub struct Server {
 impl Server {
     /// Prepares the server. Fails (a configuration error) when the pack
     /// cannot be read, does not verify (unless `allow_failures`), has no
-    /// valid encryption key for reports, or the inbox cannot be opened.
+    /// valid encryption key for reports, or the store cannot be opened.
+    ///
+    /// Blocks: call it outside an async context (or use [`Server::start`]).
     pub fn new(options: Options) -> Result<Self> {
+        anyhow::ensure!(
+            tokio::runtime::Handle::try_current().is_err(),
+            "Server::new blocks: use Server::start in an async context"
+        );
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(Self::start(options))
+    }
+
+    /// [`Server::new`], in an async context.
+    pub async fn start(options: Options) -> Result<Self> {
         let stamp = watch::pack_stamp(&options.pack);
         let snapshot = Snapshot::build(
             &options.pack,
@@ -143,15 +155,13 @@ impl Server {
         if let Err(e) = &snapshot.key {
             anyhow::bail!("report intake cannot start: {e} [{}]", e.code());
         }
-        let store = Store::open(&options.db)?;
-        let limiter = Arc::new(SubmissionLimiter::new(options.rate_limit_per_minute));
+        let store = store::open(&options.db, options.rate_limit_per_minute).await?;
         Ok(Self {
             state: AppState {
                 options: Arc::new(options),
                 snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
                 rebuild_problem: Arc::new(Mutex::new(None)),
                 store,
-                limiter,
             },
             stamp,
         })

@@ -30,7 +30,7 @@ fn options(pack: &Path, db: PathBuf) -> Options {
         pin: MasterPin::parse(&keys().master).unwrap(),
         base_url: None,
         allow_failures: false,
-        db,
+        db: secpack_server::store::Database::Sqlite(db),
         rate_limit_per_minute: 0,
         max_attachment_bytes: 1000,
         request_timeout: Duration::from_secs(10),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use secpack::report::inbox::Inbox;
+use secpack_server::store::Database;
 use secpack_server::{Options, Server};
 
 use crate::GlobalArgs;
@@ -33,9 +34,11 @@ pub struct Args {
     /// Fingerprint of the master key, obtained out of band (spaces allowed).
     #[arg(long, value_name = "FPR")]
     master: Option<String>,
-    /// The inbox database [default: $XDG_DATA_HOME/secpack/inbox.sqlite].
-    #[arg(long, value_name = "FILE")]
-    db: Option<PathBuf>,
+    /// The store: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL
+    /// database shared by several instances (postgres://...)
+    /// [default: $XDG_DATA_HOME/secpack/inbox.sqlite].
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
     /// URL the site is published at: canonical links, feed ids, security.txt.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
@@ -76,16 +79,17 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             "--base-url must be an http(s) URL, not {base:?}"
         );
     }
-    let db = match args.db {
-        Some(db) => db,
-        None => Inbox::default_path()?,
+    let db = match &args.db {
+        Some(db) => Database::parse(db).context("--db")?,
+        None => Database::Sqlite(Inbox::default_path()?),
     };
+    let shown = db.display();
     let server = Server::new(Options {
         pack: args.pack,
         pin,
         base_url: args.base_url,
         allow_failures: args.allow_failures,
-        db: db.clone(),
+        db,
         rate_limit_per_minute: args.rate_limit,
         max_attachment_bytes: args.max_attachment,
         request_timeout: Duration::from_secs(args.timeout),
@@ -104,12 +108,12 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         if global.json {
             crate::output::print_json(&serde_json::json!({
                 "listening": format!("http://{addr}/"),
-                "db": db.display().to_string(),
+                "db": shown,
             }))?;
         } else {
             println!(
                 "listening on http://{addr}/ (inbox {})",
-                crate::escape::safe(db.display())
+                crate::escape::safe(&shown)
             );
         }
         use std::io::Write;
