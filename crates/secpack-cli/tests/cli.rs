@@ -16,6 +16,9 @@ fn secpack() -> Command {
     c.env_remove("SECPACK_MASTER")
         .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
         .env("SECPACK_NO_CACHE", "1")
+        // The rollback and freeze state is tested in pack_state_cli.rs; here
+        // the demo pack is verified many times over.
+        .env("SECPACK_NO_STATE", "1")
         .env("NO_COLOR", "1");
     c
 }
@@ -378,7 +381,7 @@ fn a_pin_config_others_may_write_is_refused() {
 }
 
 #[test]
-fn unsigned_tags_are_listed_and_fail_only_under_strict() {
+fn unsigned_tags_are_listed_and_fail_only_under_strict_while_an_uncovered_head_fails() {
     let pack = demo_copy();
     let git = |args: &[&str]| {
         let out = Command::new("git")
@@ -406,7 +409,9 @@ fn unsigned_tags_are_listed_and_fail_only_under_strict() {
     };
     let out = verify(&[]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    // Nothing signed vouches for HEAD: that alone fails the run.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("uncovered-head"), "{text}");
     // Listed without --all, with what they are, and not counted as verified.
     assert!(text.contains("git tags (0/2 verified)"), "{text}");
     assert!(
@@ -416,8 +421,9 @@ fn unsigned_tags_are_listed_and_fail_only_under_strict() {
     assert!(text.contains("lightweight tag"), "{text}");
 
     let out = verify(&["--json"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["head"]["status"], "uncovered-head");
     let tags = v["tags"].as_array().unwrap();
     assert_eq!(tags.len(), 2);
     for t in tags {
@@ -427,7 +433,10 @@ fn unsigned_tags_are_listed_and_fail_only_under_strict() {
             "{t}"
         );
     }
-    assert_eq!(v["summary"]["ok"], true);
+    // The tags are not among the failures, only HEAD is.
+    let failures = v["summary"]["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].as_str().unwrap().contains("uncovered-head"));
 
     // --strict: the same tags fail the run.
     let out = verify(&["--strict", "--json"]);
