@@ -42,6 +42,7 @@ pub struct Args {
 enum Format {
     Osv(OsvArgs),
     Csaf(CsafArgs),
+    Check(crate::cmd::export_check::CheckArgs),
 }
 
 /// Where trust comes from, and what to do with bulletins that fail it.
@@ -119,6 +120,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     match args.format {
         Format::Osv(a) => run_osv(a, global),
         Format::Csaf(a) => run_csaf(a, global),
+        Format::Check(a) => crate::cmd::export_check::run(a, global),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod canary;
 pub mod digest;
 pub mod export;
+pub mod export_check;
 pub mod inbox;
 pub mod init;
 pub mod key;

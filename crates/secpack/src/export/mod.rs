@@ -12,6 +12,7 @@
 //! whole output folder at once: the export owns it, so what it no longer
 //! produces (a bulletin left out this time) disappears with the rest.
 
+pub mod check;
 pub mod csaf;
 pub mod osv;
 pub mod provider;

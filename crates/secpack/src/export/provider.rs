@@ -5,6 +5,8 @@
 //! ```text
 //! .well-known/csaf/provider-metadata.json (+ .asc)
 //! .well-known/csaf/feed-tlp-white.json          ROLIE feed
+//! .well-known/csaf/category-white.json          ROLIE category document
+//! .well-known/csaf/service.json                 ROLIE service document
 //! .well-known/csaf/openpgp/<FINGERPRINT>.asc    the signing certificate
 //! .well-known/csaf/white/index.txt              every document path
 //! .well-known/csaf/white/changes.csv            path, last change; newest first
@@ -30,6 +32,12 @@ use crate::signing::{sign_detached, SigningKey};
 pub const WELL_KNOWN: &str = ".well-known/csaf";
 /// File name of the ROLIE feed.
 pub const FEED_FILE: &str = "feed-tlp-white.json";
+/// File name of the ROLIE category document of the feed (CSAF 2.0 §7.1.17:
+/// `category-<tlp label>.json` beside the feed).
+pub const CATEGORY_FILE: &str = "category-white.json";
+/// File name of the ROLIE service document (CSAF 2.0 §7.1.16), beside
+/// `provider-metadata.json`.
+pub const SERVICE_FILE: &str = "service.json";
 /// File holding the `CSAF:` line for security.txt, at the output root.
 pub const SECURITY_TXT_SNIPPET: &str = "security-txt-csaf.txt";
 
@@ -147,9 +155,29 @@ pub fn build_provider(
 
     entries.sort_by(|a, b| b.0.cmp(&a.0));
     let feed_url = format!("{base}/{FEED_FILE}");
+    let csaf_category = json!({
+        "scheme": "urn:ietf:params:rolie:category:information-type",
+        "term": "csaf",
+    });
+    let feed_title = format!("{} CSAF feed (TLP:WHITE)", settings.publisher_name);
+    files.push(OutputFile {
+        path: format!("{WELL_KNOWN}/{CATEGORY_FILE}"),
+        contents: json_bytes(&json!({ "categories": { "category": [csaf_category.clone()] } }))?,
+    });
+    files.push(OutputFile {
+        path: format!("{WELL_KNOWN}/{SERVICE_FILE}"),
+        contents: json_bytes(&json!({ "service": { "workspace": [{
+            "title": format!("{} CSAF advisories", settings.publisher_name),
+            "collection": [{
+                "title": feed_title,
+                "href": feed_url,
+                "categories": { "category": [csaf_category] },
+            }],
+        }]}}))?,
+    });
     let feed = json!({ "feed": {
         "id": format!("{}-csaf-feed-tlp-white", slug(&settings.vendor)),
-        "title": format!("{} CSAF feed (TLP:WHITE)", settings.publisher_name),
+        "title": feed_title,
         "link": [{ "rel": "self", "href": feed_url }],
         "category": [
             { "scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf" }
