@@ -16,6 +16,7 @@
 //! others. The cost, one boxed future per call, is nothing beside a synced
 //! commit.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::net::IpAddr;
@@ -27,6 +28,11 @@ use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use secpack::report::inbox::{
+    MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
+};
+use secpack::report::state::ReportState;
 
 use crate::ratelimit::Exhausted;
 
@@ -101,7 +107,9 @@ pub async fn open(db: &Database, rate_limit_per_minute: u32) -> Result<Store> {
             .await??;
             Arc::new(store)
         }
-        Database::Postgres(_) => anyhow::bail!("PostgreSQL is not supported yet"),
+        Database::Postgres(url) => {
+            Arc::new(postgres::PostgresStore::connect(url, rate_limit_per_minute).await?)
+        }
     })
 }
 
@@ -208,6 +216,50 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
 
     /// The most recent digest's state, whoever sent it.
     async fn last_digest(&self) -> Result<Option<DigestState>>;
+
+    /// Stores a report as [`ReportStore::insert`] does, with how its
+    /// reporter comes back to it (their codename's index, salt and
+    /// verifier; the key replies are encrypted to), in one commit.
+    async fn insert_with_access(
+        &self,
+        ciphertext: Vec<u8>,
+        key: String,
+        access: ReporterAccess,
+    ) -> Result<(String, DateTime<Utc>)>;
+
+    /// The report whose codename has the lookup index `index`.
+    async fn find_by_index(&self, index: String) -> Result<Option<(String, ReporterAccess)>>;
+
+    /// Report `id` with its reply key and its messages.
+    async fn report(&self, id: String) -> Result<Option<ReportView>>;
+
+    /// Every report with its reply key and its messages (the team's pull).
+    async fn all_reports(&self) -> Result<Vec<ReportView>>;
+
+    /// Stores a follow-up or a reply about report `id`; committed on return.
+    async fn add_message(
+        &self,
+        id: String,
+        kind: MessageKind,
+        author: Option<String>,
+        ciphertext: Vec<u8>,
+    ) -> Result<StoredMessage>;
+
+    /// Sets the handling state of report `id` (and its bulletin number when
+    /// `qsb` is given).
+    async fn set_state(&self, id: String, state: ReportState, qsb: Option<u32>)
+        -> Result<StoredReport>;
+}
+
+/// A report with the key replies are encrypted to and its messages.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    /// The report.
+    pub report: StoredReport,
+    /// The key replies are encrypted to, when the reporter has a codename.
+    pub reply_key: Option<ReplyKeyInfo>,
+    /// Follow-ups and replies, oldest first.
+    pub messages: Vec<StoredMessage>,
 }
 
 #[cfg(test)]

@@ -15,7 +15,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use secpack::report::inbox::Inbox;
 
-use super::{Counted, DigestState, ReportStore};
+use secpack::report::inbox::{MessageKind, ReporterAccess, StoredMessage, StoredReport};
+use secpack::report::state::ReportState;
+
+use super::{Counted, DigestState, ReportStore, ReportView};
 use crate::ratelimit::{Exhausted, SubmissionLimiter};
 
 /// The SQLite store.
@@ -53,6 +56,19 @@ impl SqliteStore {
             extra: Arc::new(Mutex::new(extra)),
             limiter: Arc::new(SubmissionLimiter::new(rate_limit_per_minute)),
         })
+    }
+
+    /// Runs `f` on the inbox, on a blocking thread.
+    async fn with_inbox<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Inbox) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inbox = Arc::clone(&self.inbox);
+        tokio::task::spawn_blocking(move || {
+            let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut inbox)
+        })
+        .await?
     }
 
     /// Runs `f` on the second connection, on a blocking thread.
@@ -127,8 +143,18 @@ impl ReportStore for SqliteStore {
                 })
                 .await
             }
-            // No follow-ups are stored yet (issue 16, part 1 adds them).
-            Counted::FollowUps => Ok(0),
+            Counted::FollowUps => {
+                self.with_extra(move |c| {
+                    let n: i64 = c.query_row(
+                        "SELECT count(*) FROM messages WHERE kind = 'follow-up'
+                         AND at >= ?1 AND at < ?2",
+                        params![timestamp(since), timestamp(until)],
+                        |r| r.get(0),
+                    )?;
+                    Ok(u64::try_from(n)?)
+                })
+                .await
+            }
         }
     }
 
@@ -195,4 +221,80 @@ impl ReportStore for SqliteStore {
         })
         .await
     }
+
+    async fn insert_with_access(
+        &self,
+        ciphertext: Vec<u8>,
+        key: String,
+        access: ReporterAccess,
+    ) -> Result<(String, DateTime<Utc>)> {
+        self.with_inbox(move |inbox| {
+            let received = Utc::now();
+            let id = inbox.insert_with_access(&ciphertext, &key, received, &access)?;
+            Ok((id, received))
+        })
+        .await
+    }
+
+    async fn find_by_index(&self, index: String) -> Result<Option<(String, ReporterAccess)>> {
+        self.with_inbox(move |inbox| inbox.find_by_index(&index)).await
+    }
+
+    async fn report(&self, id: String) -> Result<Option<ReportView>> {
+        self.with_inbox(move |inbox| view(inbox, &id)).await
+    }
+
+    async fn all_reports(&self) -> Result<Vec<ReportView>> {
+        self.with_inbox(|inbox| {
+            let reports = inbox.list()?;
+            let mut messages = inbox.messages(None)?;
+            let mut views = Vec::with_capacity(reports.len());
+            for report in reports {
+                let (mine, rest) = messages.into_iter().partition(|m| m.report == report.id);
+                messages = rest;
+                views.push(ReportView {
+                    reply_key: inbox.reply_key(&report.id)?,
+                    messages: mine,
+                    report,
+                });
+            }
+            Ok(views)
+        })
+        .await
+    }
+
+    async fn add_message(
+        &self,
+        id: String,
+        kind: MessageKind,
+        author: Option<String>,
+        ciphertext: Vec<u8>,
+    ) -> Result<StoredMessage> {
+        self.with_inbox(move |inbox| {
+            inbox.add_message(&id, kind, author.as_deref(), &ciphertext, Utc::now())
+        })
+        .await
+    }
+
+    async fn set_state(
+        &self,
+        id: String,
+        state: ReportState,
+        qsb: Option<u32>,
+    ) -> Result<StoredReport> {
+        self.with_inbox(move |inbox| inbox.set_state(&id, state, qsb, Utc::now()))
+            .await
+    }
+}
+
+/// Report `id` with its reply key and messages.
+fn view(inbox: &Inbox, id: &str) -> Result<Option<ReportView>> {
+    let Some(report) = inbox.get(id)? else {
+        return Ok(None);
+    };
+    Ok(Some(ReportView {
+        reply_key: inbox.reply_key(id)?,
+        messages: inbox.messages(Some(id))?,
+        report,
+    }))
 }

@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use sequoia_openpgp::cert::prelude::*;
 use sequoia_openpgp::packet::Signature;
-use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
 use sequoia_openpgp::policy::{HashAlgoSecurity, Policy, StandardPolicy};
 use sequoia_openpgp::types::{RevocationStatus, SignatureType};
-use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, KeyID};
+use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, KeyID, Packet};
 use serde::Serialize;
 
 use super::armor::{dearmor, ArmorKind};
@@ -142,7 +142,7 @@ impl Keyring {
     /// unjudged, never as untrusted.
     pub fn unjudged(pack: &Pack) -> Self {
         let files = read_key_files(pack);
-        let mut ring = Self::parsed(files);
+        let mut ring = Self::parsed(files, None);
         ring.facts(SystemTime::now());
         for e in ring.entries.iter_mut().filter(|e| e.cert.is_some()) {
             e.status = KeyStatus::Uncertified;
@@ -154,17 +154,19 @@ impl Keyring {
     /// Builds the keyring from already-read key files (parsed in parallel,
     /// listed in file order).
     pub fn from_files(files: Vec<KeyFile>, pin: &MasterPin) -> Self {
-        let mut ring = Self::parsed(files);
+        let mut ring = Self::parsed(files, Some(pin.fingerprint()));
         ring.judged = true;
         ring.judge(pin);
         ring
     }
 
-    /// Parses the key files, merges duplicates and indexes the keys.
-    fn parsed(files: Vec<KeyFile>) -> Self {
+    /// Parses the key files, merges duplicates and indexes the keys. Only
+    /// the certifications `master` (or the key itself) made are kept
+    /// ([`trust_relevant`]).
+    fn parsed(files: Vec<KeyFile>, master: Option<&Fingerprint>) -> Self {
         let entries: Vec<KeyEntry> = files
             .into_par_iter()
-            .map(parse_key_file)
+            .map(|f| parse_key_file(f, master))
             .collect::<Vec<_>>()
             .into_iter()
             .flatten()
@@ -422,56 +424,82 @@ fn certification(
     let mut altered = Vec::new();
     let mut revoked = None;
     let by_master = |s: &Signature| s.get_issuers().iter().any(|h| h.aliases(&mfpr));
-    for ua in cert.userids() {
+    let created = |s: &Signature| s.signature_creation_time().unwrap_or(std::time::UNIX_EPOCH);
+    // The master's certifications, newest first (a stable sort: at equal
+    // times, in user ID and file order). The first one that passes every
+    // check is the newest valid one, which is all the verdict needs: the
+    // older ones are not verified (a public-key operation each), and what
+    // is wrong with the others is only reported when none passes, after
+    // every one was tried. Each problem is kept with the certification's
+    // place in the file, to be told in file order.
+    let mut candidates: Vec<_> = cert
+        .userids()
+        .flat_map(|ua| {
+            ua.certifications()
+                .filter(|s| by_master(s))
+                .map(move |sig| (ua.clone(), sig))
+        })
+        .enumerate()
+        .collect();
+    candidates.sort_by_key(|(_, (_, sig))| std::cmp::Reverse(created(sig)));
+    for (place, (ua, sig)) in candidates {
         let uid = ua.userid();
         let uid_text = String::from_utf8_lossy(uid.value()).into_owned();
-        for sig in ua.certifications().filter(|s| by_master(s)) {
-            if sig.verify_userid_binding(mkey, pk, uid).is_err() {
-                altered.push(uid_text.clone());
-                continue;
-            }
-            if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
-                problems.push(format!("a certification of {uid_text:?} is rejected: {e}"));
-                continue;
-            }
-            if sig.signature_alive(now, Duration::from_secs(0)).is_err() {
-                problems.push(format!("the certification of {uid_text:?} has expired"));
-                continue;
-            }
-            let t = sig
-                .signature_creation_time()
-                .unwrap_or(std::time::UNIX_EPOCH);
-            let revocation = ua.other_revocations().find(|r| {
-                by_master(r)
-                    && r.typ() == SignatureType::CertificationRevocation
-                    && r.signature_creation_time().is_some_and(|rt| rt >= t)
-                    && r.verify_userid_revocation(mkey, pk, uid).is_ok()
-            });
-            if let Some(r) = revocation {
-                let when: DateTime<Utc> = r
-                    .signature_creation_time()
-                    .unwrap_or(std::time::UNIX_EPOCH)
-                    .into();
-                revoked = Some(format!(
-                    "the master key revoked its certification of {uid_text:?} on {}",
-                    when.format("%Y-%m-%d")
-                ));
-                continue;
-            }
-            let t: DateTime<Utc> = t.into();
-            if best.as_ref().is_none_or(|b| t > b.time) {
-                best = Some(Certification {
-                    time: t,
-                    userid: uid_text.clone(),
-                    weak_hash: is_weak_hash(sig.hash_algo()),
-                });
-            }
+        if sig.verify_userid_binding(mkey, pk, uid).is_err() {
+            altered.push((place, uid_text));
+            continue;
         }
+        if let Err(e) = policy.signature(sig, HashAlgoSecurity::CollisionResistance) {
+            problems.push((
+                place,
+                format!("a certification of {uid_text:?} is rejected: {e}"),
+            ));
+            continue;
+        }
+        if sig.signature_alive(now, Duration::from_secs(0)).is_err() {
+            problems.push((
+                place,
+                format!("the certification of {uid_text:?} has expired"),
+            ));
+            continue;
+        }
+        let t = created(sig);
+        let revocation = ua.other_revocations().find(|r| {
+            by_master(r)
+                && r.typ() == SignatureType::CertificationRevocation
+                && r.signature_creation_time().is_some_and(|rt| rt >= t)
+                && r.verify_userid_revocation(mkey, pk, uid).is_ok()
+        });
+        if let Some(r) = revocation {
+            let when: DateTime<Utc> = r
+                .signature_creation_time()
+                .unwrap_or(std::time::UNIX_EPOCH)
+                .into();
+            let r = format!(
+                "the master key revoked its certification of {uid_text:?} on {}",
+                when.format("%Y-%m-%d")
+            );
+            // The last one in file order is told.
+            if revoked.as_ref().is_none_or(|(p, _)| place > *p) {
+                revoked = Some((place, r));
+            }
+            continue;
+        }
+        best = Some(Certification {
+            time: t.into(),
+            userid: uid_text,
+            weak_hash: is_weak_hash(sig.hash_algo()),
+        });
+        break;
     }
     if let Some(b) = best {
         return Ok(b);
     }
-    if let Some(r) = revoked {
+    altered.sort_unstable();
+    problems.sort_unstable();
+    let altered: Vec<String> = altered.into_iter().map(|(_, a)| a).collect();
+    let problems: Vec<String> = problems.into_iter().map(|(_, p)| p).collect();
+    if let Some((_, r)) = revoked {
         return Err((KeyStatus::CertificationRevoked, r));
     }
     // A certification by the master that Sequoia set aside (its hash prefix
@@ -604,9 +632,57 @@ fn read_key_files(pack: &Pack) -> Vec<KeyFile> {
         .collect()
 }
 
+/// The packets of a key file without the certifications (and certification
+/// revocations) of user IDs made by other keys than the key itself and the
+/// pinned `master`: they can make no key trusted, and a real key carries
+/// dozens of them, which Sequoia would otherwise check one by one (hash
+/// prefix) and copy with the key for every signature it verifies. A
+/// certification that names no issuer is kept. `bytes` are binary packets
+/// (one dearmoured block). `None` when they do not all read as known
+/// packets: they are then parsed as they are, so errors and unknown packets
+/// are handled as before.
+fn trust_relevant(bytes: &[u8], master: Option<&Fingerprint>) -> Option<Vec<Packet>> {
+    let mut ppr = PacketParser::from_bytes(bytes).ok()?;
+    let mut packets = Vec::new();
+    let mut own: Option<KeyHandle> = None;
+    while let PacketParserResult::Some(pp) = ppr {
+        let (packet, next) = pp.next().ok()?;
+        ppr = next;
+        match &packet {
+            Packet::PublicKey(k) => own = Some(k.key_handle()),
+            Packet::SecretKey(k) => own = Some(k.key_handle()),
+            Packet::Signature(sig) if is_third_party(sig, own.as_ref(), master) => continue,
+            Packet::Unknown(_) => return None,
+            _ => {}
+        }
+        packets.push(packet);
+    }
+    Some(packets)
+}
+
+/// A certification (or certification revocation) of a user ID by a key
+/// that is neither `own` nor `master`.
+fn is_third_party(sig: &Signature, own: Option<&KeyHandle>, master: Option<&Fingerprint>) -> bool {
+    let certification = matches!(
+        sig.typ(),
+        SignatureType::GenericCertification
+            | SignatureType::PersonaCertification
+            | SignatureType::CasualCertification
+            | SignatureType::PositiveCertification
+            | SignatureType::CertificationRevocation
+    );
+    let master = master.map(|m| KeyHandle::from(m.clone()));
+    let issuers = sig.get_issuers();
+    certification
+        && !issuers.is_empty()
+        && !issuers.iter().any(|h| {
+            own.is_some_and(|o| h.aliases(o)) || master.as_ref().is_some_and(|m| h.aliases(m))
+        })
+}
+
 /// The entries of one key file: one per certificate it holds, or one that
 /// says why it holds none.
-fn parse_key_file(f: KeyFile) -> Vec<KeyEntry> {
+fn parse_key_file(f: KeyFile, master: Option<&Fingerprint>) -> Vec<KeyEntry> {
     let base = KeyEntry {
         file: f.path,
         fingerprint: None,
@@ -633,10 +709,14 @@ fn parse_key_file(f: KeyFile) -> Vec<KeyEntry> {
             Err(e) => vec![Err(e)],
         }
     };
-    // A canonical armoured file on the fast path; anything it does not
+    // A canonical armoured file on the fast path, without the
+    // certifications that cannot make it trusted; anything it does not
     // take, or that then does not parse, as it is.
     let fast = dearmor(&bytes, ArmorKind::PublicKey)
-        .map(|binary| parse(&binary))
+        .map(|binary| match trust_relevant(&binary, master) {
+            Some(packets) => CertParser::from_iter(packets.into_iter().map(Ok)).collect(),
+            None => parse(&binary),
+        })
         .filter(|certs| !certs.is_empty() && certs.iter().all(Result::is_ok));
     let certs = fast.unwrap_or_else(|| parse(&bytes));
     if certs.is_empty() {
@@ -659,4 +739,226 @@ fn parse_key_file(f: KeyFile) -> Vec<KeyEntry> {
             },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sequoia_openpgp::serialize::SerializeInto;
+    use std::time::UNIX_EPOCH;
+
+    /// 2020-01-01.
+    const T0: u64 = 1_577_836_800;
+    const DAY: u64 = 86_400;
+
+    fn at(days: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(T0 + days * DAY)
+    }
+
+    fn key(uids: &[&str]) -> Cert {
+        let mut b = CertBuilder::new()
+            .set_creation_time(at(0))
+            .add_signing_subkey();
+        for u in uids {
+            b = b.add_userid(*u);
+        }
+        b.generate().unwrap().0
+    }
+
+    /// Certifications of `cert`'s user ID `uid` by `by`, one per day in
+    /// `days`.
+    fn certify(by: &Cert, cert: &Cert, uid: &str, days: &[u64]) -> Vec<Signature> {
+        let mut signer = by
+            .primary_key()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .unwrap()
+            .into_keypair()
+            .unwrap();
+        let ua = cert
+            .userids()
+            .find(|u| u.userid().value() == uid.as_bytes())
+            .unwrap();
+        days.iter()
+            .map(|&d| {
+                ua.userid()
+                    .certify(
+                        &mut signer,
+                        cert,
+                        SignatureType::GenericCertification,
+                        None,
+                        at(d),
+                    )
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    /// The armoured public key, with the last byte (the signature value,
+    /// outside what the hash prefix covers) of each of `spoiled` changed.
+    fn armored(cert: &Cert, spoiled: &[&Signature]) -> Vec<u8> {
+        let mut bytes = cert.to_vec().unwrap();
+        for sig in spoiled {
+            let packet = Packet::from((*sig).clone()).to_vec().unwrap();
+            let start = bytes
+                .windows(packet.len())
+                .position(|w| w == packet.as_slice())
+                .expect("the signature is in the key");
+            bytes[start + packet.len() - 1] ^= 0x01;
+        }
+        let mut w = sequoia_openpgp::armor::Writer::new(
+            Vec::new(),
+            sequoia_openpgp::armor::Kind::PublicKey,
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut w, &bytes).unwrap();
+        w.finalize().unwrap()
+    }
+
+    fn file(path: &str, contents: Vec<u8>) -> KeyFile {
+        KeyFile {
+            path: path.into(),
+            role: "security-team".into(),
+            retired: false,
+            contents: Ok(contents),
+        }
+    }
+
+    /// The keyring of `master` (pinned) and `member` as written.
+    fn judged(master: &Cert, member: Vec<u8>) -> Keyring {
+        let pin = MasterPin::parse(&master.fingerprint().to_hex()).unwrap();
+        Keyring::from_files(
+            vec![
+                file("keys/master-key/m.asc", armored(master, &[])),
+                file("keys/security-team/alice.asc", member),
+            ],
+            &pin,
+        )
+    }
+
+    #[test]
+    fn outside_certifications_are_left_out_and_change_no_verdict() {
+        let master = key(&["Master <m@example.org>"]);
+        let outsiders = [
+            key(&["Out 1 <o1@example.org>"]),
+            key(&["Out 2 <o2@example.org>"]),
+        ];
+        let (a, work) = ("Alice <a@example.org>", "Alice (work) <a@work.example.org>");
+        let alice = key(&[a, work]);
+        let mut sigs = certify(&master, &alice, a, &[1]);
+        for o in &outsiders {
+            sigs.extend(certify(o, &alice, a, &[2, 3]));
+            sigs.extend(certify(o, &alice, work, &[2]));
+        }
+        let alice = alice.insert_packets(sigs).unwrap();
+        assert_eq!(
+            alice
+                .userids()
+                .map(|u| u.certifications().count())
+                .sum::<usize>(),
+            7
+        );
+        let ring = judged(&master, armored(&alice, &[]));
+        let e = &ring.entries[1];
+        assert_eq!(e.status, KeyStatus::Certified, "{}", e.reason);
+        assert_eq!(e.certified, Some(at(1).into()));
+        let kept = e.cert().unwrap();
+        let kept_certifications: Vec<_> = kept.userids().flat_map(|u| u.certifications()).collect();
+        assert_eq!(
+            kept_certifications.len(),
+            1,
+            "only the master's certification is kept"
+        );
+        let m = KeyHandle::from(master.fingerprint());
+        assert!(kept_certifications[0]
+            .get_issuers()
+            .iter()
+            .all(|h| h.aliases(&m)));
+        // The key's own signatures, user IDs and facts are all there.
+        assert_eq!(kept.userids().count(), 2);
+        assert_eq!(
+            kept.userids()
+                .map(|u| u.self_signatures().count())
+                .sum::<usize>(),
+            2
+        );
+        assert_eq!(kept.keys().count(), alice.keys().count());
+        assert_eq!(e.user_ids.len(), 2);
+        assert!(e.can_sign());
+        // Read without a pin, no certification is kept at all.
+        let unjudged = Keyring::parsed(vec![file("a.asc", armored(&alice, &[]))], None);
+        let kept = unjudged.entries[0].cert().unwrap();
+        assert_eq!(kept.userids().flat_map(|u| u.certifications()).count(), 0);
+        assert_eq!(kept.userids().count(), 2);
+    }
+
+    #[test]
+    fn certifications_by_outsiders_alone_do_not_make_a_key_trusted() {
+        let master = key(&["Master <m@example.org>"]);
+        let outsider = key(&["Out <o@example.org>"]);
+        let alice = key(&["Alice <a@example.org>"]);
+        let sigs = certify(&outsider, &alice, "Alice <a@example.org>", &[1, 2]);
+        let alice = alice.insert_packets(sigs).unwrap();
+        let ring = judged(&master, armored(&alice, &[]));
+        let e = &ring.entries[1];
+        assert_eq!(e.status, KeyStatus::Uncertified);
+        assert_eq!(e.reason, "not certified by the pinned master key");
+        // Pinning the outsider's key instead makes it the master: the same
+        // certifications then count.
+        let ring = judged(&outsider, armored(&alice, &[]));
+        assert_eq!(ring.entries[1].status, KeyStatus::Certified);
+        assert_eq!(ring.entries[1].certified, Some(at(2).into()));
+    }
+
+    #[test]
+    fn the_newest_certification_that_verifies_counts() {
+        let master = key(&["Master <m@example.org>"]);
+        let alice = key(&["Alice <a@example.org>", "Alice (work) <a@work.example.org>"]);
+        // The user IDs in the order the key holds them: the older
+        // certification on the first, the newer one on the second, so that
+        // the newest (tried first) is not the first in the file.
+        let uids: Vec<String> = alice
+            .userids()
+            .map(|u| String::from_utf8(u.userid().value().to_vec()).unwrap())
+            .collect();
+        let older = certify(&master, &alice, &uids[0], &[1]);
+        let newer = certify(&master, &alice, &uids[1], &[5]);
+        let alice = alice
+            .insert_packets(older.iter().chain(&newer).cloned().collect::<Vec<_>>())
+            .unwrap();
+        // Both good: the newer one.
+        let ring = judged(&master, armored(&alice, &[]));
+        let e = &ring.entries[1];
+        assert_eq!(e.status, KeyStatus::Certified);
+        assert_eq!(e.certified, Some(at(5).into()));
+        assert!(
+            e.reason.ends_with(&format!("(user ID {})", uids[1])),
+            "{}",
+            e.reason
+        );
+        // The newer one does not verify: the older one counts.
+        let ring = judged(&master, armored(&alice, &[&newer[0]]));
+        let e = &ring.entries[1];
+        assert_eq!(e.status, KeyStatus::Certified, "{}", e.reason);
+        assert_eq!(e.certified, Some(at(1).into()));
+        assert!(
+            e.reason.ends_with(&format!("(user ID {})", uids[0])),
+            "{}",
+            e.reason
+        );
+        // Neither verifies: altered, naming the first in file order (not
+        // the first tried, which is the newest).
+        let ring = judged(&master, armored(&alice, &[&older[0], &newer[0]]));
+        let e = &ring.entries[1];
+        assert_eq!(e.status, KeyStatus::Uncertified);
+        assert!(
+            e.reason.starts_with(&format!(
+                "the master key's certification of {:?} is in the key file but does not verify",
+                uids[0]
+            )),
+            "{}",
+            e.reason
+        );
+    }
 }

@@ -1,0 +1,633 @@
+//! The PostgreSQL store: one database shared by several `secpack serve`
+//! instances. Reports, the rate-limit token buckets and the digest state all
+//! live in it, so every instance sees the same inbox, the same budgets per
+//! client and the same alert claims.
+//!
+//! A pool of connections (`deadpool-postgres`) serves the requests. The
+//! schema is created or migrated at startup inside a transaction holding an
+//! advisory lock, so that instances starting together do not race. A report
+//! is acknowledged once its `INSERT` is committed (PostgreSQL's default
+//! `synchronous_commit = on`: the commit is flushed to the server's WAL).
+//! Times that decide the rate limits are the database's (`now()`), so that
+//! the instances' clocks do not matter there.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use postgres_openssl::MakeTlsConnector;
+use secpack::report::state::ReportState;
+
+use secpack::report::inbox::{
+    MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
+};
+
+use super::{Counted, DigestState, ReportStore, ReportView};
+use crate::ratelimit::{Exhausted, REFUSED_FACTOR};
+
+/// Version of the server's tables in PostgreSQL.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Connections kept by one instance.
+pub const POOL_SIZE: usize = 16;
+
+/// Arbitrary key of the advisory lock held while the schema is prepared.
+const MIGRATION_LOCK: i64 = 0x5ec9_ac4b_0016;
+
+const SCHEMA_V1: &str = "
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY,
+    received TIMESTAMPTZ NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    qsb INTEGER,
+    updated TIMESTAMPTZ NOT NULL,
+    ciphertext BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_received ON reports (received);
+CREATE TABLE IF NOT EXISTS secpack_rate_limits (
+    budget TEXT NOT NULL,
+    client TEXT NOT NULL,
+    tokens DOUBLE PRECISION NOT NULL,
+    updated TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (budget, client)
+);
+CREATE TABLE IF NOT EXISTS reporters (
+    report TEXT PRIMARY KEY REFERENCES reports(id),
+    codename_index TEXT UNIQUE,
+    salt BYTEA,
+    verifier BYTEA,
+    reply_key TEXT NOT NULL,
+    own_key BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    report TEXT NOT NULL REFERENCES reports(id),
+    kind TEXT NOT NULL,
+    at TIMESTAMPTZ NOT NULL,
+    author TEXT,
+    ciphertext BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_report ON messages (report, at);
+CREATE TABLE IF NOT EXISTS secpack_digests (
+    slot TIMESTAMPTZ PRIMARY KEY,
+    claimed_by TEXT NOT NULL,
+    lease_until TIMESTAMPTZ NOT NULL,
+    finished BOOLEAN NOT NULL DEFAULT FALSE,
+    state TEXT NOT NULL
+);
+";
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    /// Reports stored per client and minute (0: no limit).
+    per_minute: u32,
+    /// When this instance last dropped refilled buckets (Unix seconds).
+    last_sweep: std::sync::Arc<AtomicI64>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The pool's configuration holds the password: never printed.
+        f.debug_struct("PostgresStore")
+            .field("per_minute", &self.per_minute)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `url` (a libpq-style `postgres://` URL; TLS as its
+    /// `sslmode` says, verified against the system's roots) and prepares
+    /// the schema.
+    pub async fn connect(url: &str, rate_limit_per_minute: u32) -> Result<Self> {
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| anyhow::anyhow!("the PostgreSQL URL does not parse: {e}"))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.application_name("secpack serve");
+        let tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())
+            .context("setting up TLS for PostgreSQL")?;
+        let manager = Manager::from_config(
+            config,
+            MakeTlsConnector::new(tls.build()),
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .recycle_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .context("creating the PostgreSQL pool")?;
+        let store = Self {
+            pool,
+            per_minute: rate_limit_per_minute,
+            last_sweep: Default::default(),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to PostgreSQL: {e}"))
+    }
+
+    /// Creates the tables, or checks their version, under an advisory lock.
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS secpack_schema (
+                 one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+                 version INTEGER NOT NULL
+             )",
+        )
+        .await?;
+        let version: Option<i32> = tx
+            .query_opt("SELECT version FROM secpack_schema", &[])
+            .await?
+            .map(|r| r.get(0));
+        match version {
+            None => {
+                tx.batch_execute(SCHEMA_V1).await?;
+                tx.execute(
+                    "INSERT INTO secpack_schema (version) VALUES ($1)",
+                    &[&SCHEMA_VERSION],
+                )
+                .await?;
+            }
+            Some(SCHEMA_VERSION) => {}
+            Some(other) => anyhow::bail!(
+                "the PostgreSQL database has layout version {other}; this secpack knows {SCHEMA_VERSION}"
+            ),
+        }
+        tx.commit().await.context("preparing the PostgreSQL schema")?;
+        Ok(())
+    }
+
+    /// Takes one token of `budget` (of `capacity` per minute) for `client`;
+    /// when none is left, how long until one is.
+    async fn take(&self, budget: &str, client: &str, capacity: u32) -> Result<Option<Duration>> {
+        let db = self.client().await?;
+        let capacity = f64::from(capacity);
+        let taken = db
+            .query_opt(
+                "INSERT INTO secpack_rate_limits AS b (budget, client, tokens, updated)
+                 VALUES ($1, $2, $3::float8 - 1, now())
+                 ON CONFLICT (budget, client) DO UPDATE
+                 SET tokens = LEAST($3, b.tokens
+                         + GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated)::float8) * $3 / 60) - 1,
+                     updated = GREATEST(b.updated, now())
+                 WHERE LEAST($3, b.tokens
+                         + GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated)::float8) * $3 / 60) >= 1
+                 RETURNING tokens",
+                &[&budget, &client, &capacity],
+            )
+            .await?;
+        if taken.is_some() {
+            return Ok(None);
+        }
+        let tokens: f64 = db
+            .query_opt(
+                "SELECT LEAST($3::float8, tokens
+                     + GREATEST(0, EXTRACT(EPOCH FROM now() - updated)::float8) * $3 / 60)
+                 FROM secpack_rate_limits WHERE budget = $1 AND client = $2",
+                &[&budget, &client, &capacity],
+            )
+            .await?
+            .map_or(capacity, |r| r.get(0));
+        let per_second = capacity / 60.0;
+        Ok(Some(Duration::from_secs_f64(
+            ((1.0 - tokens) / per_second).max(0.001),
+        )))
+    }
+
+    /// Gives back one token of `budget` to `client`, never above `capacity`.
+    async fn refund(&self, budget: &str, client: &str, capacity: u32) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE secpack_rate_limits SET tokens = LEAST($3::float8, tokens + 1)
+                 WHERE budget = $1 AND client = $2",
+                &[&budget, &client, &f64::from(capacity)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// At most once a minute per instance: drops the buckets idle for a
+    /// minute (they have refilled: the same as absent), so that the table
+    /// holds only the clients of the last minute.
+    async fn sweep(&self) {
+        let now = Utc::now().timestamp();
+        let last = self.last_sweep.load(Ordering::Relaxed);
+        if now - last < 60
+            || self
+                .last_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let swept = async {
+            self.client()
+                .await?
+                .execute(
+                    "DELETE FROM secpack_rate_limits WHERE updated < now() - interval '61 seconds'",
+                    &[],
+                )
+                .await?;
+            anyhow::Ok(())
+        };
+        if let Err(e) = swept.await {
+            tracing::warn!("dropping refilled rate-limit buckets: {e:#}");
+        }
+    }
+}
+
+/// A receipt id: the day received and 48 random bits, as the SQLite inbox
+/// makes them (`20260502-9f3a1c2b7d4e`).
+fn new_id(received: DateTime<Utc>) -> Result<String> {
+    let mut random = [0u8; 6];
+    openssl::rand::rand_bytes(&mut random).context("drawing a random id")?;
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{}-{hex}", received.format("%Y%m%d")))
+}
+
+#[async_trait]
+impl ReportStore for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.client().await?.execute("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    async fn insert(&self, ciphertext: Vec<u8>, key: String) -> Result<(String, DateTime<Utc>)> {
+        let db = self.client().await?;
+        let received = Utc::now();
+        let state = ReportState::Received.code();
+        loop {
+            let id = new_id(received)?;
+            let inserted = db
+                .execute(
+                    "INSERT INTO reports (id, received, key, state, qsb, updated, ciphertext)
+                     VALUES ($1, $2, $3, $4, NULL, $2, $5) ON CONFLICT (id) DO NOTHING",
+                    &[&id, &received, &key, &state, &ciphertext],
+                )
+                .await?;
+            if inserted == 1 {
+                return Ok((id, received));
+            }
+        }
+    }
+
+    async fn begin_submission(&self, client: IpAddr) -> Result<(), Exhausted> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        self.sweep().await;
+        let who = client.to_string();
+        let refused = self.per_minute.saturating_mul(REFUSED_FACTOR);
+        let outcome = async {
+            if let Some(wait) = self.take("stored", &who, self.per_minute).await? {
+                return Ok(Err(Exhausted::Stored(wait)));
+            }
+            if let Some(wait) = self.take("refused", &who, refused).await? {
+                self.refund("stored", &who, self.per_minute).await?;
+                return Ok(Err(Exhausted::Refused(wait)));
+            }
+            anyhow::Ok(Ok(()))
+        };
+        outcome.await.unwrap_or_else(|e| {
+            tracing::warn!("rate limit unavailable, submission let through: {e:#}");
+            Ok(())
+        })
+    }
+
+    async fn finish_submission(&self, client: IpAddr, stored: bool) {
+        if self.per_minute == 0 {
+            return;
+        }
+        let who = client.to_string();
+        let back = if stored {
+            self.refund(
+                "refused",
+                &who,
+                self.per_minute.saturating_mul(REFUSED_FACTOR),
+            )
+            .await
+        } else {
+            self.refund("stored", &who, self.per_minute).await
+        };
+        if let Err(e) = back {
+            tracing::warn!("giving back a rate-limit token: {e:#}");
+        }
+    }
+
+    async fn count_since(
+        &self,
+        kind: Counted,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<u64> {
+        match kind {
+            Counted::Reports => {
+                let n: i64 = self
+                    .client()
+                    .await?
+                    .query_one(
+                        "SELECT count(*) FROM reports WHERE received >= $1 AND received < $2",
+                        &[&since, &until],
+                    )
+                    .await?
+                    .get(0);
+                Ok(u64::try_from(n)?)
+            }
+            Counted::FollowUps => {
+                let n: i64 = self
+                    .client()
+                    .await?
+                    .query_one(
+                        "SELECT count(*) FROM messages WHERE kind = 'follow-up'
+                         AND at >= $1 AND at < $2",
+                        &[&since, &until],
+                    )
+                    .await?
+                    .get(0);
+                Ok(u64::try_from(n)?)
+            }
+        }
+    }
+
+    async fn claim_digest(
+        &self,
+        initial: &DigestState,
+        instance: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool> {
+        let state = serde_json::to_string(initial)?;
+        let until = now + chrono::Duration::from_std(lease)?;
+        let changed = self
+            .client()
+            .await?
+            .execute(
+                "INSERT INTO secpack_digests AS d (slot, claimed_by, lease_until, finished, state)
+                 VALUES ($1, $2, $3, FALSE, $4)
+                 ON CONFLICT (slot) DO UPDATE SET claimed_by = excluded.claimed_by,
+                     lease_until = excluded.lease_until
+                 WHERE NOT d.finished AND (d.lease_until < $5 OR d.claimed_by = $2)",
+                &[&initial.slot, &instance, &until, &state, &now],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn record_digest(
+        &self,
+        instance: &str,
+        state: &DigestState,
+        finished: bool,
+        lease_until: DateTime<Utc>,
+    ) -> Result<()> {
+        let json = serde_json::to_string(state)?;
+        self.client()
+            .await?
+            .execute(
+                "UPDATE secpack_digests SET state = $3, finished = $4, lease_until = $5
+                 WHERE slot = $1 AND claimed_by = $2 AND NOT finished",
+                &[&state.slot, &instance, &json, &finished, &lease_until],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn last_digest(&self) -> Result<Option<DigestState>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT state FROM secpack_digests ORDER BY slot DESC LIMIT 1",
+                &[],
+            )
+            .await?;
+        row.map(|r| {
+            serde_json::from_str(r.get::<_, &str>(0)).context("a digest state in the store")
+        })
+        .transpose()
+    }
+
+    async fn insert_with_access(
+        &self,
+        ciphertext: Vec<u8>,
+        key: String,
+        access: ReporterAccess,
+    ) -> Result<(String, DateTime<Utc>)> {
+        let mut db = self.client().await?;
+        let tx = db.transaction().await?;
+        let received = Utc::now();
+        let state = ReportState::Received.code();
+        let id = loop {
+            let id = new_id(received)?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO reports (id, received, key, state, qsb, updated, ciphertext)
+                     VALUES ($1, $2, $3, $4, NULL, $2, $5) ON CONFLICT (id) DO NOTHING",
+                    &[&id, &received, &key, &state, &ciphertext],
+                )
+                .await?;
+            if inserted == 1 {
+                break id;
+            }
+        };
+        tx.execute(
+            "INSERT INTO reporters (report, codename_index, salt, verifier, reply_key, own_key)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &id,
+                &access.index,
+                &access.salt,
+                &access.verifier,
+                &access.reply_key,
+                &access.own_key,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((id, received))
+    }
+
+    async fn find_by_index(&self, index: String) -> Result<Option<(String, ReporterAccess)>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT report, codename_index, salt, verifier, reply_key, own_key
+                 FROM reporters WHERE codename_index = $1",
+                &[&index],
+            )
+            .await?;
+        Ok(row.map(|r| {
+            (
+                r.get(0),
+                ReporterAccess {
+                    index: r.get::<_, Option<String>>(1).unwrap_or_default(),
+                    salt: r.get::<_, Option<Vec<u8>>>(2).unwrap_or_default(),
+                    verifier: r.get::<_, Option<Vec<u8>>>(3).unwrap_or_default(),
+                    reply_key: r.get(4),
+                    own_key: r.get(5),
+                },
+            )
+        }))
+    }
+
+    async fn report(&self, id: String) -> Result<Option<ReportView>> {
+        Ok(self.views(Some(&id)).await?.pop())
+    }
+
+    async fn all_reports(&self) -> Result<Vec<ReportView>> {
+        self.views(None).await
+    }
+
+    async fn add_message(
+        &self,
+        id: String,
+        kind: MessageKind,
+        author: Option<String>,
+        ciphertext: Vec<u8>,
+    ) -> Result<StoredMessage> {
+        let at = Utc::now();
+        let message_id = new_id(at)?;
+        let inserted = self
+            .client()
+            .await?
+            .execute(
+                "INSERT INTO messages (id, report, kind, at, author, ciphertext)
+                 SELECT $1, id, $3, $4, $5, $6 FROM reports WHERE id = $2",
+                &[&message_id, &id, &kind.code(), &at, &author, &ciphertext],
+            )
+            .await?;
+        anyhow::ensure!(inserted == 1, "no report with the id {id:?}");
+        Ok(StoredMessage {
+            id: message_id,
+            report: id,
+            kind,
+            at,
+            author,
+            size: ciphertext.len(),
+            ciphertext,
+        })
+    }
+
+    async fn set_state(
+        &self,
+        id: String,
+        state: ReportState,
+        qsb: Option<u32>,
+    ) -> Result<StoredReport> {
+        let qsb = qsb.map(i32::try_from).transpose()?;
+        let changed = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE reports SET state = $2, qsb = COALESCE($3, qsb), updated = $4 WHERE id = $1",
+                &[&id, &state.code(), &qsb, &Utc::now()],
+            )
+            .await?;
+        anyhow::ensure!(changed == 1, "no report with the id {id:?}");
+        self.views(Some(&id))
+            .await?
+            .pop()
+            .map(|v| v.report)
+            .context("the report vanished")
+    }
+}
+
+impl PostgresStore {
+    /// Report `id` (every report when `None`) with its reply key and
+    /// messages.
+    async fn views(&self, id: Option<&str>) -> Result<Vec<ReportView>> {
+        let db = self.client().await?;
+        let rows = db
+            .query(
+                "SELECT r.id, r.received, r.key, r.state, r.qsb, r.updated, r.ciphertext,
+                        p.reply_key, p.own_key
+                 FROM reports r LEFT JOIN reporters p ON p.report = r.id
+                 WHERE $1::TEXT IS NULL OR r.id = $1 ORDER BY r.received, r.id",
+                &[&id],
+            )
+            .await?;
+        let messages = db
+            .query(
+                "SELECT id, report, kind, at, author, ciphertext FROM messages
+                 WHERE $1::TEXT IS NULL OR report = $1 ORDER BY at, id",
+                &[&id],
+            )
+            .await?;
+        let mut messages = messages
+            .into_iter()
+            .map(|m| {
+                let kind: String = m.get(2);
+                let ciphertext: Vec<u8> = m.get(5);
+                Ok(StoredMessage {
+                    id: m.get(0),
+                    report: m.get(1),
+                    kind: MessageKind::from_code(&kind)
+                        .with_context(|| format!("unknown message kind {kind:?}"))?,
+                    at: m.get(3),
+                    author: m.get(4),
+                    size: ciphertext.len(),
+                    ciphertext,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut views = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.get(0);
+            let state: String = r.get(3);
+            let qsb: Option<i32> = r.get(4);
+            let ciphertext: Vec<u8> = r.get(6);
+            let reply_key: Option<String> = r.get(7);
+            let own_key: Option<bool> = r.get(8);
+            let (mine, rest) = messages.into_iter().partition(|m| m.report == id);
+            messages = rest;
+            views.push(ReportView {
+                report: StoredReport {
+                    state: state.parse().with_context(|| format!("report {id}"))?,
+                    received: r.get(1),
+                    key: r.get(2),
+                    qsb: qsb.map(u32::try_from).transpose()?,
+                    updated: r.get(5),
+                    size: ciphertext.len(),
+                    ciphertext,
+                    id,
+                },
+                reply_key: reply_key.map(|armored| ReplyKeyInfo {
+                    armored,
+                    own_key: own_key.unwrap_or(false),
+                }),
+                messages: mine,
+            });
+        }
+        Ok(views)
+    }
+}
