@@ -8,13 +8,15 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use secpack::report::codename::{new_salt, Codename};
+use secpack::report::inbox::ReporterAccess;
 use secpack::report::submission::{FormField, Submission};
 use serde::Serialize;
 
 use crate::error::{escape_html, wants_json, HttpError};
 use crate::AppState;
 
-/// Most parts a form may have (it has five fields).
+/// Most parts a form may have (it has six fields).
 pub const MAX_PARTS: usize = 16;
 
 /// `GET /report/`: the form (plain HTML, no JavaScript).
@@ -46,6 +48,8 @@ pub async fn form(State(state): State<AppState>) -> Response {
 <textarea id="details" name="details" required rows="14" cols="70"></textarea></p>
 <p><label for="contact">How to reach you (optional)</label><br>
 <input id="contact" name="contact" maxlength="320" size="60"></p>
+<p><label for="public_key">Your OpenPGP public key, to encrypt the team's replies to (optional; without it, replies are encrypted to a key only your codename opens)</label><br>
+<textarea id="public_key" name="public_key" rows="4" cols="70"></textarea></p>
 <p><label for="attachment">Attachment (optional, at most {max} bytes)</label><br>
 <input id="attachment" name="attachment" type="file"></p>
 <p><button type="submit">Send the report</button></p>
@@ -62,6 +66,10 @@ struct Receipt {
     id: String,
     received: String,
     encrypted_to: String,
+    /// Shown once, never stored: the reporter's way back to the report.
+    codename: String,
+    /// Whether replies will be encrypted to the reporter's own key.
+    replies_to_own_key: bool,
 }
 
 /// `POST /report/`: checks, encrypts, stores, answers with a receipt id
@@ -98,14 +106,32 @@ pub async fn submit(
         let data = field.bytes().await.map_err(|e| form_error(e, &headers))?;
         parts.push((name, file_name, content_type, data));
     }
-    let fields = parts
-        .iter()
-        .map(|(name, file_name, content_type, data)| FormField {
+    // The reporter's own key is for replies, not part of the report.
+    let mut own_key = None;
+    for (name, _, _, data) in &parts {
+        if name == "public_key" && !data.iter().all(u8::is_ascii_whitespace) {
+            if own_key.is_some() {
+                return Err(error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "duplicate-field",
+                    "the field public_key is given twice".into(),
+                ));
+            }
+            own_key = Some(
+                secpack::report::reply::reporter_key_armored(data).map_err(|e| {
+                    error(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+                })?,
+            );
+        }
+    }
+    let fields = parts.iter().filter(|(name, ..)| name != "public_key").map(
+        |(name, file_name, content_type, data)| FormField {
             name,
             file_name: file_name.as_deref(),
             content_type: content_type.as_deref(),
             data,
-        });
+        },
+    );
     let submission =
         Submission::from_fields(fields, state.options.max_attachment_bytes).map_err(|e| {
             let status = match e {
@@ -127,9 +153,12 @@ pub async fn submit(
         )
     })?;
     let fingerprint = key.fingerprint.clone();
-    let ciphertext = tokio::task::spawn_blocking(move || {
+    let replies_to_own_key = own_key.is_some();
+    let sealed = tokio::task::spawn_blocking(move || {
         let plaintext = submission.to_plaintext();
-        key.encrypt(&plaintext, false)
+        let ciphertext = key.encrypt(&plaintext, false)?;
+        let (access, codename) = new_access(own_key)?;
+        anyhow::Ok((ciphertext, access, codename))
     })
     .await
     .map_err(anyhow::Error::from)
@@ -138,9 +167,10 @@ pub async fn submit(
         tracing::error!("encrypting a report failed: {e:#}");
         unavailable(&headers)
     })?;
+    let (ciphertext, access, codename) = sealed;
     let (id, received) = state
         .store
-        .insert(ciphertext, fingerprint.clone())
+        .insert_with_access(ciphertext, fingerprint.clone(), access)
         .await
         .map_err(|e| {
             tracing::error!("storing a report failed: {e:#}");
@@ -151,6 +181,8 @@ pub async fn submit(
         id,
         received: received.to_rfc3339(),
         encrypted_to: fingerprint,
+        codename: codename.reveal(),
+        replies_to_own_key,
     };
     if wants_json(&headers) {
         return Ok((StatusCode::CREATED, axum::Json(receipt)).into_response());
@@ -162,13 +194,46 @@ pub async fn submit(
              <link rel=\"stylesheet\" href=\"../style.css\"></head>\n<body><main><h1>Report received</h1>\
              <p>Thank you. Your report was encrypted to the security team's key <code>{}</code> and stored.</p>\
              <p>Your receipt id is <strong><code>{}</code></strong> (received {}). Quote it when you \
-             write to the team about this report.</p></main></body></html>\n",
+             write to the team about this report.</p>\
+             <p>Your codename is <strong><code>{}</code></strong>. Write it down now: it is shown \
+             only once and the server does not keep it. With it, <a href=\"../report/status\">the \
+             status page</a> shows where your report stands and the team's replies, and lets you \
+             add a message. Anyone who has it can read the replies.</p></main></body></html>\n",
             escape_html(&receipt.encrypted_to),
             escape_html(&receipt.id),
             escape_html(&receipt.received),
+            escape_html(&receipt.codename),
         )),
     )
         .into_response())
+}
+
+/// A new codename and what the server stores of it: its index, a salt,
+/// the argon2id verifier, and the key replies are encrypted to (`own_key`,
+/// the reporter's, or the one derived from the codename).
+fn new_access(own_key: Option<String>) -> anyhow::Result<(ReporterAccess, Codename)> {
+    let codename = Codename::generate()?;
+    let salt = new_salt()?;
+    let derived = codename.derive(&salt)?;
+    let (reply_key, own) = match own_key {
+        Some(k) => (k, true),
+        None => (
+            derived
+                .reply_key(std::time::SystemTime::now())?
+                .public_armored()?,
+            false,
+        ),
+    };
+    Ok((
+        ReporterAccess {
+            index: codename.index(),
+            salt,
+            verifier: derived.verifier.to_vec(),
+            reply_key,
+            own_key: own,
+        },
+        codename,
+    ))
 }
 
 fn unavailable(headers: &HeaderMap) -> HttpError {

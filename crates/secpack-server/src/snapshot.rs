@@ -56,6 +56,9 @@ pub struct Snapshot {
     pub api: ApiDocuments,
     /// The team's encryption key, or why there is none.
     pub key: Result<Arc<TeamKey>, EncryptionKeyError>,
+    /// The pack's keys as judged from the pinned master (who may use the
+    /// inbox API, who signed a reply).
+    pub keys: Arc<Vec<secpack::trust::keyring::KeyEntry>>,
     /// Whether the pack verified.
     pub verified: bool,
     /// Verification failures, one sentence each.
@@ -92,6 +95,7 @@ impl Snapshot {
         // `secpack.toml` counts only when signed; the keyring is judged once.
         let VerifiedPack { pack, ring } = open_verified(root, pin)?;
         let key = TeamKey::select(&pack, &ring.entries).map(Arc::new);
+        let keys = Arc::new(ring.entries.clone());
         let report = verify_settled(&pack, ring, pin, VerifyOptions::default(), &|| {});
         let site = secpack_site::render(
             &pack,
@@ -125,6 +129,7 @@ impl Snapshot {
             files,
             api,
             key,
+            keys,
             verified: report.summary.ok,
             failures: report.summary.failures.clone(),
             built: now,

@@ -193,8 +193,7 @@ pub fn verify_request<'a>(
     body: &[u8],
 ) -> Result<&'a KeyEntry, AuthError> {
     let policy = StandardPolicy::new();
-    let sig = Signature::from_bytes(&auth.signature)
-        .map_err(|_| AuthError::Malformed("the signature is not an OpenPGP signature"))?;
+    let sig = parse_signature(&auth.signature)?;
     if sig.typ() != SignatureType::Binary
         || policy
             .signature(&sig, HashAlgoSecurity::CollisionResistance)
@@ -229,6 +228,16 @@ pub fn verify_request<'a>(
         return Ok(entry);
     }
     Err(AuthError::BadSignature)
+}
+
+/// The one signature packet of `bytes` (with its packet header).
+fn parse_signature(bytes: &[u8]) -> Result<Signature, AuthError> {
+    match openpgp::Packet::from_bytes(bytes) {
+        Ok(openpgp::Packet::Signature(sig)) => Ok(sig),
+        _ => Err(AuthError::Malformed(
+            "the signature is not an OpenPGP signature",
+        )),
+    }
 }
 
 /// The nonces a server has issued: each redeemable once, within
@@ -330,6 +339,25 @@ mod tests {
         assert_ne!(base, statement("n", "GET", "/a", b"x"));
         assert_ne!(base, statement("n", "POST", "/b", b"x"));
         assert_ne!(base, statement("n", "POST", "/a", b"y"));
+    }
+
+    #[test]
+    fn a_signed_request_parses_back() {
+        use openpgp::serialize::SerializeInto;
+        let (cert, _) =
+            openpgp::cert::CertBuilder::general_purpose(None, Some("t@example.invalid"))
+                .generate()
+                .unwrap();
+        let file = crate::signing::SecretKeyFile::from_bytes(
+            &cert.as_tsk().armored().to_vec().unwrap(),
+            "test",
+        )
+        .unwrap();
+        let key = file.unlock(None).unwrap();
+        let header = sign_request(&key, &"ab".repeat(32), "POST", "/p", b"{}").unwrap();
+        let auth = Authorization::parse(&header).unwrap();
+        let sig = parse_signature(&auth.signature).unwrap();
+        assert_eq!(sig.typ(), SignatureType::Binary);
     }
 
     proptest! {

@@ -167,6 +167,20 @@ impl Derived {
     pub fn reply_key(&self, created: SystemTime) -> anyhow::Result<ReplyKey> {
         ReplyKey::from_seed(&self.reply_seed, created)
     }
+
+    /// The secret reply key whose public part was stored as `armored`:
+    /// derived again with the stored key's date, refused unless it is the
+    /// same key.
+    pub fn reply_key_for(&self, armored: &str) -> anyhow::Result<ReplyKey> {
+        use openpgp::parse::Parse;
+        let public = Cert::from_bytes(armored.as_bytes()).context("reading the reply key")?;
+        let key = self.reply_key(public.primary_key().key().creation_time())?;
+        anyhow::ensure!(
+            key.cert.fingerprint() == public.fingerprint(),
+            "the stored reply key is not this codename's"
+        );
+        Ok(key)
+    }
 }
 
 /// The OpenPGP key replies to a reporter are encrypted to when they gave no

@@ -79,6 +79,18 @@ pub fn parse_reporter_key(text: &[u8]) -> Result<Cert, ReporterKeyError> {
     Ok(cert.strip_secret_key_material())
 }
 
+/// [`parse_reporter_key`], ASCII-armoured again (public parts only): what
+/// the server stores as the reply key.
+pub fn reporter_key_armored(text: &[u8]) -> Result<String, ReporterKeyError> {
+    use openpgp::serialize::SerializeInto;
+    let cert = parse_reporter_key(text)?;
+    let bytes = cert
+        .armored()
+        .to_vec()
+        .map_err(|_| ReporterKeyError::NotAKey)?;
+    String::from_utf8(bytes).map_err(|_| ReporterKeyError::NotAKey)
+}
+
 fn recipients<'a>(
     cert: &'a Cert,
     policy: &'a StandardPolicy<'a>,

@@ -1,5 +1,7 @@
 //! `secpack inbox`: the team's view of the encrypted reports.
 
+mod remote;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -35,6 +37,8 @@ enum InboxCommand {
     List,
     Show(ShowArgs),
     Status(StatusArgs),
+    Pull(remote::PullArgs),
+    Reply(remote::ReplyArgs),
 }
 
 /// Decrypt and print one report.
@@ -81,6 +85,11 @@ struct StatusArgs {
     /// The pack whose bulletin --qsb names.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pack: PathBuf,
+    /// Also set it on the server at URL (signed with --key).
+    #[arg(long, value_name = "URL", requires = "key")]
+    server: Option<String>,
+    #[command(flatten)]
+    member: remote::MemberKey,
 }
 
 /// Runs the subcommand.
@@ -89,16 +98,19 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         Some(db) => db,
         None => Inbox::default_path()?,
     };
+    // A pull makes the member's inbox when it is missing.
     anyhow::ensure!(
-        db.exists(),
-        "no inbox database at {} (give it with --db)",
+        db.exists() || matches!(args.command, InboxCommand::Pull(_)),
+        "no inbox database at {} (give it with --db, or make one with `secpack inbox pull`)",
         db.display()
     );
-    let inbox = Inbox::open(&db)?;
+    let mut inbox = Inbox::open(&db)?;
     match args.command {
         InboxCommand::List => list(&inbox, global),
         InboxCommand::Show(show_args) => show(&inbox, show_args, global),
         InboxCommand::Status(status_args) => status(&inbox, status_args, global),
+        InboxCommand::Pull(pull_args) => remote::pull(&mut inbox, pull_args, global),
+        InboxCommand::Reply(reply_args) => remote::reply(&inbox, reply_args, global),
     }
 }
 
@@ -247,12 +259,13 @@ fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
         }
         None => None,
     };
-    let updated = inbox.set_state(
-        &args.id,
-        args.set,
-        bulletin.as_ref().map(|b| b.number),
-        chrono::Utc::now(),
-    )?;
+    let qsb = bulletin.as_ref().map(|b| b.number);
+    if let Some(server) = &args.server {
+        if let Err(e) = remote::push_state(server, &args.member, &args.id, args.set, qsb) {
+            return remote::refused_or(e);
+        }
+    }
+    let updated = inbox.set_state(&args.id, args.set, qsb, chrono::Utc::now())?;
     if global.json {
         #[derive(Serialize)]
         struct Updated<'a> {

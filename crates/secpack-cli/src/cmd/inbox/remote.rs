@@ -1,0 +1,229 @@
+//! `secpack inbox pull` and `reply`, and `status --server`: the member's
+//! machine and the server's inbox API, every request signed with the
+//! member's certified key over a server nonce.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use secpack::report::inbox::{Inbox, MessageKind};
+use secpack::report::remote::{Refused, Remote, StateChange};
+use secpack::report::reply::{self, MAX_MESSAGE_BYTES};
+use secpack::report::state::ReportState;
+use secpack::signing::{SecretKeyFile, SigningKey};
+use serde::Serialize;
+
+use crate::escape::safe;
+use crate::output::{paint, BAD, DIM, GOOD, HEAD};
+use crate::GlobalArgs;
+
+/// The member's secret key, which signs requests and replies.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MemberKey {
+    /// The member's secret key file (armoured): a security-team key the
+    /// pinned master certifies.
+    #[arg(long, value_name = "SECRETKEYFILE")]
+    pub key: Option<PathBuf>,
+    /// File whose first line is the key's passphrase (else asked at the
+    /// terminal when the key is protected).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl MemberKey {
+    fn unlock(&self) -> Result<SigningKey> {
+        let path = self
+            .key
+            .as_deref()
+            .context("give the member's secret key with --key")?;
+        let file = SecretKeyFile::load(path)?;
+        let passphrase = crate::secret::passphrase_if(
+            file.needs_passphrase()?,
+            self.passphrase_file.as_deref(),
+            path,
+        )?;
+        file.unlock(passphrase.as_ref())
+    }
+}
+
+/// Fetch new reports, follow-ups, replies and state changes from a server
+/// into the local inbox (made when missing).
+#[derive(Debug, clap::Args)]
+pub struct PullArgs {
+    /// The server's root URL (https://security.example.org).
+    #[arg(long, value_name = "URL")]
+    server: String,
+    #[command(flatten)]
+    member: MemberKey,
+}
+
+/// Reply to a reporter: the text of FILE, signed with --key and encrypted
+/// to the reporter's key (their own, or the one their codename opens).
+#[derive(Debug, clap::Args)]
+pub struct ReplyArgs {
+    /// The receipt id.
+    id: String,
+    /// The reply's text (UTF-8, at most 64 KiB); `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    /// Send it to the server at URL; without it the reply is stored in the
+    /// inbox database given with --db.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    #[command(flatten)]
+    member: MemberKey,
+}
+
+/// Runs `inbox pull`.
+pub fn pull(inbox: &mut Inbox, args: PullArgs, global: &GlobalArgs) -> Result<u8> {
+    let key = args.member.unlock()?;
+    let summary = match Remote::new(&args.server, &key)?.pull(inbox) {
+        Ok(s) => s,
+        Err(e) => return refused_or(e),
+    };
+    if global.json {
+        crate::output::print_json(&summary)?;
+        return Ok(crate::EXIT_OK);
+    }
+    anstream::println!(
+        "{} {} reports on the server, {} new or changed here",
+        paint(GOOD, "pulled"),
+        summary.reports,
+        summary.changed.len()
+    );
+    for id in &summary.changed {
+        anstream::println!("  {}", paint(HEAD, safe(id)));
+    }
+    Ok(crate::EXIT_OK)
+}
+
+/// The reply as sent.
+#[derive(Debug, Serialize)]
+struct Sent {
+    report: String,
+    message: String,
+    signer: String,
+    to_own_key: bool,
+    server: Option<String>,
+}
+
+/// Runs `inbox reply`.
+pub fn reply(inbox: &Inbox, args: ReplyArgs, global: &GlobalArgs) -> Result<u8> {
+    inbox.get(&args.id)?.with_context(|| {
+        format!(
+            "no report with the id {:?} in {}",
+            args.id,
+            inbox.path().display()
+        )
+    })?;
+    let reply_key = inbox.reply_key(&args.id)?.with_context(|| {
+        format!(
+            "report {} has no reply key here: it came without a codename, or pull it again with `secpack inbox pull`",
+            args.id
+        )
+    })?;
+    let text = read_text(&args.file)?;
+    let key = args.member.unlock()?;
+    let cert = reply::parse_reporter_key(reply_key.armored.as_bytes())
+        .with_context(|| format!("the reply key of report {}", args.id))?;
+    let sealed = reply::seal(&key, &cert, &text)?;
+    let message = match &args.server {
+        Some(server) => match Remote::new(server, &key)?.reply(&args.id, &sealed) {
+            Ok(m) => m.id,
+            Err(e) => return refused_or(e),
+        },
+        None => {
+            inbox
+                .add_message(
+                    &args.id,
+                    MessageKind::Reply,
+                    Some(&key.cert_fingerprint()),
+                    &sealed,
+                    chrono::Utc::now(),
+                )?
+                .id
+        }
+    };
+    let sent = Sent {
+        report: args.id,
+        message,
+        signer: key.cert_fingerprint(),
+        to_own_key: reply_key.own_key,
+        server: args.server,
+    };
+    if global.json {
+        crate::output::print_json(&sent)?;
+        return Ok(crate::EXIT_OK);
+    }
+    anstream::println!(
+        "{} to report {} ({}), signed by {}{}",
+        paint(GOOD, "reply stored"),
+        safe(&sent.report),
+        if sent.to_own_key {
+            "encrypted to the reporter's own key"
+        } else {
+            "encrypted to the key their codename opens"
+        },
+        sent.signer,
+        paint(
+            DIM,
+            match &sent.server {
+                Some(s) => format!(" on {}", safe(s)),
+                None => format!(" in {}", safe(inbox.path().display())),
+            }
+        )
+    );
+    Ok(crate::EXIT_OK)
+}
+
+/// Sets report `id`'s state on the server.
+pub fn push_state(
+    server: &str,
+    member: &MemberKey,
+    id: &str,
+    state: ReportState,
+    qsb: Option<u32>,
+) -> Result<()> {
+    let key = member.unlock()?;
+    Remote::new(server, &key)?.set_state(id, &StateChange { state, qsb })?;
+    Ok(())
+}
+
+/// A refusal by the server is a failure (exit 1), with its code; any other
+/// error stays an error.
+pub fn refused_or(e: anyhow::Error) -> Result<u8> {
+    match e.downcast::<Refused>() {
+        Ok(r) => {
+            anstream::eprintln!(
+                "{} {} [{}]",
+                paint(BAD, "error:"),
+                safe(&r.message),
+                safe(&r.code)
+            );
+            Ok(crate::EXIT_FAILURE)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn read_text(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    let limit = MAX_MESSAGE_BYTES as u64 + 1;
+    if path.as_os_str() == "-" {
+        std::io::stdin().take(limit).read_to_end(&mut text)?;
+    } else {
+        std::fs::File::open(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .take(limit)
+            .read_to_end(&mut text)?;
+    }
+    anyhow::ensure!(
+        text.len() <= MAX_MESSAGE_BYTES,
+        "the reply is longer than {MAX_MESSAGE_BYTES} bytes"
+    );
+    anyhow::ensure!(
+        std::str::from_utf8(&text).is_ok(),
+        "the reply is not UTF-8 text"
+    );
+    Ok(text)
+}

@@ -1,0 +1,228 @@
+//! The team's inbox API (`secpack inbox pull`, `status` and `reply` with
+//! `--server`): requests signed by a member's certified key over a nonce
+//! this server issued (see `secpack::report::auth`); only ciphertext is
+//! served and taken.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use secpack::report::auth::{self, AuthError, Authorization, NONCE_LIFETIME};
+use secpack::report::inbox::{is_receipt_id, MessageKind};
+use secpack::report::remote::{NonceAnswer, PullAnswer, StateChange, WireMessage, WireReport};
+use secpack::report::reply::MAX_MESSAGE_BYTES;
+
+use crate::error::HttpError;
+use crate::AppState;
+
+/// Largest sealed reply taken (armour and signature around the text).
+pub const MAX_SEALED_REPLY_BYTES: usize = 2 * MAX_MESSAGE_BYTES + 16 * 1024;
+
+/// `POST /api/v1/inbox/nonce`: a fresh nonce.
+pub async fn nonce(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let nonce = state.nonces.issue().map_err(|e| {
+        tracing::error!("issuing a nonce failed: {e:#}");
+        HttpError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "nonce-unavailable",
+            "no nonce could be drawn",
+            &headers,
+        )
+    })?;
+    Ok(axum::Json(NonceAnswer {
+        nonce,
+        expires_in: NONCE_LIFETIME.as_secs(),
+    })
+    .into_response())
+}
+
+fn json_headers(headers: &HeaderMap) -> HeaderMap {
+    // API errors are JSON whatever the client's Accept says.
+    let mut h = headers.clone();
+    h.insert(header::ACCEPT, "application/json".parse().expect("static"));
+    h
+}
+
+/// Checks the request's signature and nonce; returns the signer's
+/// fingerprint.
+fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+) -> Result<String, HttpError> {
+    let refuse = |e: AuthError| {
+        let status = match e {
+            AuthError::Uncertified(..) => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        tracing::info!("inbox API request refused: {}", e.code());
+        HttpError::new(status, e.code(), e.to_string(), &json_headers(headers))
+    };
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(AuthError::Missing)
+        .and_then(|v| v.to_str().map_err(|_| AuthError::Malformed("not ASCII")))
+        .map_err(refuse)?;
+    let auth = Authorization::parse(value).map_err(refuse)?;
+    state.nonces.redeem(&auth.nonce).map_err(refuse)?;
+    let snapshot = state.snapshot();
+    let entry = auth::verify_request(&auth, &snapshot.keys, method.as_str(), uri.path(), body)
+        .map_err(refuse)?;
+    Ok(entry.fingerprint.clone().unwrap_or_default())
+}
+
+fn unavailable(headers: &HeaderMap) -> HttpError {
+    HttpError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage-failed",
+        "the report store is unavailable; try again later",
+        &json_headers(headers),
+    )
+}
+
+fn not_found(id: &str, headers: &HeaderMap) -> HttpError {
+    HttpError::new(
+        StatusCode::NOT_FOUND,
+        "unknown-report",
+        format!(
+            "no report with the id {:?}",
+            id.chars().take(40).collect::<String>()
+        ),
+        &json_headers(headers),
+    )
+}
+
+/// `POST /api/v1/inbox/pull`: every report, its state, reply key and
+/// messages, as ciphertext.
+pub async fn pull(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    let who = authorize(&state, &headers, &method, &uri, &body)?;
+    let views = state.store.all_reports().await.map_err(|e| {
+        tracing::error!("reading the reports failed: {e:#}");
+        unavailable(&headers)
+    })?;
+    tracing::info!("inbox pulled by {who} ({} reports)", views.len());
+    let reports = views
+        .into_iter()
+        .map(|v| WireReport::from_stored(&v.report, v.reply_key, &v.messages))
+        .collect();
+    Ok(axum::Json(PullAnswer { reports }).into_response())
+}
+
+/// `POST /api/v1/inbox/reports/{id}/state`: sets a report's state.
+pub async fn set_state(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    let who = authorize(&state, &headers, &method, &uri, &body)?;
+    let change: StateChange = serde_json::from_slice(&body).map_err(|e| {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-state-change",
+            format!("the body is not a state change: {e}"),
+            &json_headers(&headers),
+        )
+    })?;
+    let view = existing(&state, &id, &headers).await?;
+    let report = state
+        .store
+        .set_state(id.clone(), change.state, change.qsb)
+        .await
+        .map_err(|e| {
+            tracing::error!("setting a state failed: {e:#}");
+            unavailable(&headers)
+        })?;
+    tracing::info!("report {id} set to {} by {who}", report.state);
+    Ok(axum::Json(WireReport::from_stored(&report, view.reply_key, &[])).into_response())
+}
+
+async fn existing(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<crate::store::ReportView, HttpError> {
+    if !is_receipt_id(id) {
+        return Err(not_found(id, headers));
+    }
+    state
+        .store
+        .report(id.to_string())
+        .await
+        .map_err(|e| {
+            tracing::error!("reading a report failed: {e:#}");
+            unavailable(headers)
+        })?
+        .ok_or_else(|| not_found(id, headers))
+}
+
+/// `POST /api/v1/inbox/reports/{id}/replies`: stores a sealed reply (an
+/// armoured OpenPGP message the member signed and encrypted to the
+/// reporter's key).
+pub async fn reply(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    let who = authorize(&state, &headers, &method, &uri, &body)?;
+    if body.len() > MAX_SEALED_REPLY_BYTES {
+        return Err(HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "reply-too-large",
+            format!("a sealed reply is at most {MAX_SEALED_REPLY_BYTES} bytes"),
+            &json_headers(&headers),
+        ));
+    }
+    if !body.starts_with(b"-----BEGIN PGP MESSAGE-----") {
+        return Err(HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not-a-message",
+            "a reply is an ASCII-armoured OpenPGP message (secpack inbox reply makes it)",
+            &json_headers(&headers),
+        ));
+    }
+    let view = existing(&state, &id, &headers).await?;
+    if view.reply_key.is_none() {
+        return Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "no-reply-key",
+            "this report came without a codename: its reporter cannot read replies here",
+            &json_headers(&headers),
+        ));
+    }
+    let stored = state
+        .store
+        .add_message(
+            id.clone(),
+            MessageKind::Reply,
+            Some(who.clone()),
+            body.to_vec(),
+        )
+        .await
+        .map_err(|e| {
+            tracing::error!("storing a reply failed: {e:#}");
+            unavailable(&headers)
+        })?;
+    tracing::info!("reply {} to report {id} stored, by {who}", stored.id);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(WireMessage::from_stored(&stored)),
+    )
+        .into_response())
+}

@@ -1,0 +1,549 @@
+//! The reporter's side after the receipt, without an account: with their
+//! codename, `/report/status` shows the report's state and the team's
+//! replies (decrypted in memory with the key derived from the codename, or
+//! left encrypted to the reporter's own key), and `/report/follow-up` adds a
+//! message, encrypted to the team like the report.
+//!
+//! No oracle: a codename that is wrong and one that is unknown get the same
+//! answer after the same work (argon2id runs on a miss too, over a fixed
+//! salt). Every attempt counts against the client's guessing budget; a
+//! successful one is given back.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Instant;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form};
+use secpack::report::codename::{Codename, Derived, SALT_BYTES};
+use secpack::report::inbox::{MessageKind, ReporterAccess};
+use secpack::report::reply::{self, MAX_MESSAGE_BYTES};
+use secpack::report::state::ReportState;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{escape_html, wants_json, HttpError};
+use crate::store::ReportView;
+use crate::AppState;
+
+/// The status form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusForm {
+    codename: String,
+}
+
+/// The follow-up form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpForm {
+    codename: String,
+    message: String,
+}
+
+/// French when the client prefers it, else English.
+fn french(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("fr"))
+}
+
+/// The page's texts in one language.
+struct Texts {
+    lang: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    codename: &'static str,
+    show: &'static str,
+    state: &'static str,
+    bulletin: &'static str,
+    replies: &'static str,
+    no_replies: &'static str,
+    certified: &'static str,
+    uncertified: &'static str,
+    own_key: &'static str,
+    follow_up: &'static str,
+    message: &'static str,
+    send: &'static str,
+    sent: &'static str,
+    unknown: &'static str,
+}
+
+const EN: Texts = Texts {
+    lang: "en",
+    title: "Your report",
+    intro: "Give the codename shown on your receipt to see where your report stands and the security team's replies.",
+    codename: "Codename",
+    show: "Show my report",
+    state: "State",
+    bulletin: "Published in",
+    replies: "Replies from the security team",
+    no_replies: "No reply yet.",
+    certified: "signed by a certified key of the security team",
+    uncertified: "NOT signed by a certified key of the security team: do not trust it",
+    own_key: "This reply is encrypted to your own OpenPGP key; decrypt it with gpg --decrypt.",
+    follow_up: "Add a message for the team",
+    message: "Message",
+    send: "Send",
+    sent: "Your message was encrypted to the security team's key and stored.",
+    unknown: "No report has this codename. Check it against your receipt.",
+};
+
+const FR: Texts = Texts {
+    lang: "fr",
+    title: "Votre signalement",
+    intro: "Saisissez le nom de code de votre accusé de réception pour voir où en est votre signalement et les réponses de l'équipe de sécurité.",
+    codename: "Nom de code",
+    show: "Voir mon signalement",
+    state: "État",
+    bulletin: "Publié dans",
+    replies: "Réponses de l'équipe de sécurité",
+    no_replies: "Pas encore de réponse.",
+    certified: "signée par une clé certifiée de l'équipe de sécurité",
+    uncertified: "NON signée par une clé certifiée de l'équipe de sécurité : ne vous y fiez pas",
+    own_key: "Cette réponse est chiffrée pour votre propre clé OpenPGP ; déchiffrez-la avec gpg --decrypt.",
+    follow_up: "Ajouter un message pour l'équipe",
+    message: "Message",
+    send: "Envoyer",
+    sent: "Votre message a été chiffré pour la clé de l'équipe de sécurité et enregistré.",
+    unknown: "Aucun signalement n'a ce nom de code. Vérifiez-le sur votre accusé de réception.",
+};
+
+fn texts(headers: &HeaderMap) -> &'static Texts {
+    if french(headers) {
+        &FR
+    } else {
+        &EN
+    }
+}
+
+fn state_name(state: ReportState, fr: bool) -> &'static str {
+    match (state, fr) {
+        (ReportState::Received, false) => "received",
+        (ReportState::Triaged, false) => "triaged: the team has read and assessed it",
+        (ReportState::Confirmed, false) => "confirmed: the vulnerability is real",
+        (ReportState::Fixed, false) => "fixed",
+        (ReportState::Published, false) => "published",
+        (ReportState::Rejected, false) => "rejected",
+        (ReportState::Received, true) => "reçu",
+        (ReportState::Triaged, true) => "examiné par l'équipe",
+        (ReportState::Confirmed, true) => "confirmé : la vulnérabilité est réelle",
+        (ReportState::Fixed, true) => "corrigé",
+        (ReportState::Published, true) => "publié",
+        (ReportState::Rejected, true) => "rejeté",
+    }
+}
+
+fn page(t: &Texts, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><link rel=\"stylesheet\" href=\"../style.css\"></head>\n\
+         <body><main><h1>{}</h1>\n{body}</main></body></html>\n",
+        t.lang,
+        escape_html(t.title),
+        escape_html(t.title)
+    )
+}
+
+fn codename_form(t: &Texts) -> String {
+    format!(
+        "<form method=\"post\" action=\"../report/status\">\
+         <p><label for=\"codename\">{}</label><br>\
+         <input id=\"codename\" name=\"codename\" required autocomplete=\"off\" size=\"50\"></p>\
+         <p><button type=\"submit\">{}</button></p></form>\n",
+        escape_html(t.codename),
+        escape_html(t.show)
+    )
+}
+
+/// `GET /report/status`: the codename form.
+pub async fn form(headers: HeaderMap) -> Response {
+    let t = texts(&headers);
+    Html(page(
+        t,
+        &format!("<p>{}</p>\n{}", escape_html(t.intro), codename_form(t)),
+    ))
+    .into_response()
+}
+
+/// A reply as the reporter sees it.
+#[derive(Debug, Serialize)]
+struct ShownReply {
+    at: String,
+    /// The text, when the server could decrypt it (codename key).
+    text: Option<String>,
+    /// The armoured message, when it is encrypted to the reporter's key.
+    encrypted: Option<String>,
+    /// Whether a certified security-team key signed it (`None` when the
+    /// server cannot tell: encrypted to the reporter's own key).
+    certified_signer: Option<bool>,
+    signer: Option<String>,
+}
+
+/// The status document (JSON) or page.
+#[derive(Debug, Serialize)]
+struct Shown {
+    id: String,
+    received: String,
+    state: ReportState,
+    bulletin: Option<String>,
+    bulletin_url: Option<String>,
+    replies: Vec<ShownReply>,
+    follow_ups: usize,
+}
+
+/// A salt used when the codename is unknown, so that the miss costs the
+/// same argon2id run as a hit.
+const MISS_SALT: [u8; SALT_BYTES] = *b"secpack-no-such!";
+
+fn client_of(connect: &Option<Extension<ConnectInfo<SocketAddr>>>) -> IpAddr {
+    connect
+        .as_ref()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0 .0.ip())
+}
+
+/// Checks the codename (rate-limited, same answer and work for wrong and
+/// unknown): the report's id, its access and what argon2id derived.
+async fn authenticate(
+    state: &AppState,
+    client: IpAddr,
+    headers: &HeaderMap,
+    text: &str,
+) -> Result<(String, ReporterAccess, Derived), HttpError> {
+    if let Err(wait) = state.guesses.check(client, Instant::now()) {
+        let secs = (wait.as_secs_f64().ceil() as u64).max(1);
+        let mut e = HttpError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            format!(
+                "too many codename attempts from your address; try again in {}",
+                crate::hardening::seconds(secs)
+            ),
+            headers,
+        );
+        e.retry_after = Some(secs);
+        return Err(e);
+    }
+    let codename = Codename::parse(text).map_err(|e| {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            e.code(),
+            e.to_string(),
+            headers,
+        )
+    })?;
+    let found = state
+        .store
+        .find_by_index(codename.index())
+        .await
+        .map_err(|e| {
+            tracing::error!("looking up a codename failed: {e:#}");
+            unavailable(headers)
+        })?;
+    let salt = found
+        .as_ref()
+        .map_or(MISS_SALT.to_vec(), |(_, a)| a.salt.clone());
+    let verifier = found
+        .as_ref()
+        .map_or(vec![0u8; 32], |(_, a)| a.verifier.clone());
+    let derived = tokio::task::spawn_blocking(move || codename.derive(&salt))
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r)
+        .map_err(|e| {
+            tracing::error!("deriving from a codename failed: {e:#}");
+            unavailable(headers)
+        })?;
+    match found {
+        Some((id, access)) if derived.matches(&verifier) => {
+            state.guesses.refund(client);
+            Ok((id, access, derived))
+        }
+        _ => Err(HttpError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-codename",
+            texts(headers).unknown,
+            headers,
+        )),
+    }
+}
+
+fn unavailable(headers: &HeaderMap) -> HttpError {
+    HttpError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage-failed",
+        "the report store is unavailable; please try again later",
+        headers,
+    )
+}
+
+fn malformed(e: FormRejection, headers: &HeaderMap) -> HttpError {
+    HttpError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed-form",
+        format!(
+            "send the form as application/x-www-form-urlencoded with the fields it has ({})",
+            e.body_text()
+        ),
+        headers,
+    )
+}
+
+/// `POST /report/status`: the report's state and replies for a codename.
+pub async fn show(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    form: Result<Form<StatusForm>, FormRejection>,
+) -> Result<Response, HttpError> {
+    let Form(form) = form.map_err(|e| malformed(e, &headers))?;
+    let client = client_of(&connect);
+    let (id, access, derived) = authenticate(&state, client, &headers, &form.codename).await?;
+    let view = state
+        .store
+        .report(id)
+        .await
+        .map_err(|e| {
+            tracing::error!("reading a report failed: {e:#}");
+            unavailable(&headers)
+        })?
+        .ok_or_else(|| unavailable(&headers))?;
+    let snapshot = state.snapshot();
+    let keys = std::sync::Arc::clone(&snapshot.keys);
+    let shown = tokio::task::spawn_blocking(move || shown(&view, &access, &derived, &keys))
+        .await
+        .map_err(|_| unavailable(&headers))?;
+    let mut shown = shown;
+    if let Some(n) = view_qsb(&shown) {
+        let (name, url) = bulletin_link(&snapshot, n);
+        shown.bulletin = Some(name);
+        shown.bulletin_url = url;
+    }
+    if wants_json(&headers) {
+        return Ok(axum::Json(shown).into_response());
+    }
+    Ok(Html(render(texts(&headers), &shown, &form.codename)).into_response())
+}
+
+fn view_qsb(shown: &Shown) -> Option<u32> {
+    shown
+        .bulletin
+        .as_deref()
+        .and_then(|b| b.parse::<u32>().ok())
+}
+
+/// The bulletin's name and, when the site serves it, its address.
+fn bulletin_link(snapshot: &crate::snapshot::Snapshot, number: u32) -> (String, Option<String>) {
+    #[derive(Deserialize)]
+    struct Entry {
+        id: String,
+        number: u32,
+        path: String,
+    }
+    let entries: Vec<Entry> = serde_json::from_slice(&snapshot.api.bulletins).unwrap_or_default();
+    match entries.into_iter().find(|e| e.number == number) {
+        Some(e) => {
+            let url = snapshot
+                .files
+                .contains_key(&e.path)
+                .then(|| format!("/{}", e.path));
+            (e.id, url)
+        }
+        None => (format!("bulletin {number:03}"), None),
+    }
+}
+
+/// What the reporter sees, replies decrypted in memory when encrypted to
+/// the codename's key.
+fn shown(
+    view: &ReportView,
+    access: &ReporterAccess,
+    derived: &Derived,
+    keys: &[secpack::trust::keyring::KeyEntry],
+) -> Shown {
+    let secret = if access.own_key {
+        None
+    } else {
+        derived
+            .reply_key_for(&access.reply_key)
+            .map_err(|e| tracing::warn!("the reply key could not be derived: {e:#}"))
+            .ok()
+    };
+    let replies = view
+        .messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::Reply)
+        .map(|m| {
+            let at = m.at.to_rfc3339();
+            match &secret {
+                Some(key) => match reply::open(key.secret_cert(), &m.ciphertext, keys) {
+                    Ok(opened) => ShownReply {
+                        at,
+                        text: Some(opened.text),
+                        encrypted: None,
+                        certified_signer: Some(opened.signer.as_ref().is_some_and(|s| s.certified)),
+                        signer: opened.signer.and_then(|s| s.file),
+                    },
+                    Err(e) => {
+                        tracing::warn!("a reply could not be opened: {e:#}");
+                        ShownReply {
+                            at,
+                            text: None,
+                            encrypted: None,
+                            certified_signer: Some(false),
+                            signer: None,
+                        }
+                    }
+                },
+                None => ShownReply {
+                    at,
+                    text: None,
+                    encrypted: Some(String::from_utf8_lossy(&m.ciphertext).into_owned()),
+                    certified_signer: None,
+                    signer: m.author.clone(),
+                },
+            }
+        })
+        .collect();
+    Shown {
+        id: view.report.id.clone(),
+        received: view.report.received.to_rfc3339(),
+        state: view.report.state,
+        bulletin: view.report.qsb.map(|n| n.to_string()),
+        bulletin_url: None,
+        replies,
+        follow_ups: view
+            .messages
+            .iter()
+            .filter(|m| m.kind == MessageKind::FollowUp)
+            .count(),
+    }
+}
+
+fn render(t: &Texts, shown: &Shown, codename: &str) -> String {
+    let fr = t.lang == "fr";
+    let mut body = format!(
+        "<p><code>{}</code></p>\n<p><strong>{}:</strong> {}</p>\n",
+        escape_html(&shown.id),
+        escape_html(t.state),
+        escape_html(state_name(shown.state, fr))
+    );
+    if let Some(b) = &shown.bulletin {
+        let name = escape_html(b);
+        let link = match &shown.bulletin_url {
+            Some(url) => format!("<a href=\"{}\">{name}</a>", escape_html(url)),
+            None => name,
+        };
+        body.push_str(&format!(
+            "<p><strong>{}:</strong> {link}</p>\n",
+            escape_html(t.bulletin)
+        ));
+    }
+    body.push_str(&format!("<h2>{}</h2>\n", escape_html(t.replies)));
+    if shown.replies.is_empty() {
+        body.push_str(&format!("<p>{}</p>\n", escape_html(t.no_replies)));
+    }
+    for r in &shown.replies {
+        let verdict = match r.certified_signer {
+            Some(true) => format!("<p>{}</p>", escape_html(t.certified)),
+            Some(false) => format!("<p><strong>{}</strong></p>", escape_html(t.uncertified)),
+            None => format!("<p>{}</p>", escape_html(t.own_key)),
+        };
+        let content = r.text.as_deref().or(r.encrypted.as_deref()).unwrap_or("");
+        body.push_str(&format!(
+            "<article><p><time>{}</time></p>{verdict}<pre>{}</pre></article>\n",
+            escape_html(&r.at),
+            escape_html(content)
+        ));
+    }
+    body.push_str(&format!(
+        "<h2>{}</h2>\n<form method=\"post\" action=\"../report/follow-up\">\
+         <input type=\"hidden\" name=\"codename\" value=\"{}\">\
+         <p><label for=\"message\">{}</label><br>\
+         <textarea id=\"message\" name=\"message\" required rows=\"8\" cols=\"70\" maxlength=\"{MAX_MESSAGE_BYTES}\"></textarea></p>\
+         <p><button type=\"submit\">{}</button></p></form>\n",
+        escape_html(t.follow_up),
+        escape_html(codename),
+        escape_html(t.message),
+        escape_html(t.send)
+    ));
+    page(t, &body)
+}
+
+/// `POST /report/follow-up`: a reporter's message, encrypted to the team.
+pub async fn follow_up(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    form: Result<Form<FollowUpForm>, FormRejection>,
+) -> Result<Response, HttpError> {
+    let Form(form) = form.map_err(|e| malformed(e, &headers))?;
+    if form.message.len() > MAX_MESSAGE_BYTES {
+        return Err(HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "follow-up-too-large",
+            format!(
+                "a follow-up message is at most {MAX_MESSAGE_BYTES} bytes; this one has {}",
+                form.message.len()
+            ),
+            &headers,
+        ));
+    }
+    if form.message.trim().is_empty() {
+        return Err(HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing-field",
+            "the message is empty",
+            &headers,
+        ));
+    }
+    let client = client_of(&connect);
+    let (id, _, _) = authenticate(&state, client, &headers, &form.codename).await?;
+    let key = state
+        .snapshot()
+        .key
+        .clone()
+        .map_err(|_| unavailable(&headers))?;
+    let document = serde_json::json!({
+        "format": "secpack-follow-up/1",
+        "report": id,
+        "message": form.message,
+    });
+    let plaintext = serde_json::to_vec_pretty(&document).map_err(|_| unavailable(&headers))?;
+    drop(form);
+    let ciphertext = tokio::task::spawn_blocking(move || key.encrypt(&plaintext, true))
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r)
+        .map_err(|e| {
+            tracing::error!("encrypting a follow-up failed: {e:#}");
+            unavailable(&headers)
+        })?;
+    let stored = state
+        .store
+        .add_message(id.clone(), MessageKind::FollowUp, None, ciphertext)
+        .await
+        .map_err(|e| {
+            tracing::error!("storing a follow-up failed: {e:#}");
+            unavailable(&headers)
+        })?;
+    tracing::info!("follow-up {} to report {id} stored", stored.id);
+    if wants_json(&headers) {
+        return Ok((
+            StatusCode::CREATED,
+            axum::Json(
+                serde_json::json!({"id": stored.id, "report": id, "at": stored.at.to_rfc3339()}),
+            ),
+        )
+            .into_response());
+    }
+    let t = texts(&headers);
+    Ok((
+        StatusCode::CREATED,
+        Html(page(t, &format!("<p>{}</p>", escape_html(t.sent)))),
+    )
+        .into_response())
+}

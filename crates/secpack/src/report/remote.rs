@@ -1,0 +1,333 @@
+//! The server's inbox API, as a team member's machine uses it (`secpack
+//! inbox pull`, `status` and `reply` with `--server`), and the documents it
+//! exchanges. Every request is signed over a fresh server nonce
+//! ([`super::auth`]); only ciphertext crosses the wire.
+//!
+//! * `POST /api/v1/inbox/nonce` → `{"nonce", "expires_in"}`;
+//! * `POST /api/v1/inbox/pull` → [`PullAnswer`];
+//! * `POST /api/v1/inbox/reports/ID/state` with [`StateChange`] → the
+//!   report ([`WireReport`] without messages);
+//! * `POST /api/v1/inbox/reports/ID/replies` with the armoured reply → the
+//!   stored message ([`WireMessage`]).
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::inbox::{Inbox, MessageKind, ReplyKeyInfo, StoredMessage, StoredReport};
+use super::state::ReportState;
+use crate::signing::SigningKey;
+
+/// Largest answer read from the server.
+pub const MAX_ANSWER_BYTES: u64 = 512 << 20;
+
+/// The paths of the API.
+pub mod paths {
+    /// Issues a nonce.
+    pub const NONCE: &str = "/api/v1/inbox/nonce";
+    /// Everything the member's inbox may lack.
+    pub const PULL: &str = "/api/v1/inbox/pull";
+    /// The path of report `id`'s state.
+    pub fn state(id: &str) -> String {
+        format!("/api/v1/inbox/reports/{id}/state")
+    }
+    /// The path of report `id`'s replies.
+    pub fn replies(id: &str) -> String {
+        format!("/api/v1/inbox/reports/{id}/replies")
+    }
+}
+
+/// A nonce, as the server issues it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NonceAnswer {
+    /// The nonce (64 lower-case hex digits).
+    pub nonce: String,
+    /// Seconds it may be used for.
+    pub expires_in: u64,
+}
+
+/// A message on the wire.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireMessage {
+    /// Its id.
+    pub id: String,
+    /// The report it is about.
+    pub report: String,
+    /// Follow-up or reply.
+    pub kind: MessageKind,
+    /// When it was stored.
+    pub at: DateTime<Utc>,
+    /// For a reply, the sender's fingerprint.
+    pub author: Option<String>,
+    /// The OpenPGP message, base64.
+    pub ciphertext: String,
+}
+
+impl WireMessage {
+    /// The wire form of `m`.
+    pub fn from_stored(m: &StoredMessage) -> Self {
+        Self {
+            id: m.id.clone(),
+            report: m.report.clone(),
+            kind: m.kind,
+            at: m.at,
+            author: m.author.clone(),
+            ciphertext: b64(&m.ciphertext),
+        }
+    }
+
+    /// Back to a stored message.
+    pub fn to_stored(&self) -> anyhow::Result<StoredMessage> {
+        let ciphertext = unb64(&self.ciphertext)?;
+        Ok(StoredMessage {
+            id: self.id.clone(),
+            report: self.report.clone(),
+            kind: self.kind,
+            at: self.at,
+            author: self.author.clone(),
+            size: ciphertext.len(),
+            ciphertext,
+        })
+    }
+}
+
+/// A report on the wire, with its reply key and messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireReport {
+    /// Receipt id.
+    pub id: String,
+    /// When the intake stored it.
+    pub received: DateTime<Utc>,
+    /// Fingerprint of the team key it is encrypted to.
+    pub key: String,
+    /// The handling state.
+    pub state: ReportState,
+    /// The bulletin covering it.
+    pub qsb: Option<u32>,
+    /// When the state last changed.
+    pub updated: DateTime<Utc>,
+    /// The OpenPGP message, base64.
+    pub ciphertext: String,
+    /// The key replies are encrypted to.
+    pub reply_key: Option<ReplyKeyInfo>,
+    /// Follow-ups and replies, oldest first.
+    #[serde(default)]
+    pub messages: Vec<WireMessage>,
+}
+
+impl WireReport {
+    /// The wire form of a stored report.
+    pub fn from_stored(
+        r: &StoredReport,
+        reply_key: Option<ReplyKeyInfo>,
+        messages: &[StoredMessage],
+    ) -> Self {
+        Self {
+            id: r.id.clone(),
+            received: r.received,
+            key: r.key.clone(),
+            state: r.state,
+            qsb: r.qsb,
+            updated: r.updated,
+            ciphertext: b64(&r.ciphertext),
+            reply_key,
+            messages: messages.iter().map(WireMessage::from_stored).collect(),
+        }
+    }
+
+    fn to_stored(&self) -> anyhow::Result<StoredReport> {
+        anyhow::ensure!(
+            super::inbox::is_receipt_id(&self.id),
+            "the server sent a report with a malformed id {:?}",
+            self.id
+        );
+        let ciphertext = unb64(&self.ciphertext)?;
+        Ok(StoredReport {
+            id: self.id.clone(),
+            received: self.received,
+            key: self.key.clone(),
+            state: self.state,
+            qsb: self.qsb,
+            updated: self.updated,
+            size: ciphertext.len(),
+            ciphertext,
+        })
+    }
+}
+
+/// The answer to a pull.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullAnswer {
+    /// Every report, with its messages.
+    pub reports: Vec<WireReport>,
+}
+
+/// A state change pushed to the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateChange {
+    /// The new state.
+    pub state: ReportState,
+    /// The bulletin covering the report.
+    pub qsb: Option<u32>,
+}
+
+/// An error answer of the server.
+#[derive(Debug, Clone, Deserialize)]
+struct ErrorAnswer {
+    error: ErrorBody,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ErrorBody {
+    code: String,
+    message: String,
+}
+
+/// The server refused a request (its code and message).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the server refused the request ({status}, {code}): {message}")]
+pub struct Refused {
+    /// HTTP status.
+    pub status: u16,
+    /// The server's stable code.
+    pub code: String,
+    /// Its message.
+    pub message: String,
+}
+
+/// A client of one server's inbox API, signing with one member's key.
+pub struct Remote<'a> {
+    base: String,
+    key: &'a SigningKey,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for Remote<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote").field("base", &self.base).finish()
+    }
+}
+
+/// What a pull brought.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PullSummary {
+    /// Reports on the server.
+    pub reports: usize,
+    /// Reports new or changed in the local inbox.
+    pub changed: Vec<String>,
+}
+
+impl<'a> Remote<'a> {
+    /// A client of the server at `base` (its root URL).
+    pub fn new(base: &str, key: &'a SigningKey) -> anyhow::Result<Self> {
+        let base = base.trim_end_matches('/').to_string();
+        anyhow::ensure!(
+            base.starts_with("https://") || base.starts_with("http://"),
+            "--server must be an http:// or https:// URL, not {base:?}"
+        );
+        use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::NativeTls)
+            .root_certs(RootCerts::PlatformVerifier)
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(120)))
+            .max_redirects(0)
+            .user_agent(concat!("secpack/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
+        Ok(Self { base, key, agent })
+    }
+
+    /// Sends a signed `POST path` with `body`; returns the answer's body.
+    fn post(&self, path: &str, body: &[u8], content_type: &str) -> anyhow::Result<Vec<u8>> {
+        let nonce: NonceAnswer = {
+            let mut answer = self
+                .agent
+                .post(format!("{}{}", self.base, paths::NONCE))
+                .header("Accept", "application/json")
+                .send_empty()?;
+            let bytes = answer.body_mut().with_config().limit(4096).read_to_vec()?;
+            check(answer.status().as_u16(), &bytes)?;
+            serde_json::from_slice(&bytes)?
+        };
+        let auth = super::auth::sign_request(self.key, &nonce.nonce, "POST", path, body)?;
+        let mut answer = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Accept", "application/json")
+            .header("Authorization", &auth)
+            .header("Content-Type", content_type)
+            .send(body)?;
+        let bytes = answer
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()?;
+        check(answer.status().as_u16(), &bytes)?;
+        Ok(bytes)
+    }
+
+    /// Fetches every report, its state and its messages, and merges them
+    /// into `inbox`.
+    pub fn pull(&self, inbox: &mut Inbox) -> anyhow::Result<PullSummary> {
+        let bytes = self.post(paths::PULL, b"{}", "application/json")?;
+        let answer: PullAnswer = serde_json::from_slice(&bytes)?;
+        let mut summary = PullSummary {
+            reports: answer.reports.len(),
+            ..PullSummary::default()
+        };
+        for r in &answer.reports {
+            let stored = r.to_stored()?;
+            let messages = r
+                .messages
+                .iter()
+                .map(WireMessage::to_stored)
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if inbox.merge(&stored, r.reply_key.as_ref(), &messages)? {
+                summary.changed.push(r.id.clone());
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Sets the state of report `id` on the server.
+    pub fn set_state(&self, id: &str, change: &StateChange) -> anyhow::Result<WireReport> {
+        let body = serde_json::to_vec(change)?;
+        let bytes = self.post(&paths::state(id), &body, "application/json")?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// Stores a sealed reply to report `id` on the server.
+    pub fn reply(&self, id: &str, sealed: &[u8]) -> anyhow::Result<WireMessage> {
+        let bytes = self.post(&paths::replies(id), sealed, "application/pgp-encrypted")?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+}
+
+/// An error for a non-2xx answer, with the server's code when it gave one.
+fn check(status: u16, body: &[u8]) -> anyhow::Result<()> {
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let (code, message) = match serde_json::from_slice::<ErrorAnswer>(body) {
+        Ok(e) => (e.error.code, e.error.message),
+        Err(_) => ("http-error".to_string(), format!("HTTP {status}")),
+    };
+    Err(Refused {
+        status,
+        code,
+        message,
+    }
+    .into())
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(text: &str) -> anyhow::Result<Vec<u8>> {
+    Ok(base64::engine::general_purpose::STANDARD.decode(text)?)
+}
