@@ -4,7 +4,8 @@
 //!
 //! * [`snapshot`] builds everything served from the pack.
 //! * [`watch`] rebuilds it when the pack changes.
-//! * [`site`] serves the site's files, [`api`] the JSON API and `/healthz`.
+//! * [`site`] serves the site's files, [`api`] the JSON API, [`health`] `/healthz`.
+//! * [`alerts`] sends the daily digest configured in [`alerts_config`].
 //! * [`intake`] is the report form and its handler; [`store`] keeps the
 //!   reports, the rate-limit counters and the alert state (SQLite or PostgreSQL).
 //! * [`ratelimit`] limits report submissions per client; [`hardening`] sets limits,
@@ -13,16 +14,17 @@
 //!   malformed and oversized requests are answered with the security
 //!   headers too.
 
+pub mod alerts;
+pub mod alerts_config;
 pub mod api;
 pub mod error;
 pub mod hardening;
+pub mod health;
 pub mod http1;
-pub mod inbox_api;
 pub mod intake;
 pub mod ratelimit;
 pub mod site;
 pub mod snapshot;
-pub mod status;
 pub mod store;
 pub mod watch;
 
@@ -85,10 +87,8 @@ pub struct AppState {
     rebuild_problem: Arc<Mutex<Option<String>>>,
     /// The store: reports, per-client limits on submissions, alert state.
     pub store: Store,
-    /// Nonces issued to sign inbox API requests over.
-    pub nonces: Arc<secpack::report::auth::Nonces>,
-    /// Per-client budget of codename attempts (status and follow-ups).
-    pub guesses: Arc<ratelimit::RateLimiter>,
+    /// The alert digests, when configured.
+    pub alerter: Option<Arc<alerts::Alerter>>,
 }
 
 impl AppState {
@@ -162,18 +162,22 @@ impl Server {
             anyhow::bail!("report intake cannot start: {e} [{}]", e.code());
         }
         let store = store::open(&options.db, options.rate_limit_per_minute).await?;
-        let guesses_per_minute = options.rate_limit_per_minute;
         Ok(Self {
             state: AppState {
                 options: Arc::new(options),
                 snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
                 rebuild_problem: Arc::new(Mutex::new(None)),
                 store,
-                nonces: Arc::default(),
-                guesses: Arc::new(ratelimit::RateLimiter::new(guesses_per_minute)),
+                alerter: None,
             },
             stamp,
         })
+    }
+
+    /// Sends the daily alert digest with `alerter` while the server runs.
+    pub fn with_alerts(mut self, alerter: alerts::Alerter) -> Self {
+        self.state.alerter = Some(Arc::new(alerter));
+        self
     }
 
     /// The shared state (for tests and embedding).
@@ -201,6 +205,9 @@ impl Server {
             self.stamp,
             self.state.options.poll_interval,
         ));
+        let digests = self.state.alerter.as_ref().map(|a| {
+            tokio::spawn(alerts::Alerter::clone(a).run(self.state.store.clone()))
+        });
         let app = self.router();
         let header_timeout = self.state.options.header_timeout;
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -247,6 +254,9 @@ impl Server {
         }
         drop(listener);
         watcher.abort();
+        if let Some(digests) = digests {
+            digests.abort();
+        }
         tokio::select! {
             () = graceful.shutdown() => {}
             () = tokio::time::sleep(SHUTDOWN_GRACE) => {
@@ -264,21 +274,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub fn router(state: AppState) -> Router {
     let intake = Router::new()
         .route("/report/", get(intake::form).post(intake::submit))
-        .route("/report", get(intake::form).post(intake::submit))
-        .route("/report/status", get(status::form).post(status::show))
-        .route("/report/follow-up", axum::routing::post(status::follow_up))
-        .route("/api/v1/inbox/nonce", axum::routing::post(inbox_api::nonce))
-        .route("/api/v1/inbox/pull", axum::routing::post(inbox_api::pull))
-        .route(
-            "/api/v1/inbox/reports/{id}/state",
-            axum::routing::post(inbox_api::set_state),
-        )
-        .route(
-            "/api/v1/inbox/reports/{id}/replies",
-            axum::routing::post(inbox_api::reply),
-        );
+        .route("/report", get(intake::form).post(intake::submit));
     let routes = Router::new()
-        .route("/healthz", get(api::healthz))
+        .route("/healthz", get(health::healthz))
         .route("/api/v1/bulletins", get(api::bulletins))
         .route("/api/v1/canary", get(api::canary))
         .route("/api/v1/xsa", get(api::xsa))

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use secpack::report::inbox::Inbox;
+use secpack_server::alerts::Alerter;
+use secpack_server::alerts_config::ServerConfig;
 use secpack_server::store::Database;
 use secpack_server::{Options, Server};
 
@@ -39,6 +41,10 @@ pub struct Args {
     /// [default: $XDG_DATA_HOME/secpack/inbox.sqlite].
     #[arg(long, value_name = "PATH|URL")]
     db: Option<String>,
+    /// The server's configuration file (TOML): the [alerts] digest
+    /// (docs/serve.md). Secrets come from files it names, never from argv.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// URL the site is published at: canonical links, feed ids, security.txt.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
@@ -84,6 +90,11 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         None => Database::Sqlite(Inbox::default_path()?),
     };
     let shown = db.display();
+    let config = match &args.config {
+        Some(path) => ServerConfig::load(path)?,
+        None => ServerConfig::default(),
+    };
+    let alerter = config.alerts.as_ref().map(Alerter::new).transpose()?;
     let server = Server::new(Options {
         pack: args.pack,
         pin,
@@ -96,6 +107,10 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         header_timeout: Duration::from_secs(args.header_timeout),
         poll_interval: Duration::from_secs(args.poll),
     })?;
+    let server = match alerter {
+        Some(alerter) => server.with_alerts(alerter),
+        None => server,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
