@@ -21,10 +21,12 @@ pub mod error;
 pub mod hardening;
 pub mod health;
 pub mod http1;
+pub mod inbox_api;
 pub mod intake;
 pub mod ratelimit;
 pub mod site;
 pub mod snapshot;
+pub mod status;
 pub mod store;
 pub mod watch;
 
@@ -89,6 +91,10 @@ pub struct AppState {
     pub store: Store,
     /// The alert digests, when configured.
     pub alerter: Option<Arc<alerts::Alerter>>,
+    /// Nonces issued to sign inbox API requests over.
+    pub nonces: Arc<secpack::report::auth::Nonces>,
+    /// Per-client budget of codename attempts (status and follow-ups).
+    pub guesses: Arc<ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -162,6 +168,7 @@ impl Server {
             anyhow::bail!("report intake cannot start: {e} [{}]", e.code());
         }
         let store = store::open(&options.db, options.rate_limit_per_minute).await?;
+        let guesses_per_minute = options.rate_limit_per_minute;
         Ok(Self {
             state: AppState {
                 options: Arc::new(options),
@@ -169,6 +176,8 @@ impl Server {
                 rebuild_problem: Arc::new(Mutex::new(None)),
                 store,
                 alerter: None,
+                nonces: Arc::default(),
+                guesses: Arc::new(ratelimit::RateLimiter::new(guesses_per_minute)),
             },
             stamp,
         })
@@ -274,7 +283,19 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub fn router(state: AppState) -> Router {
     let intake = Router::new()
         .route("/report/", get(intake::form).post(intake::submit))
-        .route("/report", get(intake::form).post(intake::submit));
+        .route("/report", get(intake::form).post(intake::submit))
+        .route("/report/status", get(status::form).post(status::show))
+        .route("/report/follow-up", axum::routing::post(status::follow_up))
+        .route("/api/v1/inbox/nonce", axum::routing::post(inbox_api::nonce))
+        .route("/api/v1/inbox/pull", axum::routing::post(inbox_api::pull))
+        .route(
+            "/api/v1/inbox/reports/{id}/state",
+            axum::routing::post(inbox_api::set_state),
+        )
+        .route(
+            "/api/v1/inbox/reports/{id}/replies",
+            axum::routing::post(inbox_api::reply),
+        );
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/v1/bulletins", get(api::bulletins))
