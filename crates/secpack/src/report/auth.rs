@@ -306,7 +306,7 @@ mod tests {
             String::new(),
             "Bearer x".into(),
             format!("Secpack nonce=\"{n}\""),
-            format!("Secpack signature=\"AQID\""),
+            "Secpack signature=\"AQID\"".into(),
             format!("Secpack nonce=\"{n}\", signature=\"AQID\", x=\"1\""),
             format!("Secpack nonce=\"{n}\", nonce=\"{n}\", signature=\"AQID\""),
             format!("Secpack nonce={n}, signature=\"AQID\""),

@@ -201,8 +201,8 @@ impl Inbox {
         );
         c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
         let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        match version {
-            0 => c.execute_batch(
+        if version == 0 {
+            c.execute_batch(
                 "BEGIN;
                  CREATE TABLE IF NOT EXISTS reports (
                      id TEXT PRIMARY KEY NOT NULL,
@@ -215,8 +215,7 @@ impl Inbox {
                  ) STRICT;
                  PRAGMA user_version = 1;
                  COMMIT;",
-            )?,
-            _ => {}
+            )?;
         }
         match version {
             0 | 1 => c.execute_batch(SCHEMA_2)?,

@@ -1,0 +1,279 @@
+//! `secpack inbox pull`, `inbox reply` and `inbox status --server` against
+//! a real `secpack serve` on 127.0.0.1 (issue 16 part 3), with throwaway
+//! gpg keys: a certified member pulls, replies and sets a state; the
+//! reporter sees it on the status page; an uncertified key is refused with
+//! a code and exit 1; the server's log holds no plaintext.
+
+#[path = "../../secpack/tests/common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn secpack() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_secpack"))
+}
+
+struct Serving {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(pack: &Path, db: &Path, log: &Path) -> Serving {
+    let mut child = secpack()
+        .arg("serve")
+        .arg(pack)
+        .args([
+            "--master",
+            &keys().master,
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+        ])
+        .arg("--db")
+        .arg(db)
+        .env("SECPACK_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on http://")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Serving { child, addr }
+}
+
+/// One request; the status and the body.
+fn request(addr: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn submit(addr: &str, details: &str) -> serde_json::Value {
+    let boundary = "----inbox-remote-3a9";
+    let mut body = String::new();
+    for (name, value) in [
+        ("summary", "Overflow"),
+        ("affected", "4.2"),
+        ("details", details),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let (status, answer) = request(
+        addr,
+        "/report/",
+        &format!("multipart/form-data; boundary={boundary}"),
+        body.as_bytes(),
+    );
+    assert_eq!(status, 201, "{answer}");
+    serde_json::from_str(&answer).unwrap()
+}
+
+fn status_page(addr: &str, codename: &str) -> serde_json::Value {
+    let (status, body) = request(
+        addr,
+        "/report/status",
+        "application/x-www-form-urlencoded",
+        format!("codename={codename}").as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn a_member_pulls_replies_and_sets_a_state_and_others_are_refused() {
+    let k = keys();
+    let pack = TestPack::with_email_key();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let server = serve(pack.root(), &dir.path().join("server.sqlite"), &log);
+    let url = format!("http://{}", server.addr);
+    let marker_report = "MARKER-CLI-REPORT-1207";
+    let receipt = submit(&server.addr, marker_report);
+    let id = receipt["id"].as_str().unwrap().to_string();
+    let codename = receipt["codename"].as_str().unwrap().to_string();
+
+    let bob_key = dir.path().join("bob.sec");
+    std::fs::write(&bob_key, k.gpg.export_secret(&k.bob)).unwrap();
+    let local = dir.path().join("local/inbox.sqlite");
+    let run = |args: &[&str]| {
+        let out = secpack()
+            .arg("inbox")
+            .arg("--db")
+            .arg(&local)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    // An uncertified key (mallory's, in the team folder) is refused: exit 1
+    // with the code; nothing is written to the local inbox.
+    let mallory_key = dir.path().join("mallory.sec");
+    std::fs::write(&mallory_key, k.gpg.export_secret(&k.mallory)).unwrap();
+    let (code, _, err) = run(&[
+        "pull",
+        "--server",
+        &url,
+        "--key",
+        mallory_key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("uncertified-key"), "{err}");
+
+    // Bob pulls: the report arrives, and decrypts with the team key.
+    let (code, out, err) = run(&[
+        "--json",
+        "pull",
+        "--server",
+        &url,
+        "--key",
+        bob_key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["changed"][0], id.as_str());
+    let email_sec = dir.path().join("email.sec");
+    std::fs::write(&email_sec, k.gpg.export_secret(email_key())).unwrap();
+    let (code, out, err) = run(&["show", &id, "--key", email_sec.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(marker_report), "{out}");
+    // A second pull changes nothing.
+    let (_, out, _) = run(&[
+        "--json",
+        "pull",
+        "--server",
+        &url,
+        "--key",
+        bob_key.to_str().unwrap(),
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["changed"].as_array().unwrap().len(), 0);
+
+    // Bob replies and marks the report confirmed, on the server.
+    let marker_reply = "MARKER-CLI-REPLY-6604";
+    let reply_file = dir.path().join("reply.txt");
+    std::fs::write(&reply_file, format!("Confirmed. {marker_reply}")).unwrap();
+    let (code, _, err) = run(&[
+        "reply",
+        &id,
+        "--file",
+        reply_file.to_str().unwrap(),
+        "--server",
+        &url,
+        "--key",
+        bob_key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&[
+        "status",
+        &id,
+        "--set",
+        "confirmed",
+        "--server",
+        &url,
+        "--key",
+        bob_key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    // The reporter sees both, the reply signed by a certified team key.
+    let doc = status_page(&server.addr, &codename);
+    assert_eq!(doc["state"], "confirmed");
+    assert!(doc["replies"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains(marker_reply));
+    assert_eq!(doc["replies"][0]["certified_signer"], true);
+
+    // Mallory cannot push a state or a reply either.
+    let (code, _, err) = run(&[
+        "status",
+        &id,
+        "--set",
+        "rejected",
+        "--server",
+        &url,
+        "--key",
+        mallory_key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("uncertified-key"), "{err}");
+    assert_eq!(status_page(&server.addr, &codename)["state"], "confirmed");
+    // An unknown id is a usage error.
+    let (code, _, _) = run(&[
+        "reply",
+        "20200101-000000000000",
+        "--file",
+        reply_file.to_str().unwrap(),
+        "--key",
+        bob_key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+
+    // No plaintext or codename in the server's database files or log.
+    drop(server);
+    let compact: String = codename.chars().filter(|c| *c != '-').collect();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.starts_with("server.sqlite") || name == "serve.log") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for marker in [marker_report, marker_reply, &codename, &compact] {
+            assert!(
+                !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+                "{marker} in {name}"
+            );
+        }
+    }
+    assert!(
+        std::fs::metadata(&log).unwrap().len() > 0,
+        "the log was written"
+    );
+}
