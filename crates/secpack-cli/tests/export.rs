@@ -222,7 +222,10 @@ fn a_bulletin_that_does_not_verify_is_left_out_unless_asked() {
         String::from_utf8_lossy(&o.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(report["files"], serde_json::json!(["x_DSB-100-2024.json"]));
+    assert_eq!(
+        report["files"],
+        serde_json::json!(["x_DSB-100-2024.json", "all.json", "all.zip"])
+    );
     assert_eq!(
         finding_paths(&report, "unverified-bulletin"),
         ["QSBs/qsb-101-2024.txt"]
@@ -240,7 +243,8 @@ fn a_bulletin_that_does_not_verify_is_left_out_unless_asked() {
     ]);
     assert_eq!(o.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(report["files"].as_array().unwrap().len(), 2);
+    // Both records, all.json and all.zip.
+    assert_eq!(report["files"].as_array().unwrap().len(), 4);
     assert!(report["findings"]
         .as_array()
         .unwrap()
@@ -325,9 +329,23 @@ fn osv_export_writes_one_record_per_bulletin() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         report["files"],
-        serde_json::json!(["x_DSB-100-2024.json", "x_DSB-101-2024.json"])
+        serde_json::json!([
+            "x_DSB-100-2024.json",
+            "x_DSB-101-2024.json",
+            "all.json",
+            "all.zip"
+        ])
     );
-    assert_eq!(report["findings"][0]["code"], "no-packages");
+    // The pack is no git repository: its dates come from the sidecars.
+    assert_eq!(finding_paths(&report, "no-git-history"), ["."]);
+    assert_eq!(
+        finding_paths(&report, "no-packages"),
+        ["QSBs/qsb-101-2024.txt"]
+    );
+    let all: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("all.json")).unwrap()).unwrap();
+    assert_eq!(all[1]["id"], "x_DSB-101-2024");
+    assert!(out.join("all.zip").is_file());
     let rec: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("x_DSB-101-2024.json")).unwrap()).unwrap();
     assert_eq!(rec["aliases"], serde_json::json!(["XSA-500"]));
@@ -564,7 +582,15 @@ fn an_osv_record_included_once_unverified_is_gone_from_the_next_export() {
     // Without --include-unverified the stale record does not stay published.
     let o = t.secpack(&["export", "osv", &s(&t.pack), "-o", &s(&out)]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(tree(&out), [".secpack-export", "x_DSB-100-2024.json"]);
+    assert_eq!(
+        tree(&out),
+        [
+            ".secpack-export",
+            "all.json",
+            "all.zip",
+            "x_DSB-100-2024.json"
+        ]
+    );
     // Nothing is left beside the output folder.
     let beside: Vec<String> = std::fs::read_dir(&t.out)
         .unwrap()
@@ -667,7 +693,12 @@ fn a_signed_draft_still_holding_template_text_is_not_exported() {
     );
     assert_eq!(
         report["files"],
-        serde_json::json!(["x_DSB-100-2024.json", "x_DSB-101-2024.json"])
+        serde_json::json!([
+            "x_DSB-100-2024.json",
+            "x_DSB-101-2024.json",
+            "all.json",
+            "all.zip"
+        ])
     );
     // --include-unverified does not include drafts.
     let o = t.secpack(&[

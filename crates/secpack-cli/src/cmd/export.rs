@@ -58,7 +58,9 @@ struct TrustArgs {
     include_unverified: bool,
 }
 
-/// One OSV JSON record per bulletin, `<id>.json`, in the output folder.
+/// One OSV JSON record per bulletin, `<id>.json`, with `all.json` (each
+/// record's id and modified date) and `all.zip` (every record), laid out as
+/// OSV.dev's REST data source reads them.
 #[derive(Debug, clap::Args)]
 struct OsvArgs {
     /// The pack's root folder.
@@ -152,7 +154,14 @@ fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
         signed_by: None,
         findings: &findings,
     };
-    finish(&report, global, &format!("{} OSV records", files.len()))
+    let what = format!(
+        "{} OSV records, {} and {} in {}",
+        bulletins.len(),
+        osv::ALL_JSON,
+        osv::ALL_ZIP,
+        args.output.display()
+    );
+    finish(&report, global, &what)
 }
 
 fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {

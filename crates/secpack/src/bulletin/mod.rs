@@ -15,8 +15,10 @@
 //! * [`ids`] is the one format of bulletin identifiers (`QSB-001-2026`) and
 //!   the one parser of the bulletin numbers people type.
 //! * [`template`] finds template text left in a bulletin.
+//! * [`lifecycle`] dates first issue, revisions and withdrawal from git.
 
 pub mod ids;
+pub mod lifecycle;
 mod sections;
 pub mod sidecar;
 pub mod structured;

@@ -25,7 +25,18 @@
 //! location = "dom0"          # optional
 //! name = "Xen packages"
 //! version = "4.17.3-2"
+//!
+//! [[revisions]]              # one per revision (`secpack qsb revise`)
+//! date = 2024-03-20
+//! summary = "Fixed packages for Demo 4.3 added."
+//!
+//! [withdrawn]                # `secpack qsb withdraw`
+//! date = 2024-04-02
+//! reason = "Duplicate of QSB-101-2024."
 //! ```
+//!
+//! The revisions and the withdrawal are the bulletin's lifecycle; see
+//! [`super::lifecycle`] for how their dates are read from git.
 
 use std::path::{Path, PathBuf};
 
@@ -68,6 +79,34 @@ pub struct Sidecar {
     pub packages: Option<Vec<PatchedPackage>>,
     /// Replaces the cited URLs.
     pub references: Option<Vec<String>>,
+    /// The revisions after the first issue, oldest first.
+    pub revisions: Option<Vec<RevisionEntry>>,
+    /// Set when the bulletin is withdrawn.
+    pub withdrawn: Option<WithdrawnEntry>,
+}
+
+/// A revision of a bulletin, as the sidecar records it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionEntry {
+    /// The day it was made (git's commit date takes precedence when the pack
+    /// is a git repository).
+    #[serde(deserialize_with = "required_toml_date")]
+    pub date: NaiveDate,
+    /// What changed, in a sentence.
+    pub summary: String,
+}
+
+/// The withdrawal of a bulletin, as the sidecar records it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawnEntry {
+    /// The day it was withdrawn (git's commit date takes precedence when the
+    /// pack is a git repository).
+    #[serde(deserialize_with = "required_toml_date")]
+    pub date: NaiveDate,
+    /// Why, in a sentence.
+    pub reason: String,
 }
 
 impl Sidecar {
@@ -123,6 +162,29 @@ impl Sidecar {
         }
         if let (Some(d), Some(m)) = (self.date, self.modified) {
             ensure!(m >= d, "`modified` ({m}) is before `date` ({d})");
+        }
+        let first = self.date.unwrap_or(NaiveDate::MIN);
+        let mut last = first;
+        for r in self.revisions.iter().flatten() {
+            ensure!(
+                !r.summary.trim().is_empty(),
+                "`revisions`: the revision of {} has an empty summary",
+                r.date
+            );
+            ensure!(
+                r.date >= last,
+                "`revisions`: {} is before the date of issue or the revision above it ({last}); list revisions oldest first",
+                r.date
+            );
+            last = r.date;
+        }
+        if let Some(w) = &self.withdrawn {
+            ensure!(!w.reason.trim().is_empty(), "`withdrawn.reason` is empty");
+            ensure!(
+                w.date >= last,
+                "`withdrawn.date` ({}) is before the date of issue or the last revision ({last})",
+                w.date
+            );
         }
         for c in self.cves.iter().flatten() {
             ensure!(
@@ -247,6 +309,12 @@ pub fn is_web_url(u: &str) -> bool {
     })
 }
 
+/// A required TOML local date.
+fn required_toml_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    use serde::de::Error;
+    toml_date(d)?.ok_or_else(|| D::Error::custom("a date is required"))
+}
+
 /// A TOML local date (`2024-03-12`), nothing else.
 fn toml_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
     use serde::de::Error;
@@ -312,6 +380,23 @@ version = "4.17.3-2"
     }
 
     #[test]
+    fn revisions_and_withdrawal_are_read() {
+        let s = Sidecar::parse(
+            "date = 2024-01-10\n[[revisions]]\ndate = 2024-01-10\nsummary = \"Same day.\"\n\
+             [[revisions]]\ndate = 2024-02-01\nsummary = \"Packages.\"\n\
+             [withdrawn]\ndate = 2024-03-01\nreason = \"Duplicate.\"\n",
+        )
+        .unwrap();
+        let r = s.revisions.unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1].date, NaiveDate::from_ymd_opt(2024, 2, 1).unwrap());
+        assert_eq!(r[1].summary, "Packages.");
+        let w = s.withdrawn.unwrap();
+        assert_eq!(w.reason, "Duplicate.");
+        assert_eq!(w.date, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
+    }
+
+    #[test]
     fn empty_sidecar_changes_nothing() {
         let text = "Title here\n\nSummary\n-------\nText XSA-1\n";
         let mut b = Bulletin::parse(text, "XSA");
@@ -339,6 +424,23 @@ version = "4.17.3-2"
             ),
             ("title = \"  \"", "title"),
             ("upstream_advisories = [-1]", "upstream_advisories"),
+            ("[[revisions]]\ndate = 2024-01-01\nsummary = \" \"", "empty summary"),
+            ("[[revisions]]\nsummary = \"x\"", "date"),
+            ("[[revisions]]\ndate = 2024-01-01\nsummary = \"x\"\nwho = \"me\"", "who"),
+            (
+                "date = 2024-02-01\n[[revisions]]\ndate = 2024-01-01\nsummary = \"x\"",
+                "revisions",
+            ),
+            (
+                "[[revisions]]\ndate = 2024-03-01\nsummary = \"x\"\n[[revisions]]\ndate = 2024-02-01\nsummary = \"y\"",
+                "oldest first",
+            ),
+            ("[withdrawn]\ndate = 2024-01-01\nreason = \"\"", "withdrawn.reason"),
+            ("[withdrawn]\nreason = \"dup\"", "date"),
+            (
+                "[[revisions]]\ndate = 2024-03-01\nsummary = \"x\"\n[withdrawn]\ndate = 2024-02-01\nreason = \"dup\"",
+                "withdrawn.date",
+            ),
         ];
         for (text, needle) in cases {
             let e = Sidecar::parse(text).unwrap_err();

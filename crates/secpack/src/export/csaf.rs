@@ -12,11 +12,18 @@
 //! and notes in every vulnerability, a consecutive revision history whose last
 //! number is the document version, and file names derived from the
 //! tracking id (CSAF 2.0 §5.1).
+//!
+//! The dates are the bulletin's lifecycle ([`crate::bulletin::lifecycle`]):
+//! the revision history lists the first issue, then each revision with its
+//! date (a commit's, when the pack is a git repository) and summary. CSAF
+//! 2.0 has no withdrawn status: a withdrawn bulletin's document keeps the
+//! status `final`, its last revision says `Withdrawn: <reason>`, and a
+//! `general` note titled `Withdrawn` says when and why.
 
 use anyhow::{ensure, Result};
 use serde_json::{json, Value};
 
-use super::{bulletin_url, day_timestamp, upstream_id, PackBulletin};
+use super::{bulletin_url, timestamp, upstream_id, PackBulletin};
 use crate::bulletin::sidecar::{is_web_url, parse_cvss_v3};
 use crate::config::PackConfig;
 
@@ -177,16 +184,24 @@ pub fn csaf_document(
         }));
     }
 
+    let life = &b.lifecycle;
     let mut revisions = vec![json!({
-        "date": day_timestamp(b.published),
+        "date": timestamp(life.published),
         "number": "1",
         "summary": "Initial release.",
     })];
-    if b.modified > b.published {
+    for (i, r) in life.revisions.iter().enumerate() {
         revisions.push(json!({
-            "date": day_timestamp(b.modified),
-            "number": "2",
-            "summary": "Revised by the security team.",
+            "date": timestamp(r.date),
+            "number": (i + 2).to_string(),
+            "summary": r.summary,
+        }));
+    }
+    if let Some(w) = &life.withdrawn {
+        notes.push(json!({
+            "category": "general",
+            "title": "Withdrawn",
+            "text": format!("This advisory was withdrawn on {}: {}", w.date.format("%Y-%m-%d"), w.reason),
         }));
     }
     let version = revisions.len().to_string();
@@ -221,7 +236,7 @@ pub fn csaf_document(
             "notes": [{ "category": "description", "title": "Summary", "text": summary_text }],
             "product_status": { status_key: product_ids },
             "remediations": [remediation.clone()],
-            "release_date": day_timestamp(b.published),
+            "release_date": timestamp(b.lifecycle.published),
         });
         if let Some(c) = cve {
             v["cve"] = json!(c);
@@ -268,10 +283,10 @@ pub fn csaf_document(
             "references": references,
             "title": b.title,
             "tracking": {
-                "current_release_date": day_timestamp(b.modified),
+                "current_release_date": timestamp(life.modified),
                 "generator": { "engine": { "name": "secpack", "version": env!("CARGO_PKG_VERSION") } },
                 "id": b.id,
-                "initial_release_date": day_timestamp(b.published),
+                "initial_release_date": timestamp(life.published),
                 "revision_history": revisions,
                 "status": "final",
                 "version": version,

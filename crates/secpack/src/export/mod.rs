@@ -24,10 +24,12 @@ use anyhow::{bail, ensure, Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::bulletin::lifecycle::{self, DatesFrom, History, Lifecycle};
 use crate::bulletin::template::{describe, template_lines};
 use crate::bulletin::{Bulletin, Sidecar, MAX_BULLETIN_BYTES};
 use crate::config::PackConfig;
 use crate::pack::{FileClass, Pack};
+use crate::tracker::Advisory;
 
 /// A bulletin of the pack, read, corrected by its sidecar and ready to export.
 #[derive(Debug, Clone, Serialize)]
@@ -46,10 +48,13 @@ pub struct PackBulletin {
     pub id: String,
     /// The title, or `<project> Security Bulletin <id>` when none was found.
     pub title: String,
-    /// Date of first issue.
+    /// Day of first issue (UTC): the day of `lifecycle.published`.
     pub published: NaiveDate,
-    /// Date of the last revision (the date of issue when never revised).
+    /// Day of the last change (UTC): the day of `lifecycle.modified`.
     pub modified: NaiveDate,
+    /// First issue, revisions and withdrawal, from git or the sidecar
+    /// ([`crate::bulletin::lifecycle`]).
+    pub lifecycle: Lifecycle,
     /// Pack-relative path of the sidecar applied, if any (`QSBs/qsb-100-2024.toml`).
     /// Its own signatures are judged like the bulletin's.
     pub sidecar: Option<String>,
@@ -69,19 +74,51 @@ pub struct Finding {
 }
 
 /// Reads every numbered bulletin of `pack` (letters published beside them are
-/// not bulletins) with its sidecar. Fails, naming the file, on a bulletin that
-/// cannot be read or has no date of issue, and on an invalid sidecar. A
-/// bulletin that still holds template text (a draft: see
+/// not bulletins) with its sidecar and its lifecycle. Fails, naming the file,
+/// on a bulletin that cannot be read or has no date of issue, and on an
+/// invalid sidecar. A bulletin that still holds template text (a draft: see
 /// [`crate::bulletin::template`]) is left out with the finding
 /// `template-text`.
+///
+/// Dates come from the git history of the repository holding the pack (see
+/// [`crate::bulletin::lifecycle`]); without one, from the sidecars, with the
+/// finding `no-git-history` (path `.`). A bulletin no commit holds yet is
+/// dated from its sidecar (`not-committed`), and one whose revision or
+/// withdrawal is not committed yet keeps the sidecar's date for it
+/// (`uncommitted-changes`).
 pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>)> {
     let mut out = Vec::new();
     let mut findings = Vec::new();
+    let mut history = History::open(&pack.root)?;
+    let tracker = crate::tracker::store::load_if_present(&pack.path_of(&pack.config.tracker.file))?;
+    if history.is_none() {
+        findings.push(Finding {
+            code: "no-git-history",
+            path: ".".into(),
+            message: "the pack is not in a git repository: dates come from the sidecars and the texts (docs/machine-readable-advisories.md)".into(),
+        });
+    }
     for (name, file) in pack.bulletins() {
         if name.suffix.is_some() {
             continue;
         }
-        let (b, mut f) = load_one(pack, &file.path, name.number, name.year)?;
+        let covered = tracker
+            .iter()
+            .flat_map(|t| t.rows())
+            .filter(|a| {
+                !a.unused
+                    && a.bulletin
+                        .as_ref()
+                        .is_some_and(|r| r.is(name.number, name.year))
+            })
+            .collect();
+        let input = BulletinInput {
+            rel: &file.path,
+            number: name.number,
+            year: name.year,
+            covered,
+        };
+        let (b, mut f) = load_one(pack, input, history.as_mut())?;
         findings.append(&mut f);
         if let Some(b) = b {
             out.push(b);
@@ -90,13 +127,27 @@ pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>)> 
     Ok((out, findings))
 }
 
-/// The bulletin at `rel` with its findings; `None` when it is left out.
-fn load_one(
-    pack: &Pack,
-    rel: &str,
+/// A bulletin to read: its path, number and year, and the tracker's rows
+/// for the upstream advisories it covers.
+struct BulletinInput<'a> {
+    rel: &'a str,
     number: u32,
     year: i32,
+    covered: Vec<&'a Advisory>,
+}
+
+/// The bulletin with its findings; `None` when it is left out.
+fn load_one(
+    pack: &Pack,
+    input: BulletinInput<'_>,
+    history: Option<&mut History>,
 ) -> Result<(Option<PackBulletin>, Vec<Finding>)> {
+    let BulletinInput {
+        rel,
+        number,
+        year,
+        covered,
+    } = input;
     let config = &pack.config;
     let path = pack.path_of(rel);
     let sidecar_rel = Sidecar::path_for(Path::new(rel));
@@ -127,6 +178,7 @@ fn load_one(
     }
     let mut bulletin = Bulletin::parse(&text, &config.project.upstream_id_prefix);
     let sidecar = Sidecar::load_beside(&path)?;
+    add_tracker_rows(&mut bulletin, &covered, sidecar.as_ref());
     if let Some(s) = &sidecar {
         s.apply(&mut bulletin);
     }
@@ -138,16 +190,60 @@ fn load_one(
             message,
         })
     };
-    let Some(published) = bulletin.date else {
+    let Some(issued) = bulletin.date else {
         bail!(
             "{rel}: no date of issue found in the text; add `date = YYYY-MM-DD` to {sidecar_rel}"
         );
     };
-    let modified = bulletin.modified.unwrap_or(published);
+    let stated_modified = bulletin.modified.unwrap_or(issued);
     ensure!(
-        modified >= published,
-        "{rel}: `modified` ({modified}) is before the date of issue ({published}) in {sidecar_rel}"
+        stated_modified >= issued,
+        "{rel}: `modified` ({stated_modified}) is before the date of issue ({issued}) in {sidecar_rel}"
     );
+    let from_git = match history {
+        Some(h) => {
+            let changes = h.changes(rel, &sidecar_rel)?;
+            let l = lifecycle::from_changes(&changes, sidecar.as_ref());
+            if l.is_none() {
+                note(
+                    "not-committed",
+                    "no commit holds this bulletin yet: its dates come from its sidecar and text"
+                        .into(),
+                );
+            }
+            l
+        }
+        None => None,
+    };
+    let lifecycle = from_git.unwrap_or_else(|| lifecycle::from_sidecar(issued, sidecar.as_ref()));
+    if let Some(r) = lifecycle
+        .revisions
+        .iter()
+        .find(|r| r.date < lifecycle.published)
+    {
+        bail!(
+            "{rel}: the revision {:?} of {} in {sidecar_rel} is before the date of issue ({issued})",
+            r.summary,
+            r.date.date_naive()
+        );
+    }
+    if lifecycle.uncommitted {
+        note(
+            "uncommitted-changes",
+            format!("a revision or withdrawal in {sidecar_rel} is not committed yet: it keeps the sidecar's date"),
+        );
+    }
+    if lifecycle.dates_from == DatesFrom::Git && lifecycle.published.date_naive() != issued {
+        note(
+            "issue-date-differs",
+            format!(
+                "the text gives {issued} as the date of issue, the first commit holding it was made on {}; the commit's date is published",
+                lifecycle.published.date_naive()
+            ),
+        );
+    }
+    let published = lifecycle.published.date_naive();
+    let modified = lifecycle.modified.date_naive();
     if let Some(n) = bulletin.number.filter(|n| *n != number) {
         note(
             "number-mismatch",
@@ -182,6 +278,7 @@ fn load_one(
             title,
             published,
             modified,
+            lifecycle,
             sidecar: sidecar.is_some().then(|| sidecar_rel.to_string()),
             bulletin,
         }),
@@ -189,9 +286,34 @@ fn load_one(
     ))
 }
 
-/// `YYYY-MM-DDT00:00:00Z`: the start of a day, in UTC.
-pub fn day_timestamp(d: NaiveDate) -> String {
-    format!("{}T00:00:00Z", d.format("%Y-%m-%d"))
+/// Adds to a parsed bulletin the upstream advisories the tracker says it
+/// covers, and their CVEs; a sidecar that lists `upstream_advisories` or
+/// `cves` replaces them all the same.
+fn add_tracker_rows(b: &mut Bulletin, covered: &[&Advisory], sidecar: Option<&Sidecar>) {
+    let lists_upstream = sidecar.is_some_and(|s| s.upstream_advisories.is_some());
+    let lists_cves = sidecar.is_some_and(|s| s.cves.is_some());
+    for a in covered {
+        if !lists_upstream && !b.upstream_advisories.contains(&a.number) {
+            b.upstream_advisories.push(a.number);
+        }
+        if !lists_cves {
+            for c in &a.cves {
+                if !b.cves.contains(c) {
+                    b.cves.push(c.clone());
+                }
+            }
+        }
+    }
+    if !covered.is_empty() {
+        b.upstream_advisories.sort_unstable();
+        b.related_advisories
+            .retain(|n| !b.upstream_advisories.contains(n));
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`: an instant, in UTC (RFC 3339).
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The upstream advisory identifier of number `n` (`XSA-42`).

@@ -1,13 +1,22 @@
-//! OSV records (<https://ossf.github.io/osv-schema/>), one per bulletin.
+//! OSV records (<https://ossf.github.io/osv-schema/>), one per bulletin,
+//! laid out as OSV.dev's REST data source reads them.
 //!
-//! The record's id is `export.osv_id_prefix` + the bulletin id (`x_QSB-100-2024`
+//! The record's id is `export.osv_prefix` + the bulletin id (`x_QSB-100-2024`
 //! by default: the OSV schema accepts only registered database prefixes and
 //! `x_` for the others). Upstream advisories the bulletin is about and its
-//! CVEs are aliases; upstream advisories it only mentions are related.
+//! CVEs are aliases and `upstream` (the issues it derives from); upstream
+//! advisories it only mentions are related. `published`, `modified` and
+//! `withdrawn` come from the bulletin's lifecycle
+//! ([`crate::bulletin::lifecycle`]), never from the time of the export.
+//!
+//! [`osv_files`] writes `<id>.json` per record, `all.json` (every record's
+//! `id` and `modified`, the list a REST source serves) and `all.zip` (every
+//! record, as OSV.dev's own exports are bundled): byte for byte the same
+//! from the same pack.
 
 use serde::Serialize;
 
-use super::{bulletin_url, day_timestamp, json_bytes, upstream_id, OutputFile, PackBulletin};
+use super::{bulletin_url, json_bytes, timestamp, upstream_id, OutputFile, PackBulletin};
 use crate::bulletin::{PatchedPackage, Reference};
 use crate::config::PackConfig;
 
@@ -25,12 +34,19 @@ pub struct OsvRecord {
     pub modified: String,
     /// First issue (RFC 3339, UTC).
     pub published: String,
+    /// When the bulletin was withdrawn (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<String>,
     /// Identifiers of the same issue elsewhere.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     /// Identifiers of related issues.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    /// Identifiers of the issues this one derives from: the upstream
+    /// advisories and their CVEs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<String>,
     /// One-line summary: the title.
     pub summary: String,
     /// Longer text.
@@ -78,6 +94,11 @@ pub struct OsvDatabaseSpecific {
     /// The weakness, `CWE-NNN`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cwe_ids: Option<Vec<String>>,
+    /// Why the bulletin was withdrawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_reason: Option<String>,
+    /// Where the dates come from: `git` or `sidecar`.
+    pub dates_from: crate::bulletin::lifecycle::DatesFrom,
 }
 
 /// The OSV record of a bulletin.
@@ -89,6 +110,12 @@ pub fn osv_record(b: &PackBulletin, config: &PackConfig) -> OsvRecord {
         .map(|n| upstream_id(config, *n))
         .chain(bul.cves.iter().cloned())
         .chain(bul.aliases.iter().cloned())
+        .fold(Vec::new(), push_unique);
+    let upstream = bul
+        .upstream_advisories
+        .iter()
+        .map(|n| upstream_id(config, *n))
+        .chain(bul.cves.iter().cloned())
         .fold(Vec::new(), push_unique);
     let related = bul
         .related_advisories
@@ -113,10 +140,12 @@ pub fn osv_record(b: &PackBulletin, config: &PackConfig) -> OsvRecord {
     OsvRecord {
         schema_version: OSV_SCHEMA_VERSION,
         id: osv_id(config, b),
-        modified: day_timestamp(b.modified),
-        published: day_timestamp(b.published),
+        modified: timestamp(b.lifecycle.modified),
+        published: timestamp(b.lifecycle.published),
+        withdrawn: b.lifecycle.withdrawn.as_ref().map(|w| timestamp(w.date)),
         aliases,
         related,
+        upstream,
         summary: b.title.clone(),
         details: if bul.details.is_empty() {
             b.title.clone()
@@ -137,20 +166,84 @@ pub fn osv_record(b: &PackBulletin, config: &PackConfig) -> OsvRecord {
             source: b.path.clone(),
             patched_packages: bul.packages.clone(),
             cwe_ids: bul.cwe.as_ref().map(|c| vec![c.id.clone()]),
+            withdrawn_reason: b.lifecycle.withdrawn.as_ref().map(|w| w.reason.clone()),
+            dates_from: b.lifecycle.dates_from,
         },
     }
 }
 
 /// The OSV id of a bulletin.
 pub fn osv_id(config: &PackConfig, b: &PackBulletin) -> String {
-    format!("{}{}", config.export.osv_id_prefix, b.id)
+    format!("{}{}", config.export.osv_prefix, b.id)
 }
 
-/// One `<id>.json` file per bulletin.
+/// The file listing every record: `all.json`.
+pub const ALL_JSON: &str = "all.json";
+/// The archive of every record: `all.zip`.
+pub const ALL_ZIP: &str = "all.zip";
+
+/// An entry of `all.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ListEntry {
+    /// The record id.
+    pub id: String,
+    /// Its `modified` timestamp.
+    pub modified: String,
+}
+
+/// One `<id>.json` file per bulletin, then `all.json` and `all.zip`, in id
+/// order.
 pub fn osv_files(
     bulletins: &[PackBulletin],
     config: &PackConfig,
 ) -> anyhow::Result<Vec<OutputFile>> {
+    let mut records = record_files(bulletins, config)?;
+    records.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    if let Some(w) = records.windows(2).find(|w| w[0].0.id == w[1].0.id) {
+        anyhow::bail!("two bulletins have the OSV id {}", w[0].0.id);
+    }
+    let list: Vec<ListEntry> = records
+        .iter()
+        .map(|(r, _)| ListEntry {
+            id: r.id.clone(),
+            modified: r.modified.clone(),
+        })
+        .collect();
+    let zip = zip_records(records.iter().map(|(_, f)| f))?;
+    let mut files: Vec<OutputFile> = records.into_iter().map(|(_, f)| f).collect();
+    files.push(OutputFile {
+        path: ALL_JSON.into(),
+        contents: json_bytes(&list)?,
+    });
+    files.push(OutputFile {
+        path: ALL_ZIP.into(),
+        contents: zip,
+    });
+    Ok(files)
+}
+
+/// A zip archive of `files` at its root, in the given order, every entry
+/// dated 1980-01-01 00:00 (the archive's epoch) with mode 0644: the same
+/// records give the same bytes.
+fn zip_records<'a>(files: impl Iterator<Item = &'a OutputFile>) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    for f in files {
+        zip.start_file(f.path.as_str(), options)?;
+        zip.write_all(&f.contents)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+/// Each bulletin's record and its `<id>.json` file.
+fn record_files(
+    bulletins: &[PackBulletin],
+    config: &PackConfig,
+) -> anyhow::Result<Vec<(OsvRecord, OutputFile)>> {
     bulletins
         .iter()
         .map(|b| {
@@ -159,13 +252,18 @@ pub fn osv_files(
                 !record.id.is_empty()
                     && record.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
                     && !record.id.starts_with('.'),
-                "OSV id {:?} is not usable as a file name (check export.osv_id_prefix and project.bulletin_id_prefix)",
+                "OSV id {:?} is not usable as a file name (check export.osv_prefix and project.bulletin_id_prefix)",
                 record.id
             );
-            Ok(OutputFile {
+            anyhow::ensure!(
+                record.id != "all",
+                "OSV id \"all\" would clash with all.json"
+            );
+            let file = OutputFile {
                 path: format!("{}.json", record.id),
                 contents: json_bytes(&record)?,
-            })
+            };
+            Ok((record, file))
         })
         .collect()
 }

@@ -24,7 +24,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::csaf::{csaf_document, document_path, CsafSettings, TLP_FOLDER, TLP_LABEL};
-use super::{day_timestamp, json_bytes, OutputFile, PackBulletin};
+use super::{json_bytes, timestamp, OutputFile, PackBulletin};
 use crate::config::PackConfig;
 use crate::signing::{sign_detached, SigningKey};
 
@@ -113,13 +113,13 @@ pub fn build_provider(
             contents: bytes,
         });
         entries.push((
-            day_timestamp(b.modified),
+            timestamp(b.lifecycle.modified),
             json!({
                 "id": b.id,
                 "title": b.title,
                 "link": links,
-                "published": day_timestamp(b.published),
-                "updated": day_timestamp(b.modified),
+                "published": timestamp(b.lifecycle.published),
+                "updated": timestamp(b.lifecycle.modified),
                 "summary": { "content": b.bulletin.summary.clone().unwrap_or_else(|| b.title.clone()) },
                 "content": { "type": "application/json", "src": url },
                 "format": {
@@ -128,7 +128,7 @@ pub fn build_provider(
                 },
             }),
         ));
-        changes.push((in_tlp, day_timestamp(b.modified)));
+        changes.push((in_tlp, timestamp(b.lifecycle.modified)));
         documents.push(path);
     }
 

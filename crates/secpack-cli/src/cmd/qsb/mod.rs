@@ -1,4 +1,7 @@
-//! `secpack qsb`: start a new bulletin, list the published ones.
+//! `secpack qsb`: start a new bulletin, list the published ones, revise or
+//! withdraw one ([`lifecycle`]).
+
+mod lifecycle;
 
 use std::path::PathBuf;
 
@@ -16,7 +19,7 @@ use crate::escape::safe;
 use crate::output::{chain, paint, print_json, BAD, DIM, GOOD, WARN};
 use crate::GlobalArgs;
 
-/// Security bulletins: start a new one, list them.
+/// Security bulletins: start a new one, list them, revise or withdraw one.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -30,6 +33,8 @@ pub struct Args {
 enum QsbCommand {
     New(NewArgs),
     List(ListArgs),
+    Revise(lifecycle::ReviseArgs),
+    Withdraw(lifecycle::WithdrawArgs),
 }
 
 /// Write the next bulletin from the pack's template: number, date, title and
@@ -70,6 +75,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     match args.command {
         QsbCommand::New(a) => new(&pack, a, global),
         QsbCommand::List(a) => list(&pack, a, global),
+        QsbCommand::Revise(a) => lifecycle::revise(&pack, a, global),
+        QsbCommand::Withdraw(a) => lifecycle::withdraw(&pack, a, global),
     }
 }
 
