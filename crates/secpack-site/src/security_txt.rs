@@ -28,6 +28,21 @@ pub struct SecurityTxt {
     pub csaf: Option<String>,
 }
 
+/// Where a site's `security.txt` is published: `base` +
+/// `.well-known/security.txt` (its `Canonical`).
+pub fn canonical_url(base: &str) -> String {
+    urls::absolute(base, ".well-known/security.txt")
+}
+
+/// The `CSAF` field for a provider published at `csaf_base_url`
+/// (`export.csaf_base_url`): its `provider-metadata.json`.
+pub fn csaf_url(csaf_base_url: &str) -> String {
+    format!(
+        "{}/provider-metadata.json",
+        csaf_base_url.trim_end_matches('/')
+    )
+}
+
 /// The URI of the team's contact as `project.contact` gives it: an e-mail
 /// address becomes a `mailto:` URI; `mailto:`, `https:`, `http:` and `tel:`
 /// URIs are kept; anything else is no usable contact (`None`).
@@ -95,11 +110,10 @@ impl SecurityTxt {
             encryption: base_url
                 .zip(encryption_key)
                 .map(|(b, k)| urls::absolute(b, &format!("pack/{k}"))),
-            canonical: base_url.map(|b| urls::absolute(b, ".well-known/security.txt")),
+            canonical: base_url.map(canonical_url),
             policy: base_url.map(|b| urls::absolute(b, "index.html")),
             languages: languages.to_vec(),
-            csaf: csaf_base_url
-                .map(|b| format!("{}/provider-metadata.json", b.trim_end_matches('/'))),
+            csaf: csaf_base_url.map(csaf_url),
         };
         Some((fields, sources))
     }

@@ -11,6 +11,8 @@
 //! * [`canary`] audits warrant canaries and gathers their proof of freshness.
 //! * [`export`] turns bulletins into OSV and CSAF 2.0 advisories and the CSAF
 //!   trusted provider layout.
+//! * [`securitytxt`] lints a `security.txt` (RFC 9116), its signature and
+//!   its `CSAF` field.
 //! * [`signing`] makes detached OpenPGP signatures with a secret key file or
 //!   the user's own GnuPG.
 //! * [`keys`] generates, certifies, retires and revokes the team's keys.
@@ -36,6 +38,7 @@ pub mod history;
 pub mod keys;
 pub mod pack;
 pub mod report;
+pub mod securitytxt;
 pub mod signing;
 pub mod team;
 pub mod tracker;

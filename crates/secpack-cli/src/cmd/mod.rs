@@ -12,6 +12,7 @@ pub mod report;
 pub mod serve;
 pub mod sign;
 pub mod site;
+pub mod site_check;
 pub mod status;
 pub mod verify;
 pub mod xsa;

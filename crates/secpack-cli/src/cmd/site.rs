@@ -24,6 +24,7 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum SiteCommand {
     Build(BuildArgs),
+    CheckSecuritytxt(crate::cmd::site_check::CheckArgs),
 }
 
 /// Build the static site (no JavaScript; works offline and under any URL).
@@ -62,11 +63,16 @@ struct Report<'a> {
     failures: &'a [String],
     #[serde(flatten)]
     summary: Option<&'a secpack_site::pages::Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security_txt_lint: Option<&'a secpack::securitytxt::LintReport>,
 }
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let SiteCommand::Build(args) = args.command;
+    let args = match args.command {
+        SiteCommand::Build(a) => a,
+        SiteCommand::CheckSecuritytxt(a) => return crate::cmd::site_check::run(a, global),
+    };
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
     let VerifiedPack { pack, ring } = open_verified(&args.pack, &pin)?;
     if let Some(base) = &args.base_url {
@@ -86,6 +92,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             built: false,
             failures: &report.summary.failures,
             summary: None,
+            security_txt_lint: None,
         };
         if global.json {
             crate::output::print_json(&r)?;
@@ -107,6 +114,37 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         report_form: false,
     };
     let site = render(&pack, &report, &options).context("building the site")?;
+    // The security.txt lint: an error fails the build, nothing written.
+    let lint = site.files.get(".well-known/security.txt").map(|bytes| {
+        let ring = signer
+            .as_ref()
+            .map(|_| secpack::trust::keyring::Keyring::load(&pack, &pin));
+        crate::cmd::site_check::lint_built(
+            bytes,
+            args.base_url.as_deref(),
+            pack.config.export.csaf_base_url.as_deref(),
+            ring.as_ref(),
+            options.now,
+        )
+    });
+    if let Some(l) = lint.as_ref().filter(|l| !l.ok) {
+        if global.json {
+            crate::output::print_json(&Report {
+                output,
+                built: false,
+                failures: &report.summary.failures,
+                summary: None,
+                security_txt_lint: Some(l),
+            })?;
+        } else {
+            crate::cmd::site_check::print_findings(l);
+            anstream::eprintln!(
+                "{} the security.txt the site would publish fails its lint; nothing was written",
+                paint(BAD, "error:")
+            );
+        }
+        return Ok(crate::EXIT_FAILURE);
+    }
     write(&site, &args.output)?;
     let s = &site.summary;
     if global.json {
@@ -115,6 +153,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             built: true,
             failures: &report.summary.failures,
             summary: Some(s),
+            security_txt_lint: lint.as_ref(),
         })?;
     } else {
         anstream::println!(
@@ -140,6 +179,9 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         }
         for n in &s.notices {
             anstream::println!("{} {}", paint(HEAD, "note:"), safe(n));
+        }
+        if let Some(l) = &lint {
+            crate::cmd::site_check::print_findings(l);
         }
     }
     Ok(crate::EXIT_OK)

@@ -184,10 +184,10 @@ fn check_folders(url: &str, listing: &Listing, doc: &Value, findings: &mut Findi
             format!("a TLP:{label} document is readable without authentication"),
         );
     }
-    let segments: Vec<&str> = url.split('/').collect();
-    let n = segments.len();
-    let year_folder = (n >= 2).then(|| segments[n - 2]).unwrap_or_default();
-    let tlp_folder = (n >= 3).then(|| segments[n - 3]).unwrap_or_default();
+    // The folders above the file name: `<tlp>/<year>/<name>`.
+    let mut up = url.rsplit('/').skip(1);
+    let year_folder = up.next().unwrap_or_default();
+    let tlp_folder = up.next().unwrap_or_default();
     match tlp_of_folder(tlp_folder) {
         Some(folder_label) if folder_label != label => findings.error(
             "tlp-folder",
