@@ -1,0 +1,282 @@
+//! `secpack site check-securitytxt` end to end, and its run by `site build`:
+//! the demo site's signed security.txt passes with the pack's keys; an
+//! altered copy, a file without Contact and a file whose Canonical names
+//! another place (fetched over HTTP on 127.0.0.1) fail with their codes; a
+//! missing file is a usage error; a site build whose security.txt would fail
+//! the lint writes nothing.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
+const BASE: &str = "https://demo.invalid/security/";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn secpack(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secpack"))
+        .args(args)
+        .env_remove("SECPACK_MASTER")
+        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
+        .env("SECPACK_NO_CACHE", "1")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn demo() -> PathBuf {
+    workspace().join("examples/demo-pack")
+}
+
+/// Builds the demo site, security.txt signed by alice, into `out`.
+fn build(pack: &Path, out: &Path) -> Output {
+    let key = workspace().join("examples/demo-keys/THROWAWAY-alice.secret.asc");
+    secpack(&[
+        "--json",
+        "site",
+        "build",
+        s(pack),
+        "-o",
+        s(out),
+        "--master",
+        MASTER,
+        "--base-url",
+        BASE,
+        "--sign-as",
+        "alice",
+        "--key",
+        s(&key),
+    ])
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn error_codes(r: &serde_json::Value) -> Vec<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_built_signed_file_passes_and_an_altered_copy_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let o = build(&demo(), &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&o);
+    assert_eq!(r["security_txt_lint"]["ok"], true, "{r}");
+    let file = out.join(".well-known/security.txt");
+    let o = secpack(&[
+        "--json",
+        "site",
+        "check-securitytxt",
+        s(&file),
+        "--pack",
+        s(&demo()),
+        "--master",
+        MASTER,
+        "--base-url",
+        BASE,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let r = json(&o);
+    assert_eq!(r["ok"], true);
+    assert_eq!(r["signed"], true);
+    assert!(r["signed_by"].as_str().is_some(), "{r}");
+    assert_eq!(r["findings"], serde_json::json!([]), "{r}");
+
+    // One changed letter in the signed text.
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "mailto:security@demo.invalid",
+        "mailto:security@dem0.invalid",
+    );
+    let altered = dir.path().join("altered.txt");
+    std::fs::write(&altered, text).unwrap();
+    let o = secpack(&[
+        "site",
+        "check-securitytxt",
+        s(&altered),
+        "--pack",
+        s(&demo()),
+        "--master",
+        MASTER,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let human = String::from_utf8_lossy(&o.stdout);
+    assert!(human.contains("error [signature-invalid]"), "{human}");
+}
+
+#[test]
+fn unsigned_files_by_defect() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("security.txt");
+    std::fs::write(
+        &file,
+        "Expires: 2099-01-01T00:00:00Z\nPreferred-Languages: en\n",
+    )
+    .unwrap();
+    let o = secpack(&["--json", "site", "check-securitytxt", s(&file)]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json(&o);
+    assert_eq!(error_codes(&r), ["no-contact", "expires-too-far"], "{r}");
+    let o = secpack(&[
+        "site",
+        "check-securitytxt",
+        s(&dir.path().join("missing.txt")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unreadable"));
+}
+
+#[test]
+fn canonical_must_name_the_url_it_was_fetched_from() {
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let body = format!(
+        "Contact: mailto:security@demo.invalid\nExpires: {expires}\nCanonical: https://demo.invalid/.well-known/security.txt\n"
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/.well-known/security.txt",
+        listener.local_addr().unwrap()
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    let o = secpack(&["--json", "site", "check-securitytxt", &url]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(error_codes(&json(&o)), ["canonical-mismatch"]);
+}
+
+#[test]
+fn a_site_whose_security_txt_fails_the_lint_is_not_built() {
+    // The demo pack with a CSAF provider published and a contact over
+    // plain http, its secpack.toml signed again by alice and bob.
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    copy_dir(&demo(), &pack);
+    let config = std::fs::read_to_string(pack.join("secpack.toml"))
+        .unwrap()
+        .replace(
+            "contact = \"security@demo.invalid\"",
+            "contact = \"http://demo.invalid/contact\"",
+        );
+    assert!(config.contains("http://demo.invalid/contact"));
+    std::fs::write(pack.join("secpack.toml"), &config).unwrap();
+    let gpg = tempfile::Builder::new()
+        .prefix("g")
+        .tempdir_in("/tmp")
+        .unwrap();
+    for who in ["alice", "bob"] {
+        let key = workspace().join(format!("examples/demo-keys/THROWAWAY-{who}.secret.asc"));
+        let run = |args: &[&str]| {
+            let o = Command::new("gpg")
+                .arg("--homedir")
+                .arg(gpg.path())
+                .args([
+                    "--batch",
+                    "--yes",
+                    "--pinentry-mode",
+                    "loopback",
+                    "--passphrase",
+                    "",
+                ])
+                .args(args)
+                .output()
+                .expect("gpg must be installed to run this test");
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        };
+        run(&["--import", s(&key)]);
+        let sig = pack.join(format!("secpack.toml.sig.{who}"));
+        let uid = format!("{who}@");
+        run(&[
+            "--armor",
+            "--detach-sign",
+            "--local-user",
+            &uid,
+            "--output",
+            s(&sig),
+            s(&pack.join("secpack.toml")),
+        ]);
+    }
+    let out = dir.path().join("site");
+    let o = build(&pack, &out);
+    let _ = Command::new("gpgconf")
+        .arg("--homedir")
+        .arg(gpg.path())
+        .args(["--kill", "gpg-agent"])
+        .output();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&o);
+    assert_eq!(r["built"], false);
+    assert_eq!(
+        error_codes(&r["security_txt_lint"]),
+        ["insecure-uri"],
+        "{r}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
