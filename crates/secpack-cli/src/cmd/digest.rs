@@ -1,22 +1,19 @@
 //! `secpack digest`: check an installation image against its signed digest
 //! file, reading the image once; make digest files for release images.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use secpack::config::ROLE_RELEASE;
-use secpack::digest::check::{
-    algorithms_for, compare, is_cleartext_signed, DigestResult, DigestStatus, SignatureVerdict,
+use secpack::digest::check::DigestStatus;
+use secpack::digest::file::MAX_DIGEST_FILE_BYTES;
+use secpack::digest::image::{
+    check_image, digest_images, file_name, output_for, read_capped, self_check, with_suffix,
+    CheckReport, CheckRequest, DigestSigners, MadeImage, SignatureSource,
 };
-use secpack::digest::file::{DigestFile, MAX_DIGEST_FILE_BYTES};
-use secpack::digest::hashing::{hash_reader, Computed};
-use secpack::digest::{render, Algorithm};
 use secpack::pack::Pack;
 use secpack::signing::{check_trusted_signer, sign_cleartext};
 use secpack::trust::keyring::Keyring;
-use secpack::trust::signature::MAX_SIGNATURE_BYTES;
 use serde::Serialize;
 
 use crate::escape::safe;
@@ -102,80 +99,33 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     }
 }
 
-/// Why the digests could not be compared, with a stable code.
-#[derive(Debug, Serialize)]
-struct Problem {
-    code: &'static str,
-    message: String,
-}
-
-/// The result of `digest check`, for `--json`.
-#[derive(Debug, Serialize)]
-struct CheckReport {
-    image: String,
-    digests_file: String,
-    signature: SignatureVerdict,
-    unsigned_allowed: bool,
-    digests: Vec<DigestResult>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problem: Option<Problem>,
-    bytes_read: u64,
-    ok: bool,
-}
-
 fn run_check(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
-    let digests_path = args
+    let digests_file = args
         .digests
         .clone()
         .unwrap_or_else(|| with_suffix(&args.image, ".DIGESTS"));
-    let image_name = file_name(&args.image)?;
-    let raw = read_limited(&digests_path, MAX_DIGEST_FILE_BYTES, "digest file")?;
-    let (signature, text) = judge_signature(&args, &digests_path, &raw)?;
-    let mut report = CheckReport {
-        image: args.image.display().to_string(),
-        digests_file: digests_path.display().to_string(),
-        signature,
-        unsigned_allowed: args.allow_unsigned,
-        digests: Vec::new(),
-        problem: None,
-        bytes_read: 0,
-        ok: false,
+    let raw = read_capped(&digests_file, MAX_DIGEST_FILE_BYTES, "digest file")?;
+    let source = SignatureSource::find(&digests_file, &raw, args.signature.as_deref());
+    // The pack and the pin are needed only when there is a signature.
+    let keys = match source {
+        SignatureSource::None => None,
+        _ => Some(load_pack(&args.pack, args.master.as_deref())?),
     };
-    match text.map(|t| parse_text(&t, &digests_path)) {
-        None => {
-            report.problem = Some(Problem {
-                code: "unreadable-signed-text",
-                message: "the signed text of the digest file cannot be read".into(),
-            })
-        }
-        Some(Err(problem)) => report.problem = Some(problem),
-        Some(Ok(file)) => match algorithms_for(&file, &image_name) {
-            Err(e) => {
-                report.problem = Some(Problem {
-                    code: e.code(),
-                    message: e.to_string(),
-                })
-            }
-            Ok(algorithms) => {
-                let image = File::open(&args.image)
-                    .with_context(|| format!("opening {}", args.image.display()))?;
-                let (computed, bytes) =
-                    hash_with_progress(image, &args.image, &algorithms, global)?;
-                report.bytes_read = bytes;
-                report.digests = compare(&file, &image_name, &computed)?;
-            }
-        },
-    }
-    let signature_ok = report.signature.trusted
-        || (args.allow_unsigned
-            && report.signature.status == secpack::trust::verdict::SigStatus::Unsigned);
-    report.ok = signature_ok
-        && report.problem.is_none()
-        && !report.digests.is_empty()
-        && report
-            .digests
-            .iter()
-            .all(|d| d.status == DigestStatus::Match);
+    let signers = keys.as_ref().map(|(pack, ring)| DigestSigners {
+        ring,
+        roles: pack.config.allowed_roles(&pack.config.layout.digests),
+    });
+    let request = CheckRequest {
+        image: &args.image,
+        digests_file: &digests_file,
+        raw: &raw,
+        source,
+        allow_unsigned: args.allow_unsigned,
+    };
+    let bar = byte_progress(&args.image, global);
+    let report = check_image(&request, signers.as_ref(), &|n| bar.inc(n));
+    bar.finish_and_clear();
+    let report = report?;
     if global.json {
         crate::output::print_json(&report)?;
     } else {
@@ -188,54 +138,13 @@ fn run_check(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
     })
 }
 
-/// The verdict on the digest file's signature and the text it covers (the
-/// raw file when it is not clear-signed; `None` when unreadable).
-fn judge_signature(
-    args: &CheckArgs,
-    digests_path: &Path,
-    raw: &[u8],
-) -> Result<(SignatureVerdict, Option<Vec<u8>>)> {
-    let detached = match &args.signature {
-        Some(p) => Some(p.clone()),
-        None => Some(with_suffix(digests_path, ".asc")).filter(|p| p.is_file()),
-    };
-    if is_cleartext_signed(raw) {
-        let ring = load_keyring(args)?;
-        let (judgements, text) = ring.verify_inline(raw);
-        let verdict = SignatureVerdict::judge(&ring, &judgements, "cleartext");
-        return Ok((verdict, text));
-    }
-    let Some(sig_path) = detached else {
-        let verdict = SignatureVerdict::unsigned(format!(
-            "{} is not clear-signed and has no detached signature {}",
-            digests_path.display(),
-            with_suffix(digests_path, ".asc").display()
-        ));
-        return Ok((verdict, Some(raw.to_vec())));
-    };
-    let sig = read_limited(&sig_path, MAX_SIGNATURE_BYTES, "signature")?;
-    let ring = load_keyring(args)?;
-    let judgements = ring.verify_detached(raw, &sig);
-    let verdict = SignatureVerdict::judge(&ring, &judgements, &sig_path.display().to_string());
-    Ok((verdict, Some(raw.to_vec())))
-}
-
-fn load_keyring(args: &CheckArgs) -> Result<Keyring> {
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
-    secpack::pack::ensure_is_pack(&args.pack)?;
-    let pack = Pack::open(&args.pack)?;
-    Ok(Keyring::load(&pack, &pin))
-}
-
-fn parse_text(text: &[u8], path: &Path) -> Result<DigestFile, Problem> {
-    let text = std::str::from_utf8(text).map_err(|e| Problem {
-        code: "malformed-digest-file",
-        message: format!("{} is not UTF-8 text: {e}", path.display()),
-    })?;
-    DigestFile::parse(text).map_err(|e| Problem {
-        code: "malformed-digest-file",
-        message: format!("{}: {e}", path.display()),
-    })
+/// The pack and its keyring judged from the pinned master.
+fn load_pack(pack: &Path, master: Option<&str>) -> Result<(Pack, Keyring)> {
+    let pin = crate::cmd::verify::resolve_pin(master)?;
+    secpack::pack::ensure_is_pack(pack)?;
+    let pack = Pack::open(pack)?;
+    let ring = Keyring::load(&pack, &pin);
+    Ok((pack, ring))
 }
 
 fn print_check(r: &CheckReport) {
@@ -307,67 +216,48 @@ struct MakeReport {
     signed_with: Option<String>,
 }
 
-/// One image listed in a made digest file.
-#[derive(Debug, Serialize)]
-struct MadeImage {
-    name: String,
-    bytes: u64,
-    digests: std::collections::BTreeMap<Algorithm, String>,
-}
-
 fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
-    let output = match (&args.output, args.images.as_slice()) {
-        (Some(o), _) => o.clone(),
-        (None, [one]) => with_suffix(one, ".DIGESTS"),
-        (None, _) => anyhow::bail!("several images need --output FILE for their digest file"),
-    };
-    if !args.force && output.exists() {
-        anyhow::bail!("{} exists; give --force to replace it", output.display());
-    }
+    let output = output_for(args.output.as_deref(), &args.images, args.force)?;
     // Unlock and judge the key first: a wrong passphrase or an untrusted key
     // should not cost a full read. Without a signer the pack is not read.
     let signer = match args.signer.sign_as.is_some() {
         true => {
-            let pack = Pack::open(&args.pack)?;
-            let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+            let (pack, ring) = load_pack(&args.pack, args.master.as_deref())?;
             let signer = args.signer.unlock(&pack, ROLE_RELEASE)?;
-            let ring = Keyring::load(&pack, &pin);
             if let Some((_, key)) = &signer {
                 check_trusted_signer(&ring.entries, &key.cert_fingerprint(), ROLE_RELEASE)?;
             }
-            signer.map(|s| (s, ring))
+            signer.map(|s| (s, pack, ring))
         }
         false => None,
     };
-    let mut listed = Vec::new();
-    let mut images = Vec::new();
-    for path in &args.images {
-        let name = file_name(path)?;
-        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        let (computed, bytes) = hash_with_progress(file, path, &Algorithm::ALL, global)?;
-        images.push(MadeImage {
-            name: name.clone(),
-            bytes,
-            digests: computed
-                .iter()
-                .map(|c| (c.algorithm, c.hex.clone()))
-                .collect(),
-        });
-        listed.push((name, computed));
+    let bars = std::cell::RefCell::new(None::<(PathBuf, indicatif::ProgressBar)>);
+    let progress = |path: &Path, n: u64| {
+        let mut bars = bars.borrow_mut();
+        if bars.as_ref().is_none_or(|(p, _)| p != path) {
+            if let Some((_, old)) = bars.take() {
+                old.finish_and_clear();
+            }
+            *bars = Some((path.to_path_buf(), byte_progress(path, global)));
+        }
+        if let Some((_, bar)) = bars.as_ref() {
+            bar.inc(n);
+        }
+    };
+    let made = digest_images(&args.images, &progress);
+    if let Some((_, bar)) = bars.take() {
+        bar.finish_and_clear();
     }
-    let text = render(&listed);
+    let (text, images) = made?;
     let contents = match &signer {
-        Some(((_, key), ring)) => {
+        Some(((_, key), pack, ring)) => {
             let signed = sign_cleartext(key, text.as_bytes())?;
+            let signers = DigestSigners {
+                ring,
+                roles: pack.config.allowed_roles(&pack.config.layout.digests),
+            };
             // What `digest check` will say, before anything is written.
-            let (judgements, _) = ring.verify_inline(signed.as_bytes());
-            let verdict = SignatureVerdict::judge(ring, &judgements, "the new signature");
-            anyhow::ensure!(
-                verdict.trusted,
-                "refusing to write {}: the new signature does not verify: {}",
-                output.display(),
-                verdict.reason
-            );
+            self_check(signed.as_bytes(), &signers, &output)?;
             signed
         }
         None => text,
@@ -376,7 +266,7 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     let report = MakeReport {
         output: output.display().to_string(),
         images,
-        signed_with: signer.map(|((file, _), _)| file),
+        signed_with: signer.map(|((file, _), _, _)| file),
     };
     if global.json {
         crate::output::print_json(&report)?;
@@ -396,15 +286,10 @@ fn run_make(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     Ok(crate::EXIT_OK)
 }
 
-/// Hashes `input` once with a byte progress bar (hidden for `--json` and
-/// when standard error is not a terminal).
-fn hash_with_progress(
-    input: File,
-    path: &Path,
-    algorithms: &[Algorithm],
-    global: &GlobalArgs,
-) -> Result<(Vec<Computed>, u64)> {
-    let len = input.metadata().map(|m| m.len()).unwrap_or(0);
+/// A byte progress bar for reading `path` (hidden for `--json` and when
+/// standard error is not a terminal).
+fn byte_progress(path: &Path, global: &GlobalArgs) -> indicatif::ProgressBar {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = if global.json {
         indicatif::ProgressBar::hidden()
     } else {
@@ -415,40 +300,7 @@ fn hash_with_progress(
     ) {
         bar.set_style(style);
     }
-    bar.set_message(format!("hashing {}", safe(file_name(path)?)));
-    let result = hash_reader(input, algorithms, &|n| bar.inc(n))
-        .with_context(|| format!("hashing {}", path.display()));
-    bar.finish_and_clear();
-    result
-}
-
-/// `path` with `suffix` appended to its file name (`a.iso` → `a.iso.DIGESTS`).
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
-fn file_name(path: &Path) -> Result<String> {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_string)
-        .with_context(|| format!("{} has no UTF-8 file name", path.display()))
-}
-
-/// Reads a small file, refusing one larger than `limit`.
-fn read_limited(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
-    let file =
-        File::open(path).with_context(|| format!("opening the {what} {}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("reading the {what} {}", path.display()))?;
-    anyhow::ensure!(
-        bytes.len() as u64 <= limit,
-        "the {what} {} is larger than {} KiB",
-        path.display(),
-        limit >> 10
-    );
-    Ok(bytes)
+    let name = file_name(path).unwrap_or_default();
+    bar.set_message(format!("hashing {}", safe(name)));
+    bar
 }

@@ -10,8 +10,7 @@ use serde::Serialize;
 use super::file::DigestFile;
 use super::hashing::Computed;
 use super::Algorithm;
-use crate::config::ROLE_RELEASE;
-use crate::trust::keyring::Keyring;
+use crate::trust::keyring::{KeyEntry, Keyring};
 use crate::trust::signature::Judgement;
 use crate::trust::verdict::{SigStatus, SigWarning};
 
@@ -168,36 +167,47 @@ impl SignatureVerdict {
 
     /// Judges the trust engine's `judgements` on a digest file's signature(s)
     /// found in `source`: trusted when one is valid and made by a certified
-    /// release key of the pack. Otherwise the most telling failure is
-    /// reported (a valid signature by a key of another role first).
-    pub fn judge(ring: &Keyring, judgements: &[Judgement], source: &str) -> Self {
-        let role_of = |j: &Judgement| {
+    /// key of a role `roles` allows (the configuration's roles for the
+    /// digests folder, [`crate::config::PackConfig::allowed_roles`]: release
+    /// keys by default; `None`: any certified key). Otherwise the most
+    /// telling failure is reported (a valid signature by a key of another
+    /// role first).
+    pub fn judge(
+        ring: &Keyring,
+        judgements: &[Judgement],
+        source: &str,
+        roles: Option<&[String]>,
+    ) -> Self {
+        let entry_of = |j: &Judgement| {
             let fpr = j.key.as_ref()?.parse().ok()?;
             ring.entry_by_fingerprint(&fpr)
         };
+        let allowed =
+            |e: Option<&KeyEntry>| e.is_some_and(|e| roles.is_none_or(|r| r.contains(&e.role)));
         let best = judgements
             .iter()
             .filter(|j| j.status == SigStatus::Valid)
-            .max_by_key(|j| role_of(j).is_some_and(|e| e.role == ROLE_RELEASE))
+            .max_by_key(|j| allowed(entry_of(j)))
             .or_else(|| judgements.first());
         let Some(j) = best else {
             return Self::unsigned(format!("{source} holds no signature"));
         };
-        let entry = role_of(j);
+        let entry = entry_of(j);
         let mut warnings = j.warnings.clone();
         let mut reason = j.reason.clone();
-        let release = entry.is_some_and(|e| e.role == ROLE_RELEASE);
-        if j.status == SigStatus::Valid && !release {
+        let role_ok = allowed(entry);
+        if j.status == SigStatus::Valid && !role_ok {
             warnings.push(SigWarning::WrongRole);
             reason = format!(
-                "{reason}, but that is a {} key: digests must be signed by a release key",
-                entry.map_or("non-release", |e| e.role.as_str())
+                "{reason}, but that is a {} key: digests must be signed by a {} key",
+                entry.map_or("non-release", |e| e.role.as_str()),
+                roles.unwrap_or_default().join(" or ")
             );
         }
         Self {
             status: j.status,
             warnings,
-            trusted: j.status == SigStatus::Valid && release,
+            trusted: j.status == SigStatus::Valid && role_ok,
             key: j.key.clone(),
             key_file: entry.map(|e| e.file.clone()),
             role: entry.map(|e| e.role.clone()),

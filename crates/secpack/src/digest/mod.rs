@@ -8,10 +8,13 @@
 //! * [`check`] compares what a digest file lists for an image with what was
 //!   computed, and judges the digest file's signature (release keys only).
 //! * [`render`] writes a digest file in the format real packs use.
+//! * [`image`] is the whole of `digest check` and `digest make`: where the
+//!   signature is, the check of one image, the self-check of a new file.
 
 pub mod check;
 pub mod file;
 pub mod hashing;
+pub mod image;
 
 mod algorithm;
 mod render;
