@@ -571,7 +571,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         &pin,
         VerifyOptions {
             strict: true,
-            tags: false,
+            ..Default::default()
         },
         &|| {},
     );
