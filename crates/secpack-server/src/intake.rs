@@ -184,11 +184,14 @@ pub async fn submit(
         codename: codename.reveal(),
         replies_to_own_key,
     };
+    // The receipt holds the codename: never cached.
+    let no_store = [(axum::http::header::CACHE_CONTROL, "no-store")];
     if wants_json(&headers) {
-        return Ok((StatusCode::CREATED, axum::Json(receipt)).into_response());
+        return Ok((StatusCode::CREATED, no_store, axum::Json(receipt)).into_response());
     }
     Ok((
         StatusCode::CREATED,
+        no_store,
         Html(format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Report received</title>\
              <link rel=\"stylesheet\" href=\"../style.css\"></head>\n<body><main><h1>Report received</h1>\

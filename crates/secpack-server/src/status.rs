@@ -322,10 +322,16 @@ pub async fn show(
         shown.bulletin = Some(name);
         shown.bulletin_url = url;
     }
+    // The answer holds the codename and the replies: never cached.
+    let no_store = [(header::CACHE_CONTROL, "no-store")];
     if wants_json(&headers) {
-        return Ok(axum::Json(shown).into_response());
+        return Ok((no_store, axum::Json(shown)).into_response());
     }
-    Ok(Html(render(texts(&headers), &shown, &form.codename)).into_response())
+    Ok((
+        no_store,
+        Html(render(texts(&headers), &shown, &form.codename)),
+    )
+        .into_response())
 }
 
 fn view_qsb(shown: &Shown) -> Option<u32> {

@@ -104,6 +104,7 @@ fn agent() -> ureq::Agent {
 struct Answer {
     status: u16,
     retry_after: Option<String>,
+    cache_control: Option<String>,
     body: String,
 }
 
@@ -125,11 +126,16 @@ fn answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
         .headers()
         .get("retry-after")
         .map(|v| v.to_str().unwrap().to_string());
+    let cache_control = r
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_string());
     let mut body = String::new();
     r.body_mut().as_reader().read_to_string(&mut body).unwrap();
     Answer {
         status: r.status().as_u16(),
         retry_after,
+        cache_control,
         body,
     }
 }
@@ -244,11 +250,13 @@ fn codename_status_follow_up_reply_and_pull_round_trip() {
     let codename = receipt["codename"].as_str().unwrap().to_string();
     assert_eq!(receipt["replies_to_own_key"], false);
     assert_eq!(codename.len(), 47, "{codename}");
+    assert_eq!(a.cache_control.as_deref(), Some("no-store"));
 
     // The status page: received, no replies yet; the codename as typed with
     // spaces and capitals works too.
     let s = status(&run, &codename.replace('-', " ").to_uppercase());
     assert_eq!(s.status, 200, "{}", s.body);
+    assert_eq!(s.cache_control.as_deref(), Some("no-store"));
     let doc = s.json();
     assert_eq!(doc["id"], id.as_str());
     assert_eq!(doc["state"], "received");
