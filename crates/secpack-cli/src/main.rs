@@ -40,7 +40,7 @@ pub const EXIT_USAGE: u8 = 2;
     propagate_version = true,
     max_term_width = 100
 )]
-struct Cli {
+pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
     #[command(subcommand)]
@@ -77,6 +77,8 @@ enum Command {
     Serve(cmd::serve::Args),
     Report(cmd::report::Args),
     Inbox(cmd::inbox::Args),
+    Completions(cmd::completions::Args),
+    Man(cmd::man::Args),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +100,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args, &cli.global),
         Command::Report(args) => cmd::report::run(args, &cli.global),
         Command::Inbox(args) => cmd::inbox::run(args, &cli.global),
+        Command::Completions(args) => cmd::completions::run(args, &cli.global),
+        Command::Man(args) => cmd::man::run(args, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

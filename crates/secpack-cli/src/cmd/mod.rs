@@ -1,12 +1,14 @@
 //! One module per subcommand.
 
 pub mod canary;
+pub mod completions;
 pub mod digest;
 pub mod export;
 pub mod export_check;
 pub mod inbox;
 pub mod init;
 pub mod key;
+pub mod man;
 pub mod qsb;
 pub mod report;
 pub mod serve;
