@@ -318,7 +318,7 @@ pub async fn show(
         .map_err(|_| unavailable(&headers))?;
     let mut shown = shown;
     if let Some(n) = view_qsb(&shown) {
-        let (name, url) = bulletin_link(&snapshot, n);
+        let (name, url) = bulletin_link(&snapshot, n, french(&headers));
         shown.bulletin = Some(name);
         shown.bulletin_url = url;
     }
@@ -342,7 +342,11 @@ fn view_qsb(shown: &Shown) -> Option<u32> {
 }
 
 /// The bulletin's name and, when the site serves it, its address.
-fn bulletin_link(snapshot: &crate::snapshot::Snapshot, number: u32) -> (String, Option<String>) {
+fn bulletin_link(
+    snapshot: &crate::snapshot::Snapshot,
+    number: u32,
+    fr: bool,
+) -> (String, Option<String>) {
     #[derive(Deserialize)]
     struct Entry {
         id: String,
@@ -352,10 +356,23 @@ fn bulletin_link(snapshot: &crate::snapshot::Snapshot, number: u32) -> (String, 
     let entries: Vec<Entry> = serde_json::from_slice(&snapshot.api.bulletins).unwrap_or_default();
     match entries.into_iter().find(|e| e.number == number) {
         Some(e) => {
-            let url = snapshot
-                .files
-                .contains_key(&e.path)
-                .then(|| format!("/{}", e.path));
+            // The site's page of the bulletin, in the reader's language
+            // when there is one, else the bulletin's file.
+            let stem = std::path::Path::new(&e.path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let prefixes: &[&str] = if fr {
+                &["fr/", "en/", ""]
+            } else {
+                &["en/", ""]
+            };
+            let url = prefixes
+                .iter()
+                .map(|p| format!("{p}bulletins/{stem}.html"))
+                .chain(std::iter::once(e.path.clone()))
+                .find(|path| snapshot.files.contains_key(path))
+                .map(|path| format!("/{path}"));
             (e.id, url)
         }
         None => (format!("bulletin {number:03}"), None),

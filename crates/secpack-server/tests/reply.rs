@@ -733,3 +733,41 @@ fn reports_are_encrypted_to_each_listed_recipient() {
     .unwrap_err();
     assert!(format!("{e:#}").contains("bad-recipient"), "{e:#}");
 }
+
+#[test]
+fn a_published_report_links_to_its_bulletin() {
+    let pack = TestPack::with_email_key();
+    pack.signed_doc(
+        "QSBs/qsb-001-2024.txt",
+        BULLETIN,
+        &[("alice", &keys().alice)],
+    );
+    let run = start(pack.root(), 0);
+    let receipt = submit(&run, "details", None).json();
+    let id = receipt["id"].as_str().unwrap().to_string();
+    let codename = receipt["codename"].as_str().unwrap().to_string();
+    Remote::new(&run.url(), &member(&keys().alice))
+        .unwrap()
+        .set_state(
+            &id,
+            &StateChange {
+                state: ReportState::Published,
+                qsb: Some(1),
+            },
+        )
+        .unwrap();
+    let doc = status(&run, &codename).json();
+    assert_eq!(doc["state"], "published");
+    assert_eq!(doc["bulletin"], "QSB-001-2024", "{doc}");
+    let url = doc["bulletin_url"]
+        .as_str()
+        .expect("a link to the bulletin");
+    let page = answer(agent().get(format!("{}{url}", run.url())).call());
+    assert_eq!(page.status, 200, "{url}");
+    let html = form_post(&run, "/report/status", &[("codename", &codename)], false);
+    assert!(
+        html.body.contains(&format!("href=\"{url}\"")),
+        "{}",
+        html.body
+    );
+}
