@@ -22,12 +22,21 @@ use secpack::report::decrypt::DecryptionKeys;
 use secpack::report::submission::Submission;
 use secpack::signing::SecretKeyFile;
 
-fn serve(pack: &Path, db: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secpack"))
+/// Starts an instance on `db`, given with `--db` or, `via_env`, in
+/// `SECPACK_DB` (where a URL with a password belongs).
+fn serve(pack: &Path, db: &str, via_env: bool) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_secpack"));
+    command
         .arg("serve")
         .arg(pack)
         .args(["--master", &keys().master, "--addr", "127.0.0.1:0"])
-        .args(["--rate-limit", "0", "--db", db])
+        .args(["--rate-limit", "0"]);
+    if via_env {
+        command.env("SECPACK_DB", db);
+    } else {
+        command.args(["--db", db]);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -96,8 +105,8 @@ fn two_instances_on_postgres_every_receipted_report_survives_sigkill() {
     };
     let pack = TestPack::with_email_key();
     let url = pg.url();
-    let (mut victim, victim_addr) = serve(pack.root(), &url);
-    let (mut survivor, survivor_addr) = serve(pack.root(), &url);
+    let (mut victim, victim_addr) = serve(pack.root(), &url, false);
+    let (mut survivor, survivor_addr) = serve(pack.root(), &url, true);
 
     let receipts: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));

@@ -38,8 +38,14 @@ pub struct Args {
     master: Option<String>,
     /// The store: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL
     /// database shared by several instances (postgres://...)
-    /// [default: $XDG_DATA_HOME/secpack/inbox.sqlite].
-    #[arg(long, value_name = "PATH|URL")]
+    /// [default: $XDG_DATA_HOME/secpack/inbox.sqlite]. A URL holding a
+    /// password belongs in SECPACK_DB rather than on the command line.
+    #[arg(
+        long,
+        env = "SECPACK_DB",
+        hide_env_values = true,
+        value_name = "PATH|URL"
+    )]
     db: Option<String>,
     /// The server's configuration file (TOML): the [alerts] digest
     /// (docs/serve.md). Secrets come from files it names, never from argv.

@@ -178,6 +178,9 @@ impl PostgresStore {
             ),
         }
         tx.commit().await.context("preparing the PostgreSQL schema")?;
+        // Not back to the pool: this connection's task may run on a
+        // runtime that ends with startup (`Server::new`).
+        drop(deadpool_postgres::Object::take(client));
         Ok(())
     }
 
