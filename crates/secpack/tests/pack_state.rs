@@ -652,3 +652,71 @@ fn an_unsafe_or_foreign_state_file_is_refused() {
     std::fs::write(&file, b"\xff\xfe not toml").unwrap();
     assert!(state::load(&file).is_err());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn numbered() -> impl Strategy<Value = Option<Numbered>> {
+        proptest::option::of((0u32..200, 0i64..4000).prop_map(|(number, days)| {
+            Numbered {
+                number,
+                date: chrono::NaiveDate::from_ymd_opt(2015, 1, 1)
+                    .map(|d| d + chrono::Duration::days(days)),
+            }
+        }))
+    }
+
+    fn pack_state() -> impl Strategy<Value = PackState> {
+        (
+            numbered(),
+            numbered(),
+            proptest::option::of(0i64..1_000_000),
+        )
+            .prop_map(|(bulletin, canary, t)| PackState {
+                master: "AB".into(),
+                head: None,
+                head_time: t.and_then(|t| chrono::DateTime::from_timestamp(1_500_000_000 + t, 0)),
+                bulletin,
+                canary,
+                verified_at: chrono::Utc::now(),
+            })
+    }
+
+    proptest! {
+        /// A state compared with itself, or with one that only moved
+        /// forward, is neither rolled back nor frozen.
+        #[test]
+        fn moving_forward_is_never_a_finding(old in pack_state(), up in 0u32..5, later in 0i64..1000) {
+            let forward = |n: &Option<Numbered>| n.as_ref().map(|n| Numbered {
+                number: n.number + up,
+                date: n.date.map(|d| d + chrono::Duration::days(later)),
+            });
+            let new = PackState {
+                bulletin: forward(&old.bulletin),
+                canary: forward(&old.canary),
+                head_time: old.head_time.map(|t| t + chrono::Duration::seconds(later)),
+                ..old.clone()
+            };
+            prop_assert!(state::check(Some(&old), &old, None, None).is_empty());
+            prop_assert!(state::check(Some(&old), &new, None, None).is_empty());
+        }
+
+        /// Any number that went down is a rollback, whatever else changed.
+        #[test]
+        fn a_lower_number_is_always_a_rollback(old in pack_state(), new in pack_state()) {
+            let lower = |o: &Option<Numbered>, n: &Option<Numbered>| match (o, n) {
+                (Some(o), Some(n)) => n.number < o.number,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            let findings = state::check(Some(&old), &new, None, None);
+            if lower(&old.bulletin, &new.bulletin) || lower(&old.canary, &new.canary) {
+                prop_assert!(findings.iter().any(|f| f.code == StateCode::Rollback));
+            }
+            // An overdue canary always freezes against a remembered state.
+            let frozen = state::check(Some(&old), &new, Some(1), None);
+            prop_assert!(frozen.iter().any(|f| f.code == StateCode::Frozen));
+        }
+    }
+}
