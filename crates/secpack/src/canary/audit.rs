@@ -14,6 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::drift::{compare, DriftKind};
+use super::machine;
 use super::parse::{Canary, MAX_CANARY_BYTES};
 use super::window::Window;
 use crate::bulletin::{BulletinHeader, MAX_BULLETIN_BYTES};
@@ -275,6 +276,18 @@ pub enum FindingKind {
     LetterOrphan,
     /// Fewer valid signers than required.
     SignaturesBelowThreshold,
+    /// The machine-readable JSON block cannot be read.
+    JsonUnreadable,
+    /// The JSON block and the prose disagree.
+    JsonProseMismatch,
+    /// The JSON block's dates are before the time of the Bitcoin block it
+    /// quotes.
+    JsonDateBeforeBlock,
+    /// The Bitcoin block the JSON block quotes is older than the release
+    /// date allows.
+    JsonBlockStale,
+    /// A canary carries no JSON block where the previous one did.
+    JsonMissing,
 }
 
 impl FindingKind {
@@ -335,6 +348,45 @@ pub fn bulletin_dates(pack: &Pack) -> Vec<BulletinDate> {
                 .and_then(|t| BulletinHeader::parse(&t, prefix).date),
         })
         .collect()
+}
+
+/// Checks the machine-readable block of a canary against its prose.
+fn check_block(
+    file: &CanaryFile,
+    text: &str,
+    canary: &Canary,
+    had_block: bool,
+    out: &mut Findings,
+) {
+    let push = |out: &mut Findings, kind, detail| {
+        out.push(Some(file.number), Some(&file.path), kind, detail)
+    };
+    match machine::extract(text) {
+        None if had_block => push(
+            out,
+            FindingKind::JsonMissing,
+            format!(
+                "canary {} carries no JSON block; the previous canary did",
+                file.number
+            ),
+        ),
+        None => {}
+        Some(Err(e)) => push(
+            out,
+            FindingKind::JsonUnreadable,
+            format!("{e} [{}]", e.code()),
+        ),
+        Some(Ok(block)) => {
+            for p in machine::check(&block, file.number, canary) {
+                let kind = match p.code {
+                    "json-date-before-block" => FindingKind::JsonDateBeforeBlock,
+                    "json-block-stale" => FindingKind::JsonBlockStale,
+                    _ => FindingKind::JsonProseMismatch,
+                };
+                push(out, kind, p.detail);
+            }
+        }
+    }
 }
 
 /// Reads a text file of at most `max` bytes.
@@ -424,6 +476,12 @@ pub fn audit(
         };
         let prev = previous.as_ref().map(|(f, c)| (*f, c));
         check_one(ctx, prev, bulletins, options);
+        let had_block = previous.as_ref().is_some_and(|(f, _)| {
+            f.text
+                .as_deref()
+                .is_ok_and(|t| machine::extract(t).is_some())
+        });
+        check_block(file, text, &canary, had_block, &mut out);
         for letter in &own_letters {
             out.push(
                 Some(file.number),

@@ -6,10 +6,12 @@
 //! * [`drift`] compares statements between consecutive canaries.
 //! * [`audit`] checks a pack's whole series and says what needs attention.
 //! * [`freshness`] fetches news headlines and a block hash over HTTP.
+//! * [`machine`] is the JSON block a canary carries for monitors.
 
 pub mod audit;
 pub mod drift;
 pub mod freshness;
+pub mod machine;
 pub mod parse;
 pub mod window;
 pub mod words;

@@ -12,6 +12,7 @@ use super::init::CANARY_TEMPLATE;
 use super::TeamError;
 use crate::canary::audit::bulletin_dates;
 use crate::canary::freshness::check_proof;
+use crate::canary::machine::{self, BlockFacts};
 use crate::canary::parse::{read_freshness, Canary, MAX_CANARY_BYTES};
 use crate::canary::words::number_words;
 use crate::config::{CanaryConfig, Project};
@@ -170,6 +171,39 @@ pub fn draft_canary(
     freshness: &str,
     allow_stale_proof: bool,
 ) -> Result<CanaryDraft> {
+    let proof = CanaryProof {
+        text: freshness,
+        block: BlockFacts::default(),
+        allow_stale: allow_stale_proof,
+    };
+    draft_canary_with(pack, number, date, master, proof)
+}
+
+/// The proof of freshness of a new canary: its text, what is known of the
+/// Bitcoin block it quotes beyond the hash, and whether a stale proof is
+/// let through.
+#[derive(Debug, Clone, Copy)]
+pub struct CanaryProof<'a> {
+    /// The text of the `Proof of freshness` section.
+    pub text: &'a str,
+    /// The block's height and time, when known (written in the JSON block).
+    pub block: BlockFacts,
+    /// Issue the canary with a stale proof (a warning of the draft).
+    pub allow_stale: bool,
+}
+
+/// [`draft_canary`] with what is known of the quoted block. The text also
+/// carries the machine-readable block ([`crate::canary::machine`]), built
+/// from the filled prose as read back, before the signature block.
+pub fn draft_canary_with(
+    pack: &Pack,
+    number: Option<u32>,
+    date: NaiveDate,
+    master: &str,
+    proof_in: CanaryProof<'_>,
+) -> Result<CanaryDraft> {
+    let freshness = proof_in.text;
+    let allow_stale_proof = proof_in.allow_stale;
     let layout = &pack.config.layout;
     let number = match number {
         Some(n) => {
@@ -229,6 +263,9 @@ pub fn draft_canary(
         freshness,
     );
     check_read_back(&text, number, &facts, &template_name)?;
+    let block = machine::block_for(number, &Canary::parse(&text), proof_in.block)
+        .context("the filled canary cannot be stated as JSON")?;
+    let text = with_block(&text, &machine::render_section(&block));
     let path = format!(
         "{}/{}-{number:03}-{}.txt",
         layout.canaries,
@@ -280,6 +317,29 @@ fn fill(
         text.push('\n');
     }
     text
+}
+
+/// `text` with `section` inserted before its signature block (a line `--`),
+/// or at its end when it has none.
+fn with_block(text: &str, section: &str) -> String {
+    let mut out = String::new();
+    let mut inserted = false;
+    for line in text.lines() {
+        if !inserted && (line.trim_end() == "--") {
+            out.push_str(section);
+            out.push('\n');
+            inserted = true;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if !inserted {
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(section);
+    }
+    out
 }
 
 /// Parses the filled text back and checks that it states what was filled.

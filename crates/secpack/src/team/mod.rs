@@ -9,8 +9,8 @@ mod sign;
 pub mod status;
 
 pub use canary::{
-    bulletins_published, check_freshness_text, draft_canary, next_canary_number, next_window,
-    quoted_block_hashes, CanaryDraft, CanaryFacts, ProofWarning,
+    bulletins_published, check_freshness_text, draft_canary, draft_canary_with, next_canary_number,
+    next_window, quoted_block_hashes, CanaryDraft, CanaryFacts, CanaryProof, ProofWarning,
 };
 pub use draft::{draft_bulletin, next_number, BulletinDraft};
 pub use init::{init_pack, InitOptions};

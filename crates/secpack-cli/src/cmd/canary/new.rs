@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
+use secpack::canary::machine::BlockFacts;
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
-use secpack::team::{check_freshness_text, draft_canary};
+use secpack::team::{check_freshness_text, draft_canary_with, CanaryProof};
 
 use super::freshness::gather_now;
 use super::parse_day;
@@ -44,6 +45,15 @@ pub struct NewArgs {
     /// docs/canaries.md, "Proof of freshness offline").
     #[arg(long, value_name = "FILE")]
     pub freshness: Option<PathBuf>,
+    /// Height of the Bitcoin block the proof quotes, written in the
+    /// canary's JSON block (known without this when the proof is gathered).
+    #[arg(long, value_name = "N")]
+    pub block_height: Option<u64>,
+    /// Time in the header of that block (RFC 3339, e.g.
+    /// 2026-04-02T08:51:12Z), written in the JSON block; the audit checks
+    /// the canary's dates against it.
+    #[arg(long, value_name = "TIME")]
+    pub block_time: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Issue the canary even when its proof of freshness is dated more than
     /// 7 days before the date of issue (a loud warning, code
     /// `stale-proof`). A block hash an earlier canary quoted is refused
@@ -60,21 +70,26 @@ pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
     let pack = Pack::open(&args.pack)?;
     let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
     let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut block = BlockFacts {
+        height: args.block_height,
+        time: args.block_time.map(|t| t.with_timezone(&chrono::Utc)),
+    };
     let freshness = match &args.freshness {
         Some(path) => read_freshness_file(path)?,
         None => match gather_now(&pack)? {
-            Some(proof) => proof.render(),
+            Some(proof) => {
+                block.height = block.height.or(Some(proof.block.height));
+                proof.render()
+            }
             None => return Ok(crate::EXIT_FAILURE),
         },
     };
-    let draft = draft_canary(
-        &pack,
-        args.number,
-        date,
-        &pin.to_hex(),
-        &freshness,
-        args.allow_stale_proof,
-    )?;
+    let proof = CanaryProof {
+        text: &freshness,
+        block,
+        allow_stale: args.allow_stale_proof,
+    };
+    let draft = draft_canary_with(&pack, args.number, date, &pin.to_hex(), proof)?;
     for w in &draft.warnings {
         anstream::eprintln!(
             "{} [{}] {}",
