@@ -624,3 +624,63 @@ fn too_large_files_are_not_read() {
     let report = check(&site, &options).unwrap();
     assert_only_error(&report, "too-large", Some(7));
 }
+
+// --- untrusted provider metadata -------------------------------------------
+
+fn json_leaf() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        "(https?://[a-z.]{1,8}/)?[a-z./_-]{0,20}".prop_map(serde_json::Value::from),
+        Just(serde_json::json!("csaf_trusted_provider")),
+    ]
+}
+
+fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    json_leaf().prop_recursive(3, 24, 4, |inner| {
+        let keys = prop_oneof![
+            Just("canonical_url".to_string()),
+            Just("role".to_string()),
+            Just("distributions".to_string()),
+            Just("directory_url".to_string()),
+            Just("rolie".to_string()),
+            Just("feeds".to_string()),
+            Just("url".to_string()),
+            Just("public_openpgp_keys".to_string()),
+            Just("fingerprint".to_string()),
+            "[a-z_]{1,6}",
+        ];
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+            prop::collection::btree_map(keys, inner, 0..5)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any JSON as provider-metadata.json in a folder: the check never
+    /// panics, never reads outside the folder, and its verdict agrees with
+    /// its findings.
+    #[test]
+    fn any_provider_metadata(value in json_value()) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("provider-metadata.json"),
+            serde_json::to_vec(&value).unwrap(),
+        )
+        .unwrap();
+        let report = check(&dir.path().display().to_string(), &CheckOptions::default()).unwrap();
+        proptest::prop_assert_eq!(
+            report.ok,
+            !report.findings.iter().any(|f| f.severity == Severity::Error)
+        );
+        // None of this is a valid provider metadata document.
+        proptest::prop_assert!(!report.ok);
+    }
+}

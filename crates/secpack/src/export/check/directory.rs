@@ -389,6 +389,66 @@ mod tests {
         assert_eq!(problems[1].line, 4);
     }
 
+    proptest::proptest! {
+        /// Rows written as RFC 4180 (every field quoted, quotes doubled)
+        /// read back as written, on the lines they start on.
+        #[test]
+        fn csv_round_trip(rows in proptest::collection::vec(
+            proptest::collection::vec("[ -~\n]{0,12}", 1..4), 0..6)) {
+            let mut text = String::new();
+            let mut lines = Vec::new();
+            let mut line = 1;
+            for r in &rows {
+                lines.push(line);
+                let fields: Vec<String> =
+                    r.iter().map(|f| format!("\"{}\"", f.replace('"', "\"\""))).collect();
+                let record = fields.join(",");
+                line += record.matches('\n').count() + 1;
+                text.push_str(&record);
+                text.push_str("\r\n");
+            }
+            let parsed = parse_csv(&text).unwrap();
+            let expected: Vec<(usize, Vec<String>)> = lines.into_iter().zip(rows).collect();
+            proptest::prop_assert_eq!(parsed, expected);
+        }
+
+        /// Any text: the readers never panic and every line they name is
+        /// a line of the text.
+        #[test]
+        fn readers_take_any_text(text in "(?s)[ -~\r\n\"]{0,200}") {
+            let lines = text.split('\n').count();
+            let (paths, problems) = parse_index(&text);
+            for (l, p) in &paths {
+                proptest::prop_assert!(*l >= 1 && *l <= lines);
+                proptest::prop_assert_eq!(path_problem(p), None);
+            }
+            for p in &problems {
+                proptest::prop_assert!(p.line >= 1 && p.line <= lines);
+            }
+            match parse_changes(&text) {
+                Ok((rows, problems)) => {
+                    for r in &rows {
+                        proptest::prop_assert!(r.line >= 1 && r.line <= lines);
+                    }
+                    for p in &problems {
+                        proptest::prop_assert!(p.line >= 1 && p.line <= lines);
+                    }
+                }
+                Err(p) => proptest::prop_assert!(p.line >= 1 && p.line <= lines),
+            }
+        }
+
+        /// Paths that leave the folder are never accepted.
+        #[test]
+        fn escaping_paths_are_refused(a in "[a-z0-9]{1,8}", b in "[a-z0-9]{1,8}") {
+            for p in [format!("../{a}.json"), format!("{a}/../{b}.json"), format!("/{a}.json"),
+                      format!("https://{a}/{b}.json"), format!("{a}//{b}.json")] {
+                proptest::prop_assert!(path_problem(&p).is_some(), "{}", p);
+            }
+            proptest::prop_assert_eq!(path_problem(&format!("{a}/{b}.json")), None);
+        }
+    }
+
     #[test]
     fn index_lines() {
         let (paths, problems) = parse_index("2024/a.json\r\n\n../x.json\nhttps://e/x.json\n");
