@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
     let report = check(&dir.path().display().to_string(), &options).unwrap();
     assert_eq!(
         report.ok,
-        !report.findings.iter().any(|f| f.severity == Severity::Error)
+        !report
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error)
     );
     if std::str::from_utf8(data).is_err() {
         assert!(!report.ok, "a file that is not UTF-8 is not JSON");

@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
         let p = parse(text);
         let lines = text.lines().count();
         assert!(p.fields.iter().all(|f| f.line >= 1 && f.line <= lines));
-        if !text.trim_start().starts_with("-----BEGIN PGP SIGNED MESSAGE-----")
+        if !text
+            .trim_start()
+            .starts_with("-----BEGIN PGP SIGNED MESSAGE-----")
             && (p.values("Contact").next().is_none() || p.values("Expires").next().is_none())
         {
             assert!(!report.ok);
