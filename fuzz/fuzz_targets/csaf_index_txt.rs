@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     for (line, path) in &paths {
         assert!(*line >= 1 && *line <= lines);
         assert_eq!(path_problem(path), None);
-        assert!(!path.starts_with('/') && !path.contains(".."));
+        assert!(!path.starts_with('/') && !path.split('/').any(|s| s == ".."));
     }
     for p in &problems {
         assert!(p.line >= 1 && p.line <= lines);
