@@ -13,6 +13,7 @@
 //! * [`feeds`] writes the Atom feeds, [`security_txt`] the RFC 9116 file.
 //! * [`urls`] computes the relative links.
 
+pub mod canaries_json;
 pub mod content;
 pub mod feeds;
 pub mod i18n;

@@ -20,6 +20,7 @@ use secpack::trust::PackReport;
 use serde::Serialize;
 
 use crate::content::{self, ContentPage, DEFAULT_LANG};
+use crate::canaries_json;
 use crate::feeds::{self, FeedItem};
 use crate::i18n::{Arg, Strings};
 use crate::mount::Mount;
@@ -431,6 +432,35 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
     site.files
         .insert("style.css".into(), style.as_bytes().to_vec());
     security_txt(pack, report, &languages, options, &mut site)?;
+    // For monitors: every canary, machine-readable, at the site root.
+    let canaries: Vec<canaries_json::CanaryInput<'_>> = data
+        .canaries
+        .iter()
+        // Letters published beside a canary (`canary-001-2026-note`) are not canaries.
+        .filter(|d| {
+            let dashes = pack.config.layout.canary_prefix.matches('-').count();
+            d.stem.matches('-').count() == dashes + 2
+        })
+        .map(|d| canaries_json::CanaryInput {
+            number: d.number,
+            stem: &d.stem,
+            text: &d.text,
+            verified: d.ok,
+            valid_signers: d.valid,
+            required: d.required,
+        })
+        .collect();
+    let pages = format!("{}canaries/", speakers.first().map_or(String::new(), |s| s.prefix()));
+    site.files.insert(
+        "canaries.json".into(),
+        canaries_json::render(
+            &canaries,
+            &report.master.fingerprint,
+            &pages,
+            data.audit.latest.as_ref().and_then(|l| l.next_due),
+            options.now,
+        ),
+    );
     site.files.insert(
         MARKER_FILE.into(),
         b"This folder was built by `secpack site build`; the next build replaces it.\n".to_vec(),
