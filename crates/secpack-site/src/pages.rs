@@ -19,8 +19,8 @@ use secpack::trust::verdict::KeyStatus;
 use secpack::trust::PackReport;
 use serde::Serialize;
 
-use crate::content::{self, ContentPage, DEFAULT_LANG};
 use crate::canaries_json;
+use crate::content::{self, ContentPage, DEFAULT_LANG};
 use crate::feeds::{self, FeedItem};
 use crate::i18n::{Arg, Strings};
 use crate::mount::Mount;
@@ -450,7 +450,10 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
             required: d.required,
         })
         .collect();
-    let pages = format!("{}canaries/", speakers.first().map_or(String::new(), |s| s.prefix()));
+    let pages = format!(
+        "{}canaries/",
+        speakers.first().map_or(String::new(), |s| s.prefix())
+    );
     site.files.insert(
         "canaries.json".into(),
         canaries_json::render(

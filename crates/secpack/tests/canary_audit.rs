@@ -689,7 +689,9 @@ fn a_window_counted_from_the_end_of_the_month_is_read() {
     let due = ymd(2031, 1, 31);
     let r = s.audit(ymd(2031, 1, 20), None);
     assert_eq!(alerts(&r), vec![], "{:#?}", r.findings);
-    assert!(!kinds(&r).iter().any(|k| k.1 == FindingKind::WindowUnreadable));
+    assert!(!kinds(&r)
+        .iter()
+        .any(|k| k.1 == FindingKind::WindowUnreadable));
     assert_eq!(r.latest.as_ref().unwrap().next_due, Some(due));
     assert!(!s.audit(due, None).overdue);
     let r = s.audit(due + chrono::Days::new(3), None);

@@ -11,13 +11,13 @@ use super::keyring::{read_limited, KeyEntry, Keyring};
 use super::pin::MasterPin;
 use super::signature::{Judgement, MAX_SIGNATURE_BYTES};
 use super::tags::{verify_tags, TagReport};
+use super::verdict::{signature_counts, KeyStatus, SigStatus, SigWarning};
+use crate::bulletin::template::{template_lines, TemplateLine};
+use crate::config::{PackConfig, CONFIG_FILE};
 use crate::history::walk::FindingCode;
 use crate::history::{
     verify_head, verify_history, HeadReport, HeadStatus, HistoryReport, Repo, StateReport,
 };
-use super::verdict::{signature_counts, KeyStatus, SigStatus, SigWarning};
-use crate::bulletin::template::{template_lines, TemplateLine};
-use crate::config::{PackConfig, CONFIG_FILE};
 use crate::pack::{ConfigTrust, FileClass, Pack, PackFile};
 
 /// Largest document read.
@@ -689,8 +689,11 @@ fn summarize(
     }
     if let Some(h) = head {
         if h.status != HeadStatus::Covered {
-            s.failures
-                .push(format!("HEAD is not vouched for: {} ({})", h.reason, h.status.code()));
+            s.failures.push(format!(
+                "HEAD is not vouched for: {} ({})",
+                h.reason,
+                h.status.code()
+            ));
         } else if !h.ok {
             s.failures.push(format!(
                 "{} file(s) of the work tree differ from HEAD (worktree-changed, strict)",
@@ -711,8 +714,10 @@ fn summarize(
                 *codes.entry(c).or_default() += 1;
             }
             let list: Vec<String> = codes.iter().map(|(c, n)| format!("{n} {c}")).collect();
-            s.failures
-                .push(format!("the history does not follow the policy: {}", list.join(", ")));
+            s.failures.push(format!(
+                "the history does not follow the policy: {}",
+                list.join(", ")
+            ));
         }
     }
     s.ok = s.failures.is_empty();
