@@ -214,9 +214,11 @@ impl Server {
             self.stamp,
             self.state.options.poll_interval,
         ));
-        let digests = self.state.alerter.as_ref().map(|a| {
-            tokio::spawn(alerts::Alerter::clone(a).run(self.state.store.clone()))
-        });
+        let digests = self
+            .state
+            .alerter
+            .as_ref()
+            .map(|a| tokio::spawn(alerts::Alerter::clone(a).run(self.state.store.clone())));
         let app = self.router();
         let header_timeout = self.state.options.header_timeout;
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();

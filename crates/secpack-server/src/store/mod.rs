@@ -247,8 +247,12 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
 
     /// Sets the handling state of report `id` (and its bulletin number when
     /// `qsb` is given).
-    async fn set_state(&self, id: String, state: ReportState, qsb: Option<u32>)
-        -> Result<StoredReport>;
+    async fn set_state(
+        &self,
+        id: String,
+        state: ReportState,
+        qsb: Option<u32>,
+    ) -> Result<StoredReport>;
 }
 
 /// A report with the key replies are encrypted to and its messages.

@@ -177,7 +177,9 @@ impl PostgresStore {
                 "the PostgreSQL database has layout version {other}; this secpack knows {SCHEMA_VERSION}"
             ),
         }
-        tx.commit().await.context("preparing the PostgreSQL schema")?;
+        tx.commit()
+            .await
+            .context("preparing the PostgreSQL schema")?;
         // Not back to the pool: this connection's task may run on a
         // runtime that ends with startup (`Server::new`).
         drop(deadpool_postgres::Object::take(client));

@@ -237,7 +237,8 @@ impl ReportStore for SqliteStore {
     }
 
     async fn find_by_index(&self, index: String) -> Result<Option<(String, ReporterAccess)>> {
-        self.with_inbox(move |inbox| inbox.find_by_index(&index)).await
+        self.with_inbox(move |inbox| inbox.find_by_index(&index))
+            .await
     }
 
     async fn report(&self, id: String) -> Result<Option<ReportView>> {
