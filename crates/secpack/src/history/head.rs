@@ -6,7 +6,7 @@
 //! certifies with a role `[history] signer_roles` allows. Files of the work
 //! tree that differ from HEAD are listed beside the verdict.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -15,7 +15,6 @@ use super::vouch::{self, Voucher};
 use crate::config::HistoryConfig;
 use crate::pack::Pack;
 use crate::trust::keyring::Keyring;
-use crate::trust::tags::TagReport;
 
 /// The verdict on HEAD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,13 +87,13 @@ impl HeadReport {
     }
 }
 
-/// Judges HEAD of the pack's repository, given the verdicts on its tags
-/// (from [`crate::trust::tags::verify_tags`]).
+/// Judges HEAD of the pack's repository, given the vouchers of its signed
+/// tags by the commit they point to ([`vouch::from_tags`]).
 pub fn verify_head(
     pack: &Pack,
     repo: &Repo,
     ring: &Keyring,
-    tags: &[TagReport],
+    by_tag: &HashMap<String, Vec<Voucher>>,
     strict: bool,
 ) -> HeadReport {
     let policy = &pack.config.history;
@@ -119,8 +118,7 @@ pub fn verify_head(
             )
         }
     };
-    let mut by_tag = vouch::from_tags(ring, policy, tags, strict);
-    let mut vouchers = by_tag.remove(&head.to_string()).unwrap_or_default();
+    let mut vouchers = by_tag.get(&head.to_string()).cloned().unwrap_or_default();
     vouchers.extend(vouch::from_commits(ring, policy, &[&commit], strict).into_values());
     let (covered_by, refused): (Vec<_>, Vec<_>) = vouchers.into_iter().partition(|v| v.counts);
     // The repository's own folder is listed by the scan, never tracked.

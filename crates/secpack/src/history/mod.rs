@@ -58,8 +58,8 @@ pub fn track_state(
             why: format!("it remembers master key {}, not {master}", r.master),
         });
     }
-    let (observed, overdue) = PackState::observe(pack, &master, options.now);
     let repo = Repo::open(&pack.root).ok();
+    let (observed, overdue) = PackState::observe(pack, repo.as_ref(), &master, options.now);
     let findings = state::check(remembered.as_ref(), &observed, overdue, repo.as_ref());
     let mut state = StateReport {
         file: options.path.display().to_string(),

@@ -97,8 +97,14 @@ pub struct PackState {
 }
 
 impl PackState {
-    /// Reads the state of `pack` as it is now.
-    pub fn observe(pack: &Pack, master: &str, now: DateTime<Utc>) -> (Self, Option<i64>) {
+    /// Reads the state of `pack` (whose repository is `repo`, when it is
+    /// one) as it is now, with the days its newest canary is overdue.
+    pub fn observe(
+        pack: &Pack,
+        repo: Option<&Repo>,
+        master: &str,
+        now: DateTime<Utc>,
+    ) -> (Self, Option<i64>) {
         let mut state = PackState {
             master: master.to_string(),
             head: None,
@@ -107,7 +113,7 @@ impl PackState {
             canary: None,
             verified_at: now,
         };
-        if let Ok(repo) = Repo::open(&pack.root) {
+        if let Some(repo) = repo {
             if let Ok(Some(head)) = repo.head() {
                 state.head = Some(head.to_string());
                 state.head_time = repo.commit(head).ok().and_then(|c| c.time);

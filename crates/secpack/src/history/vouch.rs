@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::repo::Commit;
 use crate::config::HistoryConfig;
 use crate::trust::keyring::Keyring;
-use crate::trust::tags::TagReport;
+use crate::trust::tags::{single_signature, TagReport};
 use crate::trust::verdict::{signature_counts, SigStatus, SigWarning};
 
 /// What kind of signature vouches.
@@ -150,11 +150,7 @@ pub fn from_commits(
         .par_iter()
         .filter_map(|c| {
             let signed = c.signature.as_ref()?;
-            let j = ring
-                .verify_detached(&signed.payload, &signed.signature)
-                .into_iter()
-                .max_by_key(|j| (j.status != SigStatus::Valid, j.status))
-                .expect("verify_detached always returns a judgement");
+            let j = single_signature(ring, &signed.payload, &signed.signature);
             Some((
                 c.id,
                 voucher(

@@ -30,7 +30,6 @@ use super::vouch::{self, Voucher};
 use crate::config::HistoryRequirement;
 use crate::pack::Pack;
 use crate::trust::keyring::Keyring;
-use crate::trust::tags::TagReport;
 
 /// What the walk found wrong with one commit, or with the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,15 +152,16 @@ impl HistoryReport {
 }
 
 /// Walks the history of the pack's repository from its starting point to
-/// HEAD, given the verdicts on its tags.
+/// HEAD, given the vouchers of its signed tags by the commit they point to
+/// ([`vouch::from_tags`]).
 pub fn verify_history(
     pack: &Pack,
     repo: &Repo,
     ring: &Keyring,
-    tags: &[TagReport],
+    by_tag: &HashMap<String, Vec<Voucher>>,
     strict: bool,
 ) -> HistoryReport {
-    match walk(pack, repo, ring, tags, strict) {
+    match walk(pack, repo, ring, by_tag, strict) {
         Ok(r) => r,
         Err((head, e)) => HistoryReport::failed(FindingCode::RepositoryUnreadable, head, e),
     }
@@ -173,7 +173,7 @@ fn walk(
     pack: &Pack,
     repo: &Repo,
     ring: &Keyring,
-    tags: &[TagReport],
+    by_tag: &HashMap<String, Vec<Voucher>>,
     strict: bool,
 ) -> Result<HistoryReport, WalkError> {
     let policy = &pack.config.history;
@@ -188,13 +188,12 @@ fn walk(
         history.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
 
     // Every signature that vouches for a commit of the history.
-    let mut by_tag = vouch::from_tags(ring, policy, tags, strict);
     let signed: Vec<&Commit> = history.iter().filter(|c| c.signature.is_some()).collect();
     let by_commit = vouch::from_commits(ring, policy, &signed, strict);
     let vouchers: Vec<Vec<Voucher>> = history
         .iter()
         .map(|c| {
-            let mut v = by_tag.remove(&c.id.to_string()).unwrap_or_default();
+            let mut v = by_tag.get(&c.id.to_string()).cloned().unwrap_or_default();
             v.extend(by_commit.get(&c.id).cloned());
             v
         })

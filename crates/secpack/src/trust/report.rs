@@ -14,6 +14,7 @@ use super::tags::{verify_tags, TagReport};
 use super::verdict::{signature_counts, KeyStatus, SigStatus, SigWarning};
 use crate::bulletin::template::{template_lines, TemplateLine};
 use crate::config::{PackConfig, CONFIG_FILE};
+use crate::history::vouch;
 use crate::history::walk::FindingCode;
 use crate::history::{
     verify_head, verify_history, HeadReport, HeadStatus, HistoryReport, Repo, StateReport,
@@ -233,12 +234,16 @@ pub fn verify_settled(
     let all_tags = git.then(|| verify_tags(&pack.root, &ring, options.strict));
     let (head, history) = match (&all_tags, Repo::open(&pack.root)) {
         (None, _) => (None, None),
-        (Some(t), Ok(repo)) => (
-            Some(verify_head(pack, &repo, &ring, t, options.strict)),
-            options
-                .history
-                .then(|| verify_history(pack, &repo, &ring, t, options.strict)),
-        ),
+        (Some(t), Ok(repo)) => {
+            // The tags' vouchers, judged once for HEAD and the walk.
+            let by_tag = vouch::from_tags(&ring, &pack.config.history, t, options.strict);
+            (
+                Some(verify_head(pack, &repo, &ring, &by_tag, options.strict)),
+                options
+                    .history
+                    .then(|| verify_history(pack, &repo, &ring, &by_tag, options.strict)),
+            )
+        }
         (Some(_), Err(e)) => (
             Some(HeadReport::unreadable(&e)),
             options.history.then(|| {

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::armor::find_bytes;
 use super::keyring::Keyring;
+use super::signature::Judgement;
 use super::verdict::{signature_counts, SigStatus, SigWarning};
 
 /// Marks the start of an OpenPGP signature appended to a tag object.
@@ -168,13 +169,7 @@ fn judge_tag(ring: &Keyring, t: RawTag, strict: bool) -> TagReport {
             strict,
         );
     };
-    let judgements = ring.verify_detached(payload, sig);
-    // A tag carries one signature; if several packets were found, the worst
-    // one decides.
-    let j = judgements
-        .into_iter()
-        .max_by_key(|j| (j.status != SigStatus::Valid, j.status))
-        .expect("verify_detached always returns a judgement");
+    let j = single_signature(ring, payload, sig);
     let ok = signature_counts(j.status, &j.warnings, strict);
     TagReport {
         tag: t.name,
@@ -186,6 +181,15 @@ fn judge_tag(ring: &Keyring, t: RawTag, strict: bool) -> TagReport {
         reason: j.reason,
         ok,
     }
+}
+
+/// The judgement on a git object's one signature (a tag's or a commit's):
+/// if several signature packets were found, the worst one decides.
+pub(crate) fn single_signature(ring: &Keyring, payload: &[u8], sig: &[u8]) -> Judgement {
+    ring.verify_detached(payload, sig)
+        .into_iter()
+        .max_by_key(|j| (j.status != SigStatus::Valid, j.status))
+        .expect("verify_detached always returns a judgement")
 }
 
 /// A tag without a signature: listed, failing only under `strict`.
