@@ -32,6 +32,7 @@ pub mod bulletin;
 pub mod canary;
 pub mod config;
 pub mod digest;
+pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod history;

@@ -553,6 +553,20 @@ pub fn read(target: &str, timeout: std::time::Duration) -> Result<Vec<u8>, ReadE
     Ok(body)
 }
 
+impl crate::error::Coded for ReadError {
+    fn code(&self) -> &'static str {
+        ReadError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::File(..) => ErrorClass::Io,
+            Self::TooLarge(..) => ErrorClass::Usage,
+            Self::Fetch(..) => ErrorClass::Failure,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -356,6 +356,21 @@ pub fn sign_cleartext(key: &SigningKey, text: &[u8]) -> Result<String> {
     Ok(String::from_utf8(sink)?)
 }
 
+impl crate::error::Coded for SigningError {
+    fn code(&self) -> &'static str {
+        SigningError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::NoSecretKey(..) => ErrorClass::Usage,
+            Self::NoSigningKey(..) => ErrorClass::Usage,
+            Self::PassphraseRequired(..) => ErrorClass::Usage,
+            _ => ErrorClass::Failure,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

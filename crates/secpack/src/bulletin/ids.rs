@@ -198,6 +198,16 @@ pub fn resolve_bulletin(pack: &Pack, text: &str) -> Result<ResolvedBulletin, Bul
     }
 }
 
+impl crate::error::Coded for BulletinNumberError {
+    fn code(&self) -> &'static str {
+        BulletinNumberError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Usage
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -618,6 +618,21 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+impl crate::error::Coded for LifecycleError {
+    fn code(&self) -> &'static str {
+        LifecycleError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::Git { .. } => ErrorClass::Io,
+            Self::AlreadyWithdrawn { .. } => ErrorClass::Usage,
+            Self::Withdrawn { .. } => ErrorClass::Usage,
+            _ => ErrorClass::Failure,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -398,6 +398,16 @@ pub fn check(block: &CanaryBlock, number: u32, prose: &Canary) -> Vec<BlockProbl
     out
 }
 
+impl crate::error::Coded for BlockError {
+    fn code(&self) -> &'static str {
+        BlockError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Failure
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,6 +226,16 @@ pub fn is_cleartext_signed(bytes: &[u8]) -> bool {
     bytes[start..].starts_with(b"-----BEGIN PGP SIGNED MESSAGE-----")
 }
 
+impl crate::error::Coded for CompareError {
+    fn code(&self) -> &'static str {
+        CompareError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Failure
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -416,3 +416,21 @@ pub fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8
     }
     Ok(bytes)
 }
+
+impl crate::error::Coded for ImageError {
+    fn code(&self) -> &'static str {
+        ImageError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::Read { .. } => ErrorClass::Io,
+            Self::Hashing { .. } => ErrorClass::Io,
+            Self::Write(..) => ErrorClass::Io,
+            Self::NoFileName(..) => ErrorClass::Usage,
+            Self::OutputNeeded => ErrorClass::Usage,
+            Self::OutputExists(..) => ErrorClass::Usage,
+            _ => ErrorClass::Failure,
+        }
+    }
+}

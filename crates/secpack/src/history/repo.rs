@@ -283,3 +283,16 @@ impl Repo {
         Ok(out)
     }
 }
+
+impl crate::error::Coded for RepoError {
+    fn code(&self) -> &'static str {
+        RepoError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::Unreadable(..) => ErrorClass::Io,
+            _ => ErrorClass::Config,
+        }
+    }
+}

@@ -425,3 +425,16 @@ fn descends(repo: &Repo, old: &str, new: &str) -> Result<bool, RepoError> {
     }
     repo.is_ancestor(old, new)
 }
+
+impl crate::error::Coded for StateError {
+    fn code(&self) -> &'static str {
+        StateError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::Unwritable { .. } => ErrorClass::Io,
+            _ => ErrorClass::Config,
+        }
+    }
+}

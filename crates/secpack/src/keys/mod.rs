@@ -68,3 +68,22 @@ impl KeyError {
         }
     }
 }
+
+impl crate::error::Coded for KeyError {
+    fn code(&self) -> &'static str {
+        KeyError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::SecretInsidePack(..) => ErrorClass::Usage,
+            Self::EmptyPassphrase => ErrorClass::Usage,
+            Self::PassphraseMismatch => ErrorClass::Usage,
+            Self::NoSuchMember(..) => ErrorClass::Usage,
+            Self::AmbiguousMember(..) => ErrorClass::Usage,
+            Self::NotInPack(..) => ErrorClass::Usage,
+            Self::Exists(..) => ErrorClass::Usage,
+            _ => ErrorClass::Failure,
+        }
+    }
+}

@@ -285,6 +285,16 @@ impl Nonces {
     }
 }
 
+impl crate::error::Coded for AuthError {
+    fn code(&self) -> &'static str {
+        AuthError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Failure
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -370,3 +370,19 @@ fn encryption_keys<'a>(
         .for_transport_encryption()
         .for_storage_encryption()
 }
+
+impl crate::error::Coded for EncryptionKeyError {
+    fn code(&self) -> &'static str {
+        EncryptionKeyError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::NotFound => ErrorClass::Config,
+            Self::Ambiguous(..) => ErrorClass::Config,
+            Self::NotAKeyFile(..) => ErrorClass::Config,
+            Self::BadRecipient(..) => ErrorClass::Config,
+            _ => ErrorClass::Failure,
+        }
+    }
+}

@@ -269,3 +269,13 @@ impl DecryptionHelper for Helper<'_> {
         Err(anyhow::anyhow!("the reply is not encrypted to this key"))
     }
 }
+
+impl crate::error::Coded for ReporterKeyError {
+    fn code(&self) -> &'static str {
+        ReporterKeyError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Usage
+    }
+}

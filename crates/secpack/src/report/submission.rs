@@ -253,6 +253,16 @@ fn attachment_of(field: FormField<'_>, max: usize) -> Result<Attachment, Submiss
     })
 }
 
+impl crate::error::Coded for SubmissionError {
+    fn code(&self) -> &'static str {
+        SubmissionError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Usage
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,3 +86,23 @@ impl TeamError {
         }
     }
 }
+
+impl crate::error::Coded for TeamError {
+    fn code(&self) -> &'static str {
+        TeamError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            Self::NotADocument(..) => ErrorClass::Usage,
+            Self::BadSignerName(..) => ErrorClass::Usage,
+            Self::NoMemberKey(..) => ErrorClass::Usage,
+            Self::AmbiguousMember(..) => ErrorClass::Usage,
+            Self::SignatureExists(..) => ErrorClass::Usage,
+            Self::NumberTaken(..) => ErrorClass::Usage,
+            Self::CanaryNumberTaken(..) => ErrorClass::Usage,
+            Self::NotEmpty(..) => ErrorClass::Usage,
+            _ => ErrorClass::Failure,
+        }
+    }
+}

@@ -101,6 +101,16 @@ pub fn check_proof(
     Ok(warnings)
 }
 
+impl crate::error::Coded for ProofError {
+    fn code(&self) -> &'static str {
+        ProofError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Failure
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

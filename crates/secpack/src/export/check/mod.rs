@@ -208,3 +208,13 @@ pub fn check(target: &str, options: &CheckOptions) -> Result<CheckReport, CheckE
         findings: list,
     })
 }
+
+impl crate::error::Coded for CheckError {
+    fn code(&self) -> &'static str {
+        CheckError::code(self)
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        ErrorClass::Usage
+    }
+}
