@@ -105,10 +105,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            output::error(&e);
-            ExitCode::from(EXIT_USAGE)
-        }
+        Err(e) => ExitCode::from(output::report_error(&e, &cli.global)),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
+use secpack::error::ErrorClass;
 use serde::Serialize;
 
 use crate::escape::{safe, LogWriter};
@@ -62,10 +63,84 @@ pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// Prints an error with its whole chain of causes on standard error.
+/// Prints an error with its whole chain of causes on standard error, for a
+/// command that goes on (or decides its own exit status) after it.
 pub fn error(e: &anyhow::Error) {
     let mut err = anstream::stderr();
     let _ = writeln!(err, "{} {}", paint(BAD, "error:"), chain(e));
+}
+
+/// Reports a command's error and returns the exit status of its class.
+///
+/// The code and class come from the outermost coded error in the chain
+/// ([`secpack::error::find`]); an error the CLI raised about its arguments is
+/// a [`UsageError`]; anything else is a failure with code `error`. Standard
+/// error gets `error: <chain of causes> [code]`; with `--json`, standard
+/// output also gets `{"error":{"code","message"}}`.
+pub fn report_error(e: &anyhow::Error, global: &GlobalArgs) -> u8 {
+    let (code, class) = classify(e);
+    if global.json {
+        let message = chain(e).to_string();
+        let _ = print_json(&serde_json::json!({
+            "error": { "code": code, "class": class, "message": message }
+        }));
+    }
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {} [{code}]", paint(BAD, "error:"), chain(e));
+    class.exit_status()
+}
+
+/// The code and class of a command's error (see [`report_error`]).
+pub fn classify(e: &anyhow::Error) -> (&'static str, ErrorClass) {
+    for cause in e.chain() {
+        if let Some(usage) = cause.downcast_ref::<UsageError>() {
+            return (usage.code, ErrorClass::Usage);
+        }
+        if let Some(found) = secpack::error::find(cause) {
+            return (found.code, found.class);
+        }
+    }
+    ("error", ErrorClass::Failure)
+}
+
+/// An error in how the command was called: a bad or missing argument.
+/// Exit status 2.
+#[derive(Debug)]
+pub struct UsageError {
+    /// The stable code.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// The message holds no outside text: shown unescaped.
+    pub own_text: bool,
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A [`UsageError`] with code `bad-arguments`; its message may quote
+/// outside text (it is escaped when shown).
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError {
+        code: "bad-arguments",
+        message: message.into(),
+        own_text: false,
+    })
+}
+
+/// A [`UsageError`] whose message is the CLI's own text, shown as it is
+/// (several lines allowed, like a [`Notice`]).
+pub fn usage_notice(code: &'static str, message: String) -> anyhow::Error {
+    anyhow::Error::new(UsageError {
+        code,
+        message,
+        own_text: true,
+    })
 }
 
 /// An error's chain of causes, `outer: inner: ...` as `{:#}` shows it, each
@@ -79,8 +154,17 @@ pub fn chain(e: &anyhow::Error) -> impl std::fmt::Display + '_ {
                 if i > 0 {
                     f.write_str(": ")?;
                 }
-                match cause.downcast_ref::<Notice>() {
-                    Some(notice) => write!(f, "{notice}")?,
+                let own = cause
+                    .downcast_ref::<Notice>()
+                    .map(|n| n.0.as_str())
+                    .or_else(|| {
+                        cause
+                            .downcast_ref::<UsageError>()
+                            .filter(|u| u.own_text)
+                            .map(|u| u.message.as_str())
+                    });
+                match own {
+                    Some(text) => f.write_str(text)?,
                     None => write!(f, "{}", safe(cause))?,
                 }
             }

@@ -20,10 +20,10 @@ pub fn read_passphrase(file: Option<&Path>, key_path: &Path) -> Result<Password>
         ))
         .context("reading the passphrase from the terminal")?
         .into()),
-        None => anyhow::bail!(
+        None => Err(crate::output::usage(format!(
             "the secret key {} is protected by a passphrase; give --passphrase-file (no terminal to ask)",
             key_path.display()
-        ),
+        ))),
     }
 }
 

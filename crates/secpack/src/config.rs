@@ -12,10 +12,10 @@
 //! `crate::trust::config` decides). Unsigned, only [`PackConfig::neutral_part`]
 //! applies.
 
+use crate::error::IoError;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 /// File name of the pack configuration, at the pack root.
@@ -45,36 +45,81 @@ pub struct PackConfig {
     pub history: HistoryConfig,
 }
 
+/// Largest `secpack.toml` read.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Why `secpack.toml` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// It is not a regular file, or too large.
+    #[error("{path} is {why}")]
+    Unusable {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// It does not parse.
+    #[error("parsing {path}: {source}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What TOML said.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// It cannot be read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+impl crate::error::Coded for ConfigError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unusable { .. } => "config-unusable",
+            Self::Parse { .. } => "bad-config",
+            Self::Io(_) => "io",
+        }
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        match self {
+            Self::Io(_) => crate::error::ErrorClass::Io,
+            _ => crate::error::ErrorClass::Config,
+        }
+    }
+}
+
 impl PackConfig {
     /// Reads `secpack.toml` from the pack root; `None` when the file is
     /// absent. A file that exists but does not parse is an error.
-    pub fn load(pack_root: &Path) -> Result<Option<Self>> {
+    pub fn load(pack_root: &Path) -> Result<Option<Self>, ConfigError> {
         let path = pack_root.join(CONFIG_FILE);
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(meta) => meta,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(e) => return Err(IoError::new("reading", &path, e).into()),
         };
-        anyhow::ensure!(
-            meta.is_file(),
-            "{} is not a regular file (symlinks are refused)",
-            path.display()
-        );
-        anyhow::ensure!(
-            meta.len() <= 1 << 20,
-            "{} is larger than 1 MiB",
-            path.display()
-        );
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text)
-            .map(Some)
-            .with_context(|| format!("parsing {}", path.display()))
+        let unusable = |why: &str| ConfigError::Unusable {
+            path: path.display().to_string(),
+            why: why.to_string(),
+        };
+        if !meta.is_file() {
+            return Err(unusable("not a regular file (symlinks are refused)"));
+        }
+        if meta.len() > MAX_CONFIG_BYTES {
+            return Err(unusable("larger than 1 MiB"));
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| IoError::new("reading", &path, e))?;
+        Self::parse(&text).map(Some).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            source: e,
+        })
     }
 
     /// Parses the text of a `secpack.toml`.
-    pub fn parse(text: &str) -> Result<Self> {
-        Ok(toml::from_str(text)?)
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
     }
 
     /// The number of distinct valid signers a document in `folder` (the first

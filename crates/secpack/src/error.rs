@@ -115,9 +115,13 @@ registry![
     crate::digest::check::CompareError,
     crate::digest::image::ImageError,
     crate::export::check::CheckError,
+    crate::fsutil::ReadCappedError,
     crate::history::repo::RepoError,
     crate::history::state::StateError,
     crate::keys::KeyError,
+    crate::pack::NotAPack,
+    crate::pack::PackError,
+    crate::config::ConfigError,
     crate::report::auth::AuthError,
     crate::report::codename::CodenameError,
     crate::report::encrypt::EncryptionKeyError,
@@ -126,6 +130,14 @@ registry![
     crate::securitytxt::ReadError,
     crate::signing::SigningError,
     crate::team::TeamError,
+    crate::tracker::jekyll::JekyllError,
+    crate::tracker::model::ModelError,
+    crate::tracker::model::TextError,
+    crate::tracker::store::StoreError,
+    crate::tracker::sync::SyncError,
+    crate::tracker::triage::TriageError,
+    crate::tracker::upstream::UpstreamError,
+    crate::trust::pin::PinError,
 ];
 
 /// The outermost coded error in `err`'s chain of causes. An operating-system

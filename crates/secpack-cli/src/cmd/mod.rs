@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod args;
 pub mod canary;
 pub mod completions;
 pub mod digest;

@@ -9,6 +9,7 @@ use secpack::signing::SecretKeyFile;
 use secpack::team::{sign_document, Backend, Signed};
 use secpack::trust::keyring::Keyring;
 
+use crate::cmd::args::{PackOption, TrustArgs};
 use crate::escape::safe;
 use crate::output::{paint, print_json, GOOD};
 use crate::GlobalArgs;
@@ -49,21 +50,19 @@ pub struct Args {
         env = "SECPACK_GPG"
     )]
     pub gpg_program: OsString,
-    /// The pack's root folder.
-    #[arg(long, default_value = ".")]
-    pub pack: PathBuf,
+    #[command(flatten)]
+    pub pack: PackOption,
     /// Replace existing signature files.
     #[arg(long)]
     pub force: bool,
-    /// Fingerprint of the master key (else SECPACK_MASTER or the user config).
-    #[arg(long, value_name = "FPR")]
-    pub master: Option<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    let pack = Pack::open(&args.pack.pack)?;
+    let pin = args.trust.pin()?;
     let ring = Keyring::load(&pack, &pin);
     let key = match &args.key {
         Some(path) => {
@@ -108,13 +107,13 @@ fn relative_to(pack: &Pack, file: &Path) -> Result<String> {
         .canonicalize()
         .with_context(|| format!("reading {}", file.display()))?;
     let rel = abs.strip_prefix(&pack.root).map_err(|_| {
-        anyhow::anyhow!(
+        crate::output::usage(format!(
             "{} is not inside the pack {}",
             file.display(),
             pack.root.display()
-        )
+        ))
     })?;
     rel.to_str()
         .map(|s| s.replace('\\', "/"))
-        .ok_or_else(|| anyhow::anyhow!("{} is not a UTF-8 path", file.display()))
+        .ok_or_else(|| crate::output::usage(format!("{} is not a UTF-8 path", file.display())))
 }

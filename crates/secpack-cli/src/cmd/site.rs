@@ -7,6 +7,7 @@ use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions}
 use secpack_site::{render, write, SiteOptions};
 use serde::Serialize;
 
+use crate::cmd::args::{PackDir, TrustArgs};
 use crate::escape::safe;
 use crate::output::{paint, BAD, GOOD, HEAD, WARN};
 use crate::secret::SignerArgs;
@@ -37,18 +38,16 @@ enum SiteCommand {
 /// 2 usage or configuration error.
 #[derive(Debug, clap::Args)]
 struct BuildArgs {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pack: PathBuf,
+    #[command(flatten)]
+    pack: PackDir,
     /// Output folder (replaced when it holds a previous build).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
     /// URL the site is published at: canonical links, feed ids, security.txt.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Fingerprint of the master key, obtained out of band (spaces allowed).
-    #[arg(long, value_name = "FPR")]
-    master: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Build even when signatures do not verify (the pages say so).
     #[arg(long)]
     allow_failures: bool,
@@ -73,8 +72,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         SiteCommand::Build(a) => a,
         SiteCommand::CheckSecuritytxt(a) => return crate::cmd::site_check::run(a, global),
     };
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
-    let VerifiedPack { pack, ring } = open_verified(&args.pack, &pin)?;
+    let pin = args.trust.pin()?;
+    let VerifiedPack { pack, ring } = open_verified(&args.pack.pack, &pin)?;
     if let Some(base) = &args.base_url {
         anyhow::ensure!(
             base.starts_with("https://") || base.starts_with("http://"),

@@ -10,6 +10,7 @@ use secpack::trust::keyring::Keyring;
 use secpack_site::security_txt::{canonical_url, csaf_url};
 use serde::Serialize;
 
+use crate::cmd::args::TrustArgs;
 use crate::escape::safe;
 use crate::output::{paint, BAD, GOOD, WARN};
 use crate::GlobalArgs;
@@ -35,9 +36,8 @@ pub struct CheckArgs {
     /// export.csaf_base_url says whether a CSAF line is due.
     #[arg(long, value_name = "DIR")]
     pack: Option<PathBuf>,
-    /// Fingerprint of the master key, obtained out of band (with --pack).
-    #[arg(long, value_name = "FPR")]
-    master: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// URL of the site the file belongs to: Canonical must be its
     /// /.well-known/security.txt (default for a URL: the URL itself).
     #[arg(long, value_name = "URL")]
@@ -65,7 +65,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
     let mut csaf = args.csaf_url.clone();
     let ring = match &args.pack {
         Some(root) => {
-            let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+            let pin = args.trust.pin()?;
             let v = secpack::trust::open_verified(root, &pin)?;
             if csaf.is_none() {
                 csaf = v.pack.config.export.csaf_base_url.as_deref().map(csaf_url);

@@ -1,13 +1,13 @@
 //! `secpack status`: what needs the team's attention.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono::NaiveDate;
 use secpack::pack::Pack;
 use secpack::team::status::{pack_status, ItemKind, StatusReport};
 
+use crate::cmd::args::{PackDir, TrustArgs};
 use crate::cmd::canary::parse_day;
 use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
@@ -20,13 +20,10 @@ use crate::GlobalArgs;
 /// Exit status 0 when nothing needs attention, 1 when something does.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pub pack: PathBuf,
-    /// Fingerprint of the master key, obtained out of band (else
-    /// SECPACK_MASTER or the user config).
-    #[arg(long, value_name = "FPR")]
-    pub master: Option<String>,
+    #[command(flatten)]
+    pub pack: PackDir,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// The day to report for, YYYY-MM-DD (default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub now: Option<NaiveDate>,
@@ -34,8 +31,8 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    let pack = Pack::open(&args.pack.pack)?;
+    let pin = args.trust.pin()?;
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let report = pack_status(&pack, &pin, now);
     if global.json {

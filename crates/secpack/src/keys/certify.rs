@@ -1,6 +1,5 @@
 //! The master key's third-party certification of a team key.
 
-use anyhow::{Context, Result};
 use sequoia_openpgp as openpgp;
 
 use openpgp::cert::amalgamation::UserIDAmalgamation;
@@ -16,7 +15,7 @@ use crate::signing::SigningError;
 
 /// Unlocks the primary (certifying) key of a secret certificate, decrypting
 /// it with `passphrase` when it is protected.
-pub fn unlock_certifier(secret: &Cert, passphrase: Option<&Password>) -> Result<KeyPair> {
+pub fn unlock_certifier(secret: &Cert, passphrase: Option<&Password>) -> Result<KeyPair, KeyError> {
     let fpr = secret.fingerprint().to_hex();
     let key = secret
         .primary_key()
@@ -32,7 +31,7 @@ pub fn unlock_certifier(secret: &Cert, passphrase: Option<&Password>) -> Result<
             .map_err(|_| SigningError::WrongPassphrase(fpr.clone()))?
     };
     key.into_keypair()
-        .with_context(|| format!("using the primary key of {fpr}"))
+        .map_err(|e| KeyError::OpenPgp(format!("using the primary key of {fpr}: {e}")))
 }
 
 /// What [`certify`] does, or did, to a key's user IDs.
@@ -65,16 +64,16 @@ pub struct Certified {
 /// is asked). Refuses the master key itself
 /// ([`KeyError::SelfCertification`]) and a key holding a certification by
 /// the master that does not verify ([`KeyError::AlteredKey`]).
-pub fn certification_plan(master: &Cert, key: &Cert) -> Result<Plan> {
+pub fn certification_plan(master: &Cert, key: &Cert) -> Result<Plan, KeyError> {
     plan(master.primary_key().key().role_as_unspecified(), key)
 }
 
-fn plan(master: &Key<PublicParts, UnspecifiedRole>, key: &Cert) -> Result<Plan> {
+fn plan(master: &Key<PublicParts, UnspecifiedRole>, key: &Cert) -> Result<Plan, KeyError> {
     if key.fingerprint() == master.fingerprint() {
-        return Err(KeyError::SelfCertification(master.fingerprint().to_hex()).into());
+        return Err(KeyError::SelfCertification(master.fingerprint().to_hex()));
     }
     if holds_broken_certification(master, key) {
-        return Err(KeyError::AlteredKey(key.fingerprint().to_hex()).into());
+        return Err(KeyError::AlteredKey(key.fingerprint().to_hex()));
     }
     let policy = StandardPolicy::new();
     let mut plan = Plan::default();
@@ -86,11 +85,9 @@ fn plan(master: &Key<PublicParts, UnspecifiedRole>, key: &Cert) -> Result<Plan> 
             plan.added.push(text);
         }
     }
-    anyhow::ensure!(
-        !plan.added.is_empty() || !plan.already.is_empty(),
-        "the key {} has no user ID to certify",
-        key.fingerprint()
-    );
+    if plan.added.is_empty() && plan.already.is_empty() {
+        return Err(KeyError::NoUserId(key.fingerprint().to_hex()));
+    }
     Ok(plan)
 }
 
@@ -101,7 +98,7 @@ fn plan(master: &Key<PublicParts, UnspecifiedRole>, key: &Cert) -> Result<Plan> 
 /// the standard policy) is left alone, so certifying twice changes nothing.
 /// Secret material of `key`, if any, is dropped. Refused as
 /// [`certification_plan`] refuses.
-pub fn certify(master: &mut KeyPair, key: Cert) -> Result<Certified> {
+pub fn certify(master: &mut KeyPair, key: Cert) -> Result<Certified, KeyError> {
     let key = key.strip_secret_key_material();
     let plan = plan(master.public(), &key)?;
     let mut sigs = Vec::new();
@@ -119,14 +116,14 @@ pub fn certify(master: &mut KeyPair, key: Cert) -> Result<Certified> {
                 HashAlgorithm::SHA512,
                 None::<std::time::SystemTime>,
             )
-            .with_context(|| format!("certifying {text:?}"))?;
+            .map_err(|e| KeyError::OpenPgp(format!("certifying {text:?}: {e}")))?;
         sigs.push(sig);
     }
     let cert = if sigs.is_empty() {
         key
     } else {
         key.insert_packets(sigs)
-            .context("adding the certifications to the key")?
+            .map_err(|e| KeyError::OpenPgp(format!("adding the certifications to the key: {e}")))?
     };
     Ok(Certified { cert, plan })
 }
@@ -306,13 +303,9 @@ mod tests {
         for at in [1, packet_len - header - 8] {
             let altered = flip(&once.cert, &sig, at);
             let e = certify(&mut signer, altered.clone()).unwrap_err();
-            assert_eq!(
-                e.downcast_ref::<KeyError>().unwrap().code(),
-                "altered-key",
-                "byte {at} from the end"
-            );
+            assert_eq!(e.code(), "altered-key", "byte {at} from the end");
             let e = certification_plan(&master, &altered).unwrap_err();
-            assert_eq!(e.downcast_ref::<KeyError>().unwrap().code(), "altered-key");
+            assert_eq!(e.code(), "altered-key");
         }
     }
 
@@ -321,14 +314,8 @@ mod tests {
         let master = key("Master <master@test.invalid>");
         let mut signer = unlock_certifier(&master, None).unwrap();
         let e = certify(&mut signer, master.clone()).unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<KeyError>().unwrap().code(),
-            "self-certification"
-        );
+        assert_eq!(e.code(), "self-certification");
         let e = certification_plan(&master, &master).unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<KeyError>().unwrap().code(),
-            "self-certification"
-        );
+        assert_eq!(e.code(), "self-certification");
     }
 }

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use sequoia_openpgp as openpgp;
 
 use openpgp::cert::{CertBuilder, CipherSuite};
@@ -24,12 +23,12 @@ pub enum Algorithm {
 }
 
 impl std::str::FromStr for Algorithm {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self> {
+    type Err = KeyError;
+    fn from_str(s: &str) -> Result<Self, KeyError> {
         match s.to_ascii_lowercase().as_str() {
             "rsa4096" => Ok(Self::Rsa4096),
             "ed25519" => Ok(Self::Ed25519),
-            other => anyhow::bail!("unknown key algorithm {other:?} (use rsa4096 or ed25519)"),
+            other => Err(KeyError::BadAlgorithm(other.to_string())),
         }
     }
 }
@@ -62,13 +61,12 @@ pub struct KeySpec {
 impl KeySpec {
     /// Parses a validity period: `never`, or a count followed by `d`, `w`,
     /// `m` or `y` (days, weeks, 30-day months, 365-day years).
-    pub fn parse_validity(text: &str) -> Result<Option<Duration>> {
+    pub fn parse_validity(text: &str) -> Result<Option<Duration>, KeyError> {
         let t = text.trim().to_ascii_lowercase();
         if t == "never" || t == "0" {
             return Ok(None);
         }
-        let bad =
-            || anyhow::anyhow!("{text:?} is not a validity period (e.g. 2y, 18m, 90d or never)");
+        let bad = || KeyError::BadValidity(text.to_string());
         let unit = t.chars().last().ok_or_else(bad)?;
         let count: u64 = t[..t.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
         let days = match unit {
@@ -88,9 +86,9 @@ impl KeySpec {
 /// Generates a key: the primary key may only certify, a subkey signs (or,
 /// for [`Usage::Encryption`], decrypts). The secret parts are encrypted with
 /// `passphrase`, which may not be empty.
-pub fn generate(spec: &KeySpec, passphrase: &Password) -> Result<Cert> {
+pub fn generate(spec: &KeySpec, passphrase: &Password) -> Result<Cert, KeyError> {
     if passphrase.map(|p| p.is_empty()) {
-        return Err(KeyError::EmptyPassphrase.into());
+        return Err(KeyError::EmptyPassphrase);
     }
     let suite = match spec.algorithm {
         Algorithm::Rsa4096 => CipherSuite::RSA4k,
@@ -114,7 +112,7 @@ pub fn generate(spec: &KeySpec, passphrase: &Password) -> Result<Cert> {
         .set_validity_period(spec.validity)
         .set_password(Some(passphrase.clone()))
         .generate()
-        .with_context(|| format!("generating a key for {:?}", spec.user_id))?;
+        .map_err(|e| KeyError::OpenPgp(format!("generating a key for {:?}: {e}", spec.user_id)))?;
     Ok(cert)
 }
 
@@ -228,9 +226,6 @@ mod tests {
             usage: Usage::Signing,
         };
         let e = generate(&spec, &"".into()).unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<KeyError>().unwrap().code(),
-            "empty-passphrase"
-        );
+        assert_eq!(e.code(), "empty-passphrase");
     }
 }

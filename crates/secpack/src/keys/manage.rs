@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use sequoia_openpgp as openpgp;
 
 use openpgp::crypto::KeyPair;
@@ -14,6 +13,7 @@ use openpgp::Cert;
 
 use super::KeyError;
 use crate::config::PackConfig;
+use crate::error::IoError;
 use crate::fsutil::write_atomic;
 use crate::pack::{FileClass, Pack};
 
@@ -32,62 +32,45 @@ pub fn role_folder(config: &PackConfig, role: &str) -> String {
 /// Current (not retired) key files of member `name`: files whose name is
 /// `name` or starts with `name-`, `name_` or `name.`; case-insensitive.
 pub fn member_key_files(pack: &Pack, name: &str) -> Vec<String> {
-    let name = name.to_ascii_lowercase();
     pack.keys()
         .filter(|f| matches!(f.class, FileClass::Key { retired: false, .. }))
-        .filter(|f| {
-            let file = f
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&f.path)
-                .to_ascii_lowercase();
-            file.strip_prefix(&name)
-                .is_some_and(|rest| rest.starts_with(['-', '_', '.']))
-        })
+        .filter(|f| crate::pack::key_file_names_signer(&f.path, name))
         .map(|f| f.path.clone())
         .collect()
 }
 
 /// Refuses a secret-key destination inside the pack (the pack is published).
-pub fn secret_outside_pack(pack: &Pack, destination: &Path) -> Result<()> {
+pub fn secret_outside_pack(pack: &Pack, destination: &Path) -> Result<(), KeyError> {
     let parent = match destination.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let parent = parent
         .canonicalize()
-        .with_context(|| format!("the folder of {} cannot be used", destination.display()))?;
+        .map_err(|e| IoError::new("using the folder of", destination, e))?;
     if parent.starts_with(&pack.root) {
         return Err(KeyError::SecretInsidePack(
             destination.display().to_string(),
             pack.root.display().to_string(),
-        )
-        .into());
+        ));
     }
     Ok(())
 }
 
 /// Moves member `name`'s key file to the `retired/` folder beside it (a plain
 /// rename, as `git mv` does). Returns the old and new pack-relative paths.
-pub fn retire(pack: &Pack, name: &str) -> Result<(String, String)> {
-    let files = member_key_files(pack, name);
-    let from = match files.as_slice() {
-        [] => return Err(KeyError::NoSuchMember(name.to_string()).into()),
-        [one] => one.clone(),
-        many => return Err(KeyError::AmbiguousMember(name.to_string(), many.join(", ")).into()),
-    };
+pub fn retire(pack: &Pack, name: &str) -> Result<(String, String), KeyError> {
+    let from = super::member_key_file(pack, name)?;
     let (dir, file) = from.rsplit_once('/').unwrap_or(("", &from));
     let to = format!("{dir}/retired/{file}");
     let target = pack.path_of(&to);
     if target.exists() {
-        return Err(KeyError::Exists(to).into());
+        return Err(KeyError::Exists(to));
     }
     let retired_dir = target.parent().expect("a file in a folder");
-    std::fs::create_dir_all(retired_dir)
-        .with_context(|| format!("creating {}", retired_dir.display()))?;
-    std::fs::rename(pack.path_of(&from), &target)
-        .with_context(|| format!("moving {from} to {to}"))?;
+    std::fs::create_dir_all(retired_dir).map_err(|e| IoError::new("creating", retired_dir, e))?;
+    let source = pack.path_of(&from);
+    std::fs::rename(&source, &target).map_err(|e| IoError::new("moving", &source, e))?;
     Ok((from, to))
 }
 
@@ -103,12 +86,19 @@ pub struct Revocation {
 impl Revocation {
     /// The revocation certificate, ASCII-armoured as GnuPG writes them
     /// (importing it revokes the key).
-    pub fn armored(&self) -> Result<String> {
+    pub fn armored(&self) -> Result<String, KeyError> {
         use std::io::Write;
-        let packet = openpgp::Packet::from(self.certificate.clone()).to_vec()?;
-        let mut w = openpgp::armor::Writer::new(Vec::new(), openpgp::armor::Kind::PublicKey)?;
-        w.write_all(&packet)?;
-        Ok(String::from_utf8(w.finalize()?)?)
+        let fail = |e: &dyn std::fmt::Display| {
+            KeyError::OpenPgp(format!("writing the revocation certificate: {e}"))
+        };
+        let packet = openpgp::Packet::from(self.certificate.clone())
+            .to_vec()
+            .map_err(|e| fail(&e))?;
+        let mut w = openpgp::armor::Writer::new(Vec::new(), openpgp::armor::Kind::PublicKey)
+            .map_err(|e| fail(&e))?;
+        w.write_all(&packet).map_err(|e| fail(&e))?;
+        let bytes = w.finalize().map_err(|e| fail(&e))?;
+        String::from_utf8(bytes).map_err(|e| fail(&e))
     }
 }
 
@@ -120,7 +110,7 @@ pub fn revoke(
     signer: &mut KeyPair,
     reason: ReasonForRevocation,
     message: &str,
-) -> Result<Revocation> {
+) -> Result<Revocation, KeyError> {
     let fpr = secret.fingerprint();
     let key_file = pack
         .keys()
@@ -132,20 +122,24 @@ pub fn revoke(
         .ok_or_else(|| KeyError::NotInPack(fpr.to_hex()))?;
     let certificate = secret
         .revoke(signer, reason, message.as_bytes())
-        .context("making the revocation certificate")?;
+        .map_err(|e| KeyError::OpenPgp(format!("making the revocation certificate: {e}")))?;
     let path = pack.path_of(&key_file);
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {key_file}"))?;
+    let bytes = std::fs::read(&path).map_err(|e| IoError::new("reading", &path, e))?;
+    let unreadable = |e: anyhow::Error| KeyError::NotAKeyFile(key_file.clone(), e.to_string());
     let mut out = Vec::new();
-    for cert in openpgp::cert::CertParser::from_bytes(&bytes)
-        .with_context(|| format!("reading {key_file}"))?
-    {
-        let cert = cert.with_context(|| format!("reading {key_file}"))?;
+    for cert in openpgp::cert::CertParser::from_bytes(&bytes).map_err(unreadable)? {
+        let cert = cert.map_err(unreadable)?;
         let cert = if cert.fingerprint() == fpr {
-            cert.insert_packets(std::iter::once(certificate.clone()))?
+            cert.insert_packets(std::iter::once(certificate.clone()))
+                .map_err(|e| KeyError::OpenPgp(format!("adding the revocation: {e}")))?
         } else {
             cert
         };
-        out.extend(cert.armored().to_vec()?);
+        let armored = cert
+            .armored()
+            .to_vec()
+            .map_err(|e| KeyError::OpenPgp(format!("writing {key_file}: {e}")))?;
+        out.extend(armored);
     }
     write_atomic(&path, &out, true)?;
     Ok(Revocation {

@@ -6,14 +6,20 @@
 
 mod certify;
 mod generate;
+mod install;
 mod manage;
 
 pub use certify::{certification_plan, certify, unlock_certifier, Certified, Plan};
 pub use generate::{generate, public_file_name, Algorithm, KeySpec, Usage};
+pub use install::{
+    encryption_user_id, ensure_master, install_new_key, key_file_in_pack, load_public,
+    member_key_file, owner_name, plan_new_key, primary_locked, revocation_path, Installed, NewKey,
+    NewKeyPlan,
+};
 pub use manage::{member_key_files, retire, revoke, role_folder, secret_outside_pack, Revocation};
 
 /// Why a key operation was refused. Each has a stable code.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The secret key file would be written inside the pack, which is
     /// published.
@@ -49,6 +55,36 @@ pub enum KeyError {
     /// The destination exists already.
     #[error("{0} exists already")]
     Exists(String),
+    /// The master key was asked to be an encryption key.
+    #[error("the master key only certifies: make the team's encryption key with --encryption alone (role security-team)")]
+    MasterEncryption,
+    /// Not a signer name for a new key.
+    #[error("{0:?} is not a signer name (lower-case letters, digits, '-' and '_')")]
+    BadSignerName(String),
+    /// An unknown algorithm name.
+    #[error("unknown key algorithm {0:?} (use rsa4096 or ed25519)")]
+    BadAlgorithm(String),
+    /// Not a validity period.
+    #[error("{0:?} is not a validity period (e.g. 2y, 18m, 90d or never)")]
+    BadValidity(String),
+    /// The key file is not inside the pack.
+    #[error("{0} is not inside the pack")]
+    NotInsidePack(String),
+    /// The file holds no readable OpenPGP key.
+    #[error("{0} is not an OpenPGP key file: {1}")]
+    NotAKeyFile(String, String),
+    /// The key has no user ID to certify.
+    #[error("the key {0} has no user ID to certify")]
+    NoUserId(String),
+    /// Sequoia refused an operation on the key.
+    #[error("{0}")]
+    OpenPgp(String),
+    /// The secret key cannot be used.
+    #[error(transparent)]
+    Signing(#[from] crate::signing::SigningError),
+    /// Reading or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
 }
 
 impl KeyError {
@@ -65,6 +101,16 @@ impl KeyError {
             Self::AlteredKey(_) => "altered-key",
             Self::NotInPack(_) => "not-in-pack",
             Self::Exists(_) => "exists",
+            Self::MasterEncryption => "master-encryption",
+            Self::BadSignerName(_) => "bad-signer-name",
+            Self::BadAlgorithm(_) => "bad-algorithm",
+            Self::BadValidity(_) => "bad-validity",
+            Self::NotInsidePack(_) => "not-inside-pack",
+            Self::NotAKeyFile(..) => "not-a-key-file",
+            Self::NoUserId(_) => "no-user-id",
+            Self::OpenPgp(_) => "openpgp-error",
+            Self::Signing(e) => e.code(),
+            Self::Io(_) => "io",
         }
     }
 }
@@ -83,6 +129,13 @@ impl crate::error::Coded for KeyError {
             Self::AmbiguousMember(..) => ErrorClass::Usage,
             Self::NotInPack(..) => ErrorClass::Usage,
             Self::Exists(..) => ErrorClass::Usage,
+            Self::MasterEncryption
+            | Self::BadSignerName(..)
+            | Self::BadAlgorithm(..)
+            | Self::BadValidity(..)
+            | Self::NotInsidePack(..) => ErrorClass::Usage,
+            Self::Signing(e) => crate::error::Coded::class(e),
+            Self::Io(_) => ErrorClass::Io,
             _ => ErrorClass::Failure,
         }
     }

@@ -10,11 +10,11 @@
 mod naming;
 mod scan;
 
-pub use naming::{NumberedName, SignatureName};
+pub use naming::{key_file_names_signer, NumberedName, SignatureName};
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Coded, ErrorClass, IoError};
 use serde::Serialize;
 
 use crate::config::PackConfig;
@@ -215,16 +215,78 @@ pub fn ensure_is_pack(root: &Path) -> Result<(), NotAPack> {
     })
 }
 
+impl Coded for NotAPack {
+    fn code(&self) -> &'static str {
+        "not-a-pack"
+    }
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Config
+    }
+}
+
+/// Why a pack cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The folder does not exist or cannot be opened.
+    #[error("opening pack {path}: {source}")]
+    Open {
+        /// The folder, as given.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path is not a folder.
+    #[error("{0} is not a folder")]
+    NotAFolder(String),
+    /// `secpack.toml` cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// `secpack.toml` names folders outside the pack or overlapping ones.
+    #[error("secpack.toml: {0}")]
+    BadLayout(String),
+    /// The pack is deeper or larger than secpack reads.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A folder of the pack cannot be read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+impl Coded for PackError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "pack-not-found",
+            Self::NotAFolder(_) => "not-a-folder",
+            Self::Config(e) => e.code(),
+            Self::BadLayout(_) => "bad-layout",
+            Self::TooLarge(_) => "pack-too-large",
+            Self::Io(_) => "io",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Open { .. } | Self::NotAFolder(_) | Self::BadLayout(_) => ErrorClass::Config,
+            Self::Config(e) => e.class(),
+            Self::TooLarge(_) => ErrorClass::Failure,
+            Self::Io(_) => ErrorClass::Io,
+        }
+    }
+}
+
 impl Pack {
     /// Opens the pack at `root`: reads `secpack.toml` (if any), applies it as
     /// written and classifies every file. This is the team's view of its own
     /// pack; a verifier opens it with `crate::trust::config::open_verified`,
     /// which applies the file's settings only when it is signed.
-    pub fn open(root: &Path) -> Result<Self> {
-        let root = root
-            .canonicalize()
-            .with_context(|| format!("opening pack {}", root.display()))?;
-        anyhow::ensure!(root.is_dir(), "{} is not a folder", root.display());
+    pub fn open(root: &Path) -> Result<Self, PackError> {
+        let root = root.canonicalize().map_err(|source| PackError::Open {
+            path: root.display().to_string(),
+            source,
+        })?;
+        if !root.is_dir() {
+            return Err(PackError::NotAFolder(root.display().to_string()));
+        }
         let (config, config_trust) = match PackConfig::load(&root)? {
             Some(c) => (c, ConfigTrust::AsWritten),
             None => (PackConfig::default(), ConfigTrust::Absent),
@@ -233,11 +295,15 @@ impl Pack {
     }
 
     /// The same pack classified again under another configuration.
-    pub fn reconfigured(&self, config: PackConfig, trust: ConfigTrust) -> Result<Self> {
+    pub fn reconfigured(&self, config: PackConfig, trust: ConfigTrust) -> Result<Self, PackError> {
         Self::scan_with(self.root.clone(), config, trust)
     }
 
-    fn scan_with(root: PathBuf, config: PackConfig, config_trust: ConfigTrust) -> Result<Self> {
+    fn scan_with(
+        root: PathBuf,
+        config: PackConfig,
+        config_trust: ConfigTrust,
+    ) -> Result<Self, PackError> {
         validate_layout(&config)?;
         let files = scan::scan(&root, &config)?;
         Ok(Self {
@@ -308,7 +374,7 @@ impl Pack {
 }
 
 /// Layout folders must be plain names inside the pack.
-fn validate_layout(config: &PackConfig) -> Result<()> {
+fn validate_layout(config: &PackConfig) -> Result<(), PackError> {
     let l = &config.layout;
     for (what, dir) in [
         ("keys", &l.keys),
@@ -319,16 +385,18 @@ fn validate_layout(config: &PackConfig) -> Result<()> {
     .into_iter()
     .chain(l.tools.iter().map(|t| ("tools", t)))
     {
-        anyhow::ensure!(
-            is_plain_relative(dir),
-            "secpack.toml: layout.{what} = {dir:?} must be a relative path inside the pack"
-        );
+        if !is_plain_relative(dir) {
+            return Err(PackError::BadLayout(format!(
+                "layout.{what} = {dir:?} must be a relative path inside the pack"
+            )));
+        }
     }
-    anyhow::ensure!(
-        is_plain_relative(&config.tracker.file),
-        "secpack.toml: tracker.file = {:?} must be a relative path inside the pack",
-        config.tracker.file
-    );
+    if !is_plain_relative(&config.tracker.file) {
+        return Err(PackError::BadLayout(format!(
+            "tracker.file = {:?} must be a relative path inside the pack",
+            config.tracker.file
+        )));
+    }
     // A tools folder is never signed: it may not hold (or lie inside) a
     // folder whose files must be.
     for t in &l.tools {
@@ -338,11 +406,12 @@ fn validate_layout(config: &PackConfig) -> Result<()> {
             ("canaries", &l.canaries),
             ("digests", &l.digests),
         ] {
-            anyhow::ensure!(
-                !overlaps(t, dir),
-                "secpack.toml: layout.tools = {t:?} overlaps layout.{what} = {dir:?}; \
-                 a folder that must be signed cannot be a tools folder"
-            );
+            if overlaps(t, dir) {
+                return Err(PackError::BadLayout(format!(
+                    "layout.tools = {t:?} overlaps layout.{what} = {dir:?}; \
+                     a folder that must be signed cannot be a tools folder"
+                )));
+            }
         }
     }
     Ok(())

@@ -101,6 +101,28 @@ impl SignatureName {
     }
 }
 
+/// Whether the key file `file` (a path or a bare file name) is named for the
+/// signer `signer`, the name in `<document>.sig.<signer>` and in `[[team]]
+/// signer`: its file name is `signer` or starts with `signer` followed by
+/// `-`, `_` or `.` (`alice-team.asc`, `alice_2026.asc`, `alice.asc` for
+/// `alice`), ignoring case. A `signer` that is not a signer name (empty,
+/// holding a `.` or a `/`) names no file. The one rule tying signer names to
+/// key files.
+pub fn key_file_names_signer(file: &str, signer: &str) -> bool {
+    if !is_signer_name(signer) {
+        return false;
+    }
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let Some(head) = name.get(..signer.len()) else {
+        return false;
+    };
+    head.eq_ignore_ascii_case(signer)
+        && name[signer.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, '-' | '_' | '.'))
+}
+
 /// Signer names are short words: letters, digits, `_` and `-`.
 fn is_signer_name(s: &str) -> bool {
     !s.is_empty()
@@ -159,7 +181,54 @@ mod tests {
         assert!(!SignatureName::looks_like_signature(".sig.x"));
     }
 
+    #[test]
+    fn key_files_named_for_a_signer() {
+        for (file, signer) in [
+            ("keys/security-team/alice-0123456789abcdef.asc", "alice"),
+            ("alice_2026.asc", "alice"),
+            ("keys/security-team/alice.asc", "alice"),
+            ("keys/security-team/Alice-Team.asc", "alice"),
+            ("alice-team.asc", "ALICE"),
+            ("marek-m.asc", "marek-m"),
+            ("alice", "alice"),
+        ] {
+            assert!(key_file_names_signer(file, signer), "{file} {signer}");
+        }
+        for (file, signer) in [
+            ("keys/security-team/alicia-team.asc", "alice"),
+            ("keys/security-team/alice2.asc", "alice"),
+            ("keys/alice/bob-team.asc", "alice"),
+            ("bob-alice.asc", "alice"),
+            ("alice-team.asc", ""),
+            ("alice.asc", "alice.asc"),
+            ("alice-team.asc", "alice/"),
+            ("al", "alice"),
+        ] {
+            assert!(!key_file_names_signer(file, signer), "{file} {signer}");
+        }
+        // A signature file's signer name names the member's key file.
+        let c = SignatureName::candidates("qsb-001-2026.txt.sig.marek-m");
+        let who = c[0].signer.as_deref().unwrap();
+        assert!(key_file_names_signer("keys/security-team/marek-m-0a1b.asc", who));
+        assert!(!key_file_names_signer("keys/security-team/marek-0a1b.asc", who));
+    }
+
     proptest! {
+        #[test]
+        fn a_signer_names_its_own_key_files(signer in "[a-z0-9_-]{1,20}", rest in "[-_.][a-z0-9.]{0,20}", other in "[a-z0-9]{1,3}") {
+            let file = format!("keys/team/{signer}{rest}");
+            prop_assert!(key_file_names_signer(&file, &signer));
+            prop_assert!(key_file_names_signer(&file.to_uppercase(), &signer));
+            // A longer name that only starts with the signer's is another's.
+            let longer = format!("keys/team/{signer}{other}{rest}");
+            prop_assert!(!key_file_names_signer(&longer, &signer));
+        }
+
+        #[test]
+        fn never_panics_on_any_names(file in "\\PC{0,40}", signer in "\\PC{0,10}") {
+            let _ = key_file_names_signer(&file, &signer);
+        }
+
         #[test]
         fn candidates_never_panic_and_shorten(name in "\\PC{0,80}") {
             for c in SignatureName::candidates(&name) {

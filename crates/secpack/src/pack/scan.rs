@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use super::PackError;
+use crate::error::IoError;
 use rayon::prelude::*;
 
 use super::naming::{NumberedName, SignatureName};
@@ -18,7 +19,7 @@ pub(crate) const CLEARSIGN_HEADER: &[u8] = b"-----BEGIN PGP SIGNED MESSAGE-----"
 const KEY_EXTENSIONS: [&str; 5] = [".asc", ".gpg", ".pub", ".key", ".pgp"];
 
 /// Scans the pack rooted at `root` (canonical) and classifies every entry.
-pub(super) fn scan(root: &Path, config: &PackConfig) -> Result<Vec<PackFile>> {
+pub(super) fn scan(root: &Path, config: &PackConfig) -> Result<Vec<PackFile>, PackError> {
     let mut regular = BTreeSet::new();
     let mut out = Vec::new();
     walk(root, root, "", 0, &mut regular, &mut out)?;
@@ -36,18 +37,20 @@ fn walk(
     depth: usize,
     regular: &mut BTreeSet<String>,
     out: &mut Vec<PackFile>,
-) -> Result<()> {
-    anyhow::ensure!(
-        depth <= MAX_DEPTH,
-        "{rel}: folders nested deeper than {MAX_DEPTH} levels"
-    );
-    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+) -> Result<(), PackError> {
+    if depth > MAX_DEPTH {
+        return Err(PackError::TooLarge(format!(
+            "{rel}: folders nested deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| IoError::new("reading", dir, e))?;
     for entry in entries {
-        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
-        anyhow::ensure!(
-            regular.len() + out.len() < MAX_ENTRIES,
-            "the pack has more than {MAX_ENTRIES} entries"
-        );
+        let entry = entry.map_err(|e| IoError::new("reading", dir, e))?;
+        if regular.len() + out.len() >= MAX_ENTRIES {
+            return Err(PackError::TooLarge(format!(
+                "the pack has more than {MAX_ENTRIES} entries"
+            )));
+        }
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
             out.push(refused(
@@ -61,7 +64,7 @@ fn walk(
         // stat per file); it does not follow links.
         let ft = entry
             .file_type()
-            .with_context(|| format!("reading {}", entry.path().display()))?;
+            .map_err(|e| IoError::new("reading", &entry.path(), e))?;
         if ft.is_symlink() {
             out.push(classify_link(root, &entry.path(), &path));
         } else if ft.is_dir() {

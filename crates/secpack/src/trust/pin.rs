@@ -4,8 +4,71 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
 use sequoia_openpgp::Fingerprint;
+
+use crate::error::{Coded, ErrorClass};
+
+/// Why no usable pin was found.
+#[derive(Debug, thiserror::Error)]
+pub enum PinError {
+    /// The text is not a full fingerprint.
+    #[error("{what}: {why}")]
+    Invalid {
+        /// Where the text came from (`--master`, `SECPACK_MASTER`, a file).
+        what: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The text is a key ID: too short to pin trust on.
+    #[error(
+        "{what}: {hex} is a key ID, not a fingerprint: key IDs can be forged; pin the full \
+         40-digit (v4) or 64-digit (v6) fingerprint"
+    )]
+    KeyId {
+        /// Where the text came from.
+        what: String,
+        /// The key ID.
+        hex: String,
+    },
+    /// The user's config file holding the pin is not safe to trust.
+    #[error(
+        "{} holds the master pin but is not safe to trust: {why}; fix it with \
+         `chmod go-w {} {}` (the file and its folder must be yours, not links, and \
+         writable by nobody else), or pass the pin with --master",
+        path.display(), path.parent().unwrap_or(Path::new(".")).display(), path.display()
+    )]
+    UnsafeConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+    /// The user's config file cannot be read as TOML.
+    #[error("reading {}: {why}", path.display())]
+    BadConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+impl Coded for PinError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "bad-pin",
+            Self::KeyId { .. } => "key-id-pin",
+            Self::UnsafeConfig { .. } => "unsafe-pin-config",
+            Self::BadConfig { .. } => "bad-pin-config",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Invalid { .. } | Self::KeyId { .. } => ErrorClass::Usage,
+            Self::UnsafeConfig { .. } | Self::BadConfig { .. } => ErrorClass::Config,
+        }
+    }
+}
 
 /// Environment variable that may carry the pin.
 pub const PIN_ENV: &str = "SECPACK_MASTER";
@@ -29,7 +92,16 @@ impl MasterPin {
     /// Parses a fingerprint as printed by GnuPG or in canaries: hex, with or
     /// without spaces, optional `0x`, any case. Key IDs (16 hex digits) are
     /// refused: they are too short to pin trust on.
-    pub fn parse(text: &str) -> Result<Self> {
+    pub fn parse(text: &str) -> Result<Self, PinError> {
+        Self::parse_from(text, "the master fingerprint")
+    }
+
+    /// [`MasterPin::parse`], naming where the text came from in errors.
+    fn parse_from(text: &str, what: &str) -> Result<Self, PinError> {
+        let invalid = |why: String| PinError::Invalid {
+            what: what.to_string(),
+            why,
+        };
         let hex: String = text
             .trim()
             .trim_start_matches("0x")
@@ -38,23 +110,30 @@ impl MasterPin {
             .filter(|c| !c.is_whitespace())
             .collect();
         if hex.is_empty() {
-            bail!("the master fingerprint is empty");
+            return Err(invalid("the master fingerprint is empty".into()));
         }
         if let Some(c) = hex.chars().find(|c| !c.is_ascii_hexdigit()) {
-            bail!("the master fingerprint contains {c:?}, which is not a hexadecimal digit");
+            return Err(invalid(format!(
+                "the master fingerprint contains {c:?}, which is not a hexadecimal digit"
+            )));
         }
         match hex.len() {
             40 | 64 => {}
-            16 | 8 => bail!(
-                "{hex} is a key ID, not a fingerprint: key IDs can be forged; pin the full \
-                 40-digit (v4) or 64-digit (v6) fingerprint"
-            ),
-            n => bail!("a fingerprint has 40 (v4) or 64 (v6) hexadecimal digits, not {n}"),
+            16 | 8 => {
+                return Err(PinError::KeyId {
+                    what: what.to_string(),
+                    hex,
+                })
+            }
+            n => {
+                return Err(invalid(format!(
+                    "a fingerprint has 40 (v4) or 64 (v6) hexadecimal digits, not {n}"
+                )))
+            }
         }
-        Ok(Self(
-            hex.parse::<Fingerprint>()
-                .context("parsing the fingerprint")?,
-        ))
+        hex.parse::<Fingerprint>()
+            .map(Self)
+            .map_err(|e| invalid(format!("parsing the fingerprint: {e}")))
     }
 
     /// The fingerprint.
@@ -69,28 +148,30 @@ impl MasterPin {
 
     /// Resolves the pin from, in order: the command line, `SECPACK_MASTER`,
     /// the user's config file. Returns `Ok(None)` when none is set.
-    pub fn resolve(cli: Option<&str>) -> Result<Option<(Self, PinSource)>> {
+    pub fn resolve(cli: Option<&str>) -> Result<Option<(Self, PinSource)>, PinError> {
         if let Some(v) = cli {
             return Ok(Some((
-                Self::parse(v).context("--master")?,
+                Self::parse_from(v, "--master")?,
                 PinSource::CommandLine,
             )));
         }
         if let Ok(v) = std::env::var(PIN_ENV) {
             if !v.trim().is_empty() {
                 return Ok(Some((
-                    Self::parse(&v).context(PIN_ENV)?,
+                    Self::parse_from(&v, PIN_ENV)?,
                     PinSource::Environment,
                 )));
             }
         }
         if let Some(path) = user_config_file() {
             if let Some(text) = read_user_config(&path)? {
-                let conf: UserConfig =
-                    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+                let conf: UserConfig = toml::from_str(&text).map_err(|e| PinError::BadConfig {
+                    path: path.clone(),
+                    why: e.to_string(),
+                })?;
                 if let Some(v) = conf.master {
-                    let pin =
-                        Self::parse(&v).with_context(|| format!("{}: master", path.display()))?;
+                    let what = format!("{}: master", path.display());
+                    let pin = Self::parse_from(&v, &what)?;
                     return Ok(Some((pin, PinSource::ConfigFile(path))));
                 }
             }
@@ -134,21 +215,19 @@ pub const MAX_USER_CONFIG_BYTES: u64 = 64 * 1024;
 /// let others replace it (up to the home folder). Anything else is refused
 /// with an error naming the file and the fix, not ignored: a pin someone
 /// else could have written is no pin.
-pub fn read_user_config(path: &Path) -> Result<Option<String>> {
+pub fn read_user_config(path: &Path) -> Result<Option<String>, PinError> {
     let bytes = super::cache::read_private(path, MAX_USER_CONFIG_BYTES, 0o022).map_err(|e| {
-        let folder = path.parent().unwrap_or(Path::new("."));
-        anyhow::anyhow!(
-            "{} holds the master pin but is not safe to trust: {e:#}; fix it with \
-             `chmod go-w {} {}` (the file and its folder must be yours, not links, and \
-             writable by nobody else), or pass the pin with --master",
-            path.display(),
-            folder.display(),
-            path.display(),
-        )
+        PinError::UnsafeConfig {
+            path: path.to_path_buf(),
+            why: format!("{e:#}"),
+        }
     })?;
     bytes
         .map(|b| {
-            String::from_utf8(b).with_context(|| format!("reading {}: not UTF-8", path.display()))
+            String::from_utf8(b).map_err(|_| PinError::BadConfig {
+                path: path.to_path_buf(),
+                why: "not UTF-8".into(),
+            })
         })
         .transpose()
 }
@@ -160,6 +239,32 @@ pub fn user_config_file() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
     Some(base.join("secpack").join("config.toml"))
+}
+
+/// How [`group_fingerprint`] sets out a fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FingerprintLayout {
+    /// Groups of four hex digits, one space apart (`427F 11FD ...`).
+    Groups,
+    /// As GnuPG prints it: groups of four, two spaces between the halves.
+    GnuPg,
+}
+
+/// A fingerprint (hex digits) in groups of four, as people read and compare
+/// it; the one place fingerprints are set out for reading.
+pub fn group_fingerprint(hex: &str, layout: FingerprintLayout) -> String {
+    let groups: Vec<String> = hex
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    match layout {
+        FingerprintLayout::Groups => groups.join(" "),
+        FingerprintLayout::GnuPg => {
+            let half = groups.len() / 2;
+            format!("{}  {}", groups[..half].join(" "), groups[half..].join(" "))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +283,23 @@ mod tests {
         ] {
             assert_eq!(MasterPin::parse(s).unwrap().to_hex(), FPR, "{s}");
         }
+    }
+
+    #[test]
+    fn fingerprints_are_grouped_by_four() {
+        assert_eq!(
+            group_fingerprint(FPR, FingerprintLayout::Groups),
+            "427F 11FD 0FAA 4B08 0123 F01C DDFA 1A3E 3687 9494"
+        );
+        let gnupg = group_fingerprint(FPR, FingerprintLayout::GnuPg);
+        assert_eq!(gnupg, "427F 11FD 0FAA 4B08 0123  F01C DDFA 1A3E 3687 9494");
+        // What is printed reads back as the same pin.
+        assert_eq!(MasterPin::parse(&gnupg).unwrap().to_hex(), FPR);
+        // A v6 fingerprint: 16 groups, eight on each side.
+        let v6 = "AB".repeat(32);
+        let g = group_fingerprint(&v6, FingerprintLayout::GnuPg);
+        assert_eq!(g.split("  ").map(|h| h.split(' ').count()).collect::<Vec<_>>(), [8, 8]);
+        assert_eq!(group_fingerprint("", FingerprintLayout::Groups), "");
     }
 
     #[test]

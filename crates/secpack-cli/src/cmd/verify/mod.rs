@@ -5,12 +5,13 @@ mod human;
 
 use std::path::PathBuf;
 
+use crate::cmd::args::{PackDir, TrustArgs};
+
 use anyhow::Result;
 use secpack::history::{track_state, StateOptions};
 use secpack::pack::Pack;
 use secpack::trust::cache::{self, VerificationCache};
 use secpack::trust::config::settle;
-use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
 use secpack::trust::{verify_settled, PackReport, VerifiedPack, VerifyOptions};
 
 use crate::GlobalArgs;
@@ -28,12 +29,10 @@ use crate::GlobalArgs;
 /// --strict), 1 when anything fails, 2 for usage or configuration errors.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pub pack: PathBuf,
-    /// Fingerprint of the master key, obtained out of band (spaces allowed).
-    #[arg(long, value_name = "FPR")]
-    pub master: Option<String>,
+    #[command(flatten)]
+    pub pack: PackDir,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Treat warnings (weak hash, name mismatch, wrong role...) and unsigned
     /// files as failures.
     #[arg(long)]
@@ -73,8 +72,8 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pin = resolve_pin(args.master.as_deref())?;
-    secpack::pack::ensure_is_pack(&args.pack)?;
+    let pin = args.trust.pin()?;
+    secpack::pack::ensure_is_pack(&args.pack.pack)?;
     // The cache is restored while the pack is scanned; both are done before
     // any signature is judged.
     let (pack, cache) = std::thread::scope(|s| {
@@ -82,7 +81,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             true => None,
             false => cache::default_path().map(|path| VerificationCache::load(&path)),
         });
-        let pack = Pack::open(&args.pack);
+        let pack = Pack::open(&args.pack.pack);
         (
             pack,
             cache.join().expect("restoring the cache does not panic"),
@@ -160,17 +159,11 @@ struct CacheUse {
     hits: usize,
 }
 
-/// The pin from the command line, the environment or the user's config, or
-/// an error explaining how to obtain one.
-pub fn resolve_pin(cli: Option<&str>) -> Result<MasterPin> {
-    match MasterPin::resolve(cli)? {
-        Some((pin, source)) => {
-            tracing::info!("master key pinned from {source:?}: {pin}");
-            Ok(pin)
-        }
-        None => Err(crate::output::Notice(format!(
-            "no master key fingerprint is pinned.\n{HOW_TO_PIN}"
-        ))
-        .into()),
+/// The pin for commands not yet moved to [`TrustArgs`] (being moved this
+/// session; removed once none calls it).
+pub fn resolve_pin(cli: Option<&str>) -> Result<secpack::trust::pin::MasterPin> {
+    TrustArgs {
+        master: cli.map(str::to_string),
     }
+    .pin()
 }

@@ -1,0 +1,59 @@
+//! Arguments several subcommands share, declared once and flattened into
+//! each (`#[command(flatten)]`), so `--master` and the pack folder read and
+//! behave the same everywhere.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
+
+/// The pinned master key: the only trust taken from outside the pack.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TrustArgs {
+    /// Fingerprint of the master key, obtained out of band (spaces allowed);
+    /// else SECPACK_MASTER or `master = "..."` in
+    /// $XDG_CONFIG_HOME/secpack/config.toml.
+    #[arg(long, value_name = "FPR")]
+    pub master: Option<String>,
+}
+
+impl TrustArgs {
+    /// The pin, or a usage error (`no-pin`) explaining how to obtain one.
+    pub fn pin(&self) -> Result<MasterPin> {
+        match self.pin_if_any()? {
+            Some(pin) => Ok(pin),
+            None => Err(crate::output::usage_notice(
+                "no-pin",
+                format!("no master key fingerprint is pinned.\n{HOW_TO_PIN}"),
+            )),
+        }
+    }
+
+    /// The pin when one is given anywhere; `None` when none is (a malformed
+    /// or unsafe one is still an error).
+    pub fn pin_if_any(&self) -> Result<Option<MasterPin>> {
+        Ok(
+            MasterPin::resolve(self.master.as_deref())?.map(|(pin, source)| {
+                tracing::info!("master key pinned from {source:?}: {pin}");
+                pin
+            }),
+        )
+    }
+}
+
+/// The pack as the command's subject: a positional folder, `.` by default.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PackDir {
+    /// The pack's root folder.
+    #[arg(value_name = "PACK", default_value = ".")]
+    pub pack: PathBuf,
+}
+
+/// The pack beside another subject (a file, an image, an id): `--pack DIR`,
+/// `.` by default, accepted before or after a sub-subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PackOption {
+    /// The pack's root folder.
+    #[arg(long, value_name = "DIR", default_value = ".", global = true)]
+    pub pack: PathBuf,
+}
