@@ -1,9 +1,10 @@
-//! File-system helpers shared by every command that writes.
+//! File-system helpers shared by every command that reads or writes: atomic
+//! writes, folder replacement and bounded reads.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Coded, ErrorClass, IoError};
 
 /// Mode of files others may read: published documents, signatures, public
 /// keys, exports.
@@ -19,18 +20,23 @@ const PRIVATE_MODE: u32 = 0o600;
 /// (mode 0644): use [`write_atomic_private`] for secrets.
 ///
 /// With `overwrite` false, an existing `path` is an error and is left as is.
-pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> Result<()> {
+pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> Result<(), IoError> {
     write_with_mode(path, contents, overwrite, PUBLIC_MODE)
 }
 
 /// [`write_atomic`] for a file only the user may read or write (mode 0600
 /// from its creation: the secret is never readable by others, not even in
 /// the temporary file).
-pub fn write_atomic_private(path: &Path, contents: &[u8], overwrite: bool) -> Result<()> {
+pub fn write_atomic_private(path: &Path, contents: &[u8], overwrite: bool) -> Result<(), IoError> {
     write_with_mode(path, contents, overwrite, PRIVATE_MODE)
 }
 
-fn write_with_mode(path: &Path, contents: &[u8], overwrite: bool, mode: u32) -> Result<()> {
+fn write_with_mode(
+    path: &Path,
+    contents: &[u8],
+    overwrite: bool,
+    mode: u32,
+) -> Result<(), IoError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -40,20 +46,17 @@ fn write_with_mode(path: &Path, contents: &[u8], overwrite: bool, mode: u32) -> 
     let mut tmp = tempfile::Builder::new()
         .prefix(".secpack-tmp-")
         .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        .map_err(|e| IoError::new("creating a temporary file in", dir, e))?;
     tmp.write_all(contents)
         .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    set_mode(tmp.as_file(), mode)
-        .with_context(|| format!("setting the mode of {}", path.display()))?;
+        .map_err(|e| IoError::new("writing", path, e))?;
+    set_mode(tmp.as_file(), mode).map_err(|e| IoError::new("setting the mode of", path, e))?;
     if overwrite {
         tmp.persist(path)
-            .map_err(|e| e.error)
-            .with_context(|| format!("replacing {}", path.display()))?;
+            .map_err(|e| IoError::new("replacing", path, e.error))?;
     } else {
         tmp.persist_noclobber(path)
-            .map_err(|e| e.error)
-            .with_context(|| format!("creating {} (it may already exist)", path.display()))?;
+            .map_err(|e| IoError::new("creating (it may already exist)", path, e.error))?;
     }
     Ok(())
 }
@@ -74,7 +77,7 @@ fn set_mode(_file: &std::fs::File, _mode: u32) -> std::io::Result<()> {
 /// first and removed once the new one is in place, or put back if the
 /// rename fails (then `staged` is removed). `what` names the folder in
 /// errors ("site", "export").
-pub fn replace_dir(staged: PathBuf, out: &Path, what: &str) -> Result<()> {
+pub fn replace_dir(staged: PathBuf, out: &Path, what: &str) -> Result<(), IoError> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -84,10 +87,10 @@ pub fn replace_dir(staged: PathBuf, out: &Path, what: &str) -> Result<()> {
             let old = tempfile::Builder::new()
                 .prefix(&format!(".secpack-{what}-old-"))
                 .tempdir_in(parent)
-                .with_context(|| format!("creating a folder in {}", parent.display()))?;
+                .map_err(|e| IoError::new("creating a folder in", parent, e))?;
             let previous = old.path().join(what);
             std::fs::rename(out, &previous)
-                .with_context(|| format!("moving the previous {what} {} aside", out.display()))?;
+                .map_err(|e| IoError::new("moving aside the previous", out, e))?;
             // `old` is removed with the previous folder when dropped.
             std::fs::rename(&staged, out).inspect_err(|_| {
                 let _ = std::fs::rename(&previous, out);
@@ -97,9 +100,61 @@ pub fn replace_dir(staged: PathBuf, out: &Path, what: &str) -> Result<()> {
     };
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staged);
-        return Err(e).with_context(|| format!("renaming the new {what} to {}", out.display()));
+        return Err(IoError::new("renaming the new folder to", out, e));
     }
     Ok(())
+}
+
+/// Reading a file with a size limit failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadCappedError {
+    /// The file could not be opened or read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The file holds more than the limit.
+    #[error("{} is larger than {limit} bytes; refused", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+}
+
+impl Coded for ReadCappedError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Io(e) => e.code(),
+            Self::TooLarge { .. } => "file-too-large",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Io(e) => e.class(),
+            Self::TooLarge { .. } => ErrorClass::Failure,
+        }
+    }
+}
+
+/// The bytes of the file at `path`, refusing a file larger than `max` bytes
+/// without reading more than one byte past the limit (the file may grow
+/// while it is read, or be a device that never ends). The buffer is sized
+/// from the file's length, capped by `max`, so a small file takes one read.
+pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, ReadCappedError> {
+    let read = |e| IoError::new("reading", path, e);
+    let file = std::fs::File::open(path).map_err(read)?;
+    let hint = file.metadata().map_or(0, |m| m.len().min(max)) as usize;
+    let mut bytes = Vec::with_capacity(hint.saturating_add(1));
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(read)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadCappedError::TooLarge {
+            path: path.to_path_buf(),
+            limit: max,
+        });
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -139,9 +194,62 @@ mod tests {
     }
 
     #[test]
-    fn missing_folder_is_an_error() {
+    fn missing_folder_is_an_io_error_naming_the_path() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("nope/f.txt");
-        assert!(write_atomic(&p, b"x", false).is_err());
+        let e = write_atomic(&p, b"x", false).unwrap_err();
+        assert_eq!((e.code(), e.class()), ("io", ErrorClass::Io));
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn an_existing_file_is_not_clobbered_and_the_error_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.txt");
+        write_atomic(&p, b"one", false).unwrap();
+        let e = write_atomic(&p, b"two", false).unwrap_err();
+        assert_eq!(e.source.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(e.path, p);
+    }
+
+    #[test]
+    fn read_capped_reads_up_to_the_limit_and_refuses_one_byte_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"12345").unwrap();
+        assert_eq!(read_capped(&p, 5).unwrap(), b"12345");
+        assert_eq!(read_capped(&p, 100).unwrap(), b"12345");
+        let e = read_capped(&p, 4).unwrap_err();
+        assert!(
+            matches!(&e, ReadCappedError::TooLarge { path, limit: 4 } if *path == p),
+            "{e:?}"
+        );
+        assert_eq!(
+            (e.code(), e.class()),
+            ("file-too-large", ErrorClass::Failure)
+        );
+        assert!(e.to_string().contains("larger than 4 bytes"), "{e}");
+        std::fs::write(&p, b"").unwrap();
+        assert_eq!(read_capped(&p, 0).unwrap(), b"");
+    }
+
+    #[test]
+    fn read_capped_of_a_missing_file_is_io_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("missing");
+        let e = read_capped(&p, 10).unwrap_err();
+        assert_eq!((e.code(), e.class()), ("io", ErrorClass::Io));
+        assert!(e.to_string().contains("missing"), "{e}");
+        // The chain walker finds it under any wrapper.
+        let found = crate::error::find(&e).unwrap();
+        assert_eq!(found.code, "io");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_capped_stops_on_an_endless_file() {
+        // /dev/zero never ends: the read stops one byte past the limit.
+        let e = read_capped(Path::new("/dev/zero"), 1 << 16).unwrap_err();
+        assert!(matches!(e, ReadCappedError::TooLarge { limit, .. } if limit == 1 << 16));
     }
 }

@@ -394,7 +394,7 @@ pub fn write_export(out: &Path, format: &str, files: &[OutputFile]) -> Result<()
     // Judged again right before the swap: the folder may have changed while
     // the files were written.
     check_owned(out, format)?;
-    crate::fsutil::replace_dir(staging.keep(), out, "export")
+    Ok(crate::fsutil::replace_dir(staging.keep(), out, "export")?)
 }
 
 /// Whether `out` may be replaced by an export of `format`: absent, an empty

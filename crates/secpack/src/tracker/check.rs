@@ -23,9 +23,7 @@
 //! | `number-gap` | info | numbers missing from the sequence (upstream skips some) |
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 
-use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -121,7 +119,7 @@ pub fn read_bulletins(
                 severity: Severity::Error,
                 advisory: None,
                 bulletin: Some(bulletin.to_string()),
-                message: format!("{} could not be read: {e:#}", file.path),
+                message: format!("{} could not be read: {e}", file.path),
             }),
         }
     }
@@ -130,11 +128,8 @@ pub fn read_bulletins(
 
 /// A bulletin's text; bytes that are not UTF-8 are replaced (old bulletins
 /// may be in another encoding, and only ASCII citations matter here).
-fn read_text(path: &std::path::Path) -> Result<String> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_BULLETIN_BYTES as u64)
-        .read_to_end(&mut bytes)?;
+fn read_text(path: &std::path::Path) -> Result<String, crate::fsutil::ReadCappedError> {
+    let bytes = crate::fsutil::read_capped(path, MAX_BULLETIN_BYTES as u64)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -16,11 +16,15 @@
 //! The tracker's own fields `mitigation`, `title` and `cve` are read and
 //! written too, so nothing is lost either way. Unknown keys are errors.
 
-use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::model::{Advisory, Affected, Tracker};
+use super::model::{Advisory, Affected, ModelError, Tracker};
+use super::store::{self, StoreError};
+use crate::error::{Coded, ErrorClass};
+use crate::fsutil::{read_capped, ReadCappedError};
 
 /// Largest Jekyll data file read.
 pub const MAX_JEKYLL_BYTES: usize = 16 << 20;
@@ -68,7 +72,7 @@ impl Scalar {
     }
 
     /// A YAML 1.1 boolean or `tba`.
-    fn affected(&self) -> Result<Affected> {
+    fn affected(&self) -> Result<Affected, JekyllError> {
         if let Self::Bool(b) = self {
             return Ok(if *b { Affected::Yes } else { Affected::No });
         }
@@ -77,42 +81,196 @@ impl Scalar {
             "yes" | "true" | "y" | "on" => Ok(Affected::Yes),
             "no" | "false" | "n" | "off" => Ok(Affected::No),
             "tba" => Ok(Affected::Tba),
-            _ => bail!("affected: {t:?} is neither yes, no nor tba"),
+            _ => Err(JekyllError::Affected(t)),
         }
     }
 
-    fn flag(&self, what: &str) -> Result<bool> {
+    fn flag(&self, what: &'static str) -> Result<bool, JekyllError> {
         match self.affected() {
             Ok(Affected::Yes) => Ok(true),
             Ok(Affected::No) => Ok(false),
-            _ => bail!("{what}: {:?} is not a boolean", self.text()),
+            _ => Err(JekyllError::Flag {
+                field: what,
+                value: self.text(),
+            }),
         }
     }
 }
 
 /// Reads the text of a Jekyll `sec-xsa.yml` into a tracker.
-pub fn import(text: &str) -> Result<Tracker> {
+pub fn import(text: &str) -> Result<Tracker, JekyllError> {
     if text.len() > MAX_JEKYLL_BYTES {
-        bail!("the file is larger than {MAX_JEKYLL_BYTES} bytes");
+        return Err(JekyllError::TooLarge);
     }
     let rows: Option<Vec<JekyllRow>> = serde_norway::from_str(text)?;
     let rows = rows.unwrap_or_default();
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.into_iter().enumerate() {
-        let row = convert(r).with_context(|| format!("entry {} of the list", i + 1))?;
+        let row = convert(r).map_err(|source| JekyllError::Entry {
+            entry: i + 1,
+            source: Box::new(source),
+        })?;
         out.push(row);
     }
-    Tracker::from_rows(out)
+    Ok(Tracker::from_rows(out)?)
 }
 
-fn convert(r: JekyllRow) -> Result<Advisory> {
+/// Reads the Jekyll data file `file` (at most [`MAX_JEKYLL_BYTES`]) and
+/// saves it as the tracker at `tracker_path`. An existing tracker (or one
+/// that cannot be read) is replaced only with `force`: importing would lose
+/// its triage.
+pub fn import_file(file: &Path, tracker_path: &Path, force: bool) -> Result<Tracker, JekyllError> {
+    let read = |source| JekyllError::Read {
+        path: file.to_path_buf(),
+        source,
+    };
+    let bytes = read_capped(file, MAX_JEKYLL_BYTES as u64).map_err(read)?;
+    let in_file = |source| JekyllError::InFile {
+        path: file.to_path_buf(),
+        source: Box::new(source),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| in_file(JekyllError::NotUtf8))?;
+    let tracker = import(&text).map_err(in_file)?;
+    if !force && store::load_if_present(tracker_path).map_or(true, |t| t.is_some()) {
+        return Err(JekyllError::TrackerExists(tracker_path.to_path_buf()));
+    }
+    store::save(&tracker, tracker_path)?;
+    Ok(tracker)
+}
+
+/// The tracker at `tracker_path` in the Jekyll data shape ([`export`]),
+/// also written atomically to `output` when given.
+pub fn export_file(
+    tracker_path: &Path,
+    output: Option<&Path>,
+) -> Result<(Tracker, String), JekyllError> {
+    let tracker = store::load(tracker_path)?;
+    let yaml = export(&tracker);
+    if let Some(out) = output {
+        crate::fsutil::write_atomic(out, yaml.as_bytes(), true).map_err(StoreError::Write)?;
+    }
+    Ok((tracker, yaml))
+}
+
+/// A Jekyll data file that cannot be read, or a tracker it cannot replace.
+#[derive(Debug, thiserror::Error)]
+pub enum JekyllError {
+    /// Over [`MAX_JEKYLL_BYTES`].
+    #[error("the file is larger than {MAX_JEKYLL_BYTES} bytes")]
+    TooLarge,
+    /// The file cannot be read.
+    #[error("reading {}", path.display())]
+    Read {
+        /// The data file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: ReadCappedError,
+    },
+    /// The file's contents are not valid.
+    #[error("importing {}", path.display())]
+    InFile {
+        /// The data file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: Box<JekyllError>,
+    },
+    /// The text is not UTF-8.
+    #[error("the file is not UTF-8 text")]
+    NotUtf8,
+    /// Not YAML, or not a list of mappings of the known keys.
+    #[error(transparent)]
+    Syntax(#[from] serde_norway::Error),
+    /// One entry of the list is not valid.
+    #[error("entry {entry} of the list")]
+    Entry {
+        /// Its place in the list, from 1.
+        entry: usize,
+        /// What is wrong.
+        #[source]
+        source: Box<JekyllError>,
+    },
+    /// `xsa` is not an advisory number.
+    #[error("xsa: {0:?} is not an advisory number")]
+    Number(String),
+    /// A value of advisory `number` is not valid.
+    #[error("xsa {number}")]
+    Advisory {
+        /// The advisory.
+        number: u32,
+        /// What is wrong.
+        #[source]
+        source: Box<JekyllError>,
+    },
+    /// `date` is not `YYYY-MM-DD`.
+    #[error("date: {0:?} is not a YYYY-MM-DD date")]
+    Date(String),
+    /// `affected` is not a boolean nor `tba`.
+    #[error("affected: {0:?} is neither yes, no nor tba")]
+    Affected(String),
+    /// A flag (`unused`) that is not a boolean.
+    #[error("{field}: {value:?} is not a boolean")]
+    Flag {
+        /// The key.
+        field: &'static str,
+        /// Its text.
+        value: String,
+    },
+    /// `qsb` is not `NNN-YYYY`.
+    #[error("qsb")]
+    Qsb(#[source] ModelError),
+    /// The rows together are not valid (a number twice, a bad CVE).
+    #[error(transparent)]
+    Rows(#[from] ModelError),
+    /// A tracker is already there and `force` was not given.
+    #[error(
+        "{} already exists: importing would replace its triage (use --force to replace it)",
+        .0.display()
+    )]
+    TrackerExists(PathBuf),
+    /// The tracker cannot be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for JekyllError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::TooLarge => "jekyll-too-large",
+            Self::Read { source, .. } => source.code(),
+            Self::InFile { source, .. } | Self::Entry { source, .. } => source.code(),
+            Self::Advisory { source, .. } => source.code(),
+            Self::NotUtf8 => "jekyll-not-utf8",
+            Self::Syntax(_) => "jekyll-syntax",
+            Self::Number(_) => "jekyll-number",
+            Self::Date(_) => "jekyll-date",
+            Self::Affected(_) => "jekyll-affected",
+            Self::Flag { .. } => "jekyll-flag",
+            Self::Qsb(_) => "jekyll-qsb",
+            Self::Rows(e) => e.code(),
+            Self::TrackerExists(_) => "tracker-exists",
+            Self::Store(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Read { source, .. } => source.class(),
+            Self::TrackerExists(_) => ErrorClass::Usage,
+            Self::Store(e) => e.class(),
+            _ => ErrorClass::Config,
+        }
+    }
+}
+
+fn convert(r: JekyllRow) -> Result<Advisory, JekyllError> {
     let number_text = r.xsa.text();
     let number: u32 = number_text
         .parse()
         .ok()
         .filter(|_| number_text.bytes().all(|b| b.is_ascii_digit()))
-        .with_context(|| format!("xsa: {number_text:?} is not an advisory number"))?;
-    let advisory = (|| -> Result<Advisory> {
+        .ok_or(JekyllError::Number(number_text))?;
+    let advisory = (|| -> Result<Advisory, JekyllError> {
         let date = match &r.date {
             None => None,
             Some(d) => {
@@ -120,7 +278,7 @@ fn convert(r: JekyllRow) -> Result<Advisory> {
                 let parsed = NaiveDate::parse_from_str(&t, "%Y-%m-%d")
                     .ok()
                     .filter(|_| t.len() == 10);
-                Some(parsed.with_context(|| format!("date: {t:?} is not a YYYY-MM-DD date"))?)
+                Some(parsed.ok_or(JekyllError::Date(t))?)
             }
         };
         Ok(Advisory {
@@ -132,7 +290,7 @@ fn convert(r: JekyllRow) -> Result<Advisory> {
                 .as_ref()
                 .map(|q| q.text().parse())
                 .transpose()
-                .context("qsb")?,
+                .map_err(JekyllError::Qsb)?,
             unused: match &r.unused {
                 Some(u) => u.flag("unused")?,
                 None => false,
@@ -142,7 +300,10 @@ fn convert(r: JekyllRow) -> Result<Advisory> {
             cves: r.cve.unwrap_or_default(),
         })
     })();
-    advisory.with_context(|| format!("xsa {number}"))
+    advisory.map_err(|source| JekyllError::Advisory {
+        number,
+        source: Box::new(source),
+    })
 }
 
 /// The tracker in the Jekyll data shape, written the way real site files
@@ -186,6 +347,7 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracker::testing::chain;
     use proptest::prelude::*;
 
     #[test]
@@ -250,10 +412,10 @@ mod tests {
         ];
         for (text, needle) in cases {
             let e = import(text).expect_err(text);
-            assert!(format!("{e:#}").contains(needle), "{text}: {e:#}");
+            assert!(chain(&e).contains(needle), "{text}: {}", chain(&e));
         }
         let e = import("- xsa: 1\n  affected: no\n- xsa: 2\n  affected: perhaps\n").unwrap_err();
-        assert!(format!("{e:#}").contains("entry 2"), "{e:#}");
+        assert!(chain(&e).contains("entry 2"), "{}", chain(&e));
     }
 
     #[test]

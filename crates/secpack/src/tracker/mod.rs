@@ -6,7 +6,8 @@
 //! ([`store`]), can be migrated from and to a Jekyll site's data file
 //! ([`jekyll`]), follows the upstream's published list ([`upstream`],
 //! [`sync`]), and is summarized ([`stats`]) and checked against the pack's
-//! bulletins ([`check`]). [`model`] holds the rows and triage decisions.
+//! bulletins ([`check`]). [`model`] holds the rows and triage decisions;
+//! [`triage`] records one decision as a person gives it.
 
 pub mod check;
 pub mod jekyll;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod stats;
 pub mod store;
 pub mod sync;
+pub mod triage;
 pub mod upstream;
 
 #[cfg(test)]

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use anyhow::{bail, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
+
+use crate::error::{Coded, ErrorClass};
 
 /// Longest free-text field kept in a row (titles, mitigation notes).
 pub const MAX_TEXT_CHARS: usize = 4096;
@@ -40,14 +41,14 @@ impl fmt::Display for Affected {
 }
 
 impl FromStr for Affected {
-    type Err = anyhow::Error;
+    type Err = ModelError;
 
-    fn from_str(s: &str) -> Result<Self> {
+    fn from_str(s: &str) -> Result<Self, ModelError> {
         match s {
             "yes" => Ok(Self::Yes),
             "no" => Ok(Self::No),
             "tba" => Ok(Self::Tba),
-            other => bail!("affected must be yes, no or tba, not {other:?}"),
+            other => Err(ModelError::Affected(other.to_string())),
         }
     }
 }
@@ -76,10 +77,10 @@ impl fmt::Display for BulletinRef {
 }
 
 impl FromStr for BulletinRef {
-    type Err = anyhow::Error;
+    type Err = ModelError;
 
     /// Parses `NNN-YYYY`: one to six digits, a dash, four digits.
-    fn from_str(s: &str) -> Result<Self> {
+    fn from_str(s: &str) -> Result<Self, ModelError> {
         let parsed = s.split_once('-').and_then(|(n, y)| {
             let digits = |t: &str, min, max| {
                 (min..=max).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
@@ -94,7 +95,7 @@ impl FromStr for BulletinRef {
         });
         match parsed {
             Some(r) => Ok(r),
-            None => bail!("bulletin {s:?} is not of the form NNN-YYYY (e.g. 002-2012)"),
+            None => Err(ModelError::BulletinRef(s.to_string())),
         }
     }
 }
@@ -178,10 +179,10 @@ pub struct Tracker {
 impl Tracker {
     /// Builds a tracker from rows in any order. Duplicate numbers and invalid
     /// text fields are errors.
-    pub fn from_rows(mut rows: Vec<Advisory>) -> Result<Self> {
+    pub fn from_rows(mut rows: Vec<Advisory>) -> Result<Self, ModelError> {
         rows.sort_by_key(|r| r.number);
         if let Some(w) = rows.windows(2).find(|w| w[0].number == w[1].number) {
-            bail!("advisory {} appears more than once", w[0].number);
+            return Err(ModelError::Duplicate(w[0].number));
         }
         for row in &mut rows {
             normalize(row)?;
@@ -211,10 +212,10 @@ impl Tracker {
     }
 
     /// Adds a row whose number is not in the tracker yet.
-    pub fn insert(&mut self, mut row: Advisory) -> Result<()> {
+    pub fn insert(&mut self, mut row: Advisory) -> Result<(), ModelError> {
         normalize(&mut row)?;
         match self.rows.binary_search_by_key(&row.number, |r| r.number) {
-            Ok(_) => bail!("advisory {} is already in the tracker", row.number),
+            Ok(_) => return Err(ModelError::AlreadyPresent(row.number)),
             Err(i) => self.rows.insert(i, row),
         }
         Ok(())
@@ -228,13 +229,10 @@ impl Tracker {
         number: u32,
         decision: Decision,
         date: Option<NaiveDate>,
-    ) -> Result<&Advisory> {
+    ) -> Result<&Advisory, ModelError> {
         if self.get(number).is_none() {
             if date.is_none() {
-                bail!(
-                    "advisory {number} is not in the tracker: sync it from upstream first, \
-                     or give its date to create the row"
-                );
+                return Err(ModelError::NotInTracker(number));
             }
             self.insert(Advisory::new(number))?;
         }
@@ -274,15 +272,18 @@ impl Tracker {
 
 /// Checks and tidies the free-text fields of a row: text trimmed, empty text
 /// dropped, no control characters, bounded length; CVEs sorted and unique.
-fn normalize(row: &mut Advisory) -> Result<()> {
+fn normalize(row: &mut Advisory) -> Result<(), ModelError> {
     let n = row.number;
     for (what, field) in [
         ("title", &mut row.title),
         ("mitigation", &mut row.mitigation),
     ] {
         if let Some(text) = field.take() {
-            let text =
-                clean_text(&text).map_err(|e| anyhow::anyhow!("advisory {n}: {what}: {e}"))?;
+            let text = clean_text(&text).map_err(|problem| ModelError::Text {
+                number: n,
+                field: what,
+                problem,
+            })?;
             *field = (!text.is_empty()).then_some(text);
         }
     }
@@ -293,7 +294,10 @@ fn normalize(row: &mut Advisory) -> Result<()> {
             continue;
         }
         if !is_cve_id(cve) {
-            bail!("advisory {n}: {cve:?} is not a CVE identifier (CVE-YYYY-NNNN)");
+            return Err(ModelError::Cve {
+                number: n,
+                cve: cve.to_string(),
+            });
         }
         cves.push(cve.to_string());
     }
@@ -305,15 +309,98 @@ fn normalize(row: &mut Advisory) -> Result<()> {
 
 /// Trimmed text with whitespace runs (including line breaks) folded to one
 /// space; other control characters and over-long text are errors.
-pub fn clean_text(text: &str) -> Result<String> {
+pub fn clean_text(text: &str) -> Result<String, TextError> {
     if let Some(c) = text.chars().find(|c| c.is_control() && !c.is_whitespace()) {
-        bail!("control character {:?} is not allowed", c);
+        return Err(TextError::ControlCharacter(c));
     }
     let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if folded.chars().count() > MAX_TEXT_CHARS {
-        bail!("text longer than {MAX_TEXT_CHARS} characters");
+        return Err(TextError::TooLong);
     }
     Ok(folded)
+}
+
+/// A free-text field [`clean_text`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// A control character other than whitespace.
+    #[error("control character {0:?} is not allowed")]
+    ControlCharacter(char),
+    /// Over [`MAX_TEXT_CHARS`] characters once whitespace is folded.
+    #[error("text longer than {MAX_TEXT_CHARS} characters")]
+    TooLong,
+}
+
+impl Coded for TextError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::ControlCharacter(_) => "text-control-character",
+            Self::TooLong => "text-too-long",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Usage
+    }
+}
+
+/// A value or a decision the tracker's rows refuse. A usage error as such
+/// (a bad argument of `secpack xsa set`); reading a tracker file wraps it in
+/// a configuration error ([`super::store::StoreError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// Not `yes`, `no` or `tba`.
+    #[error("affected must be yes, no or tba, not {0:?}")]
+    Affected(String),
+    /// Not `NNN-YYYY`.
+    #[error("bulletin {0:?} is not of the form NNN-YYYY (e.g. 002-2012)")]
+    BulletinRef(String),
+    /// Two rows with one number.
+    #[error("advisory {0} appears more than once")]
+    Duplicate(u32),
+    /// [`Tracker::insert`] of a number already there.
+    #[error("advisory {0} is already in the tracker")]
+    AlreadyPresent(u32),
+    /// [`Tracker::decide`] for a number with no row and no date.
+    #[error(
+        "advisory {0} is not in the tracker: sync it from upstream first, \
+         or give its date to create the row"
+    )]
+    NotInTracker(u32),
+    /// A title or mitigation note [`clean_text`] refuses.
+    #[error("advisory {number}: {field}: {problem}")]
+    Text {
+        /// The advisory.
+        number: u32,
+        /// `title` or `mitigation`.
+        field: &'static str,
+        /// Why.
+        problem: TextError,
+    },
+    /// Not `CVE-YYYY-NNNN`.
+    #[error("advisory {number}: {cve:?} is not a CVE identifier (CVE-YYYY-NNNN)")]
+    Cve {
+        /// The advisory.
+        number: u32,
+        /// The refused identifier.
+        cve: String,
+    },
+}
+
+impl Coded for ModelError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Affected(_) => "affected-invalid",
+            Self::BulletinRef(_) => "bulletin-ref-invalid",
+            Self::Duplicate(_) => "advisory-duplicate",
+            Self::AlreadyPresent(_) => "advisory-exists",
+            Self::NotInTracker(_) => "advisory-not-in-tracker",
+            Self::Text { problem, .. } => problem.code(),
+            Self::Cve { .. } => "cve-invalid",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Usage
+    }
 }
 
 /// `CVE-YYYY-N...`: four-digit year, at least four digits of sequence.

@@ -18,13 +18,15 @@
 //! true), `mitigation`, `title`, `cves`. Unknown keys are errors. Rows are
 //! written sorted by number, so the same tracker always gives the same bytes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::model::{Advisory, Affected, Tracker};
+use super::model::{Advisory, Affected, ModelError, Tracker};
+use crate::error::{Coded, ErrorClass, IoError};
+use crate::fsutil::{read_capped, ReadCappedError};
+use crate::pack::{is_plain_relative, Pack};
 
 /// The only file format version this code reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -85,11 +87,11 @@ enum DateValue {
 }
 
 impl DateValue {
-    fn to_date(&self) -> Result<NaiveDate> {
+    fn to_date(&self) -> Result<NaiveDate, RowError> {
         let text = match self {
             Self::Native(d) => {
                 if d.time.is_some() || d.offset.is_some() {
-                    bail!("date {d} must be a plain date (YYYY-MM-DD), without a time");
+                    return Err(RowError::DateWithTime(d.to_string()));
                 }
                 d.to_string()
             }
@@ -98,7 +100,7 @@ impl DateValue {
         NaiveDate::parse_from_str(&text, "%Y-%m-%d")
             .ok()
             .filter(|_| text.len() == 10)
-            .with_context(|| format!("date {text:?} is not a valid YYYY-MM-DD date"))
+            .ok_or(RowError::Date(text))
     }
 
     fn from_date(d: NaiveDate) -> Self {
@@ -115,17 +117,14 @@ impl DateValue {
 }
 
 /// Parses the text of a tracker file.
-pub fn parse(text: &str) -> Result<Tracker> {
-    let file: TrackerFile = toml::from_str(text)?;
+pub fn parse(text: &str) -> Result<Tracker, StoreError> {
+    let file: TrackerFile = toml::from_str(text).map_err(Box::new)?;
     if file.version != FORMAT_VERSION {
-        bail!(
-            "tracker file format version {} is not supported (this secpack reads version {FORMAT_VERSION})",
-            file.version
-        );
+        return Err(StoreError::Version(file.version));
     }
     let mut rows = Vec::with_capacity(file.advisory.len());
     for (i, r) in file.advisory.into_iter().enumerate() {
-        let row = (|| -> Result<Advisory> {
+        let row = (|| -> Result<Advisory, RowError> {
             Ok(Advisory {
                 number: r.number,
                 date: r.date.as_ref().map(DateValue::to_date).transpose()?,
@@ -137,15 +136,19 @@ pub fn parse(text: &str) -> Result<Tracker> {
                 cves: r.cves,
             })
         })()
-        .with_context(|| format!("[[advisory]] table {} (number {})", i + 1, r.number))?;
+        .map_err(|source| StoreError::Row {
+            table: i + 1,
+            number: r.number,
+            source,
+        })?;
         rows.push(row);
     }
-    Tracker::from_rows(rows)
+    Ok(Tracker::from_rows(rows)?)
 }
 
 /// The text of the tracker file: a comment header, the format version, then
 /// one table per row in number order. Deterministic.
-pub fn render(tracker: &Tracker) -> Result<String> {
+pub fn render(tracker: &Tracker) -> Result<String, StoreError> {
     let file = TrackerFile {
         version: FORMAT_VERSION,
         advisory: tracker
@@ -163,61 +166,168 @@ pub fn render(tracker: &Tracker) -> Result<String> {
             })
             .collect(),
     };
-    let body = toml::to_string(&file).context("rendering the tracker as TOML")?;
+    let body = toml::to_string(&file).map_err(StoreError::Render)?;
     Ok(format!("{HEADER}{body}"))
 }
 
-/// Reads the tracker file at `path`. A missing file is an error.
-pub fn load(path: &Path) -> Result<Tracker> {
-    match load_if_present(path)? {
-        Some(t) => Ok(t),
-        None => bail!(
-            "no tracker file at {} (create it with `secpack xsa import-jekyll` or `secpack xsa sync`)",
-            path.display()
-        ),
+/// The path of `pack`'s tracker file (`tracker.file` in `secpack.toml`),
+/// which must be a relative path inside the pack.
+pub fn path_in(pack: &Pack) -> Result<PathBuf, StoreError> {
+    let rel = &pack.config.tracker.file;
+    if !is_plain_relative(rel) {
+        return Err(StoreError::PathOutsidePack(rel.clone()));
     }
+    Ok(pack.path_of(rel))
+}
+
+/// Reads the tracker file at `path`. A missing file is an error.
+pub fn load(path: &Path) -> Result<Tracker, StoreError> {
+    load_if_present(path)?.ok_or_else(|| StoreError::Missing(path.to_path_buf()))
 }
 
 /// Reads the tracker file at `path`, or `None` when it does not exist.
 /// Symbolic links, non-files and files over [`MAX_TRACKER_BYTES`] are refused.
-pub fn load_if_present(path: &Path) -> Result<Option<Tracker>> {
+pub fn load_if_present(path: &Path) -> Result<Option<Tracker>, StoreError> {
+    let unreadable = |source| StoreError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        Err(e) => return Err(unreadable(IoError::new("reading", path, e).into())),
     };
     if !meta.is_file() {
-        bail!(
-            "{} is not a regular file (symlinks are refused)",
-            path.display()
-        );
+        return Err(StoreError::NotAFile(path.to_path_buf()));
     }
-    if meta.len() > MAX_TRACKER_BYTES {
-        bail!(
-            "{} is larger than {MAX_TRACKER_BYTES} bytes",
-            path.display()
-        );
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse(&text)
-        .map(Some)
-        .with_context(|| format!("parsing {}", path.display()))
+    let bytes = read_capped(path, MAX_TRACKER_BYTES).map_err(unreadable)?;
+    let invalid = |source| StoreError::Invalid {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| invalid(StoreError::NotUtf8))?;
+    parse(&text).map(Some).map_err(invalid)
 }
 
 /// Writes the tracker to `path` atomically, creating its folder if needed.
-pub fn save(tracker: &Tracker, path: &Path) -> Result<()> {
+pub fn save(tracker: &Tracker, path: &Path) -> Result<(), StoreError> {
     let text = render(tracker)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| IoError::new("creating", dir, e))?;
     }
-    crate::fsutil::write_atomic(path, text.as_bytes(), true)
+    Ok(crate::fsutil::write_atomic(path, text.as_bytes(), true)?)
+}
+
+/// A value of one `[[advisory]]` table that is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum RowError {
+    /// A date that is not `YYYY-MM-DD`.
+    #[error("date {0:?} is not a valid YYYY-MM-DD date")]
+    Date(String),
+    /// A TOML date-time where a plain date belongs.
+    #[error("date {0} must be a plain date (YYYY-MM-DD), without a time")]
+    DateWithTime(String),
+    /// A value the rows refuse (a bulletin that is not `NNN-YYYY`).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// The tracker file cannot be found, read, parsed or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `tracker.file` in `secpack.toml` leaves the pack.
+    #[error("secpack.toml: tracker.file = {0:?} must be a relative path inside the pack")]
+    PathOutsidePack(String),
+    /// No tracker file where one is needed.
+    #[error(
+        "no tracker file at {} (create it with `secpack xsa import-jekyll` or `secpack xsa sync`)",
+        .0.display()
+    )]
+    Missing(PathBuf),
+    /// A symbolic link or something else than a file.
+    #[error("{} is not a regular file (symlinks are refused)", .0.display())]
+    NotAFile(PathBuf),
+    /// The file cannot be read, or is over [`MAX_TRACKER_BYTES`].
+    #[error("the tracker file cannot be read")]
+    Unreadable {
+        /// The tracker file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: ReadCappedError,
+    },
+    /// The file's contents are not a valid tracker.
+    #[error("parsing {}", path.display())]
+    Invalid {
+        /// The tracker file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// The text is not UTF-8.
+    #[error("the tracker file is not UTF-8 text")]
+    NotUtf8,
+    /// Not TOML of the tracker's shape (unknown keys, wrong types).
+    #[error(transparent)]
+    Syntax(#[from] Box<toml::de::Error>),
+    /// A format version this code does not read.
+    #[error(
+        "tracker file format version {0} is not supported (this secpack reads version {FORMAT_VERSION})"
+    )]
+    Version(u32),
+    /// One table is not valid.
+    #[error("[[advisory]] table {table} (number {number})")]
+    Row {
+        /// Its place in the file, from 1.
+        table: usize,
+        /// Its advisory number.
+        number: u32,
+        /// What is wrong.
+        #[source]
+        source: RowError,
+    },
+    /// The rows together are not valid (a number twice, a bad CVE).
+    #[error(transparent)]
+    Rows(#[from] ModelError),
+    /// The tracker could not be rendered as TOML.
+    #[error("rendering the tracker as TOML")]
+    Render(#[source] toml::ser::Error),
+    /// Writing the file (or creating its folder) failed.
+    #[error(transparent)]
+    Write(#[from] IoError),
+}
+
+impl Coded for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::PathOutsidePack(_) => "tracker-path",
+            Self::Missing(_) => "tracker-missing",
+            Self::NotAFile(_) => "tracker-not-a-file",
+            Self::Unreadable { .. } => "tracker-unreadable",
+            Self::Invalid { source, .. } => source.code(),
+            Self::NotUtf8 => "tracker-not-utf8",
+            Self::Syntax(_) => "tracker-syntax",
+            Self::Version(_) => "tracker-version",
+            Self::Row { .. } | Self::Rows(_) => "tracker-invalid",
+            Self::Render(_) => "tracker-render",
+            Self::Write(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Render(_) => ErrorClass::Failure,
+            Self::Write(e) => e.class(),
+            _ => ErrorClass::Config,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tracker::model::BulletinRef;
+    use crate::tracker::testing::chain;
     use proptest::prelude::*;
 
     const SAMPLE: &str = r#"
@@ -293,7 +403,7 @@ unused = true
         ];
         for (text, needle) in cases {
             let e = parse(text).expect_err(text);
-            assert!(format!("{e:#}").contains(needle), "{text}: {e:#}");
+            assert!(chain(&e).contains(needle), "{text}: {}", chain(&e));
         }
     }
 
@@ -302,12 +412,12 @@ unused = true
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tracker/xsa.toml");
         assert!(load_if_present(&path).unwrap().is_none());
-        assert!(format!("{:#}", load(&path).unwrap_err()).contains("no tracker file"));
+        assert!(chain(&load(&path).unwrap_err()).contains("no tracker file"));
         let t = parse(SAMPLE).unwrap();
         save(&t, &path).unwrap();
         assert_eq!(load(&path).unwrap(), t);
         std::fs::write(&path, "version = 1\n[[advisory]]\nnumber = 1\n").unwrap();
-        let e = format!("{:#}", load(&path).unwrap_err());
+        let e = chain(&load(&path).unwrap_err());
         assert!(e.contains("xsa.toml") && e.contains("affected"), "{e}");
     }
 

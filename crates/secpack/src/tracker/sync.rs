@@ -7,11 +7,16 @@
 //! that differs from the upstream's is reported, never changed: the tracker's
 //! date is the project's record.
 
+use std::path::Path;
+use std::time::Duration;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::model::{Advisory, Tracker};
-use super::upstream::UpstreamAdvisory;
+use super::model::{Advisory, ModelError, Tracker};
+use super::store::{self, StoreError};
+use super::upstream::{self, UpstreamAdvisory, UpstreamError};
+use crate::error::{Coded, ErrorClass};
 
 /// One difference between the tracker and the upstream list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,7 +112,10 @@ impl Change {
 
 /// Applies the upstream list to the tracker and returns every change, in
 /// number order. Triage decisions are never touched.
-pub fn apply(tracker: &mut Tracker, upstream: &[UpstreamAdvisory]) -> anyhow::Result<Vec<Change>> {
+pub fn apply(
+    tracker: &mut Tracker,
+    upstream: &[UpstreamAdvisory],
+) -> Result<Vec<Change>, super::model::ModelError> {
     let mut changes = Vec::new();
     for up in upstream {
         let Some(row) = tracker.get_mut(up.number) else {
@@ -159,6 +167,78 @@ pub fn apply(tracker: &mut Tracker, upstream: &[UpstreamAdvisory]) -> anyhow::Re
         }
     }
     Ok(changes)
+}
+
+/// What [`sync_file`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncOutcome {
+    /// How many advisories the upstream list holds.
+    pub upstream_advisories: usize,
+    /// Whether the tracker file was written (something changed and this was
+    /// not a dry run).
+    pub written: bool,
+    /// Every difference found, in number order.
+    pub changes: Vec<Change>,
+    /// Upstream values that were ignored, as sentences.
+    pub warnings: Vec<String>,
+}
+
+/// Brings the tracker file at `tracker_path` (created if missing) up to date
+/// with the upstream list read from `source` (a file or an http(s) URL, see
+/// [`upstream::load`]). With `dry_run`, or when nothing changes, nothing is
+/// written. The tracker is read before the source, so a broken tracker is
+/// reported first.
+pub fn sync_file(
+    tracker_path: &Path,
+    source: &str,
+    timeout: Duration,
+    dry_run: bool,
+) -> Result<SyncOutcome, SyncError> {
+    let mut tracker = store::load_if_present(tracker_path)?.unwrap_or_default();
+    let list = upstream::load(source, timeout)?;
+    let changes = apply(&mut tracker, &list.advisories)?;
+    let written = !dry_run && changes.iter().any(Change::is_applied);
+    if written {
+        store::save(&tracker, tracker_path)?;
+    }
+    Ok(SyncOutcome {
+        upstream_advisories: list.advisories.len(),
+        written,
+        changes,
+        warnings: list.warnings,
+    })
+}
+
+/// A sync that could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The tracker file cannot be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The upstream list cannot be read or is not valid.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// An upstream row the tracker refuses.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+impl Coded for SyncError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Store(e) => e.code(),
+            Self::Upstream(e) => e.code(),
+            Self::Model(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Store(e) => e.class(),
+            Self::Upstream(e) => e.class(),
+            // Rows come from the upstream here, not from the user.
+            Self::Model(_) => ErrorClass::Failure,
+        }
+    }
 }
 
 #[cfg(test)]

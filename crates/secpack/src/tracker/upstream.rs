@@ -7,15 +7,16 @@
 //! is refused with the place where it went wrong.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::model::{clean_text, is_cve_id};
+use crate::error::{Coded, ErrorClass};
+use crate::fsutil::{read_capped, ReadCappedError};
 
 /// Largest upstream list read (the real one is a few hundred kilobytes).
 pub const MAX_UPSTREAM_BYTES: u64 = 32 << 20;
@@ -46,13 +47,10 @@ pub struct UpstreamList {
 }
 
 /// Reads the text of an upstream list.
-pub fn parse(text: &str) -> Result<UpstreamList> {
-    let root: Value = serde_json::from_str(text).context("the upstream list is not valid JSON")?;
+pub fn parse(text: &str) -> Result<UpstreamList, UpstreamError> {
+    let root: Value = serde_json::from_str(text).map_err(UpstreamError::NotJson)?;
     let Value::Array(groups) = root else {
-        bail!(
-            "the upstream list must be a JSON array of {{\"xsas\": [...]}} objects, found {}",
-            kind(&root)
-        );
+        return Err(UpstreamError::NotAnArray(kind(&root)));
     };
     let mut by_number: BTreeMap<u32, UpstreamAdvisory> = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -60,16 +58,16 @@ pub fn parse(text: &str) -> Result<UpstreamList> {
         let entries = group
             .get("xsas")
             .and_then(Value::as_array)
-            .with_context(|| format!("element {g} of the upstream list has no \"xsas\" array"))?;
+            .ok_or(UpstreamError::NoXsas(g))?;
         for (e, entry) in entries.iter().enumerate() {
-            let adv = entry_of(entry, &mut warnings)
-                .with_context(|| format!("element {g}, xsas[{e}] of the upstream list"))?;
+            let adv = entry_of(entry, &mut warnings).map_err(|source| UpstreamError::Entry {
+                group: g,
+                entry: e,
+                source: Box::new(source),
+            })?;
             if let Some(old) = by_number.get(&adv.number) {
                 if *old != adv {
-                    bail!(
-                        "advisory {} appears twice in the upstream list with different data",
-                        adv.number
-                    );
+                    return Err(UpstreamError::Twice(adv.number));
                 }
             }
             by_number.insert(adv.number, adv);
@@ -81,9 +79,9 @@ pub fn parse(text: &str) -> Result<UpstreamList> {
     })
 }
 
-fn entry_of(entry: &Value, warnings: &mut Vec<String>) -> Result<UpstreamAdvisory> {
+fn entry_of(entry: &Value, warnings: &mut Vec<String>) -> Result<UpstreamAdvisory, UpstreamError> {
     let Value::Object(map) = entry else {
-        bail!("expected an object, found {}", kind(entry));
+        return Err(UpstreamError::NotAnObject(kind(entry)));
     };
     let number = match map.get("xsa") {
         Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
@@ -92,22 +90,30 @@ fn entry_of(entry: &Value, warnings: &mut Vec<String>) -> Result<UpstreamAdvisor
         {
             s.parse().ok()
         }
-        Some(other) => bail!("\"xsa\" is not an advisory number: {other}"),
-        None => bail!("no \"xsa\" number"),
+        Some(other) => return Err(UpstreamError::NotANumber(other.to_string())),
+        None => return Err(UpstreamError::NoNumber),
     };
-    let number = number.with_context(|| format!("\"xsa\" {:?} is out of range", map["xsa"]))?;
-    let date =
-        match map.get("public_time") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(Value::String(s)) => Some(date_of_public_time(s).with_context(|| {
-                format!("advisory {number}: \"public_time\" {s:?} is not a date")
-            })?),
-            Some(other) => bail!(
-                "advisory {number}: \"public_time\" is {}, not a string",
-                kind(other)
-            ),
-        };
+    let number = number.ok_or_else(|| UpstreamError::OutOfRange(format!("{:?}", map["xsa"])))?;
+    let date = match map.get("public_time") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => {
+            Some(
+                date_of_public_time(s).ok_or_else(|| UpstreamError::PublicTime {
+                    number,
+                    text: s.clone(),
+                })?,
+            )
+        }
+        Some(other) => {
+            return Err(UpstreamError::WrongType {
+                number,
+                field: "public_time",
+                found: kind(other),
+                wanted: "a string",
+            })
+        }
+    };
     let title = match map.get("title") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => match clean_text(s) {
@@ -118,16 +124,27 @@ fn entry_of(entry: &Value, warnings: &mut Vec<String>) -> Result<UpstreamAdvisor
                 None
             }
         },
-        Some(other) => bail!(
-            "advisory {number}: \"title\" is {}, not a string",
-            kind(other)
-        ),
+        Some(other) => {
+            return Err(UpstreamError::WrongType {
+                number,
+                field: "title",
+                found: kind(other),
+                wanted: "a string",
+            })
+        }
     };
     let cve_values: Vec<&Value> = match map.get("cve") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(one @ Value::String(_)) => vec![one],
-        Some(other) => bail!("advisory {number}: \"cve\" is {}, not a list", kind(other)),
+        Some(other) => {
+            return Err(UpstreamError::WrongType {
+                number,
+                field: "cve",
+                found: kind(other),
+                wanted: "a list",
+            })
+        }
     };
     let mut cves = Vec::new();
     for v in cve_values {
@@ -184,26 +201,137 @@ pub fn is_url(source: &str) -> bool {
 
 /// Reads the upstream list from a file, or fetches it when `source` is a URL.
 /// `timeout` bounds the whole HTTP exchange; only a `200` answer is accepted.
-pub fn read_source(source: &str, timeout: Duration) -> Result<String> {
+pub fn read_source(source: &str, timeout: Duration) -> Result<String, UpstreamError> {
     if is_url(source) {
-        fetch(source, timeout).with_context(|| format!("fetching {source}"))
+        fetch(source, timeout).map_err(|e| UpstreamError::Fetch {
+            url: source.to_string(),
+            source: Box::new(e),
+        })
     } else {
-        read_file(source).with_context(|| format!("reading {source}"))
+        let bytes = read_capped(Path::new(source), MAX_UPSTREAM_BYTES)?;
+        String::from_utf8(bytes).map_err(|_| UpstreamError::NotUtf8(source.to_string()))
     }
 }
 
-fn read_file(path: &str) -> Result<String> {
-    let file = std::fs::File::open(path)?;
-    let mut text = String::new();
-    file.take(MAX_UPSTREAM_BYTES + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_UPSTREAM_BYTES {
-        bail!("larger than {MAX_UPSTREAM_BYTES} bytes");
-    }
-    Ok(text)
+/// Reads the upstream list from `source` ([`read_source`]) and parses it
+/// ([`parse`]).
+pub fn load(source: &str, timeout: Duration) -> Result<UpstreamList, UpstreamError> {
+    let text = read_source(source, timeout)?;
+    parse(&text).map_err(|e| UpstreamError::InList {
+        source_name: source.to_string(),
+        source: Box::new(e),
+    })
 }
 
-fn fetch(url: &str, timeout: Duration) -> Result<String> {
+/// The upstream list cannot be read, or is not of its shape. A failure
+/// (the request was understood; the source let it down).
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// Not JSON.
+    #[error("the upstream list is not valid JSON")]
+    NotJson(#[source] serde_json::Error),
+    /// The top level is not an array.
+    #[error("the upstream list must be a JSON array of {{\"xsas\": [...]}} objects, found {0}")]
+    NotAnArray(&'static str),
+    /// An element has no `xsas` array.
+    #[error("element {0} of the upstream list has no \"xsas\" array")]
+    NoXsas(usize),
+    /// One entry is not valid.
+    #[error("element {group}, xsas[{entry}] of the upstream list")]
+    Entry {
+        /// The element of the top-level array.
+        group: usize,
+        /// The entry of its `xsas` array.
+        entry: usize,
+        /// What is wrong.
+        #[source]
+        source: Box<UpstreamError>,
+    },
+    /// One number with two different entries.
+    #[error("advisory {0} appears twice in the upstream list with different data")]
+    Twice(u32),
+    /// An entry that is not an object.
+    #[error("expected an object, found {0}")]
+    NotAnObject(&'static str),
+    /// `xsa` is not a number.
+    #[error("\"xsa\" is not an advisory number: {0}")]
+    NotANumber(String),
+    /// No `xsa`.
+    #[error("no \"xsa\" number")]
+    NoNumber,
+    /// `xsa` does not fit.
+    #[error("\"xsa\" {0} is out of range")]
+    OutOfRange(String),
+    /// `public_time` is not a date.
+    #[error("advisory {number}: \"public_time\" {text:?} is not a date")]
+    PublicTime {
+        /// The advisory.
+        number: u32,
+        /// The value.
+        text: String,
+    },
+    /// A field of the wrong JSON type.
+    #[error("advisory {number}: \"{field}\" is {found}, not {wanted}")]
+    WrongType {
+        /// The advisory.
+        number: u32,
+        /// The field.
+        field: &'static str,
+        /// The type found.
+        found: &'static str,
+        /// The type wanted.
+        wanted: &'static str,
+    },
+    /// The list file cannot be read.
+    #[error(transparent)]
+    Read(#[from] ReadCappedError),
+    /// The list file is not UTF-8.
+    #[error("{0} is not UTF-8 text")]
+    NotUtf8(String),
+    /// The URL cannot be fetched (network, HTTP status, size).
+    #[error("fetching {url}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: Box<ureq::Error>,
+    },
+    /// The list read from `source_name` is not valid.
+    #[error("reading the upstream list {source_name}")]
+    InList {
+        /// The file or URL.
+        source_name: String,
+        /// What is wrong.
+        #[source]
+        source: Box<UpstreamError>,
+    },
+}
+
+impl Coded for UpstreamError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotJson(_) => "upstream-not-json",
+            Self::NotAnArray(_) | Self::NoXsas(_) | Self::NotAnObject(_) => "upstream-shape",
+            Self::Entry { source, .. } | Self::InList { source, .. } => source.code(),
+            Self::Twice(_) => "upstream-duplicate",
+            Self::NotANumber(_) | Self::NoNumber | Self::OutOfRange(_) => "upstream-number",
+            Self::PublicTime { .. } => "upstream-date",
+            Self::WrongType { .. } => "upstream-type",
+            Self::Read(e) => e.code(),
+            Self::NotUtf8(_) => "upstream-not-utf8",
+            Self::Fetch { .. } => "upstream-fetch",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Read(e) => e.class(),
+            _ => ErrorClass::Failure,
+        }
+    }
+}
+
+fn fetch(url: &str, timeout: Duration) -> Result<String, ureq::Error> {
     use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
     let tls = TlsConfig::builder()
         .provider(TlsProvider::NativeTls)
@@ -227,6 +355,7 @@ fn fetch(url: &str, timeout: Duration) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracker::testing::chain;
     use proptest::prelude::*;
 
     #[test]
@@ -295,7 +424,7 @@ mod tests {
         ];
         for (text, needle) in cases {
             let e = parse(text).expect_err(text);
-            assert!(format!("{e:#}").contains(needle), "{text}: {e:#}");
+            assert!(chain(&e).contains(needle), "{text}: {}", chain(&e));
         }
     }
 
@@ -334,7 +463,8 @@ mod tests {
         assert!(!is_url("xsa.json"));
         assert!(!is_url("ftp://example.org/x"));
         let e = read_source("/nonexistent/xsa.json", DEFAULT_TIMEOUT).unwrap_err();
-        assert!(format!("{e:#}").contains("/nonexistent/xsa.json"), "{e:#}");
+        assert!(chain(&e).contains("/nonexistent/xsa.json"), "{}", chain(&e));
+        assert_eq!(e.class(), ErrorClass::Io);
     }
 
     proptest! {
