@@ -1,7 +1,5 @@
 //! The proof-of-freshness gatherer against fixture HTTP servers on 127.0.0.1.
 
-mod common;
-
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
@@ -9,7 +7,7 @@ use secpack::canary::freshness::{fetch_block, fetch_feed, gather, Fetcher, HttpO
 use secpack::canary::parse::read_freshness;
 use secpack::config::{BlockSource, CanaryConfig, Feed};
 
-use common::http::{ok, rss, status, Answer, Server};
+use secpack_testsupport::http::{ok, rss, status, Answer, Server};
 
 fn fetcher() -> Fetcher {
     Fetcher::new(HttpOptions {

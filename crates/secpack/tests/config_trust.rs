@@ -1,23 +1,10 @@
 //! `secpack.toml` grants no trust: its settings that change verification
 //! count only when the file is signed by enough certified team members.
 
-mod common;
-
-use common::{keys, sig, TestPack, BULLETIN};
 use secpack::pack::ConfigTrust;
 use secpack::trust::verdict::SigStatus;
 use secpack::trust::VerifyOptions;
-
-fn default() -> VerifyOptions {
-    VerifyOptions::default()
-}
-
-fn strict() -> VerifyOptions {
-    VerifyOptions {
-        strict: true,
-        ..Default::default()
-    }
-}
+use secpack_testsupport::{assert_fails_with, keys, sig, strict, TestPack, BULLETIN};
 
 fn doc<'a>(
     r: &'a secpack::trust::PackReport,
@@ -34,7 +21,7 @@ fn an_unsigned_threshold_of_zero_does_not_pass_an_unsigned_bulletin() {
     let p = TestPack::with_keys();
     p.write("secpack.toml", ZERO);
     p.write("QSBs/qsb-001-2024.txt", BULLETIN);
-    for options in [default(), strict()] {
+    for options in [VerifyOptions::default(), strict()] {
         let r = p.verify(&k.master, options);
         assert!(!r.summary.ok, "{:#?}", r.summary);
         let d = doc(&r, "QSBs/qsb-001-2024.txt");
@@ -54,7 +41,7 @@ fn a_signed_threshold_of_zero_still_has_a_floor_of_one() {
     let p = TestPack::with_keys();
     p.signed_config(ZERO);
     p.write("QSBs/qsb-001-2024.txt", BULLETIN);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(
         matches!(r.config, ConfigTrust::Signed { .. }),
         "{:?}",
@@ -71,20 +58,13 @@ fn an_unsigned_config_warns_and_fails_only_under_strict() {
     // Harmless on its face, but unsigned: the threshold of 2 is ignored.
     p.write("secpack.toml", b"[signers]\nrequired = { QSBs = 2 }\n");
     p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(r.summary.ok, "{:#?}", r.summary);
     assert_eq!(r.config.code(), "unsigned-config");
     assert_eq!(doc(&r, "QSBs/qsb-001-2024.txt").required, 1);
     let r = p.verify(&k.master, strict());
     assert!(!r.summary.ok);
-    assert!(
-        r.summary
-            .failures
-            .iter()
-            .any(|f| f.contains("unsigned-config")),
-        "{:?}",
-        r.summary.failures
-    );
+    assert_fails_with(&r, "unsigned-config");
 }
 
 #[test]
@@ -123,7 +103,7 @@ fn too_few_signers_wrong_role_or_uncertified_keys_do_not_count() {
         let p = TestPack::with_keys();
         p.signed_doc("secpack.toml", config, signers);
         p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
-        let r = p.verify(&k.master, default());
+        let r = p.verify(&k.master, VerifyOptions::default());
         assert!(
             matches!(
                 &r.config,
@@ -148,7 +128,7 @@ fn a_config_changed_after_signing_is_a_failure_and_is_ignored() {
     p.signed_config(b"[signers]\nrequired = { QSBs = 2 }\n");
     p.write("secpack.toml", ZERO);
     p.write("QSBs/qsb-001-2024.txt", BULLETIN);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert_eq!(r.config.code(), "unsigned-config");
     assert_eq!(sig(&r, "secpack.toml.sig.alice").status, SigStatus::Bad);
     assert!(!r.summary.ok);
@@ -166,7 +146,7 @@ fn an_unsigned_layout_cannot_hide_bulletins() {
         b"[layout]\nbulletins = \"nothing-here\"\ncanaries = \"also-nothing\"\n",
     );
     p.write("QSBs/qsb-001-2024.txt", BULLETIN);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(
         matches!(&r.config, ConfigTrust::Unsigned { ignored, .. } if ignored == &["layout"]),
         "{:?}",
@@ -190,7 +170,7 @@ fn a_tools_folder_over_bulletins_is_refused() {
     // Even under an unrelated tools folder, a numbered bulletin is a document.
     p.signed_config(b"[layout]\ntools = [\"scripts\"]\n");
     p.write("scripts/qsb-002-2024.txt", BULLETIN);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(r
         .files
         .iter()

@@ -8,11 +8,8 @@
 //! Keys and signatures are made with Sequoia here so that every packet type
 //! can be produced; one case is cross-checked against `gpg --verify`.
 
-mod common;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{Gpg, TestPack};
 use openpgp::cert::prelude::*;
 use openpgp::crypto::KeyPair;
 use openpgp::packet::key::{Key4, PrimaryRole, SecretParts};
@@ -23,6 +20,7 @@ use openpgp::types::{Curve, HashAlgorithm, KeyFlags, SignatureType};
 use openpgp::{Cert, Packet};
 use secpack::trust::report::VerifyOptions;
 use secpack::trust::verdict::{SigStatus, SigWarning};
+use secpack_testsupport::{Gpg, TestPack};
 use sequoia_openpgp as openpgp;
 
 fn at(unix: u64) -> SystemTime {
@@ -141,9 +139,7 @@ impl World {
         material.extend_from_slice(&(USER_ID.len() as u32).to_be_bytes());
         material.extend_from_slice(USER_ID.as_bytes());
 
-        let pack = TestPack {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let pack = TestPack::empty();
         pack.write(
             "keys/master-key/master.asc",
             &master_cert.armored().to_vec().unwrap(),
@@ -176,7 +172,7 @@ impl World {
         }
         self.pack.write(SIG, &armored);
         let r = self.pack.verify(&self.master_fpr, VerifyOptions::default());
-        common::sig(&r, SIG).clone()
+        secpack_testsupport::sig(&r, SIG).clone()
     }
 }
 
@@ -281,7 +277,7 @@ fn gnupg_refuses_the_old_self_signature_too() {
     let mut both = w.master_cert.armored().to_vec().unwrap();
     both.extend(w.member_cert.armored().to_vec().unwrap());
     std::fs::write(&keys, both).unwrap();
-    gpg.run(&["--import", keys.to_str().unwrap()]);
+    gpg.import(&keys);
     let v = w.judge(&w.old_self_sig_material, &w.old_self_sig);
     assert_eq!(v.status, SigStatus::NotADocumentSignature);
     assert!(!gpg.verifies(&w.pack.path(SIG), &w.pack.path(DOC)));

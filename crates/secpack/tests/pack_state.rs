@@ -2,49 +2,20 @@
 //! tags and commits signed by `gpg`: HEAD authentication, the history policy,
 //! rollback and freeze. Every failure is checked by its exact code.
 
-mod common;
-
 use std::path::Path;
-use std::process::Command;
 
-use common::*;
 use secpack::history::state::{self, Numbered, PackState, StateCode};
 use secpack::history::walk::FindingCode;
 use secpack::history::{track_state, HeadStatus, StateOptions};
 use secpack::pack::Pack;
 use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, PackReport, VerifyOptions};
+use secpack_testsupport::pack::bulletin;
+use secpack_testsupport::*;
 
+/// git in `dir`, signing with the shared keys.
 fn git_in(dir: &Path, args: &[&str]) -> String {
-    let k = keys();
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GNUPGHOME", k.gpg.home.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args([
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@test.invalid",
-            "-c",
-            "gpg.program=gpg",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "tag.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    keys().gpg.git().run(dir, args)
 }
 
 /// A pack with one signed bulletin in a fresh repository, first commit made.
@@ -54,26 +25,17 @@ fn repo_pack() -> TestPack {
     // Mallory's uncertified key is a stray file for these tests.
     std::fs::remove_file(p.path("keys/security-team/mallory-test.asc")).unwrap();
     p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
-    git_in(p.root(), &["init", "-q"]);
+    k.gpg.git().init(p.root());
     commit_all(&p, "first bulletin");
     p
 }
 
 fn commit_all(p: &TestPack, message: &str) -> String {
-    git_in(p.root(), &["add", "-A"]);
-    git_in(p.root(), &["commit", "-q", "-m", message]);
-    git_in(p.root(), &["rev-parse", "HEAD"])
+    keys().gpg.git().commit_all(p.root(), message)
 }
 
 fn tag(p: &TestPack, key: &str, name: &str) {
-    git_in(p.root(), &["tag", "-s", "-u", key, "-m", name, name]);
-}
-
-fn bulletin(n: u32) -> Vec<u8> {
-    String::from_utf8(BULLETIN.to_vec())
-        .unwrap()
-        .replace("Bulletin 001", &format!("Bulletin {n:03}"))
-        .into_bytes()
+    keys().gpg.git().signed_tag(p.root(), key, name, name);
 }
 
 fn add_bulletin(p: &TestPack, n: u32) -> String {
@@ -87,13 +49,7 @@ fn add_bulletin(p: &TestPack, n: u32) -> String {
 }
 
 fn verify_at(root: &Path, options: VerifyOptions) -> PackReport {
-    let pack = Pack::open(root).expect("pack opens");
-    verify_pack(
-        &pack,
-        &MasterPin::parse(&keys().master).unwrap(),
-        options,
-        &|| {},
-    )
+    secpack_testsupport::pack::verify_at(root, &keys().master, options)
 }
 
 fn head_only() -> VerifyOptions {
@@ -155,14 +111,7 @@ fn an_untagged_head_fails_and_work_tree_changes_are_listed() {
     assert_eq!(h.worktree_changes.len(), 1, "{:?}", h.worktree_changes);
     assert_eq!(h.worktree_changes[0].path, "README.md");
     assert!(!r.summary.ok);
-    assert!(
-        r.summary
-            .failures
-            .iter()
-            .any(|f| f.contains("uncovered-head")),
-        "{:?}",
-        r.summary.failures
-    );
+    assert_fails_with(&r, "uncovered-head");
 }
 
 #[test]
@@ -379,17 +328,7 @@ fn a_signature_by_a_key_revoked_since_is_named() {
     tag(&p, &dave, "dave_sec_0002");
     tag(&p, &k.alice, "alice_sec_0002");
     // Dave's key is revoked afterwards; the pack carries the revocation.
-    let rev = std::fs::read_to_string(
-        gpg.home
-            .path()
-            .join("openpgp-revocs.d")
-            .join(format!("{dave}.rev")),
-    )
-    .unwrap()
-    .replace(":-----BEGIN", "-----BEGIN");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rev.asc"), rev).unwrap();
-    gpg.run(&["--import", dir.path().join("rev.asc").to_str().unwrap()]);
+    gpg.revoke(None, &dave);
     p.write("keys/security-team/dave-test.asc", &gpg.export(&dave));
     commit_all(&p, "dave's key, revoked");
     tag(&p, &k.alice, "alice_sec_0003");

@@ -3,18 +3,13 @@
 //! pack's keys (made by gpg), and an Expires after the signing key's expiry
 //! is refused.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
-use secpack::pack::Pack;
 use secpack::securitytxt::{lint, parse, LintOptions, LintReport, Severity};
-use secpack::trust::keyring::Keyring;
-use secpack::trust::pin::MasterPin;
 
-use common::*;
+use secpack_testsupport::*;
 
 const CANONICAL: &str = "https://demo.invalid/.well-known/security.txt";
 const CSAF: &str = "https://demo.invalid/.well-known/csaf/provider-metadata.json";
@@ -211,16 +206,11 @@ fn not_utf8() {
 
 // --- clear-signed files -----------------------------------------------
 
-fn ring(pack: &TestPack) -> Keyring {
-    let pack = Pack::open(pack.root()).unwrap();
-    Keyring::load(&pack, &MasterPin::parse(&keys().master).unwrap())
-}
-
 #[test]
 fn a_file_signed_by_a_team_key_verifies() {
     let k = keys();
     let pack = TestPack::with_keys();
-    let ring = ring(&pack);
+    let ring = pack.keyring(&keys().master);
     let signed = k.gpg.clearsign(T_SIGN, &k.bob, good().as_bytes());
     let opts = LintOptions {
         keyring: Some(&ring),
@@ -244,7 +234,7 @@ fn a_file_signed_by_a_team_key_verifies() {
 fn signatures_that_do_not_verify_are_refused() {
     let k = keys();
     let pack = TestPack::with_keys();
-    let ring = ring(&pack);
+    let ring = pack.keyring(&keys().master);
     let opts = LintOptions {
         keyring: Some(&ring),
         ..options()
@@ -279,7 +269,7 @@ fn expires_after_the_signing_key_is_refused() {
     let short = k.gpg.generate(T_KEYS, uid, "ed25519", "sign", "2025-10-01");
     k.gpg.certify(T_CERT, &k.master, &short);
     pack.write("keys/security-team/short-test.asc", &k.gpg.export(&short));
-    let ring = ring(&pack);
+    let ring = pack.keyring(&keys().master);
     let opts = LintOptions {
         keyring: Some(&ring),
         ..options()

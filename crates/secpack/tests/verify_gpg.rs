@@ -2,22 +2,9 @@
 //! made with `gpg` in a temporary home, judged by secpack, positive and
 //! negative cases alike.
 
-mod common;
-
-use common::*;
 use secpack::trust::verdict::{KeyStatus, SigStatus, SigWarning};
 use secpack::trust::VerifyOptions;
-
-fn default() -> VerifyOptions {
-    VerifyOptions::default()
-}
-
-fn strict() -> VerifyOptions {
-    VerifyOptions {
-        strict: true,
-        ..Default::default()
-    }
-}
+use secpack_testsupport::*;
 
 #[test]
 fn two_signers_rsa4096_and_ed25519_verify() {
@@ -29,7 +16,7 @@ fn two_signers_rsa4096_and_ed25519_verify() {
         BULLETIN,
         &[("alice", &k.alice), ("bob", &k.bob)],
     );
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(r.summary.ok, "{:#?}", r.summary);
     for s in [
         "QSBs/qsb-001-2024.txt.sig.alice",
@@ -69,7 +56,7 @@ fn the_json_report_has_the_documented_shape() {
     let k = keys();
     let p = TestPack::with_keys();
     p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let v = serde_json::to_value(&r).unwrap();
     let s = &v["signatures"][0];
     assert_eq!(s["document"], "QSBs/qsb-001-2024.txt");
@@ -119,7 +106,7 @@ fn one_changed_byte_makes_the_signature_bad() {
     let i = tampered.iter().position(|&b| b == b'T').unwrap();
     tampered[i] = b't';
     p.write("QSBs/qsb-001-2024.txt", &tampered);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(!r.summary.ok);
     assert_eq!(
         sig(&r, "QSBs/qsb-001-2024.txt.sig.alice").status,
@@ -151,7 +138,7 @@ fn a_signature_of_another_document_is_bad() {
     let b = std::fs::read(p.path("QSBs/qsb-002-2024.txt.sig.alice")).unwrap();
     p.write("QSBs/qsb-001-2024.txt.sig.alice", &b);
     p.write("QSBs/qsb-002-2024.txt.sig.alice", &a);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert_eq!(
         sig(&r, "QSBs/qsb-001-2024.txt.sig.alice").status,
         SigStatus::Bad
@@ -172,7 +159,7 @@ fn a_signature_filed_under_another_name_is_flagged() {
         "QSBs/qsb-001-2024.txt.sig.bob",
         &k.gpg.sign(T_SIGN, &k.alice, "SHA256", BULLETIN),
     );
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let v = sig(&r, "QSBs/qsb-001-2024.txt.sig.bob");
     assert_eq!(v.status, SigStatus::Valid);
     assert_eq!(v.warnings, vec![SigWarning::SignerNameMismatch]);
@@ -191,7 +178,7 @@ fn an_uncertified_key_is_untrusted_and_an_absent_key_unknown() {
         BULLETIN,
         &[("mallory", &k.mallory)],
     );
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let v = sig(&r, "QSBs/qsb-001-2024.txt.sig.mallory");
     assert_eq!(v.status, SigStatus::UntrustedKey);
     assert!(v.reason.contains("mallory-test.asc"), "{}", v.reason);
@@ -204,7 +191,7 @@ fn an_uncertified_key_is_untrusted_and_an_absent_key_unknown() {
     ));
 
     std::fs::remove_file(p.path("keys/security-team/mallory-test.asc")).unwrap();
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert_eq!(
         sig(&r, "QSBs/qsb-001-2024.txt.sig.mallory").status,
         SigStatus::UnknownKey
@@ -217,7 +204,7 @@ fn a_wrong_pin_trusts_nothing() {
     let p = TestPack::with_keys();
     p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
     // Pinning a key that is in the pack but certifies nothing.
-    let r = p.verify(&k.mallory, default());
+    let r = p.verify(&k.mallory, VerifyOptions::default());
     assert!(!r.summary.ok);
     assert_eq!(
         sig(&r, "QSBs/qsb-001-2024.txt.sig.alice").status,
@@ -225,7 +212,10 @@ fn a_wrong_pin_trusts_nothing() {
     );
     assert!(r.signatures.iter().all(|s| !s.ok));
     // Pinning a fingerprint that is not in the pack at all.
-    let r = p.verify("0000000000000000000000000000000000000001", default());
+    let r = p.verify(
+        "0000000000000000000000000000000000000001",
+        VerifyOptions::default(),
+    );
     assert!(!r.summary.ok);
     assert!(r
         .master
@@ -272,7 +262,7 @@ fn a_forged_master_key_file_does_not_help() {
         "QSBs/qsb-001-2024.txt.sig.alice",
         &forger.sign(T_SIGN, &fake_signer, "SHA256", BULLETIN),
     );
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(!r.summary.ok);
     assert!(r.master.problem.is_some());
     assert_ne!(
@@ -294,7 +284,7 @@ fn sha1_is_accepted_with_a_warning_and_refused_when_strict() {
         "QSBs/qsb-001-2024.txt.sig.bob",
         &k.gpg.sign(T_SIGN, &k.bob, "SHA512", BULLETIN),
     );
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let a = sig(&r, "QSBs/qsb-001-2024.txt.sig.alice");
     assert_eq!(
         (a.status, a.warnings.clone()),
@@ -321,7 +311,7 @@ fn truncated_garbage_empty_and_huge_signatures_are_malformed() {
     let mut huge = b"-----BEGIN PGP SIGNATURE-----\n\n".to_vec();
     huge.resize(2 << 20, b'A');
     p.write("QSBs/qsb-001-2024.txt.sig.dave", &huge);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     for who in ["alice", "bob", "carol", "dave"] {
         let v = sig(&r, &format!("QSBs/qsb-001-2024.txt.sig.{who}"));
         assert_eq!(v.status, SigStatus::Malformed, "{who}: {v:?}");
@@ -352,22 +342,9 @@ fn a_revoked_key_is_revoked() {
         &gpg.sign(T_SIGN, &carol, "SHA256", BULLETIN),
     );
     // Import GnuPG's own revocation certificate (reason: none, i.e. hard).
-    let rev_path = gpg
-        .home
-        .path()
-        .join("openpgp-revocs.d")
-        .join(format!("{carol}.rev"));
-    let rev = std::fs::read_to_string(rev_path)
-        .unwrap()
-        .replace(":-----BEGIN", "-----BEGIN");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rev.asc"), rev).unwrap();
-    gpg.at(
-        "20240601T000000",
-        &["--import", dir.path().join("rev.asc").to_str().unwrap()],
-    );
+    gpg.revoke(Some("20240601T000000"), &carol);
     p.write("keys/security-team/carol-test.asc", &gpg.export(&carol));
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let v = sig(&r, "QSBs/qsb-001-2024.txt.sig.carol");
     assert_eq!(v.status, SigStatus::RevokedKey, "{v:?}");
     assert!(!r.summary.ok);
@@ -439,7 +416,7 @@ fn a_key_that_expired_after_signing_is_fine_but_not_before() {
     p.write("QSBs/qsb-002-2024.txt", text);
     p.write("QSBs/qsb-002-2024.txt.sig.dave", &armored);
 
-    let r = p.verify(&master, default());
+    let r = p.verify(&master, VerifyOptions::default());
     assert_eq!(
         sig(&r, "QSBs/qsb-001-2024.txt.sig.dave").status,
         SigStatus::Valid
@@ -481,7 +458,7 @@ fn a_binding_reissued_after_the_signature_is_accepted_with_a_warning() {
     p.write("keys/security-team/erin-test.asc", &gpg.export(&erin));
     p.write("QSBs/qsb-001-2020.txt", BULLETIN);
     p.write("QSBs/qsb-001-2020.txt.sig.erin", &sig_2020);
-    let r = p.verify(&master, default());
+    let r = p.verify(&master, VerifyOptions::default());
     let v = sig(&r, "QSBs/qsb-001-2020.txt.sig.erin");
     assert_eq!(v.status, SigStatus::Valid, "{v:?}");
     assert!(
@@ -499,7 +476,7 @@ fn a_binding_reissued_after_the_signature_is_accepted_with_a_warning() {
     p.write("QSBs/qsb-001-2020.txt", b"changed\n");
     assert_eq!(
         sig(
-            &p.verify(&master, default()),
+            &p.verify(&master, VerifyOptions::default()),
             "QSBs/qsb-001-2020.txt.sig.erin"
         )
         .status,
@@ -521,7 +498,7 @@ fn clear_signed_and_asc_signed_digests() {
         "digests/Other.iso.DIGESTS.asc",
         &k.gpg.sign(T_SIGN, &k.release, "SHA256", digests),
     );
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let v = sig(&r, "digests/Demo.iso.DIGESTS");
     assert_eq!(
         (v.status, v.warnings.is_empty()),
@@ -540,7 +517,7 @@ fn clear_signed_and_asc_signed_digests() {
         .unwrap()
         .replace("0123456789abcdef0123", "f123456789abcdef0123");
     p.write("digests/Demo.iso.DIGESTS", text.as_bytes());
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert_eq!(sig(&r, "digests/Demo.iso.DIGESTS").status, SigStatus::Bad);
 }
 
@@ -567,7 +544,7 @@ fn gpg_clearsigned_shapes_take_the_fast_path() {
             String::from_utf8_lossy(&signed)
         );
         p.write(&name, &signed);
-        let v = sig(&p.verify(&k.master, default()), &name).clone();
+        let v = sig(&p.verify(&k.master, VerifyOptions::default()), &name).clone();
         assert_eq!(v.status, SigStatus::Valid, "{v:?}");
         assert!(k.gpg.verifies_clearsigned(&p.path(&name)));
 
@@ -580,7 +557,7 @@ fn gpg_clearsigned_shapes_take_the_fast_path() {
         let mut tampered = signed.clone();
         tampered[at] = if tampered[at] == b'x' { b'y' } else { b'x' };
         p.write(&name, &tampered);
-        let v = sig(&p.verify(&k.master, default()), &name).clone();
+        let v = sig(&p.verify(&k.master, VerifyOptions::default()), &name).clone();
         assert_eq!(v.status, SigStatus::Bad, "{v:?}");
         assert!(!k.gpg.verifies_clearsigned(&p.path(&name)));
         std::fs::remove_file(p.path(&name)).unwrap();
@@ -612,7 +589,7 @@ fn thresholds_roles_names_and_retirement() {
     )
     .unwrap();
     p.signed_doc("fund/letter.txt", b"letter\n", &[("bob", &k.bob)]);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let doc = |path: &str| r.documents.iter().find(|d| d.path == path).unwrap();
     assert_eq!(
         (
@@ -671,7 +648,7 @@ fn a_revoked_certification_untrusts_the_key() {
         "QSBs/qsb-001-2024.txt.sig.frank",
         &gpg.sign(T_SIGN, &frank, "SHA256", BULLETIN),
     );
-    let r = p.verify(&master, default());
+    let r = p.verify(&master, VerifyOptions::default());
     let key = r
         .keys
         .iter()
@@ -692,7 +669,7 @@ fn corrupt_key_files_links_and_unsigned_bulletins_fail() {
         "keys/security-team/broken.asc",
         b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n",
     );
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let e = r
         .keys
         .iter()
@@ -703,20 +680,20 @@ fn corrupt_key_files_links_and_unsigned_bulletins_fail() {
     std::fs::remove_file(p.path("keys/security-team/broken.asc")).unwrap();
 
     p.write("QSBs/qsb-001-2024.txt", BULLETIN);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(
         !r.documents[0].ok,
         "a numbered bulletin with no signature fails"
     );
     p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
-    assert!(p.verify(&k.master, default()).summary.ok);
+    assert!(p.verify(&k.master, VerifyOptions::default()).summary.ok);
 
     #[cfg(unix)]
     {
         let outside = tempfile::tempdir().unwrap();
         std::fs::write(outside.path().join("x"), b"x").unwrap();
         std::os::unix::fs::symlink(outside.path().join("x"), p.path("QSBs/link.txt")).unwrap();
-        let r = p.verify(&k.master, default());
+        let r = p.verify(&k.master, VerifyOptions::default());
         assert!(!r.summary.ok);
         assert!(r
             .files
@@ -730,52 +707,14 @@ fn signed_git_tags() {
     let k = keys();
     let p = TestPack::with_keys();
     p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &[("alice", &k.alice)]);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(p.root())
-            .env("GNUPGHOME", k.gpg.home.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args([
-                "-c",
-                "user.name=T",
-                "-c",
-                "user.email=t@test.invalid",
-                "-c",
-                "gpg.program=gpg",
-            ])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "pack"]);
-    git(&[
-        "tag",
-        "-s",
-        "-u",
-        &k.alice,
-        "-m",
-        "signed by alice",
-        "alice_sec_1",
-    ]);
-    git(&[
-        "tag",
-        "-s",
-        "-u",
-        &k.mallory,
-        "-m",
-        "signed by mallory",
-        "mallory_sec_1",
-    ]);
-    git(&["tag", "-a", "-m", "not signed", "plain_annotated"]);
-    git(&["tag", "lightweight"]);
+    let git = k.gpg.git();
+    let dir = p.root();
+    git.init(dir);
+    git.commit_all(dir, "pack");
+    git.signed_tag(dir, &k.alice, "alice_sec_1", "signed by alice");
+    git.signed_tag(dir, &k.mallory, "mallory_sec_1", "signed by mallory");
+    git.run(dir, &["tag", "-a", "-m", "not signed", "plain_annotated"]);
+    git.run(dir, &["tag", "lightweight"]);
     let r = p.verify(
         &k.master,
         VerifyOptions {
@@ -1033,7 +972,7 @@ fn clear_signed_files_with_more_than_the_signed_text() {
     for (i, (case, file, _, _)) in cases.iter().enumerate() {
         p.write(&format!("digests/{i:02}-{case}.DIGESTS"), file.as_bytes());
     }
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     let pack = secpack::pack::Pack::open(p.root()).unwrap();
     let pin = secpack::trust::pin::MasterPin::parse(&k.master).unwrap();
     let ring = secpack::trust::keyring::Keyring::load(&pack, &pin);
@@ -1080,7 +1019,7 @@ fn a_signed_bulletin_still_holding_template_text_is_a_draft() {
     p.signed_doc("QSBs/qsb-001-2024.txt", draft, &[("alice", &k.alice)]);
     // A finished bulletin and a letter beside it are not drafts.
     p.signed_doc("QSBs/qsb-002-2024.txt", BULLETIN, &[("alice", &k.alice)]);
-    let r = p.verify(&k.master, default());
+    let r = p.verify(&k.master, VerifyOptions::default());
     assert!(r.summary.ok, "{:?}", r.summary.failures);
     let doc = |path: &str| r.documents.iter().find(|d| d.path == path).unwrap();
     let lines = &doc("QSBs/qsb-001-2024.txt").template_text;
@@ -1088,12 +1027,5 @@ fn a_signed_bulletin_still_holding_template_text_is_a_draft() {
     assert_eq!(lines[0].line, 7);
     assert!(doc("QSBs/qsb-002-2024.txt").template_text.is_empty());
     let r = p.verify(&k.master, strict());
-    assert!(
-        r.summary
-            .failures
-            .iter()
-            .any(|f| f.contains("template-text")),
-        "{:?}",
-        r.summary.failures
-    );
+    assert_fails_with(&r, "template-text");
 }

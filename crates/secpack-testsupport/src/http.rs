@@ -46,6 +46,7 @@ pub struct Server {
     hits: Arc<Mutex<HashMap<String, usize>>>,
 }
 
+/// How many connections a [`Server`] serves before it stops.
 pub const MAX_REQUESTS: usize = 64;
 
 impl Server {

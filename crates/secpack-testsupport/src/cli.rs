@@ -1,0 +1,130 @@
+//! Running the `secpack` binary in tests: a command cut off from the user's
+//! settings, argument lists built step by step, and what the run printed.
+//!
+//! The binary's path is known only to the CLI crate's own tests
+//! (`env!("CARGO_BIN_EXE_secpack")`), so they pass it to [`command`].
+
+use std::ffi::{OsStr, OsString};
+use std::process::{Command, Output, Stdio};
+
+/// A command running the binary `bin`, cut off from the user's settings: no
+/// pin from `SECPACK_MASTER`, no user configuration file, no colour, nothing
+/// on standard input. Tests add what they need (`HOME`, cache, state...).
+pub fn command(bin: impl AsRef<OsStr>) -> Command {
+    let mut c = Command::new(bin);
+    c.env_remove("SECPACK_MASTER")
+        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    c
+}
+
+/// An argument list built step by step, paths taken as they are (no
+/// `to_str().unwrap()`); it is what [`Command::args`] takes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Argv(Vec<OsString>);
+
+impl Argv {
+    /// The list `args`.
+    pub fn of<I, S>(args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Self::default().args(args)
+    }
+
+    /// Appends `arg`.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.0.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Appends each of `args`.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.0
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// Appends the option `name` and its `value`.
+    pub fn opt(self, name: &str, value: impl AsRef<OsStr>) -> Self {
+        self.arg(name).arg(value)
+    }
+
+    /// The arguments, as text (for messages).
+    pub fn to_strings(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+impl IntoIterator for Argv {
+    type Item = OsString;
+    type IntoIter = std::vec::IntoIter<OsString>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Argv {
+    type Item = &'a OsString;
+    type IntoIter = std::slice::Iter<'a, OsString>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// What a finished run printed, and checks on how it ended that show both
+/// streams when they fail.
+pub trait Ran {
+    /// Standard output as text (invalid UTF-8 replaced).
+    fn stdout_text(&self) -> String;
+    /// Standard error as text (invalid UTF-8 replaced).
+    fn stderr_text(&self) -> String;
+    /// Standard output parsed as one JSON document.
+    fn json(&self) -> serde_json::Value;
+    /// Asserts the run exited with `code`.
+    fn assert_exit(&self, code: i32) -> &Self;
+    /// Asserts the run succeeded (exit status 0).
+    fn assert_success(&self) -> &Self {
+        self.assert_exit(0)
+    }
+}
+
+impl Ran for Output {
+    fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not one JSON document ({e}):\n{}\n{}",
+                self.stdout_text(),
+                self.stderr_text()
+            )
+        })
+    }
+
+    fn assert_exit(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.status.code(),
+            Some(code),
+            "exit status; stdout:\n{}\nstderr:\n{}",
+            self.stdout_text(),
+            self.stderr_text()
+        );
+        self
+    }
+}
