@@ -14,10 +14,12 @@
 //!   ([`sidecar`]).
 //! * [`ids`] is the one format of bulletin identifiers (`QSB-001-2026`) and
 //!   the one parser of the bulletin numbers people type.
+//! * [`index`] lists a pack's bulletins with their headers and verdicts.
 //! * [`template`] finds template text left in a bulletin.
 //! * [`lifecycle`] dates first issue, revisions and withdrawal from git.
 
 pub mod ids;
+pub mod index;
 pub mod lifecycle;
 mod sections;
 pub mod sidecar;
