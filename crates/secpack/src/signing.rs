@@ -13,7 +13,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use sequoia_openpgp as openpgp;
 
 use openpgp::armor;
@@ -51,6 +50,24 @@ pub enum SigningError {
     /// smartcard missing); gpg's message follows.
     #[error("gpg could not sign with the key {0}: {1}")]
     GpgFailed(String, String),
+    /// The key file cannot be read (or is not a regular file, or too large).
+    #[error("reading {0}: {1}")]
+    Unreadable(String, String),
+    /// The file holds no OpenPGP key.
+    #[error("{0} is not an OpenPGP key file: {1}")]
+    NotAKeyFile(String, String),
+    /// The key may not sign for this role or document (not in the pack,
+    /// not certified, another role, retired, revoked, not the member's).
+    #[error("{0}")]
+    NotAllowed(String),
+    /// Sequoia failed to make the signature.
+    #[error("{0}")]
+    OpenPgp(String),
+}
+
+/// A [`SigningError::OpenPgp`] naming what was being done.
+fn openpgp_error(what: &str) -> impl Fn(anyhow::Error) -> SigningError + '_ {
+    move |e| SigningError::OpenPgp(format!("{what}: {e}"))
 }
 
 impl SigningError {
@@ -62,6 +79,10 @@ impl SigningError {
             Self::PassphraseRequired(_) => "passphrase-required",
             Self::WrongPassphrase(_) => "wrong-passphrase",
             Self::GpgFailed(..) => "gpg-failed",
+            Self::Unreadable(..) => "unreadable-key-file",
+            Self::NotAKeyFile(..) => "not-a-key-file",
+            Self::NotAllowed(_) => "signer-not-allowed",
+            Self::OpenPgp(_) => "openpgp-error",
         }
     }
 }
@@ -75,25 +96,26 @@ pub struct SecretKeyFile {
 
 impl SecretKeyFile {
     /// Reads an (armoured or binary) transferable secret key from `path`.
-    pub fn load(path: &Path) -> Result<Self> {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-        anyhow::ensure!(meta.is_file(), "{} is not a regular file", path.display());
-        anyhow::ensure!(
-            meta.len() <= MAX_KEY_FILE_BYTES,
-            "{} is larger than 1 MiB: not a key file",
-            path.display()
-        );
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        Self::from_bytes(&bytes, &path.display().to_string())
+    pub fn load(path: &Path) -> Result<Self, SigningError> {
+        let name = path.display().to_string();
+        let unreadable = |why: String| SigningError::Unreadable(name.clone(), why);
+        let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(unreadable("not a regular file".into()));
+        }
+        if meta.len() > MAX_KEY_FILE_BYTES {
+            return Err(unreadable("larger than 1 MiB: not a key file".into()));
+        }
+        let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+        Self::from_bytes(&bytes, &name)
     }
 
     /// Parses a transferable secret key; `source` names it in errors.
-    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self> {
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self, SigningError> {
         let cert = Cert::from_bytes(bytes)
-            .with_context(|| format!("{source} is not an OpenPGP key file"))?;
+            .map_err(|e| SigningError::NotAKeyFile(source.to_string(), e.to_string()))?;
         if !cert.is_tsk() {
-            return Err(SigningError::NoSecretKey(source.to_string()).into());
+            return Err(SigningError::NoSecretKey(source.to_string()));
         }
         Ok(Self {
             cert,
@@ -108,14 +130,14 @@ impl SecretKeyFile {
 
     /// Whether the key that would sign is protected by a passphrase, so that
     /// callers ask for one only when needed.
-    pub fn needs_passphrase(&self) -> Result<bool> {
+    pub fn needs_passphrase(&self) -> Result<bool, SigningError> {
         let key = self.signing_key()?;
         Ok(!key.has_unencrypted_secret())
     }
 
     /// Unlocks the signing key, decrypting it with `passphrase` when it is
     /// protected.
-    pub fn unlock(&self, passphrase: Option<&Password>) -> Result<SigningKey> {
+    pub fn unlock(&self, passphrase: Option<&Password>) -> Result<SigningKey, SigningError> {
         let key = self.signing_key()?;
         let fingerprint = key.fingerprint().to_hex();
         let key = if key.has_unencrypted_secret() {
@@ -126,9 +148,10 @@ impl SecretKeyFile {
             key.decrypt_secret(password)
                 .map_err(|_| SigningError::WrongPassphrase(fingerprint.clone()))?
         };
-        let keypair = key
-            .into_keypair()
-            .with_context(|| format!("using the secret key {fingerprint} of {}", self.source))?;
+        let keypair = key.into_keypair().map_err(openpgp_error(&format!(
+            "using the secret key {fingerprint} of {}",
+            self.source
+        )))?;
         Ok(SigningKey {
             cert: self.cert.clone(),
             keypair,
@@ -143,6 +166,7 @@ impl SecretKeyFile {
             openpgp::packet::key::SecretParts,
             openpgp::packet::key::UnspecifiedRole,
         >,
+        SigningError,
     > {
         let policy = StandardPolicy::new();
         let mut keys: Vec<_> = self
@@ -158,7 +182,7 @@ impl SecretKeyFile {
         keys.sort_by_key(|ka| std::cmp::Reverse(ka.key().creation_time()));
         keys.first()
             .map(|ka| ka.key().clone())
-            .ok_or_else(|| SigningError::NoSigningKey(self.source.clone()).into())
+            .ok_or_else(|| SigningError::NoSigningKey(self.source.clone()))
     }
 }
 
@@ -190,9 +214,13 @@ impl SigningKey {
 
     /// The certificate's public part, ASCII-armoured, to publish beside the
     /// signatures.
-    pub fn public_cert_armored(&self) -> Result<String> {
-        let bytes = self.cert.armored().to_vec()?;
-        Ok(String::from_utf8(bytes)?)
+    pub fn public_cert_armored(&self) -> Result<String, SigningError> {
+        let bytes = self
+            .cert
+            .armored()
+            .to_vec()
+            .map_err(openpgp_error("writing the public key"))?;
+        String::from_utf8(bytes).map_err(|e| SigningError::OpenPgp(e.to_string()))
     }
 }
 
@@ -204,34 +232,37 @@ pub fn check_trusted_signer(
     keys: &[crate::trust::keyring::KeyEntry],
     fingerprint: &str,
     role: &str,
-) -> Result<()> {
+) -> Result<(), SigningError> {
     use crate::trust::verdict::KeyStatus;
+    let refuse = |why: String| Err(SigningError::NotAllowed(why));
     let Some(entry) = keys.iter().find(|k| {
         k.fingerprint
             .as_deref()
             .is_some_and(|f| f.eq_ignore_ascii_case(fingerprint))
     }) else {
-        anyhow::bail!("the signing key {fingerprint} is not in the pack's keys/");
+        return refuse(format!(
+            "the signing key {fingerprint} is not in the pack's keys/"
+        ));
     };
     let file = &entry.file;
-    anyhow::ensure!(
-        entry.status == KeyStatus::Certified,
-        "the signing key {fingerprint} ({file}) is not trusted: {}",
-        entry.reason
-    );
-    anyhow::ensure!(
-        entry.role == role,
-        "the signing key {fingerprint} ({file}) is a {} key; this is signed by a {role} key",
-        entry.role
-    );
-    anyhow::ensure!(
-        !entry.retired,
-        "the signing key {fingerprint} ({file}) is retired"
-    );
-    anyhow::ensure!(
-        !entry.revoked,
-        "the signing key {fingerprint} ({file}) is revoked"
-    );
+    if entry.status != KeyStatus::Certified {
+        return refuse(format!(
+            "the signing key {fingerprint} ({file}) is not trusted: {}",
+            entry.reason
+        ));
+    }
+    if entry.role != role {
+        return refuse(format!(
+            "the signing key {fingerprint} ({file}) is a {} key; this is signed by a {role} key",
+            entry.role
+        ));
+    }
+    if entry.retired {
+        return refuse(format!("the signing key {fingerprint} ({file}) is retired"));
+    }
+    if entry.revoked {
+        return refuse(format!("the signing key {fingerprint} ({file}) is revoked"));
+    }
     Ok(())
 }
 
@@ -248,7 +279,7 @@ pub fn check_role_key(
     role: &str,
     signer: &str,
     key: &SigningKey,
-) -> Result<String> {
+) -> Result<String, SigningError> {
     use crate::config::ROLE_SECURITY_TEAM;
     use crate::pack::FileClass;
     let fpr = key.cert_fingerprint();
@@ -258,10 +289,11 @@ pub fn check_role_key(
     if let Some(member) = member {
         if let Some(pinned) = &member.fingerprint {
             let pinned: String = pinned.chars().filter(|c| !c.is_whitespace()).collect();
-            anyhow::ensure!(
-                pinned.eq_ignore_ascii_case(&fpr),
-                "the key {fpr} is not {signer}'s: secpack.toml pins {pinned}"
-            );
+            if !pinned.eq_ignore_ascii_case(&fpr) {
+                return Err(SigningError::NotAllowed(format!(
+                    "the key {fpr} is not {signer}'s: secpack.toml pins {pinned}"
+                )));
+            }
         }
     }
     let mut candidates = Vec::new();
@@ -273,16 +305,13 @@ pub fn check_role_key(
         else {
             continue;
         };
-        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-        let named = name
-            .strip_prefix(signer)
-            .is_some_and(|rest| rest.starts_with(['-', '.', '_']));
+        let named = crate::pack::key_file_names_signer(&f.path, signer);
         if file_role != role || *retired || !named {
             continue;
         }
         candidates.push(f.path.clone());
         let parser = openpgp::cert::CertParser::from_file(pack.path_of(&f.path))
-            .with_context(|| format!("reading {}", f.path))?;
+            .map_err(|e| SigningError::Unreadable(f.path.clone(), e.to_string()))?;
         for cert in parser.flatten() {
             if cert.fingerprint().to_hex() == fpr {
                 return Ok(f.path.clone());
@@ -290,37 +319,49 @@ pub fn check_role_key(
         }
     }
     if candidates.is_empty() {
-        anyhow::bail!("no {role} key file for {signer:?} in the pack (expected a file named {signer}-*.asc among the {role} keys)");
+        return Err(SigningError::NotAllowed(format!("no {role} key file for {signer:?} in the pack (expected a file named {signer}-*.asc among the {role} keys)")));
     }
-    anyhow::bail!(
+    Err(SigningError::NotAllowed(format!(
         "the key {fpr} is not in {signer}'s key file{} {}",
         if candidates.len() > 1 { "s" } else { "" },
         candidates.join(", ")
-    )
+    )))
 }
 
 /// Signs `data` and returns an ASCII-armoured detached signature (SHA-512).
-pub fn sign_detached(key: &SigningKey, data: &[u8]) -> Result<String> {
+pub fn sign_detached(key: &SigningKey, data: &[u8]) -> Result<String, SigningError> {
     let mut sink = Vec::new();
     {
         let message = Message::new(&mut sink);
-        let message = Armorer::new(message).kind(armor::Kind::Signature).build()?;
+        let message = Armorer::new(message)
+            .kind(armor::Kind::Signature)
+            .build()
+            .map_err(openpgp_error("starting the signature"))?;
         let mut signer = Signer::new(message, key.keypair.clone())
             .detached()
-            .hash_algo(HashAlgorithm::SHA512)?
+            .hash_algo(HashAlgorithm::SHA512)
+            .map_err(openpgp_error("starting the signature"))?
             .build()
-            .context("starting the signature")?;
-        signer.write_all(data)?;
-        signer.finalize().context("finishing the signature")?;
+            .map_err(openpgp_error("starting the signature"))?;
+        signer
+            .write_all(data)
+            .map_err(|e| SigningError::OpenPgp(format!("signing: {e}")))?;
+        signer
+            .finalize()
+            .map_err(openpgp_error("finishing the signature"))?;
     }
-    Ok(String::from_utf8(sink)?)
+    String::from_utf8(sink).map_err(|e| SigningError::OpenPgp(e.to_string()))
 }
 
 /// Signs the file at `path` with the user's own GnuPG (and so their running
 /// gpg-agent, smartcard or keyring): `gpg --batch --detach-sign --armor -u
 /// FPR`. `gpg` is the program to run (normally `gpg`). Returns the
 /// ASCII-armoured detached signature; gpg's own message on failure.
-pub fn sign_with_gpg(gpg: &std::ffi::OsStr, fingerprint: &str, path: &Path) -> Result<String> {
+pub fn sign_with_gpg(
+    gpg: &std::ffi::OsStr,
+    fingerprint: &str,
+    path: &Path,
+) -> Result<String, SigningError> {
     let out = std::process::Command::new(gpg)
         .args(["--batch", "--detach-sign", "--armor", "--output", "-"])
         .args(["--local-user", fingerprint])
@@ -328,32 +369,48 @@ pub fn sign_with_gpg(gpg: &std::ffi::OsStr, fingerprint: &str, path: &Path) -> R
         .arg(path)
         .stdin(std::process::Stdio::null())
         .output()
-        .with_context(|| format!("running {}", gpg.to_string_lossy()))?;
+        .map_err(|e| {
+            SigningError::GpgFailed(
+                fingerprint.to_string(),
+                format!("running {}: {e}", gpg.to_string_lossy()),
+            )
+        })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(
-            SigningError::GpgFailed(fingerprint.to_string(), stderr.trim().to_string()).into(),
-        );
+        return Err(SigningError::GpgFailed(
+            fingerprint.to_string(),
+            stderr.trim().to_string(),
+        ));
     }
-    String::from_utf8(out.stdout).context("gpg wrote a signature that is not ASCII armour")
+    String::from_utf8(out.stdout).map_err(|_| {
+        SigningError::GpgFailed(
+            fingerprint.to_string(),
+            "gpg wrote a signature that is not ASCII armour".into(),
+        )
+    })
 }
 
 /// Clear-signs `text` (SHA-512): the text stays readable, framed by the
 /// OpenPGP cleartext signature, as release digest files and a signed security.txt
 /// (RFC 9116, section 2.3) are published.
-pub fn sign_cleartext(key: &SigningKey, text: &[u8]) -> Result<String> {
+pub fn sign_cleartext(key: &SigningKey, text: &[u8]) -> Result<String, SigningError> {
     let mut sink = Vec::new();
     {
         let message = Message::new(&mut sink);
         let mut signer = Signer::new(message, key.keypair.clone())
             .cleartext()
-            .hash_algo(HashAlgorithm::SHA512)?
+            .hash_algo(HashAlgorithm::SHA512)
+            .map_err(openpgp_error("starting the signature"))?
             .build()
-            .context("starting the signature")?;
-        signer.write_all(text)?;
-        signer.finalize().context("finishing the signature")?;
+            .map_err(openpgp_error("starting the signature"))?;
+        signer
+            .write_all(text)
+            .map_err(|e| SigningError::OpenPgp(format!("signing: {e}")))?;
+        signer
+            .finalize()
+            .map_err(openpgp_error("finishing the signature"))?;
     }
-    Ok(String::from_utf8(sink)?)
+    String::from_utf8(sink).map_err(|e| SigningError::OpenPgp(e.to_string()))
 }
 
 impl crate::error::Coded for SigningError {
@@ -366,6 +423,8 @@ impl crate::error::Coded for SigningError {
             Self::NoSecretKey(..) => ErrorClass::Usage,
             Self::NoSigningKey(..) => ErrorClass::Usage,
             Self::PassphraseRequired(..) => ErrorClass::Usage,
+            Self::NotAKeyFile(..) => ErrorClass::Usage,
+            Self::Unreadable(..) => ErrorClass::Io,
             _ => ErrorClass::Failure,
         }
     }
@@ -467,15 +526,9 @@ mod tests {
         let file = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "test key").unwrap();
         assert!(file.needs_passphrase().unwrap());
         let e = file.unlock(None).unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<SigningError>().unwrap().code(),
-            "passphrase-required"
-        );
+        assert_eq!(e.code(), "passphrase-required");
         let e = file.unlock(Some(&"wrong".into())).unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<SigningError>().unwrap().code(),
-            "wrong-passphrase"
-        );
+        assert_eq!(e.code(), "wrong-passphrase");
         assert!(e.to_string().contains("wrong passphrase"));
         let key = file.unlock(Some(&"correct horse".into())).unwrap();
         let sig = sign_detached(&key, b"data").unwrap();
@@ -489,10 +542,7 @@ mod tests {
             .unwrap();
         let public = cert.armored().to_vec().unwrap();
         let e = SecretKeyFile::from_bytes(&public, "pub.asc").unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<SigningError>().unwrap().code(),
-            "no-secret-key"
-        );
+        assert_eq!(e.code(), "no-secret-key");
         let e = SecretKeyFile::from_bytes(b"not a key", "junk.txt").unwrap_err();
         assert!(format!("{e:#}").contains("junk.txt"));
     }
@@ -507,9 +557,6 @@ mod tests {
             .unwrap();
         let file = SecretKeyFile::from_bytes(&tsk_bytes(&cert), "enc-only").unwrap();
         let e = file.unlock(None).unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<SigningError>().unwrap().code(),
-            "no-signing-key"
-        );
+        assert_eq!(e.code(), "no-signing-key");
     }
 }

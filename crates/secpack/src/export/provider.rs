@@ -18,13 +18,12 @@
 //! role is `csaf_provider`; with one, every document and the provider
 //! metadata get a detached signature and the role is `csaf_trusted_provider`.
 
-use anyhow::Result;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::csaf::{csaf_document, document_path, CsafSettings, TLP_FOLDER, TLP_LABEL};
-use super::{json_bytes, timestamp, OutputFile, PackBulletin};
+use super::{json_bytes, timestamp, ExportError, OutputFile, PackBulletin};
 use crate::config::PackConfig;
 use crate::signing::{sign_detached, SigningKey};
 
@@ -64,17 +63,17 @@ pub fn build_provider(
     settings: &CsafSettings,
     signer: Option<&SigningKey>,
     now: DateTime<Utc>,
-) -> Result<ProviderLayout> {
+) -> Result<ProviderLayout, ExportError> {
     let base = &settings.base_url;
     let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let mut files = Vec::new();
     let mut documents = Vec::new();
     let mut entries = Vec::new();
     let mut changes: Vec<(String, String)> = Vec::new();
-    let sign = |bytes: &[u8]| -> Result<Option<Vec<u8>>> {
-        signer
+    let sign = |bytes: &[u8]| -> Result<Option<Vec<u8>>, ExportError> {
+        Ok(signer
             .map(|k| sign_detached(k, bytes).map(String::into_bytes))
-            .transpose()
+            .transpose()?)
     };
 
     for b in bulletins {

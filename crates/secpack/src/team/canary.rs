@@ -3,7 +3,7 @@
 //! window promised for the next canary (from the configured cadence) and a
 //! proof of freshness.
 
-use anyhow::{bail, ensure, Context, Result};
+use crate::error::IoError;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
@@ -17,6 +17,7 @@ use crate::canary::parse::{read_freshness, Canary, MAX_CANARY_BYTES};
 use crate::canary::words::number_words;
 use crate::config::{CanaryConfig, Project};
 use crate::pack::Pack;
+use crate::trust::pin::{group_fingerprint, FingerprintLayout};
 
 /// Longest cadence accepted, in months.
 pub const MAX_CADENCE_MONTHS: u32 = 24;
@@ -76,24 +77,29 @@ pub fn next_canary_number(pack: &Pack) -> u32 {
 
 /// The window the canary issued on `date` promises for the next one: the
 /// first `window_days` days of the month `cadence_months` months later.
-pub fn next_window(config: &CanaryConfig, date: NaiveDate) -> Result<(NaiveDate, NaiveDate)> {
-    ensure!(
-        (1..=MAX_CADENCE_MONTHS).contains(&config.cadence_months),
-        "secpack.toml: canary.cadence_months = {} must be between 1 and {MAX_CADENCE_MONTHS}",
-        config.cadence_months
-    );
-    ensure!(
-        (1..=MAX_WINDOW_DAYS).contains(&config.window_days),
-        "secpack.toml: canary.window_days = {} must be between 1 and {MAX_WINDOW_DAYS}",
-        config.window_days
-    );
+pub fn next_window(
+    config: &CanaryConfig,
+    date: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), TeamError> {
+    if !(1..=MAX_CADENCE_MONTHS).contains(&config.cadence_months) {
+        return Err(TeamError::BadSetting(format!(
+            "canary.cadence_months = {} must be between 1 and {MAX_CADENCE_MONTHS}",
+            config.cadence_months
+        )));
+    }
+    if !(1..=MAX_WINDOW_DAYS).contains(&config.window_days) {
+        return Err(TeamError::BadSetting(format!(
+            "canary.window_days = {} must be between 1 and {MAX_WINDOW_DAYS}",
+            config.window_days
+        )));
+    }
     let month = date
         .with_day(1)
         .and_then(|d| d.checked_add_months(Months::new(config.cadence_months)))
-        .context("the next canary's month is out of range")?;
+        .ok_or_else(|| TeamError::OutOfRange("the next canary's month is out of range".into()))?;
     let end = month
         .with_day(config.window_days)
-        .context("the next canary's window is out of range")?;
+        .ok_or_else(|| TeamError::OutOfRange("the next canary's window is out of range".into()))?;
     Ok((month, end))
 }
 
@@ -113,30 +119,20 @@ pub fn bulletins_published(pack: &Pack, date: NaiveDate) -> u32 {
 /// Checks that `text` is a proof of freshness the canary parser reads back:
 /// a dated section with at least one quoted source. `source` names it in
 /// errors.
-pub fn check_freshness_text(text: &str, source: &str) -> Result<()> {
+pub fn check_freshness_text(text: &str, source: &str) -> Result<(), TeamError> {
     let lines: Vec<&str> = text.lines().collect();
     let proof = read_freshness(&lines);
-    ensure!(proof.present, "{source}: the proof of freshness is empty");
-    ensure!(
-        proof.date.is_some(),
-        "{source}: the proof of freshness has no RFC 5322 date line (like `Mon, 05 Jan 2026 10:00:00 +0000`)"
-    );
-    ensure!(
-        !proof.sources.is_empty() || proof.block_hash.is_some(),
-        "{source}: the proof of freshness quotes no news feed and no block hash"
-    );
+    let bad = |why: &str| Err(TeamError::BadInput(format!("{source}: {why}")));
+    if !proof.present {
+        return bad("the proof of freshness is empty");
+    }
+    if proof.date.is_none() {
+        return bad("the proof of freshness has no RFC 5322 date line (like `Mon, 05 Jan 2026 10:00:00 +0000`)");
+    }
+    if proof.sources.is_empty() && proof.block_hash.is_none() {
+        return bad("the proof of freshness quotes no news feed and no block hash");
+    }
     Ok(())
-}
-
-/// `FPR` in groups of four, two spaces in the middle, as GnuPG prints it.
-fn grouped_fingerprint(hex: &str) -> String {
-    let groups: Vec<&str> = hex
-        .as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap_or(""))
-        .collect();
-    let half = groups.len() / 2;
-    format!("{}  {}", groups[..half].join(" "), groups[half..].join(" "))
 }
 
 /// The block hashes the pack's canaries (and letters) quote in their proof
@@ -170,7 +166,7 @@ pub fn draft_canary(
     master: &str,
     freshness: &str,
     allow_stale_proof: bool,
-) -> Result<CanaryDraft> {
+) -> Result<CanaryDraft, TeamError> {
     let proof = CanaryProof {
         text: freshness,
         block: BlockFacts::default(),
@@ -201,7 +197,7 @@ pub fn draft_canary_with(
     date: NaiveDate,
     master: &str,
     proof_in: CanaryProof<'_>,
-) -> Result<CanaryDraft> {
+) -> Result<CanaryDraft, TeamError> {
     let freshness = proof_in.text;
     let allow_stale_proof = proof_in.allow_stale;
     let layout = &pack.config.layout;
@@ -212,16 +208,17 @@ pub fn draft_canary_with(
                 .into_iter()
                 .find(|(c, _)| c.number == n && c.suffix.is_none());
             if let Some((_, f)) = taken {
-                return Err(TeamError::CanaryNumberTaken(n, f.path.clone()).into());
+                return Err(TeamError::CanaryNumberTaken(n, f.path.clone()));
             }
             n
         }
         None => next_canary_number(pack),
     };
-    ensure!(
-        matches!(master.len(), 40 | 64) && master.bytes().all(|b| b.is_ascii_hexdigit()),
-        "{master:?} is not a master key fingerprint (40 or 64 hexadecimal digits)"
-    );
+    if !(matches!(master.len(), 40 | 64) && master.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(TeamError::BadInput(format!(
+            "{master:?} is not a master key fingerprint (40 or 64 hexadecimal digits)"
+        )));
+    }
     let master = master.to_ascii_uppercase();
     check_freshness_text(freshness, "the proof of freshness")?;
     let proof = read_freshness(&freshness.lines().collect::<Vec<_>>());
@@ -244,7 +241,7 @@ pub fn draft_canary_with(
     let template_path = pack.path_of(&template_rel);
     let (template, template_name) = if template_path.is_file() {
         let text = std::fs::read_to_string(&template_path)
-            .with_context(|| format!("reading {template_rel}"))?;
+            .map_err(|e| IoError::new("reading", &template_path, e))?;
         (text, template_rel)
     } else {
         (
@@ -263,8 +260,10 @@ pub fn draft_canary_with(
         freshness,
     );
     check_read_back(&text, number, &facts, &template_name)?;
-    let block = machine::block_for(number, &Canary::parse(&text), proof_in.block)
-        .context("the filled canary cannot be stated as JSON")?;
+    let block =
+        machine::block_for(number, &Canary::parse(&text), proof_in.block).ok_or_else(|| {
+            TeamError::BadTemplate("the filled canary cannot be stated as JSON".into())
+        })?;
     let text = with_block(&text, &machine::render_section(&block));
     let path = format!(
         "{}/{}-{number:03}-{}.txt",
@@ -299,7 +298,10 @@ fn fill(
             .replace("@@NUMBER@@", &format!("{number:03}"))
             .replace("@@DATE@@", &facts.date.format("%Y-%m-%d").to_string())
             .replace("@@BULLETINS@@", &facts.bulletins.to_string())
-            .replace("@@MASTER@@", &grouped_fingerprint(&facts.master))
+            .replace(
+                "@@MASTER@@",
+                &group_fingerprint(&facts.master, FingerprintLayout::GnuPg),
+            )
             .replace("@@WINDOW@@", &window)
             .replace("@@NEXT_MONTH@@", &month)
             .replace("@@FRESHNESS@@", freshness.trim_end())
@@ -343,7 +345,12 @@ fn with_block(text: &str, section: &str) -> String {
 }
 
 /// Parses the filled text back and checks that it states what was filled.
-fn check_read_back(text: &str, number: u32, facts: &CanaryFacts, template: &str) -> Result<()> {
+fn check_read_back(
+    text: &str,
+    number: u32,
+    facts: &CanaryFacts,
+    template: &str,
+) -> Result<(), TeamError> {
     let c = Canary::parse(text);
     let mut unread = Vec::new();
     if c.banner_number != Some(number) {
@@ -368,10 +375,10 @@ fn check_read_back(text: &str, number: u32, facts: &CanaryFacts, template: &str)
         unread.push("the text (a TODO placeholder is left)");
     }
     if !unread.is_empty() {
-        bail!(
+        return Err(TeamError::BadTemplate(format!(
             "{template} does not yield a canary stating {} readably; fix the template (placeholders: @@PROJECT@@ @@TEAM@@ @@NUMBER@@ @@DATE@@ @@BULLETINS@@ @@MASTER@@ @@WINDOW@@ @@NEXT_MONTH@@ @@FRESHNESS@@)",
             unread.join(", ")
-        );
+        )));
     }
     Ok(())
 }
@@ -413,19 +420,6 @@ mod tests {
             };
             assert!(next_window(&bad, ymd(2026, 1, 1)).is_err());
         }
-    }
-
-    #[test]
-    fn fingerprints_print_in_groups() {
-        let fpr = "0123456789ABCDEF0123456789ABCDEF01234567";
-        assert_eq!(
-            grouped_fingerprint(fpr),
-            "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567"
-        );
-        let v6 = "AB".repeat(32);
-        let g = grouped_fingerprint(&v6);
-        assert_eq!(g.split_whitespace().count(), 16);
-        assert_eq!(g.replace(' ', ""), v6);
     }
 
     #[test]
@@ -496,10 +490,7 @@ mod tests {
         assert_eq!(next_canary_number(&pack), 2);
         let e =
             draft_canary(&pack, Some(1), ymd(2026, 4, 2), MASTER, FRESHNESS, false).unwrap_err();
-        assert_eq!(
-            e.downcast_ref::<TeamError>().map(TeamError::code),
-            Some("canary-number-taken")
-        );
+        assert_eq!(e.code(), "canary-number-taken");
     }
 
     #[test]
@@ -518,9 +509,9 @@ mod tests {
                 FRESHNESS.lines().last().unwrap().to_string()
             )]
         );
-        let code = |e: anyhow::Error| {
-            e.downcast_ref::<crate::canary::freshness::ProofError>()
-                .map(|e| e.code())
+        let code = |e: TeamError| match e {
+            TeamError::Proof(p) => Some(p.code()),
+            _ => None,
         };
 
         // The same proof three months later: stale, and its block is reused.

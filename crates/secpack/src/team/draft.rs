@@ -1,6 +1,6 @@
 //! Drafting a new bulletin from the pack's template.
 
-use anyhow::{Context, Result};
+use crate::error::IoError;
 use chrono::{Datelike, NaiveDate};
 
 use super::init::BULLETIN_TEMPLATE;
@@ -39,22 +39,23 @@ pub fn draft_bulletin(
     date: NaiveDate,
     title: &str,
     advisories: &[u32],
-) -> Result<BulletinDraft> {
+) -> Result<BulletinDraft, TeamError> {
     let layout = &pack.config.layout;
     let number = match number {
         Some(n) => {
             if let Some((_, f)) = pack.bulletins().iter().find(|(b, _)| b.number == n) {
-                return Err(TeamError::NumberTaken(n, f.path.clone()).into());
+                return Err(TeamError::NumberTaken(n, f.path.clone()));
             }
             n
         }
         None => next_number(pack),
     };
     let title = title.trim();
-    anyhow::ensure!(
-        !title.is_empty() && !title.contains('\n'),
-        "the title must be one non-empty line"
-    );
+    if title.is_empty() || title.contains('\n') {
+        return Err(TeamError::BadInput(
+            "the title must be one non-empty line".into(),
+        ));
+    }
     let template_rel = format!(
         "{}/{}-template.txt",
         layout.bulletins, layout.bulletin_prefix
@@ -62,7 +63,7 @@ pub fn draft_bulletin(
     let template_path = pack.path_of(&template_rel);
     let template = if template_path.is_file() {
         std::fs::read_to_string(&template_path)
-            .with_context(|| format!("reading {template_rel}"))?
+            .map_err(|e| IoError::new("reading", &template_path, e))?
     } else {
         BULLETIN_TEMPLATE.to_string()
     };

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use crate::error::IoError;
 
 use super::TeamError;
 use crate::config::CONFIG_FILE;
@@ -41,25 +41,27 @@ fingerprint obtained out of band, never from the file here.
 /// canary folders with their templates, a commented `secpack.toml`, a README,
 /// and (with `options.git`) a git repository. Returns the files written,
 /// relative to `dir`.
-pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>> {
+pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>, TeamError> {
+    let project = options.project.trim();
+    if project.is_empty() {
+        return Err(TeamError::BadInput("the project name is empty".into()));
+    }
     if dir.exists() {
-        let mut entries =
-            std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+        let mut entries = std::fs::read_dir(dir).map_err(|e| IoError::new("reading", dir, e))?;
         if entries.next().is_some() {
-            return Err(TeamError::NotEmpty(dir.display().to_string()).into());
+            return Err(TeamError::NotEmpty(dir.display().to_string()));
         }
     } else {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| IoError::new("creating", dir, e))?;
     }
-    let project = options.project.trim();
-    anyhow::ensure!(!project.is_empty(), "the project name is empty");
     let quoted = toml::Value::String(project.to_string()).to_string();
     let team_quoted = toml::Value::String(format!("{project} Security Team")).to_string();
     let config = CONFIG_TEMPLATE
         .replace("@@PROJECT@@", &quoted)
         .replace("@@TEAM@@", &team_quoted);
     // The file must be one secpack reads back.
-    crate::config::PackConfig::parse(&config).context("the generated secpack.toml")?;
+    crate::config::PackConfig::parse(&config)
+        .map_err(|e| TeamError::BadTemplate(format!("the generated secpack.toml: {e}")))?;
     let files: Vec<(&str, String)> = vec![
         (CONFIG_FILE, config),
         ("README.md", README_TEMPLATE.replace("@@PROJECT@@", project)),
@@ -69,7 +71,7 @@ pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>> {
     ];
     for folder in ["keys/master-key", "keys/security-team", "QSBs", "canaries"] {
         let p = dir.join(folder);
-        std::fs::create_dir_all(&p).with_context(|| format!("creating {}", p.display()))?;
+        std::fs::create_dir_all(&p).map_err(|e| IoError::new("creating", &p, e))?;
     }
     let mut written = Vec::new();
     for (rel, text) in files {
@@ -82,13 +84,14 @@ pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>> {
             .arg("--quiet")
             .arg(dir)
             .output()
-            .context("running git init")?;
-        anyhow::ensure!(
-            out.status.success(),
-            "git init {} failed: {}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+            .map_err(|e| TeamError::GitFailed(format!("running git init: {e}")))?;
+        if !out.status.success() {
+            return Err(TeamError::GitFailed(format!(
+                "git init {} failed: {}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
     }
     Ok(written)
 }

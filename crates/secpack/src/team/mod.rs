@@ -17,7 +17,7 @@ pub use init::{init_pack, InitOptions};
 pub use sign::{member_entry, sign_document, Backend, Signed};
 
 /// Why the team workflow refused to act. Each has a stable code.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum TeamError {
     /// The file to sign is not a document of the pack.
     #[error("{0} is not a document of the pack ({1})")]
@@ -63,6 +63,31 @@ pub enum TeamError {
     /// The bulletin still holds template text: it is a draft.
     #[error("{0} still holds template text ({1}); finish the bulletin before signing it")]
     TemplateText(String, String),
+    /// A setting of `secpack.toml` is out of range.
+    #[error("secpack.toml: {0}")]
+    BadSetting(String),
+    /// A template does not yield a document secpack reads back.
+    #[error("{0}")]
+    BadTemplate(String),
+    /// An argument is malformed (an empty project name or title, a master
+    /// fingerprint that is none, an empty or undated proof of freshness).
+    #[error("{0}")]
+    BadInput(String),
+    /// A date falls outside the calendar secpack computes with.
+    #[error("{0}")]
+    OutOfRange(String),
+    /// `git init` failed.
+    #[error("{0}")]
+    GitFailed(String),
+    /// The proof of freshness is refused.
+    #[error(transparent)]
+    Proof(#[from] crate::canary::freshness::ProofError),
+    /// The key cannot sign.
+    #[error(transparent)]
+    Signing(#[from] crate::signing::SigningError),
+    /// Reading or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
 }
 
 impl TeamError {
@@ -83,6 +108,14 @@ impl TeamError {
             Self::CanaryNumberTaken(..) => "canary-number-taken",
             Self::NotEmpty(_) => "not-empty",
             Self::TemplateText(..) => "template-text",
+            Self::BadSetting(_) => "bad-setting",
+            Self::BadTemplate(_) => "bad-template",
+            Self::BadInput(_) => "bad-input",
+            Self::OutOfRange(_) => "out-of-range",
+            Self::GitFailed(_) => "git-failed",
+            Self::Proof(e) => e.code(),
+            Self::Signing(e) => e.code(),
+            Self::Io(_) => "io",
         }
     }
 }
@@ -102,6 +135,11 @@ impl crate::error::Coded for TeamError {
             Self::NumberTaken(..) => ErrorClass::Usage,
             Self::CanaryNumberTaken(..) => ErrorClass::Usage,
             Self::NotEmpty(..) => ErrorClass::Usage,
+            Self::BadInput(..) => ErrorClass::Usage,
+            Self::BadSetting(..) | Self::BadTemplate(..) => ErrorClass::Config,
+            Self::Proof(e) => crate::error::Coded::class(e),
+            Self::Signing(e) => crate::error::Coded::class(e),
+            Self::Io(_) => ErrorClass::Io,
             _ => ErrorClass::Failure,
         }
     }

@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 
-use anyhow::{Context, Result};
+use crate::error::IoError;
 
 use super::TeamError;
 use crate::bulletin::template::{describe, template_lines};
@@ -47,16 +47,15 @@ fn names_member(config: &PackConfig, name: &str, entry: &KeyEntry) -> bool {
         let pinned: String = pinned.chars().filter(|c| !c.is_whitespace()).collect();
         return pinned.eq_ignore_ascii_case(fpr);
     }
-    let stem = entry.file_stem();
-    let name = name.to_ascii_lowercase();
-    stem == name
-        || stem
-            .strip_prefix(&name)
-            .is_some_and(|rest| rest.starts_with(['-', '_']))
+    crate::pack::key_file_names_signer(&entry.file, name)
 }
 
 /// The current key of member `name` (not retired, not a duplicate).
-pub fn member_entry<'r>(pack: &Pack, ring: &'r Keyring, name: &str) -> Result<&'r KeyEntry> {
+pub fn member_entry<'r>(
+    pack: &Pack,
+    ring: &'r Keyring,
+    name: &str,
+) -> Result<&'r KeyEntry, TeamError> {
     let found: Vec<&KeyEntry> = ring
         .entries
         .iter()
@@ -64,7 +63,7 @@ pub fn member_entry<'r>(pack: &Pack, ring: &'r Keyring, name: &str) -> Result<&'
         .filter(|e| names_member(&pack.config, name, e))
         .collect();
     match found.as_slice() {
-        [] => Err(TeamError::NoMemberKey(name.to_string()).into()),
+        [] => Err(TeamError::NoMemberKey(name.to_string())),
         [one] => Ok(one),
         many => Err(TeamError::AmbiguousMember(
             name.to_string(),
@@ -72,22 +71,34 @@ pub fn member_entry<'r>(pack: &Pack, ring: &'r Keyring, name: &str) -> Result<&'
                 .map(|e| e.file.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-        )
-        .into()),
+        )),
     }
 }
 
 /// Checks that `entry` may sign in `folder` as `name`.
-fn check_key(config: &PackConfig, entry: &KeyEntry, name: &str, folder: &str) -> Result<()> {
+fn check_key(
+    config: &PackConfig,
+    entry: &KeyEntry,
+    name: &str,
+    folder: &str,
+) -> Result<(), TeamError> {
     let fpr = entry.fingerprint.clone().unwrap_or_default();
     if entry.status != KeyStatus::Certified {
-        return Err(TeamError::UntrustedKey(fpr, entry.file.clone(), entry.reason.clone()).into());
+        return Err(TeamError::UntrustedKey(
+            fpr,
+            entry.file.clone(),
+            entry.reason.clone(),
+        ));
     }
     if entry.retired {
-        return Err(TeamError::RetiredKey(fpr, entry.file.clone()).into());
+        return Err(TeamError::RetiredKey(fpr, entry.file.clone()));
     }
     if !names_member(config, name, entry) {
-        return Err(TeamError::SignerMismatch(fpr, entry.file.clone(), name.to_string()).into());
+        return Err(TeamError::SignerMismatch(
+            fpr,
+            entry.file.clone(),
+            name.to_string(),
+        ));
     }
     if let Some(roles) = config.allowed_roles(folder) {
         if !roles.contains(&entry.role) {
@@ -96,8 +107,7 @@ fn check_key(config: &PackConfig, entry: &KeyEntry, name: &str, folder: &str) ->
                 entry.role.clone(),
                 folder.to_string(),
                 roles.join(", "),
-            )
-            .into());
+            ));
         }
     }
     Ok(())
@@ -131,13 +141,13 @@ pub fn sign_document(
     signer: &str,
     backend: Backend<'_>,
     force: bool,
-) -> Result<Signed> {
+) -> Result<Signed, TeamError> {
     let valid_name = !signer.is_empty()
         && signer
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !valid_name {
-        return Err(TeamError::BadSignerName(signer.to_string()).into());
+        return Err(TeamError::BadSignerName(signer.to_string()));
     }
     let folder = match pack.file(document).map(|f| &f.class) {
         Some(FileClass::Document { folder, .. }) => folder.clone(),
@@ -146,8 +156,7 @@ pub fn sign_document(
             return Err(TeamError::NotADocument(
                 document.to_string(),
                 reason.describe().to_string(),
-            )
-            .into());
+            ));
         }
         Some(FileClass::Other { .. }) if document.contains('/') => {
             document.split('/').next().unwrap_or_default().to_string()
@@ -157,27 +166,31 @@ pub fn sign_document(
                 .ok()
                 .and_then(|v| v["class"].as_str().map(str::to_string))
                 .unwrap_or_default();
-            return Err(
-                TeamError::NotADocument(document.to_string(), format!("a {what} file")).into(),
-            );
+            return Err(TeamError::NotADocument(
+                document.to_string(),
+                format!("a {what} file"),
+            ));
         }
         None => {
-            return Err(
-                TeamError::NotADocument(document.to_string(), "not in the pack".into()).into(),
-            )
+            return Err(TeamError::NotADocument(
+                document.to_string(),
+                "not in the pack".into(),
+            ))
         }
     };
     let entry = match &backend {
         Backend::KeyFile(key) => {
             let fpr = key.cert_fingerprint();
-            let parsed = fpr.parse().context("the key's fingerprint")?;
-            ring.entry_by_fingerprint(&parsed).ok_or_else(|| {
-                TeamError::UntrustedKey(
-                    fpr,
-                    "no key file".into(),
-                    "the key is not in the pack".into(),
-                )
-            })?
+            let parsed = fpr.parse().ok();
+            parsed
+                .and_then(|p| ring.entry_by_fingerprint(&p))
+                .ok_or_else(|| {
+                    TeamError::UntrustedKey(
+                        fpr,
+                        "no key file".into(),
+                        "the key is not in the pack".into(),
+                    )
+                })?
         }
         Backend::Gpg(_) => member_entry(pack, ring, signer)?,
     };
@@ -187,14 +200,17 @@ pub fn sign_document(
     let sig_rel = format!("{document}.sig.{signer}");
     let sig_path = pack.path_of(&sig_rel);
     if !force && sig_path.symlink_metadata().is_ok() {
-        return Err(TeamError::SignatureExists(sig_rel).into());
+        return Err(TeamError::SignatureExists(sig_rel));
     }
     let doc_path = pack.path_of(document);
-    let data = std::fs::read(&doc_path).with_context(|| format!("reading {document}"))?;
+    let data = std::fs::read(&doc_path).map_err(|e| IoError::new("reading", &doc_path, e))?;
     if pack.config.layout.is_bulletin_text(document) {
         let left = template_lines(&String::from_utf8_lossy(&data));
         if !left.is_empty() {
-            return Err(TeamError::TemplateText(document.to_string(), describe(&left)).into());
+            return Err(TeamError::TemplateText(
+                document.to_string(),
+                describe(&left),
+            ));
         }
     }
     let signature = match backend {
@@ -215,7 +231,7 @@ pub fn sign_document(
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        return Err(TeamError::SelfCheckFailed(document.to_string(), why).into());
+        return Err(TeamError::SelfCheckFailed(document.to_string(), why));
     }
     write_atomic(&sig_path, signature.as_bytes(), force)?;
     Ok(Signed {
