@@ -13,6 +13,8 @@
 //! * [`feeds`] writes the Atom feeds, [`security_txt`] the RFC 9116 file.
 //! * [`urls`] computes the relative links.
 
+#![warn(missing_docs)]
+
 pub mod canaries_json;
 pub mod content;
 pub mod feeds;

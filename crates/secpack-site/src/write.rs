@@ -52,5 +52,6 @@ pub fn write(site: &RenderedSite, out: &Path) -> Result<()> {
         std::fs::copy(source, &path)
             .with_context(|| format!("copying {} to {}", source.display(), path.display()))?;
     }
-    secpack::fsutil::replace_dir(staging.keep(), out, "site")
+    secpack::fsutil::replace_dir(staging.keep(), out, "site")?;
+    Ok(())
 }
