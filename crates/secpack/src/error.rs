@@ -110,6 +110,7 @@ registry![
     IoError,
     crate::bulletin::ids::BulletinNumberError,
     crate::bulletin::lifecycle::LifecycleError,
+    crate::canary::freshness::FreshnessError,
     crate::canary::freshness::ProofError,
     crate::canary::machine::BlockError,
     crate::config::ConfigError,

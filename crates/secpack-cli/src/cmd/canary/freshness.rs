@@ -70,7 +70,9 @@ pub(super) fn gather_now(pack: &Pack) -> Result<Option<ProofOfFreshness>> {
     match gather(config, &fetcher, chrono::Utc::now()) {
         Ok(p) => Ok(Some(p)),
         Err(e) => {
-            crate::output::error(&e.context("no proof of freshness was produced"));
+            crate::output::error(
+                &anyhow::Error::new(e).context("no proof of freshness was produced"),
+            );
             anstream::eprintln!("{} {OFFLINE_HINT}", paint(DIM, "hint:"));
             Ok(None)
         }

@@ -7,68 +7,82 @@
 //! bare hash (plain text), a JSON string, a JSON object with a `hash` field,
 //! or an object with a `blocks` list whose first item has a `hash` field.
 
-use anyhow::{bail, Context, Result};
 use serde_json::Value;
+
+use super::FreshnessError;
+
+/// What a block source's answer lacks.
+fn bad(why: impl Into<String>) -> FreshnessError {
+    FreshnessError::BadBlockAnswer(why.into())
+}
 
 /// A mined Bitcoin block's hash is below the difficulty-1 target, so it
 /// starts with at least this many zero hex digits.
 pub const MIN_LEADING_ZEROS: usize = 8;
 
 /// Reads a chain height from a `tip_url` answer.
-pub fn parse_height(body: &[u8]) -> Result<u64> {
-    let text = std::str::from_utf8(body).context("the answer is not UTF-8 text")?;
-    let value: Value = serde_json::from_str(text.trim())
-        .context("the answer is not JSON (expected a number or an object with a `height` field)")?;
+pub fn parse_height(body: &[u8]) -> Result<u64, FreshnessError> {
+    let text = std::str::from_utf8(body).map_err(|_| bad("the answer is not UTF-8 text"))?;
+    let value: Value = serde_json::from_str(text.trim()).map_err(|e| {
+        bad(format!(
+            "the answer is not JSON (expected a number or an object with a `height` field): {e}"
+        ))
+    })?;
     let field = match &value {
         Value::Object(map) => map
             .get("height")
-            .context("the JSON object has no `height` field")?,
+            .ok_or_else(|| bad("the JSON object has no `height` field"))?,
         other => other,
     };
     match field {
         Value::Number(n) => n
             .as_u64()
-            .context("the height is not a whole non-negative number"),
+            .ok_or_else(|| bad("the height is not a whole non-negative number")),
         Value::String(s) => s
             .trim()
             .parse()
-            .with_context(|| format!("the height {s:?} is not a whole number")),
-        other => bail!("the height is {other}, not a number"),
+            .map_err(|e| bad(format!("the height {s:?} is not a whole number: {e}"))),
+        other => Err(bad(format!("the height is {other}, not a number"))),
     }
 }
 
 /// Reads a block hash from a `block_url` answer; returns it in lower case.
-pub fn parse_hash(body: &[u8]) -> Result<String> {
+pub fn parse_hash(body: &[u8]) -> Result<String, FreshnessError> {
     let text = std::str::from_utf8(body)
-        .context("the answer is not UTF-8 text")?
+        .map_err(|_| bad("the answer is not UTF-8 text"))?
         .trim();
     let hash = if is_hex64(text) {
         text.to_string()
     } else {
-        let value: Value =
-            serde_json::from_str(text).context("the answer is neither a block hash nor JSON")?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| bad(format!("the answer is neither a block hash nor JSON: {e}")))?;
         let field = match &value {
             Value::Object(map) => match (map.get("hash"), map.get("blocks")) {
                 (Some(h), _) => h,
-                (None, Some(Value::Array(blocks))) => blocks
-                    .first()
-                    .and_then(|b| b.get("hash"))
-                    .context("the `blocks` list has no first item with a `hash` field")?,
-                _ => bail!("the JSON object has no `hash` field"),
+                (None, Some(Value::Array(blocks))) => {
+                    blocks.first().and_then(|b| b.get("hash")).ok_or_else(|| {
+                        bad("the `blocks` list has no first item with a `hash` field")
+                    })?
+                }
+                _ => return Err(bad("the JSON object has no `hash` field")),
             },
             other => other,
         };
         match field {
             Value::String(s) => s.trim().to_string(),
-            other => bail!("the hash is {other}, not a string"),
+            other => return Err(bad(format!("the hash is {other}, not a string"))),
         }
     };
     if !is_hex64(&hash) {
-        bail!("{hash:?} is not a block hash (64 hexadecimal digits)");
+        return Err(bad(format!(
+            "{hash:?} is not a block hash (64 hexadecimal digits)"
+        )));
     }
     let hash = hash.to_lowercase();
     if !hash.starts_with(&"0".repeat(MIN_LEADING_ZEROS)) {
-        bail!("{hash} is not a mined Bitcoin block hash (those start with at least {MIN_LEADING_ZEROS} zeros)");
+        return Err(bad(format!(
+            "{hash} is not a mined Bitcoin block hash (those start with at least {MIN_LEADING_ZEROS} zeros)"
+        )));
     }
     Ok(hash)
 }

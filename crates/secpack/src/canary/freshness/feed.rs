@@ -1,6 +1,6 @@
 //! News feeds (RSS 0.9x/1.0/2.0, Atom) read for their newest headlines.
 
-use anyhow::{Context, Result};
+use super::FreshnessError;
 
 /// What secpack takes from a feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +21,9 @@ pub const MAX_HEADLINE_CHARS: usize = 300;
 /// Parses a feed document. Entries are ordered newest first by their
 /// publication (or update) date when every entry has one, otherwise kept in
 /// document order, which feeds use for recency.
-pub fn parse_feed(bytes: &[u8]) -> Result<FeedHeadlines> {
-    let feed = feed_rs::parser::parse(bytes).context("not a readable RSS or Atom feed")?;
+pub fn parse_feed(bytes: &[u8]) -> Result<FeedHeadlines, FreshnessError> {
+    let feed =
+        feed_rs::parser::parse(bytes).map_err(|e| FreshnessError::UnreadableFeed(e.to_string()))?;
     let mut entries: Vec<_> = feed.entries.iter().collect();
     if entries.iter().all(|e| e.published.or(e.updated).is_some()) {
         // Stable: entries with equal dates keep their document order.

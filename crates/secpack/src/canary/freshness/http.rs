@@ -7,10 +7,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 
 use super::source::{locate, read_local, Location};
+use super::FreshnessError;
+
+type Result<T, E = FreshnessError> = std::result::Result<T, E>;
 
 /// How the client behaves.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +104,10 @@ impl Fetcher {
                     } else {
                         format!(" (after {} attempts)", attempt + 1)
                     };
-                    bail!("{}{tries}", describe(&e, &self.options));
+                    return Err(FreshnessError::Http(format!(
+                        "{}{tries}",
+                        describe(&e, &self.options)
+                    )));
                 }
             }
         }

@@ -15,19 +15,20 @@
 
 mod block;
 mod check;
+mod error;
 mod feed;
 mod http;
 mod source;
 
 pub use block::{parse_hash, parse_height, MIN_LEADING_ZEROS};
 pub use check::{check_proof, ProofError};
+pub use error::FreshnessError;
 pub use feed::{clean_line, parse_feed, FeedHeadlines, MAX_HEADLINE_CHARS};
 pub use http::{Fetcher, HttpOptions};
 pub use source::{locate, read_local, Location};
 
 use std::time::Duration;
 
-use anyhow::{bail, ensure, Context, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -96,17 +97,14 @@ impl ProofOfFreshness {
 }
 
 /// The HTTP behaviour configured in `[canary]`.
-pub fn http_options(config: &CanaryConfig) -> Result<HttpOptions> {
+pub fn http_options(config: &CanaryConfig) -> Result<HttpOptions, FreshnessError> {
     let t = config.http_timeout_secs;
-    ensure!(
-        t.is_finite() && t > 0.0 && t <= 600.0,
-        "secpack.toml: canary.http_timeout_secs = {t} must be between 0 and 600 seconds"
-    );
-    ensure!(
-        config.http_retries <= 10,
-        "secpack.toml: canary.http_retries = {} must be at most 10",
-        config.http_retries
-    );
+    if !(t.is_finite() && t > 0.0 && t <= 600.0) {
+        return Err(FreshnessError::BadHttpTimeout(t));
+    }
+    if config.http_retries > 10 {
+        return Err(FreshnessError::BadHttpRetries(config.http_retries));
+    }
     Ok(HttpOptions {
         timeout: Duration::from_secs_f64(t),
         retries: config.http_retries,
@@ -117,38 +115,29 @@ pub fn http_options(config: &CanaryConfig) -> Result<HttpOptions> {
 /// Checks that the configuration names every source needed, before anything
 /// is fetched. Sources are `http(s)://` URLs, `file://` URLs or paths
 /// ([`locate`]; relative paths are checked here as they are written).
-pub fn check_config(config: &CanaryConfig) -> Result<&BlockSource> {
-    ensure!(
-        !config.feeds.is_empty(),
-        "secpack.toml: no news feed is configured ([[canary.feeds]] with a `url`); {OFFLINE_HINT}"
-    );
-    ensure!(
-        (1..=MAX_HEADLINES).contains(&config.headlines),
-        "secpack.toml: canary.headlines = {} must be between 1 and {MAX_HEADLINES}",
-        config.headlines
-    );
+pub fn check_config(config: &CanaryConfig) -> Result<&BlockSource, FreshnessError> {
+    if config.feeds.is_empty() {
+        return Err(FreshnessError::NoFeeds);
+    }
+    if !(1..=MAX_HEADLINES).contains(&config.headlines) {
+        return Err(FreshnessError::BadHeadlineCount(config.headlines));
+    }
     for f in &config.feeds {
-        locate(&f.url, None).with_context(|| {
-            format!(
-                "secpack.toml: feed URL {:?} is not an http(s) URL, a file:// URL or a path",
-                f.url
-            )
+        locate(&f.url, None).map_err(|e| FreshnessError::BadFeedUrl {
+            url: f.url.clone(),
+            cause: Box::new(e),
         })?;
     }
     let Some(block) = &config.block_source else {
-        bail!("secpack.toml: no block source is configured ([canary.block_source] with `tip_url` and `block_url`); {OFFLINE_HINT}");
+        return Err(FreshnessError::NoBlockSource);
     };
-    locate(&block.tip_url, None).with_context(|| {
-        format!(
-            "secpack.toml: block_source.tip_url {:?} is not an http(s) URL, a file:// URL or a path",
-            block.tip_url
-        )
+    locate(&block.tip_url, None).map_err(|e| FreshnessError::BadTipUrl {
+        url: block.tip_url.clone(),
+        cause: Box::new(e),
     })?;
-    ensure!(
-        locate(&block.block_url, None).is_ok() && block.block_url.contains("{height}"),
-        "secpack.toml: block_source.block_url {:?} must be an http(s) URL, a file:// URL or a path containing {{height}}",
-        block.block_url
-    );
+    if locate(&block.block_url, None).is_err() || !block.block_url.contains("{height}") {
+        return Err(FreshnessError::BadBlockUrl(block.block_url.clone()));
+    }
     Ok(block)
 }
 
@@ -157,13 +146,13 @@ pub fn gather(
     config: &CanaryConfig,
     fetcher: &Fetcher,
     now: DateTime<Utc>,
-) -> Result<ProofOfFreshness> {
+) -> Result<ProofOfFreshness, FreshnessError> {
     let block_source = check_config(config)?;
     let feeds = config
         .feeds
         .iter()
         .map(|f| fetch_feed(fetcher, f, config.headlines))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let block = fetch_block(fetcher, block_source, config.block_depth)?;
     Ok(ProofOfFreshness {
         date: now,
@@ -173,17 +162,23 @@ pub fn gather(
 }
 
 /// The newest `count` headlines of a feed.
-pub fn fetch_feed(fetcher: &Fetcher, feed: &Feed, count: usize) -> Result<QuotedFeed> {
+pub fn fetch_feed(
+    fetcher: &Fetcher,
+    feed: &Feed,
+    count: usize,
+) -> Result<QuotedFeed, FreshnessError> {
     let name = feed.title.as_deref().unwrap_or(&feed.url);
-    let context = || format!("news feed {name} ({})", feed.url);
-    let body = fetcher.get(&feed.url).with_context(context)?;
-    let parsed = parse_feed(&body).with_context(context)?;
+    let parsed = fetcher
+        .get(&feed.url)
+        .and_then(|body| parse_feed(&body))
+        .map_err(|e| e.in_feed(name, &feed.url))?;
     if parsed.headlines.len() < count {
-        bail!(
-            "{}: only {} headline(s), {count} needed",
-            context(),
-            parsed.headlines.len()
-        );
+        return Err(FreshnessError::TooFewHeadlines {
+            name: name.to_string(),
+            url: feed.url.clone(),
+            got: parsed.headlines.len(),
+            needed: count,
+        });
     }
     // A local file is quoted under the address the feed gives for itself,
     // which readers can check; the path means nothing to them.
@@ -209,7 +204,11 @@ pub fn fetch_feed(fetcher: &Fetcher, feed: &Feed, count: usize) -> Result<Quoted
 pub const LOCAL_BLOCK_SOURCE: &str = "Bitcoin (local node)";
 
 /// The block `depth` blocks below the tip.
-pub fn fetch_block(fetcher: &Fetcher, source: &BlockSource, depth: u64) -> Result<QuotedBlock> {
+pub fn fetch_block(
+    fetcher: &Fetcher,
+    source: &BlockSource,
+    depth: u64,
+) -> Result<QuotedBlock, FreshnessError> {
     let name = if !source.name.trim().is_empty() {
         clean_line(&source.name)
     } else if fetcher.locate(&source.tip_url).is_ok_and(|l| l.is_local()) {
@@ -220,15 +219,24 @@ pub fn fetch_block(fetcher: &Fetcher, source: &BlockSource, depth: u64) -> Resul
     let tip = fetcher
         .get(&source.tip_url)
         .and_then(|b| parse_height(&b))
-        .with_context(|| format!("block source {name}: chain tip ({})", source.tip_url))?;
+        .map_err(|e| FreshnessError::ChainTip {
+            name: name.clone(),
+            url: source.tip_url.clone(),
+            cause: Box::new(e),
+        })?;
     let Some(height) = tip.checked_sub(depth) else {
-        bail!("block source {name}: the chain tip {tip} is lower than the block depth {depth}");
+        return Err(FreshnessError::TipBelowDepth { name, tip, depth });
     };
     let url = source.block_url.replace("{height}", &height.to_string());
     let hash = fetcher
         .get(&url)
         .and_then(|b| parse_hash(&b))
-        .with_context(|| format!("block source {name}: block {height} ({url})"))?;
+        .map_err(|e| FreshnessError::Block {
+            name: name.clone(),
+            height,
+            url: url.clone(),
+            cause: Box::new(e),
+        })?;
     Ok(QuotedBlock {
         source: name,
         height,

@@ -6,7 +6,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use super::FreshnessError;
+use crate::error::IoError;
+
+type Result<T, E = FreshnessError> = std::result::Result<T, E>;
 
 /// A located source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,14 +35,14 @@ impl Location {
 pub fn locate(url: &str, base: Option<&Path>) -> Result<Location> {
     let url = url.trim();
     if url.is_empty() {
-        bail!("the source is empty (expected an http(s):// URL, a file:// URL or a path)");
+        return Err(FreshnessError::EmptySource);
     }
     if let Some(rest) = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
     {
         if rest.is_empty() || rest.contains(char::is_whitespace) {
-            bail!("{url:?} is not an http(s) URL");
+            return Err(FreshnessError::BadHttpUrl(url.to_string()));
         }
         return Ok(Location::Http(url.to_string()));
     }
@@ -49,7 +52,7 @@ pub fn locate(url: &str, base: Option<&Path>) -> Result<Location> {
             _ => rest,
         };
         if !path.starts_with('/') {
-            bail!("{url:?} names no local file: write file:///absolute/path (three slashes)");
+            return Err(FreshnessError::NoLocalFile(url.to_string()));
         }
         return Ok(Location::File(PathBuf::from(percent_decode(path)?)));
     }
@@ -59,7 +62,10 @@ pub fn locate(url: &str, base: Option<&Path>) -> Result<Location> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         {
-            bail!("{url:?}: the scheme {scheme}:// is not supported (use http://, https://, file:// or a path)");
+            return Err(FreshnessError::UnsupportedScheme {
+                url: url.to_string(),
+                scheme: scheme.to_string(),
+            });
         }
     }
     let path = Path::new(url);
@@ -87,7 +93,7 @@ fn percent_decode(path: &str) -> Result<String> {
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             let Some(b) = hex else {
-                bail!("{path:?} has a malformed %-escape");
+                return Err(FreshnessError::BadEscape(path.to_string()));
             };
             out.push(b);
             i += 3;
@@ -96,24 +102,27 @@ fn percent_decode(path: &str) -> Result<String> {
             i += 1;
         }
     }
-    String::from_utf8(out).with_context(|| format!("{path:?} is not UTF-8 once decoded"))
+    String::from_utf8(out).map_err(|_| FreshnessError::PathNotUtf8(path.to_string()))
 }
 
 /// Reads a local source: a regular file (links followed) of at most
 /// `max_bytes` bytes.
 pub fn read_local(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
-    let name = path.display();
-    let file = std::fs::File::open(path).with_context(|| format!("reading {name}"))?;
-    let meta = file.metadata().with_context(|| format!("reading {name}"))?;
+    let reading = |e| IoError::new("reading", path, e);
+    let file = std::fs::File::open(path).map_err(reading)?;
+    let meta = file.metadata().map_err(reading)?;
     if !meta.is_file() {
-        bail!("{name} is not a regular file");
+        return Err(FreshnessError::NotRegularFile(path.to_path_buf()));
     }
     let mut body = Vec::new();
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut body)
-        .with_context(|| format!("reading {name}"))?;
+        .map_err(reading)?;
     if body.len() as u64 > max_bytes {
-        bail!("{name} is larger than {max_bytes} bytes");
+        return Err(FreshnessError::TooLarge {
+            path: path.to_path_buf(),
+            max: max_bytes,
+        });
     }
     Ok(body)
 }
