@@ -575,7 +575,7 @@ fn edit(
         message,
     };
     let bulletin_path = root.join(rel);
-    let current = Sidecar::load_beside(&bulletin_path).map_err(|e| bad(format!("{e:#}")))?;
+    let current = Sidecar::load_beside(&bulletin_path).map_err(|e| bad(e.to_string()))?;
     let path: PathBuf = Sidecar::path_for(&bulletin_path);
     let created = current.is_none();
     let old_text = if created {
@@ -594,8 +594,8 @@ fn edit(
         );
     }
     text.push_str(&add);
-    Sidecar::parse(&text).map_err(|e| bad(format!("the change would make it invalid: {e:#}")))?;
-    crate::fsutil::write_atomic(&path, text.as_bytes(), true).map_err(|e| bad(format!("{e:#}")))?;
+    Sidecar::parse(&text).map_err(|e| bad(format!("the change would make it invalid: {e}")))?;
+    crate::fsutil::write_atomic(&path, text.as_bytes(), true).map_err(|e| bad(e.to_string()))?;
     Ok(LifecycleEdit {
         bulletin: rel.to_string(),
         sidecar: sidecar_rel,
@@ -626,8 +626,6 @@ impl crate::error::Coded for LifecycleError {
         use crate::error::ErrorClass;
         match self {
             Self::Git { .. } => ErrorClass::Io,
-            Self::AlreadyWithdrawn { .. } => ErrorClass::Usage,
-            Self::Withdrawn { .. } => ErrorClass::Usage,
             _ => ErrorClass::Failure,
         }
     }

@@ -8,7 +8,7 @@ use secpack::bulletin::lifecycle::{self, LifecycleEdit, LifecycleError};
 use secpack::pack::Pack;
 
 use crate::escape::safe;
-use crate::output::{paint, print_json, BAD, DIM, GOOD, WARN};
+use crate::output::{paint, print_json, DIM, GOOD, WARN};
 use crate::GlobalArgs;
 
 /// Record a revision of a bulletin: a `[[revisions]]` entry in its sidecar
@@ -70,14 +70,8 @@ fn apply(
     done: &str,
     change: impl FnOnce(&str) -> Result<LifecycleEdit, LifecycleError>,
 ) -> Result<u8> {
-    let found = match resolve_bulletin(pack, wanted) {
-        Ok(b) => b,
-        Err(e) => return refuse(e.code(), &e.to_string(), global, crate::EXIT_USAGE),
-    };
-    let edit = match change(&found.path) {
-        Ok(e) => e,
-        Err(e) => return refuse(e.code(), &e.to_string(), global, crate::EXIT_FAILURE),
-    };
+    let found = resolve_bulletin(pack, wanted)?;
+    let edit = change(&found.path)?;
     let sign = format!("secpack sign {} --as NAME", edit.sidecar);
     if global.json {
         print_json(&serde_json::json!({
@@ -113,13 +107,4 @@ fn apply(
         );
     }
     Ok(crate::EXIT_OK)
-}
-
-/// Reports a refused change with its code.
-fn refuse(code: &str, message: &str, global: &GlobalArgs, exit: u8) -> Result<u8> {
-    if global.json {
-        print_json(&serde_json::json!({ "error": message, "code": code }))?;
-    }
-    anstream::eprintln!("{} {} [{code}]", paint(BAD, "error:"), safe(message));
-    Ok(exit)
 }
