@@ -138,6 +138,7 @@ registry![
     crate::tracker::sync::SyncError,
     crate::tracker::triage::TriageError,
     crate::tracker::upstream::UpstreamError,
+    crate::trust::cache::CacheError,
     crate::trust::pin::PinError,
 ];
 

@@ -42,10 +42,12 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
-use anyhow::{Context, Result};
 use sequoia_openpgp::packet::signature::cache::SignatureVerificationCache;
+
+use super::keycache::{self, KeyringCache};
+use crate::error::{Coded, ErrorClass, IoError};
 
 /// First bytes of a cache file; a file without them is ignored.
 const MAGIC: &[u8; 16] = b"secpack-sigc-v2\n";
@@ -72,17 +74,116 @@ const MAX_FILE_BYTES: u64 = (MAX_ENTRIES * ENTRY_BYTES + MAC_BYTES + MAGIC.len()
 /// Size of the key file.
 const KEY_FILE_BYTES: u64 = (KEY_MAGIC.len() + KEY_BYTES) as u64;
 
-/// The key that authenticates the cache.
-type Key = [u8; KEY_BYTES];
+/// The key that authenticates the caches (signatures and keyrings).
+pub type Key = [u8; KEY_BYTES];
+
+/// Why a cache file, its key or a file read with the same checks was not
+/// used, or the cache not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The file, or a folder it is in or below, could be changed by someone
+    /// else (or is not a plain file): it is not trusted.
+    #[error("{0}")]
+    Unsafe(String),
+    /// Reading or writing it failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// It is larger than the bound for its kind.
+    #[error("it is larger than {max} bytes")]
+    TooLarge {
+        /// The bound, in bytes.
+        max: u64,
+    },
+    /// It is not in the expected format (header, length, contents).
+    #[error("{0}")]
+    Malformed(String),
+    /// Its authentication code does not verify.
+    #[error(
+        "its authentication code does not verify (changed by another program, incomplete, \
+         or written under another key)"
+    )]
+    Unauthenticated,
+    /// Neither `XDG_STATE_HOME` nor `HOME` gives a folder for the key.
+    #[error("no folder for its key (neither XDG_STATE_HOME nor HOME is set)")]
+    NoKeyFolder,
+    /// OpenSSL failed to draw a key or compute a code.
+    #[error("{action}: {source}")]
+    Crypto {
+        /// What was being done.
+        action: &'static str,
+        /// OpenSSL's errors.
+        #[source]
+        source: openssl::error::ErrorStack,
+    },
+    /// What could not be done with which file, and why.
+    #[error("{what} {}: {cause}", path.display())]
+    At {
+        /// "not saving the signature cache", "saving the signature cache
+        /// key", ...
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why (part of the message).
+        cause: Box<CacheError>,
+    },
+}
+
+impl CacheError {
+    /// This error, said of the file at `path`.
+    fn at(self, what: &'static str, path: &Path) -> Self {
+        Self::At {
+            what,
+            path: path.to_path_buf(),
+            cause: Box::new(self),
+        }
+    }
+
+    fn unsafe_(why: impl Into<String>) -> Self {
+        Self::Unsafe(why.into())
+    }
+
+    fn crypto(action: &'static str) -> impl FnOnce(openssl::error::ErrorStack) -> Self {
+        move |source| Self::Crypto { action, source }
+    }
+}
+
+impl Coded for CacheError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unsafe(_) => "cache-unsafe",
+            Self::Io(e) => e.code(),
+            Self::TooLarge { .. } => "cache-too-large",
+            Self::Malformed(_) => "cache-malformed",
+            Self::Unauthenticated => "cache-unauthenticated",
+            Self::NoKeyFolder => "cache-no-key-folder",
+            Self::Crypto { .. } => "cache-crypto",
+            Self::At { cause, .. } => cause.code(),
+        }
+    }
+
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Unsafe(_) | Self::NoKeyFolder => ErrorClass::Config,
+            Self::Io(_) => ErrorClass::Io,
+            Self::TooLarge { .. }
+            | Self::Malformed(_)
+            | Self::Unauthenticated
+            | Self::Crypto { .. } => ErrorClass::Failure,
+            Self::At { cause, .. } => cause.class(),
+        }
+    }
+}
 
 /// A cache file in use for this run: restored at [`VerificationCache::load`],
-/// written back by [`VerificationCache::save`].
+/// written back by [`VerificationCache::save`]. It brings the cache of
+/// keyring judgements ([`super::keycache`]) beside it.
 #[derive(Debug)]
 pub struct VerificationCache {
     path: PathBuf,
     key_path: Option<PathBuf>,
     key: Option<Key>,
     restored: usize,
+    keyrings: Arc<KeyringCache>,
 }
 
 /// The default cache file: `$XDG_CACHE_HOME/secpack/signatures.cache`, or
@@ -122,12 +223,15 @@ impl VerificationCache {
     /// usable. A missing file is an empty cache; a file that is unsafe (not
     /// ours, writable by others, a link, in a folder others may write),
     /// malformed, of an older version or whose authentication code does not
-    /// verify is ignored with a warning and replaced on save.
+    /// verify is ignored with a warning and replaced on save. The cache of
+    /// keyring judgements in `keyrings/` beside `path`, under the same key,
+    /// becomes the one [`super::keyring::Keyring::from_files`] uses in this
+    /// process.
     pub fn load_keyed(path: &Path, key_path: Option<&Path>) -> VerificationCache {
         let key = match key_path {
             Some(key_path) => read_key(key_path).unwrap_or_else(|e| {
                 tracing::warn!(
-                    "not using the signature cache key {}: {e:#}",
+                    "not using the signature cache key {}: {e}",
                     key_path.display()
                 );
                 None
@@ -151,7 +255,7 @@ impl VerificationCache {
                 count
             }
             Some(Err(e)) => {
-                tracing::warn!("not using the signature cache {}: {e:#}", path.display());
+                tracing::warn!("not using the signature cache {}: {e}", path.display());
                 0
             }
             None => {
@@ -171,11 +275,14 @@ impl VerificationCache {
             "signature cache: {restored} entries from {}",
             path.display()
         );
+        let keyrings = Arc::new(KeyringCache::new(&keycache::folder_beside(path), key));
+        keycache::install(Some(keyrings.clone()));
         VerificationCache {
             path: path.to_path_buf(),
             key_path: key_path.map(Path::to_path_buf),
             key,
             restored,
+            keyrings,
         }
     }
 
@@ -189,29 +296,40 @@ impl VerificationCache {
         SignatureVerificationCache::cache_hits()
     }
 
+    /// The cache of keyring judgements restored with it.
+    pub fn keyrings(&self) -> &KeyringCache {
+        &self.keyrings
+    }
+
     /// Writes the cache back if this run added entries (atomically, mode
-    /// 0600, authenticated; the key is created on the first save). When it
-    /// would exceed its bound, keeps only the entries this run used or added.
-    pub fn save(&self) -> Result<()> {
-        if SignatureVerificationCache::insertions() == 0 {
+    /// 0600, authenticated; the key is created on the first save), and the
+    /// keyring judgements made in this run. When the signature cache would
+    /// exceed its bound, keeps only the entries this run used or added.
+    pub fn save(&self) -> Result<(), CacheError> {
+        let signatures = SignatureVerificationCache::insertions() > 0;
+        if !signatures && !self.keyrings.has_pending() {
             return Ok(());
-        }
-        let mut entries: Vec<_> = SignatureVerificationCache::dump().into_iter().collect();
-        if entries.len() > MAX_ENTRIES {
-            entries.retain(|e| e.inserted() || e.accessed());
-            entries.truncate(MAX_ENTRIES);
         }
         let key = match self.key {
             Some(key) => key,
             None => {
-                let key_path = self.key_path.as_deref().context(
-                    "not saving the signature cache: no folder for its key \
-                     (neither XDG_STATE_HOME nor HOME is set)",
-                )?;
+                let key_path = self.key_path.as_deref().ok_or_else(|| {
+                    CacheError::NoKeyFolder.at("not saving the signature cache", &self.path)
+                })?;
                 ensure_key(key_path)?
             }
         };
-        write_cache(&self.path, &key, entries.iter().map(|e| e.value()))
+        if signatures {
+            let mut entries: Vec<_> = SignatureVerificationCache::dump().into_iter().collect();
+            if entries.len() > MAX_ENTRIES {
+                entries.retain(|e| e.inserted() || e.accessed());
+                entries.truncate(MAX_ENTRIES);
+            }
+            write_cache(&self.path, &key, entries.iter().map(|e| e.value()))?;
+        }
+        self.keyrings
+            .save(&key)
+            .map_err(|e| e.at("not saving the keyring cache beside", &self.path))
     }
 }
 
@@ -220,7 +338,7 @@ fn write_cache<'a>(
     path: &Path,
     key: &Key,
     entries: impl ExactSizeIterator<Item = &'a [u8]>,
-) -> Result<()> {
+) -> Result<(), CacheError> {
     let mut bytes = Vec::with_capacity(MAGIC.len() + MAC_BYTES + entries.len() * ENTRY_BYTES);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&[0; MAC_BYTES]);
@@ -229,37 +347,37 @@ fn write_cache<'a>(
     }
     let code = mac(key, &bytes[MAGIC.len() + MAC_BYTES..])?;
     bytes[MAGIC.len()..MAGIC.len() + MAC_BYTES].copy_from_slice(&code);
-    prepare_folder(path)
-        .with_context(|| format!("not saving the signature cache {}", path.display()))?;
-    crate::fsutil::write_atomic_private(path, &bytes, true)
-        .with_context(|| format!("saving the signature cache {}", path.display()))
+    prepare_folder(path).map_err(|e| e.at("not saving the signature cache", path))?;
+    write_private(path, &bytes).map_err(|e| e.at("saving the signature cache", path))
+}
+
+/// Writes `bytes` to `path` atomically, mode 0600.
+pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    Ok(crate::fsutil::write_atomic_private(path, bytes, true)?)
 }
 
 /// The key in `key_path`, created (random, mode 0600) when it is missing or
 /// unusable.
-fn ensure_key(key_path: &Path) -> Result<Key> {
-    prepare_folder(key_path).with_context(|| {
-        format!(
-            "not saving the signature cache: its key {}",
-            key_path.display()
-        )
-    })?;
+fn ensure_key(key_path: &Path) -> Result<Key, CacheError> {
+    prepare_folder(key_path)
+        .map_err(|e| e.at("not saving the signature cache: its key", key_path))?;
     // Another run may have created it since this one started.
     if let Ok(Some(key)) = read_key(key_path) {
         return Ok(key);
     }
     let mut key = [0u8; KEY_BYTES];
-    openssl::rand::rand_bytes(&mut key).context("drawing a key for the signature cache")?;
+    openssl::rand::rand_bytes(&mut key)
+        .map_err(CacheError::crypto("drawing a key for the signature cache"))?;
     let mut bytes = KEY_MAGIC.to_vec();
     bytes.extend_from_slice(&key);
-    crate::fsutil::write_atomic_private(key_path, &bytes, true)
-        .with_context(|| format!("saving the signature cache key {}", key_path.display()))?;
+    write_private(key_path, &bytes)
+        .map_err(|e| e.at("saving the signature cache key", key_path))?;
     Ok(key)
 }
 
 /// Creates the folder of `file` (mode 0700) if needed and checks that it is
 /// safe to keep the file in.
-fn prepare_folder(file: &Path) -> Result<()> {
+pub(super) fn prepare_folder(file: &Path) -> Result<(), CacheError> {
     let dir = folder_of(file);
     if !dir.is_dir() {
         let mut builder = std::fs::DirBuilder::new();
@@ -268,16 +386,20 @@ fn prepare_folder(file: &Path) -> Result<()> {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder
             .create(dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
+            .map_err(|e| IoError::new("creating", dir, e))?;
     }
     match open_folder(dir)? {
         Some(_) => Ok(()),
-        None => anyhow::bail!("{} vanished", dir.display()),
+        None => Err(CacheError::Io(IoError::new(
+            "opening",
+            dir,
+            std::io::ErrorKind::NotFound.into(),
+        ))),
     }
 }
 
 /// The folder a file is in (`.` for a bare name).
-fn folder_of(file: &Path) -> &Path {
+pub(super) fn folder_of(file: &Path) -> &Path {
     match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -285,20 +407,20 @@ fn folder_of(file: &Path) -> &Path {
 }
 
 /// Reads the key file; a missing file gives `None`.
-fn read_key(path: &Path) -> Result<Option<Key>> {
+fn read_key(path: &Path) -> Result<Option<Key>, CacheError> {
     let Some(bytes) = read_private(path, KEY_FILE_BYTES, 0o077)? else {
         return Ok(None);
     };
     let key = bytes
         .strip_prefix(KEY_MAGIC.as_slice())
         .and_then(|k| Key::try_from(k).ok())
-        .context("it is not a secpack cache key")?;
+        .ok_or_else(|| CacheError::Malformed("it is not a secpack cache key".into()))?;
     Ok(Some(key))
 }
 
 /// Reads, checks and authenticates a cache file; a missing file gives no
 /// entries.
-fn read_entries(path: &Path, key: &Key) -> Result<Vec<Vec<u8>>> {
+fn read_entries(path: &Path, key: &Key) -> Result<Vec<Vec<u8>>, CacheError> {
     match read_private(path, MAX_FILE_BYTES, 0o022)? {
         Some(bytes) => parse(&bytes, key),
         None => Ok(Vec::new()),
@@ -307,39 +429,59 @@ fn read_entries(path: &Path, key: &Key) -> Result<Vec<Vec<u8>>> {
 
 /// Checks the header and authentication code of a cache file and splits its
 /// entries.
-fn parse(bytes: &[u8], key: &Key) -> Result<Vec<Vec<u8>>> {
+fn parse(bytes: &[u8], key: &Key) -> Result<Vec<Vec<u8>>, CacheError> {
+    let malformed = |why: &str| CacheError::Malformed(why.to_string());
     if bytes.starts_with(OLD_MAGIC) {
-        anyhow::bail!("it was written by an older secpack, without authentication");
+        return Err(malformed(
+            "it was written by an older secpack, without authentication",
+        ));
     }
     let rest = bytes
         .strip_prefix(MAGIC.as_slice())
-        .context("it is not a secpack signature cache (wrong header)")?;
+        .ok_or_else(|| malformed("it is not a secpack signature cache (wrong header)"))?;
     if rest.len() < MAC_BYTES {
-        anyhow::bail!("it is truncated");
+        return Err(malformed("it is truncated"));
     }
     let (code, body) = rest.split_at(MAC_BYTES);
     if !openssl::memcmp::eq(code, &mac(key, body)?) {
-        anyhow::bail!(
-            "its authentication code does not verify (changed by another program, \
-             incomplete, or written under another key)"
-        );
+        return Err(CacheError::Unauthenticated);
     }
     if body.len() % ENTRY_BYTES != 0 {
-        anyhow::bail!("it is truncated ({} bytes of entries)", body.len());
+        return Err(CacheError::Malformed(format!(
+            "it is truncated ({} bytes of entries)",
+            body.len()
+        )));
     }
     Ok(body.chunks(ENTRY_BYTES).map(<[u8]>::to_vec).collect())
 }
 
 /// HMAC-SHA256 under `key` of the header and `entries`.
-fn mac(key: &Key, entries: &[u8]) -> Result<[u8; MAC_BYTES]> {
+fn mac(key: &Key, entries: &[u8]) -> Result<[u8; MAC_BYTES], CacheError> {
+    hmac(key, &[MAGIC, entries])
+}
+
+/// HMAC-SHA256 under `key` of the concatenation of `parts` (the first one a
+/// header naming the kind of file, so that a code made for one kind never
+/// authenticates another).
+pub(super) fn hmac(key: &Key, parts: &[&[u8]]) -> Result<[u8; MAC_BYTES], CacheError> {
     use openssl::{hash::MessageDigest, pkey::PKey, sign::Signer};
-    let key = PKey::hmac(key)?;
-    let mut signer = Signer::new(MessageDigest::sha256(), &key)?;
-    signer.update(MAGIC)?;
-    signer.update(entries)?;
-    let mut code = [0u8; MAC_BYTES];
-    let written = signer.sign(&mut code)?;
-    anyhow::ensure!(written == MAC_BYTES, "HMAC-SHA256 gave {written} bytes");
+    let failed = CacheError::crypto("computing an authentication code");
+    let compute = || {
+        let key = PKey::hmac(key)?;
+        let mut signer = Signer::new(MessageDigest::sha256(), &key)?;
+        for part in parts {
+            signer.update(part)?;
+        }
+        let mut code = [0u8; MAC_BYTES];
+        let written = signer.sign(&mut code)?;
+        Ok((code, written))
+    };
+    let (code, written) = compute().map_err(failed)?;
+    if written != MAC_BYTES {
+        return Err(CacheError::Malformed(format!(
+            "HMAC-SHA256 gave {written} bytes"
+        )));
+    }
     Ok(code)
 }
 
@@ -348,12 +490,18 @@ fn mac(key: &Key, entries: &[u8]) -> Result<[u8; MAC_BYTES]> {
 /// file owned by the user, with none of the `forbidden` mode bits, and at
 /// most `max` bytes long. A missing file (or folder) gives `None`.
 #[cfg(unix)]
-pub(crate) fn read_private(path: &Path, max: u64, forbidden: u32) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_private(
+    path: &Path,
+    max: u64,
+    forbidden: u32,
+) -> Result<Option<Vec<u8>>, CacheError> {
     use rustix::fs::{Mode, OFlags};
     use rustix::io::Errno;
     use std::os::unix::fs::MetadataExt;
 
-    let name = path.file_name().context("it has no file name")?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| CacheError::Malformed("it has no file name".into()))?;
     let Some(dir) = open_folder(folder_of(path))? else {
         return Ok(None);
     };
@@ -363,20 +511,27 @@ pub(crate) fn read_private(path: &Path, max: u64, forbidden: u32) -> Result<Opti
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Ok(None),
         // Linux and macOS say ELOOP for a link under O_NOFOLLOW, FreeBSD EMLINK.
-        Err(Errno::LOOP) | Err(Errno::MLINK) => anyhow::bail!("it is a symbolic link"),
-        Err(e) => return Err(std::io::Error::from(e)).context("opening it"),
+        Err(Errno::LOOP) | Err(Errno::MLINK) => {
+            return Err(CacheError::unsafe_("it is a symbolic link"))
+        }
+        Err(e) => return Err(IoError::new("opening", path, e.into()).into()),
     };
     let mut file = std::fs::File::from(fd);
-    let meta = file.metadata().context("reading its metadata")?;
+    let meta = file
+        .metadata()
+        .map_err(|e| IoError::new("reading the metadata of", path, e))?;
     if !meta.file_type().is_file() {
-        anyhow::bail!("it is not a regular file");
+        return Err(CacheError::unsafe_("it is not a regular file"));
     }
     let uid = rustix::process::geteuid().as_raw();
     if meta.uid() != uid {
-        anyhow::bail!("it is owned by uid {}, not by you (uid {uid})", meta.uid());
+        return Err(CacheError::unsafe_(format!(
+            "it is owned by uid {}, not by you (uid {uid})",
+            meta.uid()
+        )));
     }
     if meta.mode() & forbidden != 0 {
-        anyhow::bail!(
+        return Err(CacheError::unsafe_(format!(
             "its mode {:o} lets others {}",
             meta.mode() & 0o777,
             if forbidden & 0o044 != 0 {
@@ -384,43 +539,54 @@ pub(crate) fn read_private(path: &Path, max: u64, forbidden: u32) -> Result<Opti
             } else {
                 "write it"
             }
-        );
+        )));
     }
-    read_bounded(file.by_ref(), meta.len(), max).map(Some)
+    read_bounded(file.by_ref(), path, meta.len(), max).map(Some)
 }
 
-/// Reads up to `max` bytes of a file whose size is `len`.
-fn read_bounded(file: &mut impl Read, len: u64, max: u64) -> Result<Vec<u8>> {
+/// Reads up to `max` bytes of the file at `path`, whose size is `len`.
+fn read_bounded(
+    file: &mut impl Read,
+    path: &Path,
+    len: u64,
+    max: u64,
+) -> Result<Vec<u8>, CacheError> {
     if len > max {
-        anyhow::bail!("it is larger than {max} bytes");
+        return Err(CacheError::TooLarge { max });
     }
     let mut bytes = Vec::with_capacity(len as usize);
-    file.take(max + 1).read_to_end(&mut bytes)?;
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| IoError::new("reading", path, e))?;
     if bytes.len() as u64 > max {
-        anyhow::bail!("it is larger than {max} bytes");
+        return Err(CacheError::TooLarge { max });
     }
     Ok(bytes)
 }
 
 #[cfg(not(unix))]
-pub(crate) fn read_private(path: &Path, max: u64, _forbidden: u32) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_private(
+    path: &Path,
+    max: u64,
+    _forbidden: u32,
+) -> Result<Option<Vec<u8>>, CacheError> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).context("reading its metadata"),
+        Err(e) => return Err(IoError::new("reading the metadata of", path, e).into()),
     };
     if !meta.file_type().is_file() {
-        anyhow::bail!("it is not a regular file");
+        return Err(CacheError::unsafe_("it is not a regular file"));
     }
-    let mut file = std::fs::File::open(path).context("opening it")?;
-    read_bounded(&mut file, meta.len(), max).map(Some)
+    let mut file = std::fs::File::open(path).map_err(|e| IoError::new("opening", path, e))?;
+    read_bounded(&mut file, path, meta.len(), max).map(Some)
 }
 
 /// Opens the folder `dir` and checks that it is owned by the user and
 /// writable by nobody else, and that no folder above it (up to the home
 /// folder) lets others replace it. A missing folder gives `None`.
 #[cfg(unix)]
-fn open_folder(dir: &Path) -> Result<Option<std::fs::File>> {
+fn open_folder(dir: &Path) -> Result<Option<std::fs::File>, CacheError> {
     use rustix::fs::{Mode, OFlags};
     use rustix::io::Errno;
     use std::os::unix::fs::MetadataExt;
@@ -429,29 +595,26 @@ fn open_folder(dir: &Path) -> Result<Option<std::fs::File>> {
     let fd = match rustix::fs::open(dir, flags, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Ok(None),
-        Err(e) => {
-            return Err(std::io::Error::from(e))
-                .with_context(|| format!("opening its folder {}", dir.display()))
-        }
+        Err(e) => return Err(IoError::new("opening its folder", dir, e.into()).into()),
     };
     let folder = std::fs::File::from(fd);
     let meta = folder
         .metadata()
-        .with_context(|| format!("reading the metadata of {}", dir.display()))?;
+        .map_err(|e| IoError::new("reading the metadata of", dir, e))?;
     let uid = rustix::process::geteuid().as_raw();
     if meta.uid() != uid {
-        anyhow::bail!(
+        return Err(CacheError::unsafe_(format!(
             "its folder {} is owned by uid {}, not by you (uid {uid})",
             dir.display(),
             meta.uid()
-        );
+        )));
     }
     if meta.mode() & 0o022 != 0 {
-        anyhow::bail!(
+        return Err(CacheError::unsafe_(format!(
             "others may write its folder {} (mode {:o})",
             dir.display(),
             meta.mode() & 0o777
-        );
+        )));
     }
     check_ancestors(dir, uid)?;
     Ok(Some(folder))
@@ -461,11 +624,11 @@ fn open_folder(dir: &Path) -> Result<Option<std::fs::File>> {
 /// up to `/`, must be owned by `uid` or root, and writable by nobody else
 /// unless it is sticky (others may then add entries, not replace ours).
 #[cfg(unix)]
-fn check_ancestors(dir: &Path, uid: u32) -> Result<()> {
+fn check_ancestors(dir: &Path, uid: u32) -> Result<(), CacheError> {
     use std::os::unix::fs::MetadataExt;
     let dir = dir
         .canonicalize()
-        .with_context(|| format!("resolving {}", dir.display()))?;
+        .map_err(|e| IoError::new("resolving", dir, e))?;
     let home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .and_then(|h| Path::new(&h).canonicalize().ok());
@@ -474,27 +637,27 @@ fn check_ancestors(dir: &Path, uid: u32) -> Result<()> {
             break;
         }
         let meta = std::fs::metadata(ancestor)
-            .with_context(|| format!("reading the metadata of {}", ancestor.display()))?;
+            .map_err(|e| IoError::new("reading the metadata of", ancestor, e))?;
         if meta.uid() != uid && meta.uid() != 0 {
-            anyhow::bail!(
+            return Err(CacheError::unsafe_(format!(
                 "{} is owned by uid {}, neither you nor root",
                 ancestor.display(),
                 meta.uid()
-            );
+            )));
         }
         if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
-            anyhow::bail!(
+            return Err(CacheError::unsafe_(format!(
                 "others may write {} (mode {:o}), above the cache (or config) file",
                 ancestor.display(),
                 meta.mode() & 0o7777
-            );
+            )));
         }
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn open_folder(dir: &Path) -> Result<Option<()>> {
+fn open_folder(dir: &Path) -> Result<Option<()>, CacheError> {
     Ok(dir.is_dir().then_some(()))
 }
 

@@ -19,6 +19,7 @@ use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, KeyID, Packet};
 use serde::Serialize;
 
 use super::armor::{dearmor, ArmorKind};
+use super::keycache::KeyringCache;
 use super::pin::MasterPin;
 use super::policy::{is_weak_hash, pack_policy};
 use super::verdict::KeyStatus;
@@ -61,7 +62,7 @@ pub struct KeyEntry {
     /// starting with a stable code (`weak-hash: ...`).
     pub warnings: Vec<String>,
     #[serde(skip)]
-    cert: Option<Cert>,
+    pub(super) cert: Option<Cert>,
 }
 
 impl KeyEntry {
@@ -152,11 +153,57 @@ impl Keyring {
     }
 
     /// Builds the keyring from already-read key files (parsed in parallel,
-    /// listed in file order).
+    /// listed in file order), judged now. When a cache of keyring
+    /// judgements is in use in this process ([`super::keycache::active`]),
+    /// an entry for these very files and pin, still valid now, is taken
+    /// instead, and a fresh judgement is kept in it.
     pub fn from_files(files: Vec<KeyFile>, pin: &MasterPin) -> Self {
+        let cache = super::keycache::active();
+        Self::from_files_cached(files, pin, cache.as_deref(), SystemTime::now())
+    }
+
+    /// [`Keyring::from_files`] judged at `now`, with `cache` (or none).
+    pub fn from_files_cached(
+        files: Vec<KeyFile>,
+        pin: &MasterPin,
+        cache: Option<&KeyringCache>,
+        now: SystemTime,
+    ) -> Self {
+        let id = cache.and_then(|_| super::keycache::entry_id(&files, pin));
+        if let (Some(cache), Some(id)) = (cache, &id) {
+            if let Some(ring) = cache.lookup(id, now) {
+                return ring;
+            }
+        }
         let mut ring = Self::parsed(files, Some(pin.fingerprint()));
         ring.judged = true;
-        ring.judge(pin);
+        ring.judge(pin, now);
+        if let (Some(cache), Some(id)) = (cache, id) {
+            cache.store(id, &ring, now);
+        }
+        ring
+    }
+
+    /// A keyring judged earlier, as the cache of judgements kept it: the
+    /// entries (with their certificates) and what was found about the
+    /// master key.
+    pub(super) fn restored(
+        entries: Vec<KeyEntry>,
+        master: Option<usize>,
+        master_problem: Option<String>,
+        master_warnings: Vec<String>,
+    ) -> Self {
+        let mut ring = Self {
+            entries,
+            master,
+            master_problem,
+            master_warnings,
+            judged: true,
+            by_keyid: HashMap::new(),
+            by_fingerprint: HashMap::new(),
+            policy: pack_policy(),
+        };
+        ring.index();
         ring
     }
 
@@ -190,14 +237,15 @@ impl Keyring {
     fn merge_duplicates(&mut self) {
         let mut first: HashMap<Fingerprint, usize> = HashMap::new();
         for i in 0..self.entries.len() {
-            let Some(cert) = self.entries[i].cert.clone() else {
+            let Some(fingerprint) = self.entries[i].cert.as_ref().map(Cert::fingerprint) else {
                 continue;
             };
-            match first.get(&cert.fingerprint()) {
+            match first.get(&fingerprint) {
                 None => {
-                    first.insert(cert.fingerprint(), i);
+                    first.insert(fingerprint, i);
                 }
                 Some(&j) => {
+                    let cert = self.entries[i].cert.clone().expect("the entry has a cert");
                     let merged = self.entries[j]
                         .cert
                         .take()
@@ -269,8 +317,7 @@ impl Keyring {
         });
     }
 
-    fn judge(&mut self, pin: &MasterPin) {
-        let now = SystemTime::now();
+    fn judge(&mut self, pin: &MasterPin, now: SystemTime) {
         self.facts(now);
 
         let master = self.by_fingerprint.get(pin.fingerprint()).copied();
@@ -612,7 +659,7 @@ pub(crate) fn read_limited(path: &std::path::Path, max: u64) -> Result<Vec<u8>, 
 }
 
 /// Every key file of `pack`, read in parallel.
-fn read_key_files(pack: &Pack) -> Vec<KeyFile> {
+pub fn read_key_files(pack: &Pack) -> Vec<KeyFile> {
     let files: Vec<_> = pack
         .files
         .iter()

@@ -9,6 +9,7 @@ pub mod armor;
 pub mod cache;
 pub mod cleartext;
 pub mod config;
+pub mod keycache;
 pub mod keyring;
 pub mod pin;
 pub mod policy;
