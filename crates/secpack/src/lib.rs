@@ -28,6 +28,8 @@
 //! * [`fsutil`] holds the small file-system helpers every writer uses
 //!   (atomic writes).
 
+#![warn(missing_docs)]
+
 pub mod bulletin;
 pub mod canary;
 pub mod config;
