@@ -277,3 +277,143 @@ fn a_member_pulls_replies_and_sets_a_state_and_others_are_refused() {
         "the log was written"
     );
 }
+
+#[test]
+fn a_pull_fetches_only_what_changed_since_the_last_and_all_fetches_everything() {
+    use secpack::report::inbox::Inbox;
+    let k = keys();
+    let pack = TestPack::with_email_key();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(
+        pack.root(),
+        &dir.path().join("server.sqlite"),
+        &dir.path().join("serve.log"),
+    );
+    let url = format!("http://{}", server.addr);
+    let bob_key = dir.path().join("bob.sec");
+    std::fs::write(&bob_key, k.gpg.export_secret(&k.bob)).unwrap();
+    let local = dir.path().join("local/inbox.sqlite");
+    let pull = |extra: &[&str]| -> serde_json::Value {
+        let out = secpack()
+            .arg("inbox")
+            .arg("--db")
+            .arg(&local)
+            .args(["--json", "pull", "--server", &url, "--key"])
+            .arg(&bob_key)
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let changed = |summary: &serde_json::Value| -> Vec<String> {
+        summary["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    // Past the overlap every cursor keeps: the next pull sees only what the
+    // server stores from now on.
+    let move_cursor_to_now = || {
+        Inbox::open(&local)
+            .unwrap()
+            .set_pull_cursor(
+                &url,
+                &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                chrono::Utc::now(),
+            )
+            .unwrap();
+    };
+
+    let a = submit(&server.addr, "first");
+    let a_id = a["id"].as_str().unwrap().to_string();
+    let codename = a["codename"].as_str().unwrap().to_string();
+
+    // The first pull fetches everything and remembers the server's cursor.
+    let first = pull(&[]);
+    assert!(first["since"].is_null(), "{first}");
+    assert_eq!(
+        (first["reports"].as_u64(), changed(&first)),
+        (Some(1), vec![a_id.clone()])
+    );
+    let cursor = first["cursor"].as_str().expect("a cursor").to_string();
+    assert_eq!(
+        Inbox::open(&local).unwrap().pull_cursor(&url).unwrap(),
+        Some(cursor.clone())
+    );
+    // The next one starts from it (within the overlap, A comes again, and
+    // changes nothing here).
+    let second = pull(&[]);
+    assert_eq!(second["since"].as_str(), Some(cursor.as_str()));
+    assert!(changed(&second).is_empty(), "{second}");
+
+    // Nothing new since the cursor: nothing sent.
+    move_cursor_to_now();
+    assert_eq!(pull(&[])["reports"], 0);
+
+    // A new report and a follow-up to the old one: both, the old report
+    // with only its new message.
+    move_cursor_to_now();
+    let b_id = submit(&server.addr, "second")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = request(
+        &server.addr,
+        "/report/follow-up",
+        "application/x-www-form-urlencoded",
+        format!("codename={codename}&message=more").as_bytes(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let third = pull(&[]);
+    assert_eq!(third["reports"], 2, "{third}");
+    let mut got = changed(&third);
+    got.sort();
+    let mut want = vec![a_id.clone(), b_id.clone()];
+    want.sort();
+    assert_eq!(got, want);
+    let inbox = Inbox::open(&local).unwrap();
+    assert_eq!(inbox.messages(Some(&a_id)).unwrap().len(), 1);
+    drop(inbox);
+
+    // A state change alone brings its report (already set here by the
+    // same command, so nothing changes locally).
+    move_cursor_to_now();
+    let out = secpack()
+        .arg("inbox")
+        .arg("--db")
+        .arg(&local)
+        .args([
+            "status", &a_id, "--set", "triaged", "--server", &url, "--key",
+        ])
+        .arg(&bob_key)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fourth = pull(&[]);
+    assert_eq!(fourth["reports"], 1, "{fourth}");
+    assert_eq!(
+        Inbox::open(&local)
+            .unwrap()
+            .get(&a_id)
+            .unwrap()
+            .unwrap()
+            .state,
+        secpack::report::state::ReportState::Triaged
+    );
+
+    // --all fetches everything again, whatever the cursor.
+    move_cursor_to_now();
+    let all = pull(&["--all"]);
+    assert!(all["since"].is_null());
+    assert_eq!(all["reports"], 2);
+    assert!(changed(&all).is_empty(), "everything was here already");
+}

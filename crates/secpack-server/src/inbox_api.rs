@@ -9,7 +9,9 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use secpack::report::auth::{self, AuthError, Authorization, NONCE_LIFETIME};
 use secpack::report::inbox::{is_receipt_id, MessageKind};
-use secpack::report::remote::{NonceAnswer, PullAnswer, StateChange, WireMessage, WireReport};
+use secpack::report::remote::{
+    next_cursor, NonceAnswer, PullAnswer, PullRequest, StateChange, WireMessage, WireReport,
+};
 use secpack::report::reply::MAX_MESSAGE_BYTES;
 
 use crate::error::HttpError;
@@ -23,7 +25,7 @@ pub async fn nonce(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let nonce = state.nonces.issue().map_err(|e| {
+    let nonce = state.store.issue_nonce(NONCE_LIFETIME).await.map_err(|e| {
         tracing::error!("issuing a nonce failed: {e:#}");
         HttpError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -46,9 +48,9 @@ fn json_headers(headers: &HeaderMap) -> HeaderMap {
     h
 }
 
-/// Checks the request's signature and nonce; returns the signer's
-/// fingerprint.
-fn authorize(
+/// Checks the request's nonce (redeemed once in the store, whichever
+/// instance issued it) and signature; returns the signer's fingerprint.
+async fn authorize(
     state: &AppState,
     headers: &HeaderMap,
     method: &Method,
@@ -69,7 +71,15 @@ fn authorize(
         .and_then(|v| v.to_str().map_err(|_| AuthError::Malformed("not ASCII")))
         .map_err(refuse)?;
     let auth = Authorization::parse(value).map_err(refuse)?;
-    state.nonces.redeem(&auth.nonce).map_err(refuse)?;
+    state
+        .store
+        .redeem_nonce(auth.nonce.clone())
+        .await
+        .map_err(|e| {
+            tracing::error!("redeeming a nonce failed: {e:#}");
+            unavailable(headers)
+        })?
+        .map_err(refuse)?;
     let snapshot = state.snapshot();
     let entry = auth::verify_request(&auth, &snapshot.keys, method.as_str(), uri.path(), body)
         .map_err(refuse)?;
@@ -97,8 +107,9 @@ fn not_found(id: &str, headers: &HeaderMap) -> HttpError {
     )
 }
 
-/// `POST /api/v1/inbox/pull`: every report, its state, reply key and
-/// messages, as ciphertext.
+/// `POST /api/v1/inbox/pull`: the reports received or changed since the
+/// request's cursor (every report without one), each with its state, reply
+/// key and the messages stored since, as ciphertext; and the next cursor.
 pub async fn pull(
     State(state): State<AppState>,
     method: Method,
@@ -106,17 +117,42 @@ pub async fn pull(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let who = authorize(&state, &headers, &method, &uri, &body)?;
-    let views = state.store.all_reports().await.map_err(|e| {
+    let who = authorize(&state, &headers, &method, &uri, &body).await?;
+    let request: PullRequest = serde_json::from_slice(&body).map_err(|e| {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-pull",
+            format!("the body is not a pull request: {e}"),
+            &json_headers(&headers),
+        )
+    })?;
+    let since = request.since_time().transpose().map_err(|_| {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-cursor",
+            "the cursor is not one this server gave (pull with --all)",
+            &json_headers(&headers),
+        )
+    })?;
+    let started = chrono::Utc::now();
+    let views = state.store.changed_since(since).await.map_err(|e| {
         tracing::error!("reading the reports failed: {e:#}");
         unavailable(&headers)
     })?;
-    tracing::info!("inbox pulled by {who} ({} reports)", views.len());
+    tracing::info!(
+        "inbox pulled by {who} ({} reports, {})",
+        views.len(),
+        if since.is_some() { "changes" } else { "all" }
+    );
     let reports = views
         .into_iter()
         .map(|v| WireReport::from_stored(&v.report, v.reply_key, &v.messages))
         .collect();
-    Ok(axum::Json(PullAnswer { reports }).into_response())
+    Ok(axum::Json(PullAnswer {
+        reports,
+        cursor: Some(next_cursor(started)),
+    })
+    .into_response())
 }
 
 /// `POST /api/v1/inbox/reports/{id}/state`: sets a report's state.
@@ -128,7 +164,7 @@ pub async fn set_state(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let who = authorize(&state, &headers, &method, &uri, &body)?;
+    let who = authorize(&state, &headers, &method, &uri, &body).await?;
     let change: StateChange = serde_json::from_slice(&body).map_err(|e| {
         HttpError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -180,7 +216,7 @@ pub async fn reply(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let who = authorize(&state, &headers, &method, &uri, &body)?;
+    let who = authorize(&state, &headers, &method, &uri, &body).await?;
     if body.len() > MAX_SEALED_REPLY_BYTES {
         return Err(HttpError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -7,12 +7,15 @@
 //! * [`site`] serves the site's files, [`api`] the JSON API, [`health`] `/healthz`.
 //! * [`alerts`] sends the daily digest configured in [`alerts_config`].
 //! * [`intake`] is the report form and its handler; [`store`] keeps the
-//!   reports, the rate-limit counters and the alert state (SQLite or PostgreSQL).
+//!   reports, the rate-limit counters, the inbox API's nonces, the
+//!   codename-guessing budgets and the alert state (SQLite or PostgreSQL).
 //! * [`ratelimit`] limits report submissions per client; [`hardening`] sets limits,
 //!   timeouts and security headers; [`error`] shapes client errors.
 //! * [`http1`] judges each request head before hyper reads it, so that
 //!   malformed and oversized requests are answered with the security
 //!   headers too.
+
+#![warn(missing_docs)]
 
 pub mod alerts;
 pub mod alerts_config;
@@ -91,10 +94,6 @@ pub struct AppState {
     pub store: Store,
     /// The alert digests, when configured.
     pub alerter: Option<Arc<alerts::Alerter>>,
-    /// Nonces issued to sign inbox API requests over.
-    pub nonces: Arc<secpack::report::auth::Nonces>,
-    /// Per-client budget of codename attempts (status and follow-ups).
-    pub guesses: Arc<ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -168,7 +167,6 @@ impl Server {
             anyhow::bail!("report intake cannot start: {e} [{}]", e.code());
         }
         let store = store::open(&options.db, options.rate_limit_per_minute).await?;
-        let guesses_per_minute = options.rate_limit_per_minute;
         Ok(Self {
             state: AppState {
                 options: Arc::new(options),
@@ -176,8 +174,6 @@ impl Server {
                 rebuild_problem: Arc::new(Mutex::new(None)),
                 store,
                 alerter: None,
-                nonces: Arc::default(),
-                guesses: Arc::new(ratelimit::RateLimiter::new(guesses_per_minute)),
             },
             stamp,
         })

@@ -6,11 +6,10 @@
 //!
 //! No oracle: a codename that is wrong and one that is unknown get the same
 //! answer after the same work (argon2id runs on a miss too, over a fixed
-//! salt). Every attempt counts against the client's guessing budget; a
-//! successful one is given back.
+//! salt). Every attempt counts against the client's guessing budget, kept
+//! in the store (shared by every instance); a successful one is given back.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Instant;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, State};
@@ -213,7 +212,11 @@ async fn authenticate(
     headers: &HeaderMap,
     text: &str,
 ) -> Result<(String, ReporterAccess, Derived), HttpError> {
-    if let Err(wait) = state.guesses.check(client, Instant::now()) {
+    let budget = state.store.take_guess(client).await.map_err(|e| {
+        tracing::error!("counting a codename attempt failed: {e:#}");
+        unavailable(headers)
+    })?;
+    if let Err(wait) = budget {
         let secs = (wait.as_secs_f64().ceil() as u64).max(1);
         let mut e = HttpError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -259,7 +262,9 @@ async fn authenticate(
         })?;
     match found {
         Some((id, access)) if derived.matches(&verifier) => {
-            state.guesses.refund(client);
+            if let Err(e) = state.store.refund_guess(client).await {
+                tracing::warn!("giving back a codename attempt failed: {e:#}");
+            }
             Ok((id, access, derived))
         }
         _ => Err(HttpError::new(

@@ -5,6 +5,7 @@
 
 #[path = "../../secpack/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -63,6 +64,11 @@ impl std::io::Write for LogWriter {
 }
 
 fn start(pack: &Path, rate_limit: u32) -> Running {
+    start_on(pack, None, rate_limit)
+}
+
+/// A server on `database` (else a SQLite file of its own).
+fn start_on(pack: &Path, database: Option<&str>, rate_limit: u32) -> Running {
     logs();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inbox.sqlite");
@@ -71,7 +77,10 @@ fn start(pack: &Path, rate_limit: u32) -> Running {
         pin: MasterPin::parse(&keys().master).unwrap(),
         base_url: None,
         allow_failures: false,
-        db: secpack_server::store::Database::Sqlite(db.clone()),
+        db: match database {
+            Some(url) => secpack_server::store::Database::parse(url).unwrap(),
+            None => secpack_server::store::Database::Sqlite(db.clone()),
+        },
         rate_limit_per_minute: rate_limit,
         max_attachment_bytes: 1000,
         request_timeout: Duration::from_secs(30),
@@ -219,7 +228,7 @@ fn pulled(run: &Running, key: &SigningKey) -> (tempfile::TempDir, Inbox) {
     let mut inbox = Inbox::open(&dir.path().join("local.sqlite")).unwrap();
     Remote::new(&run.url(), key)
         .unwrap()
-        .pull(&mut inbox)
+        .pull(&mut inbox, false)
         .unwrap();
     (dir, inbox)
 }
@@ -583,7 +592,7 @@ fn the_inbox_api_refuses_unsigned_uncertified_replayed_and_forged_requests() {
     let e = refused(
         Remote::new(&run.url(), &mallory)
             .unwrap()
-            .pull(&mut inbox)
+            .pull(&mut inbox, false)
             .unwrap_err(),
     );
     assert_eq!((e.status, e.code.as_str()), (403, "uncertified-key"));
@@ -592,7 +601,7 @@ fn the_inbox_api_refuses_unsigned_uncertified_replayed_and_forged_requests() {
     let e = refused(
         Remote::new(&run.url(), &release)
             .unwrap()
-            .pull(&mut inbox)
+            .pull(&mut inbox, false)
             .unwrap_err(),
     );
     assert_eq!(e.code, "uncertified-key");
@@ -657,6 +666,112 @@ fn the_inbox_api_refuses_unsigned_uncertified_replayed_and_forged_requests() {
         .unwrap()
         .replace(&n1, &n2);
     assert_eq!(pull(Some(&swapped)).code(), "bad-signature");
+    // A signed pull whose cursor this server never gave, or with a body
+    // that is not a pull.
+    for (body, code) in [
+        (&b"{\"since\":\"yesterday\"}"[..], "bad-cursor"),
+        (&b"{\"all\":true}"[..], "bad-pull"),
+    ] {
+        let n = nonce();
+        let auth = sign_request(&alice, &n, "POST", "/api/v1/inbox/pull", body).unwrap();
+        let e = answer(
+            agent()
+                .post(format!("{}/api/v1/inbox/pull", run.url()))
+                .header("Accept", "application/json")
+                .header("Authorization", &auth)
+                .send(body),
+        );
+        assert_eq!((e.status, e.code().as_str()), (422, code), "{}", e.body);
+    }
+}
+
+/// A fresh nonce from `run`.
+fn nonce_from(run: &Running) -> String {
+    answer(
+        agent()
+            .post(format!("{}/api/v1/inbox/nonce", run.url()))
+            .send_empty(),
+    )
+    .json()["nonce"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A signed inbox pull sent to `run`.
+fn signed_pull(run: &Running, auth: &str) -> Answer {
+    answer(
+        agent()
+            .post(format!("{}/api/v1/inbox/pull", run.url()))
+            .header("Accept", "application/json")
+            .header("Authorization", auth)
+            .send(&b"{}"[..]),
+    )
+}
+
+#[test]
+fn two_instances_on_one_postgres_share_nonces_and_the_guessing_budget() {
+    let Some(pg) = support::postgres::TempPostgres::start() else {
+        return;
+    };
+    let pack = TestPack::with_email_key();
+    let url = pg.url();
+    let a = start_on(pack.root(), Some(&url), 3);
+    let b = start_on(pack.root(), Some(&url), 3);
+    let alice = member(&keys().alice);
+    let codename = submit(&a, "details", None).json()["codename"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A nonce A issued is accepted once by B, then refused as replayed on
+    // both.
+    let n = nonce_from(&a);
+    let auth = sign_request(&alice, &n, "POST", "/api/v1/inbox/pull", b"{}").unwrap();
+    let ok = signed_pull(&b, &auth);
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["reports"].as_array().unwrap().len(), 1);
+    for run in [&b, &a] {
+        let again = signed_pull(run, &auth);
+        assert_eq!(
+            (again.status, again.code().as_str()),
+            (401, "replayed-nonce")
+        );
+    }
+    // And the other way round, through the client library.
+    let n = nonce_from(&b);
+    let auth = sign_request(&alice, &n, "POST", "/api/v1/inbox/pull", b"{}").unwrap();
+    assert_eq!(signed_pull(&a, &auth).status, 200);
+    assert_eq!(signed_pull(&b, &auth).code(), "replayed-nonce");
+
+    // The right codename answers on both and costs nothing.
+    assert_eq!(status(&a, &codename).status, 200);
+    assert_eq!(status(&b, &codename).status, 200);
+    // A wrong codename on one instance and an unknown one on the other get
+    // the same answer.
+    let last = codename.chars().last().unwrap();
+    let wrong = format!(
+        "{}{}",
+        &codename[..codename.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
+    let unknown = "11111-00000-00000-00000-00000-00000-00000-00000";
+    let w = status(&a, &wrong);
+    let u = status(&b, unknown);
+    assert_eq!((w.status, &w.body), (404, &u.body));
+    // Three attempts in all (the budget), then B refuses: the budget
+    // exhausted on A counts on B.
+    assert_eq!(status(&a, unknown).status, 404);
+    let limited = status(&b, unknown);
+    assert_eq!(
+        (limited.status, limited.code().as_str()),
+        (429, "rate-limited"),
+        "{}",
+        limited.body
+    );
+    assert!(limited.retry_after.is_some());
+    assert_eq!(status(&a, &codename).status, 429);
+    assert_eq!(status(&b, &codename).status, 429);
 }
 
 #[test]

@@ -3,11 +3,16 @@
 //! state — behind one trait, [`ReportStore`], with two backends:
 //!
 //! * [`sqlite`]: the embedded default, one file next to the server (the
-//!   inbox of `secpack inbox`); rate-limit counters in the process's memory,
-//!   since one process serves it.
+//!   inbox of `secpack inbox`); the submission rate-limit counters in the
+//!   process's memory, since one process serves it.
 //! * [`postgres`]: a PostgreSQL database shared by any number of `secpack
 //!   serve` instances behind a load balancer; the counters and the alert
 //!   state live in the database too.
+//!
+//! On both, the inbox API's nonces and the codename-guessing budget live in
+//! the database and are judged by the database's clock: a nonce issued by
+//! one instance is redeemed once by any, and a client's guesses count
+//! against one budget whichever instance answers them.
 //!
 //! The trait is object-safe (`async_trait`, used as `Arc<dyn ReportStore>`)
 //! rather than an enum over the backends: the handlers, the alerts and the
@@ -29,6 +34,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use secpack::report::auth::AuthError;
 use secpack::report::inbox::{
     MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
 };
@@ -233,8 +239,10 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
     /// Report `id` with its reply key and its messages.
     async fn report(&self, id: String) -> Result<Option<ReportView>>;
 
-    /// Every report with its reply key and its messages (the team's pull).
-    async fn all_reports(&self) -> Result<Vec<ReportView>>;
+    /// The team's pull: every report received, changed, or with a message
+    /// stored at or after `since` (every report when `None`), oldest first,
+    /// with its reply key and the messages stored at or after `since`.
+    async fn changed_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ReportView>>;
 
     /// Stores a follow-up or a reply about report `id`; committed on return.
     async fn add_message(
@@ -253,7 +261,33 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
         state: ReportState,
         qsb: Option<u32>,
     ) -> Result<StoredReport>;
+
+    /// Issues a nonce for the inbox API, redeemable once until `lifetime`
+    /// from now by the database's clock. Expired nonces are purged, and at
+    /// most [`MAX_OUTSTANDING_NONCES`] are kept (the oldest dropped first).
+    async fn issue_nonce(&self, lifetime: Duration) -> Result<String>;
+
+    /// Redeems `nonce` once, atomically: the first redemption of an issued,
+    /// unexpired nonce is `Ok`, on any instance sharing the store; a second
+    /// one is [`AuthError::ReplayedNonce`]; a nonce never issued, expired or
+    /// purged is [`AuthError::UnknownNonce`]. The outer error is the store's.
+    async fn redeem_nonce(&self, nonce: String) -> Result<Result<(), AuthError>>;
+
+    /// Takes one codename attempt from `client`'s guessing budget (as many
+    /// per minute as reports, [`crate::Options::rate_limit_per_minute`]; 0:
+    /// no limit), counted in the database by its clock; when the budget is
+    /// empty, how long until an attempt is allowed.
+    async fn take_guess(&self, client: IpAddr) -> Result<Result<(), Duration>>;
+
+    /// Gives back the attempt a right codename took (never above the burst).
+    async fn refund_guess(&self, client: IpAddr) -> Result<()>;
 }
+
+/// Most inbox API nonces a store keeps outstanding at once.
+pub use secpack::report::auth::MAX_OUTSTANDING_NONCES;
+
+/// The name of the guessing budget among a store's rate-limit buckets.
+const GUESSES: &str = "codename-guesses";
 
 /// A report with the key replies are encrypted to and its messages.
 #[derive(Debug, Clone)]
@@ -264,6 +298,28 @@ pub struct ReportView {
     pub reply_key: Option<ReplyKeyInfo>,
     /// Follow-ups and replies, oldest first.
     pub messages: Vec<StoredMessage>,
+}
+
+/// The views of `reports` (each with its reply key), each with its
+/// `messages`, in the order of `reports`; messages about other reports are
+/// dropped.
+fn assemble(
+    reports: Vec<(StoredReport, Option<ReplyKeyInfo>)>,
+    messages: Vec<StoredMessage>,
+) -> Vec<ReportView> {
+    let mut by_report: std::collections::HashMap<String, Vec<StoredMessage>> =
+        std::collections::HashMap::new();
+    for m in messages {
+        by_report.entry(m.report.clone()).or_default().push(m);
+    }
+    reports
+        .into_iter()
+        .map(|(report, reply_key)| ReportView {
+            messages: by_report.remove(&report.id).unwrap_or_default(),
+            reply_key,
+            report,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -27,11 +27,12 @@ use secpack::report::inbox::{
     MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
 };
 
-use super::{Counted, DigestState, ReportStore, ReportView};
+use super::{Counted, DigestState, ReportStore, ReportView, GUESSES, MAX_OUTSTANDING_NONCES};
 use crate::ratelimit::{Exhausted, REFUSED_FACTOR};
+use secpack::report::auth::AuthError;
 
 /// Version of the server's tables in PostgreSQL.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Connections kept by one instance.
 pub const POOL_SIZE: usize = 16;
@@ -81,6 +82,18 @@ CREATE TABLE IF NOT EXISTS secpack_digests (
     finished BOOLEAN NOT NULL DEFAULT FALSE,
     state TEXT NOT NULL
 );
+";
+
+/// Version 2: the inbox API's nonces, shared by every instance (the
+/// guessing budget uses `secpack_rate_limits`).
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS secpack_nonces (
+    nonce TEXT PRIMARY KEY,
+    issued TIMESTAMPTZ NOT NULL,
+    expires TIMESTAMPTZ NOT NULL,
+    used BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX IF NOT EXISTS secpack_nonces_expires ON secpack_nonces (expires);
 ";
 
 /// The PostgreSQL store.
@@ -166,8 +179,17 @@ impl PostgresStore {
         match version {
             None => {
                 tx.batch_execute(SCHEMA_V1).await?;
+                tx.batch_execute(SCHEMA_V2).await?;
                 tx.execute(
                     "INSERT INTO secpack_schema (version) VALUES ($1)",
+                    &[&SCHEMA_VERSION],
+                )
+                .await?;
+            }
+            Some(1) => {
+                tx.batch_execute(SCHEMA_V2).await?;
+                tx.execute(
+                    "UPDATE secpack_schema SET version = $1",
                     &[&SCHEMA_VERSION],
                 )
                 .await?;
@@ -506,11 +528,11 @@ impl ReportStore for PostgresStore {
     }
 
     async fn report(&self, id: String) -> Result<Option<ReportView>> {
-        Ok(self.views(Some(&id)).await?.pop())
+        Ok(self.views(Some(&id), None).await?.pop())
     }
 
-    async fn all_reports(&self) -> Result<Vec<ReportView>> {
-        self.views(None).await
+    async fn changed_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ReportView>> {
+        self.views(None, since).await
     }
 
     async fn add_message(
@@ -559,36 +581,119 @@ impl ReportStore for PostgresStore {
             )
             .await?;
         anyhow::ensure!(changed == 1, "no report with the id {id:?}");
-        self.views(Some(&id))
+        self.views(Some(&id), None)
             .await?
             .pop()
             .map(|v| v.report)
             .context("the report vanished")
     }
+    async fn issue_nonce(&self, lifetime: Duration) -> Result<String> {
+        let nonce = secpack::report::auth::new_nonce().context("drawing a nonce")?;
+        let seconds = lifetime.as_secs_f64();
+        let keep = i64::try_from(MAX_OUTSTANDING_NONCES)?;
+        let mut db = self.client().await?;
+        let tx = db.transaction().await?;
+        tx.execute(
+            "DELETE FROM secpack_nonces WHERE expires <= now() OR nonce IN
+                 (SELECT nonce FROM secpack_nonces ORDER BY issued DESC OFFSET $1)",
+            &[&(keep - 1)],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO secpack_nonces (nonce, issued, expires, used)
+             VALUES ($1, now(), now() + make_interval(secs => $2), FALSE)",
+            &[&nonce, &seconds],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(nonce)
+    }
+
+    async fn redeem_nonce(&self, nonce: String) -> Result<Result<(), AuthError>> {
+        let db = self.client().await?;
+        // One statement: of two instances redeeming the same nonce at once,
+        // the second waits for the first's row lock, then finds it used.
+        let taken = db
+            .execute(
+                "UPDATE secpack_nonces SET used = TRUE
+                 WHERE nonce = $1 AND NOT used AND expires > now()",
+                &[&nonce],
+            )
+            .await?;
+        if taken == 1 {
+            return Ok(Ok(()));
+        }
+        let used = db
+            .query_opt(
+                "SELECT used FROM secpack_nonces WHERE nonce = $1 AND expires > now()",
+                &[&nonce],
+            )
+            .await?
+            .is_some_and(|r| r.get::<_, bool>(0));
+        Ok(Err(if used {
+            AuthError::ReplayedNonce
+        } else {
+            AuthError::UnknownNonce
+        }))
+    }
+
+    async fn take_guess(&self, client: IpAddr) -> Result<Result<(), Duration>> {
+        if self.per_minute == 0 {
+            return Ok(Ok(()));
+        }
+        self.sweep().await;
+        Ok(
+            match self
+                .take(GUESSES, &client.to_string(), self.per_minute)
+                .await?
+            {
+                Some(wait) => Err(wait),
+                None => Ok(()),
+            },
+        )
+    }
+
+    async fn refund_guess(&self, client: IpAddr) -> Result<()> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        self.refund(GUESSES, &client.to_string(), self.per_minute)
+            .await
+    }
 }
 
 impl PostgresStore {
-    /// Report `id` (every report when `None`) with its reply key and
-    /// messages.
-    async fn views(&self, id: Option<&str>) -> Result<Vec<ReportView>> {
+    /// Report `id` (every report when `None`) with its reply key and the
+    /// messages about it; with `since`, only the reports received, changed
+    /// or with a message at or after it, and only those messages.
+    async fn views(
+        &self,
+        id: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ReportView>> {
         let db = self.client().await?;
         let rows = db
             .query(
                 "SELECT r.id, r.received, r.key, r.state, r.qsb, r.updated, r.ciphertext,
                         p.reply_key, p.own_key
                  FROM reports r LEFT JOIN reporters p ON p.report = r.id
-                 WHERE $1::TEXT IS NULL OR r.id = $1 ORDER BY r.received, r.id",
-                &[&id],
+                 WHERE ($1::TEXT IS NULL OR r.id = $1)
+                   AND ($2::TIMESTAMPTZ IS NULL OR r.received >= $2 OR r.updated >= $2
+                        OR r.id IN (SELECT report FROM messages WHERE at >= $2))
+                 ORDER BY r.received, r.id",
+                &[&id, &since],
             )
             .await?;
         let messages = db
             .query(
                 "SELECT id, report, kind, at, author, ciphertext FROM messages
-                 WHERE $1::TEXT IS NULL OR report = $1 ORDER BY at, id",
-                &[&id],
+                 WHERE ($1::TEXT IS NULL OR report = $1)
+                   AND ($2::TIMESTAMPTZ IS NULL OR at >= $2)
+                 ORDER BY at, id",
+                &[&id, &since],
             )
             .await?;
-        let mut messages = messages
+        let messages = messages
             .into_iter()
             .map(|m| {
                 let kind: String = m.get(2);
@@ -605,18 +710,16 @@ impl PostgresStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut views = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: String = r.get(0);
-            let state: String = r.get(3);
-            let qsb: Option<i32> = r.get(4);
-            let ciphertext: Vec<u8> = r.get(6);
-            let reply_key: Option<String> = r.get(7);
-            let own_key: Option<bool> = r.get(8);
-            let (mine, rest) = messages.into_iter().partition(|m| m.report == id);
-            messages = rest;
-            views.push(ReportView {
-                report: StoredReport {
+        let reports = rows
+            .into_iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                let state: String = r.get(3);
+                let qsb: Option<i32> = r.get(4);
+                let ciphertext: Vec<u8> = r.get(6);
+                let reply_key: Option<String> = r.get(7);
+                let own_key: Option<bool> = r.get(8);
+                let report = StoredReport {
                     state: state.parse().with_context(|| format!("report {id}"))?,
                     received: r.get(1),
                     key: r.get(2),
@@ -625,14 +728,14 @@ impl PostgresStore {
                     size: ciphertext.len(),
                     ciphertext,
                     id,
-                },
-                reply_key: reply_key.map(|armored| ReplyKeyInfo {
+                };
+                let reply_key = reply_key.map(|armored| ReplyKeyInfo {
                     armored,
                     own_key: own_key.unwrap_or(false),
-                }),
-                messages: mine,
-            });
-        }
-        Ok(views)
+                });
+                Ok((report, reply_key))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(super::assemble(reports, messages))
     }
 }

@@ -1,8 +1,10 @@
 //! The embedded store: the inbox database of [`secpack::report::inbox`]
 //! (WAL, `synchronous = FULL`, mode 0600), used from blocking threads so
-//! that the synced commit does not stall the async workers, plus a table of
-//! alert state in the same file. The rate-limit counters stay in memory:
-//! one process serves a SQLite store.
+//! that the synced commit does not stall the async workers, plus tables of
+//! alert state, inbox API nonces and codename-guessing budgets in the same
+//! file (timed by SQLite's clock, so that they hold across restarts). The
+//! submission rate-limit counters stay in memory: one process serves a
+//! SQLite store.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -18,8 +20,9 @@ use secpack::report::inbox::Inbox;
 use secpack::report::inbox::{MessageKind, ReporterAccess, StoredMessage, StoredReport};
 use secpack::report::state::ReportState;
 
-use super::{Counted, DigestState, ReportStore, ReportView};
+use super::{Counted, DigestState, ReportStore, ReportView, GUESSES, MAX_OUTSTANDING_NONCES};
 use crate::ratelimit::{Exhausted, SubmissionLimiter};
+use secpack::report::auth::AuthError;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -29,6 +32,8 @@ pub struct SqliteStore {
     /// beside the inbox's.
     extra: Arc<Mutex<Connection>>,
     limiter: Arc<SubmissionLimiter>,
+    /// Codename attempts per client and minute (0: no limit).
+    per_minute: u32,
 }
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS secpack_digests (
@@ -37,7 +42,24 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS secpack_digests (
     lease_until TEXT NOT NULL,
     finished INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS secpack_nonces (
+    nonce TEXT PRIMARY KEY NOT NULL,
+    issued REAL NOT NULL,
+    expires REAL NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE IF NOT EXISTS secpack_rate_limits (
+    budget TEXT NOT NULL,
+    client TEXT NOT NULL,
+    tokens REAL NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (budget, client)
 ) STRICT;";
+
+/// SQLite's clock, in Unix seconds with a fraction (the same value for a
+/// whole statement).
+const NOW: &str = "((julianday('now') - 2440587.5) * 86400.0)";
 
 impl SqliteStore {
     /// Opens (creating when absent) the database at `path`, with
@@ -55,6 +77,7 @@ impl SqliteStore {
             inbox: Arc::new(Mutex::new(inbox)),
             extra: Arc::new(Mutex::new(extra)),
             limiter: Arc::new(SubmissionLimiter::new(rate_limit_per_minute)),
+            per_minute: rate_limit_per_minute,
         })
     }
 
@@ -245,21 +268,10 @@ impl ReportStore for SqliteStore {
         self.with_inbox(move |inbox| view(inbox, &id)).await
     }
 
-    async fn all_reports(&self) -> Result<Vec<ReportView>> {
-        self.with_inbox(|inbox| {
-            let reports = inbox.list()?;
-            let mut messages = inbox.messages(None)?;
-            let mut views = Vec::with_capacity(reports.len());
-            for report in reports {
-                let (mine, rest) = messages.into_iter().partition(|m| m.report == report.id);
-                messages = rest;
-                views.push(ReportView {
-                    reply_key: inbox.reply_key(&report.id)?,
-                    messages: mine,
-                    report,
-                });
-            }
-            Ok(views)
+    async fn changed_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ReportView>> {
+        self.with_inbox(move |inbox| {
+            let reports = inbox.list_changed(since)?;
+            views(inbox, reports, inbox.messages_since(since)?)
         })
         .await
     }
@@ -286,6 +298,131 @@ impl ReportStore for SqliteStore {
         self.with_inbox(move |inbox| inbox.set_state(&id, state, qsb, Utc::now()))
             .await
     }
+    async fn issue_nonce(&self, lifetime: Duration) -> Result<String> {
+        let nonce = secpack::report::auth::new_nonce().context("drawing a nonce")?;
+        let seconds = lifetime.as_secs_f64();
+        let keep = i64::try_from(MAX_OUTSTANDING_NONCES)? - 1;
+        let issued = nonce.clone();
+        self.with_extra(move |c| {
+            let tx = c.unchecked_transaction()?;
+            tx.execute(
+                &format!(
+                    "DELETE FROM secpack_nonces WHERE expires <= {NOW} OR nonce IN
+                     (SELECT nonce FROM secpack_nonces ORDER BY issued DESC LIMIT -1 OFFSET ?1)"
+                ),
+                params![keep],
+            )?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO secpack_nonces (nonce, issued, expires, used)
+                     VALUES (?1, {NOW}, {NOW} + ?2, 0)"
+                ),
+                params![issued, seconds],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+        Ok(nonce)
+    }
+
+    async fn redeem_nonce(&self, nonce: String) -> Result<Result<(), AuthError>> {
+        self.with_extra(move |c| {
+            let taken = c.execute(
+                &format!(
+                    "UPDATE secpack_nonces SET used = 1
+                     WHERE nonce = ?1 AND used = 0 AND expires > {NOW}"
+                ),
+                params![nonce],
+            )?;
+            if taken == 1 {
+                return Ok(Ok(()));
+            }
+            let used: Option<bool> = c
+                .query_row(
+                    &format!(
+                        "SELECT used FROM secpack_nonces WHERE nonce = ?1 AND expires > {NOW}"
+                    ),
+                    params![nonce],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(Err(if used == Some(true) {
+                AuthError::ReplayedNonce
+            } else {
+                AuthError::UnknownNonce
+            }))
+        })
+        .await
+    }
+
+    async fn take_guess(&self, client: IpAddr) -> Result<Result<(), Duration>> {
+        if self.per_minute == 0 {
+            return Ok(Ok(()));
+        }
+        let capacity = f64::from(self.per_minute);
+        let who = client.to_string();
+        self.with_extra(move |c| {
+            let refilled = format!("MIN(?3, b.tokens + MAX(0, {NOW} - b.updated) * ?3 / 60.0)");
+            let tx = c.unchecked_transaction()?;
+            // Buckets idle for a minute have refilled: the same as absent.
+            tx.execute(
+                &format!("DELETE FROM secpack_rate_limits WHERE updated < {NOW} - 61"),
+                [],
+            )?;
+            let taken = tx
+                .query_row(
+                    &format!(
+                        "INSERT INTO secpack_rate_limits AS b (budget, client, tokens, updated)
+                         VALUES (?1, ?2, ?3 - 1, {NOW})
+                         ON CONFLICT (budget, client) DO UPDATE
+                         SET tokens = {refilled} - 1, updated = MAX(b.updated, {NOW})
+                         WHERE {refilled} >= 1
+                         RETURNING tokens"
+                    ),
+                    params![GUESSES, who, capacity],
+                    |r| r.get::<_, f64>(0),
+                )
+                .optional()?;
+            let answer = match taken {
+                Some(_) => Ok(()),
+                None => {
+                    let tokens: f64 = tx.query_row(
+                        &format!(
+                            "SELECT {refilled} FROM secpack_rate_limits AS b
+                             WHERE budget = ?1 AND client = ?2"
+                        ),
+                        params![GUESSES, who, capacity],
+                        |r| r.get(0),
+                    )?;
+                    let per_second = capacity / 60.0;
+                    Err(Duration::from_secs_f64(
+                        ((1.0 - tokens) / per_second).max(0.001),
+                    ))
+                }
+            };
+            tx.commit()?;
+            Ok(answer)
+        })
+        .await
+    }
+
+    async fn refund_guess(&self, client: IpAddr) -> Result<()> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let capacity = f64::from(self.per_minute);
+        let who = client.to_string();
+        self.with_extra(move |c| {
+            c.execute(
+                "UPDATE secpack_rate_limits SET tokens = MIN(?3, tokens + 1)
+                 WHERE budget = ?1 AND client = ?2",
+                params![GUESSES, who, capacity],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 /// Report `id` with its reply key and messages.
@@ -293,9 +430,20 @@ fn view(inbox: &Inbox, id: &str) -> Result<Option<ReportView>> {
     let Some(report) = inbox.get(id)? else {
         return Ok(None);
     };
-    Ok(Some(ReportView {
-        reply_key: inbox.reply_key(id)?,
-        messages: inbox.messages(Some(id))?,
-        report,
-    }))
+    let messages = inbox.messages(Some(id))?;
+    Ok(views(inbox, vec![report], messages)?.pop())
+}
+
+/// `reports` with their reply keys and `messages`.
+fn views(
+    inbox: &Inbox,
+    reports: Vec<StoredReport>,
+    messages: Vec<StoredMessage>,
+) -> Result<Vec<ReportView>> {
+    let mut with_keys = Vec::with_capacity(reports.len());
+    for report in reports {
+        let key = inbox.reply_key(&report.id)?;
+        with_keys.push((report, key));
+    }
+    Ok(super::assemble(with_keys, messages))
 }

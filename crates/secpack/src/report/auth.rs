@@ -9,10 +9,8 @@
 //! The header: `Authorization: Secpack nonce="<64 hex>",
 //! signature="<base64 of a binary OpenPGP signature>"`.
 
-use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use sequoia_openpgp as openpgp;
@@ -36,7 +34,8 @@ pub const NONCE_BYTES: usize = 32;
 pub const NONCE_LIFETIME: Duration = Duration::from_secs(120);
 /// Longest `Authorization` header accepted.
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
-/// Most nonces outstanding at once (older ones are dropped first).
+/// Most nonces outstanding at once in a store (older ones are dropped
+/// first).
 pub const MAX_OUTSTANDING_NONCES: usize = 10_000;
 
 /// Why a request is not authenticated. Every variant has a stable code.
@@ -184,7 +183,7 @@ pub fn sign_request(
 
 /// Checks `auth`'s signature over the statement for this request against
 /// the pack's keys; returns the entry of the certified security-team key
-/// that made it. The nonce is checked apart ([`Nonces::redeem`]).
+/// that made it. The nonce is checked apart, by the server's store.
 pub fn verify_request<'a>(
     auth: &Authorization,
     keys: &'a [KeyEntry],
@@ -240,49 +239,14 @@ fn parse_signature(bytes: &[u8]) -> Result<Signature, AuthError> {
     }
 }
 
-/// The nonces a server has issued: each redeemable once, within
-/// [`NONCE_LIFETIME`].
-#[derive(Debug, Default)]
-pub struct Nonces {
-    issued: Mutex<HashMap<String, (Instant, bool)>>,
-}
-
-impl Nonces {
-    /// Issues a new nonce.
-    pub fn issue(&self) -> anyhow::Result<String> {
-        let mut bytes = [0u8; NONCE_BYTES];
-        openssl::rand::rand_bytes(&mut bytes)?;
-        let nonce = super::codename::hex(&bytes);
-        let now = Instant::now();
-        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
-        issued.retain(|_, (at, _)| now.duration_since(*at) < NONCE_LIFETIME);
-        if issued.len() >= MAX_OUTSTANDING_NONCES {
-            if let Some(oldest) = issued
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone())
-            {
-                issued.remove(&oldest);
-            }
-        }
-        issued.insert(nonce.clone(), (now, false));
-        Ok(nonce)
-    }
-
-    /// Uses `nonce` once: an error when it was not issued, expired or was
-    /// used already.
-    pub fn redeem(&self, nonce: &str) -> Result<(), AuthError> {
-        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
-        match issued.get_mut(nonce) {
-            Some((at, _)) if at.elapsed() >= NONCE_LIFETIME => Err(AuthError::UnknownNonce),
-            Some((_, used)) if *used => Err(AuthError::ReplayedNonce),
-            Some((_, used)) => {
-                *used = true;
-                Ok(())
-            }
-            None => Err(AuthError::UnknownNonce),
-        }
-    }
+/// Draws a fresh nonce: [`NONCE_BYTES`] random bytes, lower-case hex. The
+/// server's store records it with its expiry and redeems it once (see
+/// `secpack_server::store::ReportStore::redeem_nonce`), so that any instance
+/// sharing the store accepts it once.
+pub fn new_nonce() -> Result<String, openssl::error::ErrorStack> {
+    let mut bytes = [0u8; NONCE_BYTES];
+    openssl::rand::rand_bytes(&mut bytes)?;
+    Ok(super::codename::hex(&bytes))
 }
 
 impl crate::error::Coded for AuthError {
@@ -331,14 +295,13 @@ mod tests {
     }
 
     #[test]
-    fn nonces_are_single_use() {
-        let nonces = Nonces::default();
-        let n = nonces.issue().unwrap();
-        assert_eq!(n.len(), 64);
-        assert_eq!(nonces.redeem(&"0".repeat(64)), Err(AuthError::UnknownNonce));
-        assert_eq!(nonces.redeem(&n), Ok(()));
-        assert_eq!(nonces.redeem(&n), Err(AuthError::ReplayedNonce));
-        assert_ne!(nonces.issue().unwrap(), n);
+    fn nonces_are_fresh_hex() {
+        let n = new_nonce().unwrap();
+        assert_eq!(n.len(), NONCE_BYTES * 2);
+        assert!(n
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(new_nonce().unwrap(), n);
     }
 
     #[test]

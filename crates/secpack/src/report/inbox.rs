@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::state::ReportState;
 
 /// Version of the database layout (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// One stored report.
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +62,17 @@ const SCHEMA_2: &str = "BEGIN;
      ) STRICT;
      CREATE INDEX IF NOT EXISTS messages_report ON messages (report, at);
      PRAGMA user_version = 2;
+     COMMIT;";
+
+/// Layout version 3: where the last pull from each server stopped (on a
+/// member's machine; unused on a server).
+const SCHEMA_3: &str = "BEGIN;
+     CREATE TABLE IF NOT EXISTS pull_cursors (
+         server TEXT PRIMARY KEY NOT NULL,
+         cursor TEXT NOT NULL,
+         pulled TEXT NOT NULL
+     ) STRICT;
+     PRAGMA user_version = 3;
      COMMIT;";
 
 /// How the server recognises a report's reporter, and what replies are
@@ -218,7 +229,8 @@ impl Inbox {
             )?;
         }
         match version {
-            0 | 1 => c.execute_batch(SCHEMA_2)?,
+            0 | 1 => c.execute_batch(&format!("{SCHEMA_2}{SCHEMA_3}"))?,
+            2 => c.execute_batch(SCHEMA_3)?,
             SCHEMA_VERSION => {}
             other => anyhow::bail!(
                 "the database has layout version {other}; this secpack knows {SCHEMA_VERSION}"
@@ -350,11 +362,62 @@ impl Inbox {
     /// The messages about report `id` (every report when `None`), oldest
     /// first.
     pub fn messages(&self, id: Option<&str>) -> Result<Vec<StoredMessage>> {
+        self.select_messages("?1 IS NULL OR report = ?1", id.map(str::to_string))
+    }
+
+    /// The messages stored at or after `since` (every message when `None`),
+    /// oldest first.
+    pub fn messages_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<StoredMessage>> {
+        self.select_messages("?1 IS NULL OR at >= ?1", since.map(timestamp))
+    }
+
+    /// Reports received, changed, or with a message stored at or after
+    /// `since` (every report when `None`), oldest first.
+    pub fn list_changed(&self, since: Option<DateTime<Utc>>) -> Result<Vec<StoredReport>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, report, kind, at, author, ciphertext FROM messages
-             WHERE ?1 IS NULL OR report = ?1 ORDER BY at, id",
+            "SELECT id, received, key, state, qsb, updated, ciphertext FROM reports
+             WHERE ?1 IS NULL OR received >= ?1 OR updated >= ?1
+                OR id IN (SELECT report FROM messages WHERE at >= ?1)
+             ORDER BY received, id",
         )?;
-        let rows = stmt.query_map([id], |r| {
+        let rows = stmt.query_map([since.map(timestamp)], row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Where the last pull from `server` stopped, if there was one.
+    pub fn pull_cursor(&self, server: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor FROM pull_cursors WHERE server = ?1",
+                [server],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Remembers where a pull from `server` stopped (`cursor`, as the server
+    /// gave it), at `now`.
+    pub fn set_pull_cursor(&self, server: &str, cursor: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO pull_cursors (server, cursor, pulled) VALUES (?1, ?2, ?3)
+             ON CONFLICT (server) DO UPDATE SET cursor = excluded.cursor, pulled = excluded.pulled",
+            params![server, cursor, timestamp(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The messages matching `condition` over the one parameter `param`.
+    fn select_messages(
+        &self,
+        condition: &str,
+        param: Option<String>,
+    ) -> Result<Vec<StoredMessage>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, report, kind, at, author, ciphertext FROM messages
+             WHERE {condition} ORDER BY at, id"
+        ))?;
+        let rows = stmt.query_map([param], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,

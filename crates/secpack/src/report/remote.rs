@@ -4,7 +4,9 @@
 //! ([`super::auth`]); only ciphertext crosses the wire.
 //!
 //! * `POST /api/v1/inbox/nonce` → `{"nonce", "expires_in"}`;
-//! * `POST /api/v1/inbox/pull` → [`PullAnswer`];
+//! * `POST /api/v1/inbox/pull` with [`PullRequest`] → [`PullAnswer`]: what
+//!   changed since the request's cursor (everything without one), and the
+//!   cursor to send next time, which the member's inbox keeps per server;
 //! * `POST /api/v1/inbox/reports/ID/state` with [`StateChange`] → the
 //!   report ([`WireReport`] without messages);
 //! * `POST /api/v1/inbox/reports/ID/replies` with the armoured reply → the
@@ -155,11 +157,44 @@ impl WireReport {
     }
 }
 
+/// How far back the cursor of a pull reaches before the pull's start: a
+/// change committed late, or stamped by an instance whose clock lags, is
+/// sent again rather than missed (merging it twice changes nothing).
+pub const PULL_OVERLAP: chrono::Duration = chrono::Duration::minutes(5);
+
+/// A pull: what changed since `since`, the cursor of the last pull (every
+/// report when absent).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    /// The cursor the server gave at the last pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+impl PullRequest {
+    /// The time the cursor stands for (server side): an RFC 3339 time.
+    pub fn since_time(&self) -> Option<Result<DateTime<Utc>, chrono::ParseError>> {
+        self.since
+            .as_deref()
+            .map(|c| DateTime::parse_from_rfc3339(c).map(|t| t.with_timezone(&Utc)))
+    }
+}
+
+/// The cursor a pull that started at `started` answers with.
+pub fn next_cursor(started: DateTime<Utc>) -> String {
+    (started - PULL_OVERLAP).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The answer to a pull.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PullAnswer {
-    /// Every report, with its messages.
+    /// The reports received or changed since the cursor (every report
+    /// without one), each with the messages stored since.
     pub reports: Vec<WireReport>,
+    /// The cursor to send with the next pull.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// A state change pushed to the server.
@@ -211,10 +246,14 @@ impl std::fmt::Debug for Remote<'_> {
 /// What a pull brought.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PullSummary {
-    /// Reports on the server.
+    /// The cursor the pull started from (`None`: everything was fetched).
+    pub since: Option<String>,
+    /// Reports the server sent (changed since the cursor, or all).
     pub reports: usize,
     /// Reports new or changed in the local inbox.
     pub changed: Vec<String>,
+    /// The cursor remembered for the next pull.
+    pub cursor: Option<String>,
 }
 
 impl<'a> Remote<'a> {
@@ -270,13 +309,29 @@ impl<'a> Remote<'a> {
         Ok(bytes)
     }
 
-    /// Fetches every report, its state and its messages, and merges them
-    /// into `inbox`.
-    pub fn pull(&self, inbox: &mut Inbox) -> anyhow::Result<PullSummary> {
-        let bytes = self.post(paths::PULL, b"{}", "application/json")?;
+    /// Fetches what changed on the server since the cursor `inbox` keeps
+    /// for it (everything when there is none, or with `all`): new reports,
+    /// state changes, follow-ups and replies; merges them into `inbox`, then
+    /// remembers the server's new cursor there.
+    pub fn pull(&self, inbox: &mut Inbox, all: bool) -> anyhow::Result<PullSummary> {
+        let since = if all {
+            None
+        } else {
+            inbox.pull_cursor(&self.base)?
+        };
+        let request = PullRequest {
+            since: since.clone(),
+        };
+        let bytes = self.post(
+            paths::PULL,
+            &serde_json::to_vec(&request)?,
+            "application/json",
+        )?;
         let answer: PullAnswer = serde_json::from_slice(&bytes)?;
         let mut summary = PullSummary {
+            since,
             reports: answer.reports.len(),
+            cursor: answer.cursor.clone(),
             ..PullSummary::default()
         };
         for r in &answer.reports {
@@ -289,6 +344,11 @@ impl<'a> Remote<'a> {
             if inbox.merge(&stored, r.reply_key.as_ref(), &messages)? {
                 summary.changed.push(r.id.clone());
             }
+        }
+        // Only once everything is merged: a pull cut short starts again
+        // from the old cursor.
+        if let Some(cursor) = &answer.cursor {
+            inbox.set_pull_cursor(&self.base, cursor, Utc::now())?;
         }
         Ok(summary)
     }

@@ -41,17 +41,21 @@ impl MemberKey {
             self.passphrase_file.as_deref(),
             path,
         )?;
-        file.unlock(passphrase.as_ref())
+        Ok(file.unlock(passphrase.as_ref())?)
     }
 }
 
 /// Fetch new reports, follow-ups, replies and state changes from a server
-/// into the local inbox (made when missing).
+/// into the local inbox (made when missing): only what changed since the
+/// last pull from that server (the inbox remembers where it stopped).
 #[derive(Debug, clap::Args)]
 pub struct PullArgs {
     /// The server's root URL (https://security.example.org).
     #[arg(long, value_name = "URL")]
     server: String,
+    /// Fetch everything again, not only what changed since the last pull.
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     member: MemberKey,
 }
@@ -76,7 +80,7 @@ pub struct ReplyArgs {
 /// Runs `inbox pull`.
 pub fn pull(inbox: &mut Inbox, args: PullArgs, global: &GlobalArgs) -> Result<u8> {
     let key = args.member.unlock()?;
-    let summary = match Remote::new(&args.server, &key)?.pull(inbox) {
+    let summary = match Remote::new(&args.server, &key)?.pull(inbox, args.all) {
         Ok(s) => s,
         Err(e) => return refused_or(e),
     };
@@ -85,9 +89,13 @@ pub fn pull(inbox: &mut Inbox, args: PullArgs, global: &GlobalArgs) -> Result<u8
         return Ok(crate::EXIT_OK);
     }
     anstream::println!(
-        "{} {} reports on the server, {} new or changed here",
+        "{} {} reports {}, {} new or changed here",
         paint(GOOD, "pulled"),
         summary.reports,
+        match &summary.since {
+            Some(since) => format!("changed since {}", safe(since)),
+            None => "(everything on the server)".to_string(),
+        },
         summary.changed.len()
     );
     for id in &summary.changed {
