@@ -1,12 +1,9 @@
 //! `secpack canary` end to end: exit statuses, JSON, files written or not.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
 use std::path::Path;
-use std::process::Command;
 
-use common::http::{ok, Server};
+use secpack_testsupport::cli::{command_at_home, Ran};
+use secpack_testsupport::http::{ok, Server};
 
 const FPR: &str = "1111 2222 3333 4444 5555  6666 7777 8888 9999 AAAA";
 
@@ -37,12 +34,8 @@ fn pack(dir: &Path) {
 }
 
 fn secpack(args: &[&str], home: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_secpack"))
+    command_at_home(env!("CARGO_BIN_EXE_secpack"), home)
         .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env_remove("SECPACK_MASTER")
-        .env("NO_COLOR", "1")
         .output()
         .unwrap()
 }
@@ -179,12 +172,7 @@ fn init_pack(dir: &Path) -> std::path::PathBuf {
         ],
         dir,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     root
 }
 
@@ -334,12 +322,7 @@ fn a_file_feed_and_a_local_block_source_give_a_canary() {
         dir.path(),
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     assert!(
         text.contains("Source: Saved Wire (https://wire.example/)\nNewest\nOlder\n")
             && text.contains(&format!("Source: Bitcoin (local node)\n{BLOCK}\n")),
@@ -347,12 +330,7 @@ fn a_file_feed_and_a_local_block_source_give_a_canary() {
     );
     // `canary new` gathers the same way, dated today.
     let out = canary_new(&pack, dir.path(), &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["warnings"], serde_json::json!([]));
     let written = std::fs::read_to_string(pack.join(v["path"].as_str().unwrap())).unwrap();
@@ -383,12 +361,7 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         dir.path(),
         &["--freshness", &january, "--date", "2026-01-06"],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let after_first = canary_files(&pack);
 
     // A stale file: refused with its code, nothing written.
@@ -464,12 +437,7 @@ fn stale_proofs_and_reused_blocks_are_refused() {
             "--allow-stale-proof",
         ],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("warning: [stale-proof]"), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -489,11 +457,6 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         dir.path(),
         &["--freshness", &seven, "--date", "2026-07-02"],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     assert!(String::from_utf8_lossy(&out.stderr).is_empty());
 }

@@ -4,22 +4,17 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The demo pack's master key (throwaway; see examples/make-demo-pack.sh).
-const DEMO_MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
-
-fn demo_pack() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-pack")
-}
+use secpack_testsupport::cli::Ran;
+use secpack_testsupport::demo::{demo_copy, demo_pack, DEMO_MASTER};
+use secpack_testsupport::fs::relative_files;
+use secpack_testsupport::Git;
 
 fn secpack() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
-    c.env_remove("SECPACK_MASTER")
-        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
-        .env("SECPACK_NO_CACHE", "1")
+    let mut c = secpack_testsupport::cli::command(env!("CARGO_BIN_EXE_secpack"));
+    c.env("SECPACK_NO_CACHE", "1")
         // The rollback and freeze state is tested in pack_state_cli.rs; here
         // the demo pack is verified many times over.
-        .env("SECPACK_NO_STATE", "1")
-        .env("NO_COLOR", "1");
+        .env("SECPACK_NO_STATE", "1");
     c
 }
 
@@ -55,25 +50,12 @@ fn json_output_is_one_document() {
     assert_eq!(v["summary"]["ok"], true);
     // Every signature of the demo pack is listed (two per bulletin and canary,
     // one clear-signed digest file), counted from the files themselves.
-    let count = walk(&demo_pack())
+    let count = relative_files(&demo_pack())
         .iter()
         .filter(|p| p.contains(".sig."))
         .count()
         + 1;
     assert_eq!(v["signatures"].as_array().unwrap().len(), count);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p.display().to_string());
-        }
-    }
-    out
 }
 
 #[test]
@@ -130,31 +112,7 @@ fn the_pin_can_come_from_the_user_config_file() {
         .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Copies the demo pack into a temporary folder.
-fn demo_copy() -> tempfile::TempDir {
-    fn copy(from: &std::path::Path, to: &std::path::Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let target = to.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                copy(&e.path(), &target);
-            } else {
-                std::fs::copy(e.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&demo_pack(), dir.path());
-    dir
+    out.assert_success();
 }
 
 #[test]
@@ -339,12 +297,7 @@ fn a_pin_config_others_may_write_is_refused() {
         .env("XDG_CONFIG_HOME", dir.path())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     // A file anyone may write (0666), or a folder anyone may write (0777):
     // a configuration error naming the file and the fix; nothing verified.
     for (file_mode, folder_mode, words) in [
@@ -383,22 +336,11 @@ fn a_pin_config_others_may_write_is_refused() {
 #[test]
 fn unsigned_tags_are_listed_and_fail_only_under_strict_while_an_uncovered_head_fails() {
     let pack = demo_copy();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .current_dir(pack.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(["-c", "user.name=T", "-c", "user.email=t@test.invalid"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "pack"]);
-    git(&["tag", "v1-lightweight"]);
-    git(&["tag", "-a", "-m", "release", "v1-annotated"]);
+    let git = Git::unsigned();
+    git.init(pack.path());
+    git.commit_all(pack.path(), "pack");
+    git.run(pack.path(), &["tag", "v1-lightweight"]);
+    git.run(pack.path(), &["tag", "-a", "-m", "release", "v1-annotated"]);
     let verify = |extra: &[&str]| {
         secpack()
             .args(["verify", "--tags", "--master", DEMO_MASTER])

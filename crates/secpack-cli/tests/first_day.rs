@@ -7,11 +7,11 @@
 //! decrypted with the team's key. No gpg, no hand-made keys, no network
 //! beyond 127.0.0.1.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+
+use secpack_testsupport::cli::{command, listening_address, Ran};
+use secpack_testsupport::http::request;
 
 const PASSPHRASE: &str = "first day throwaway passphrase";
 
@@ -47,18 +47,16 @@ impl Day {
         self.path("secrets/pass").to_str().unwrap().to_string()
     }
     fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
+        let mut c = command(env!("CARGO_BIN_EXE_secpack"));
         let home = self.path("home");
         c.env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("XDG_STATE_HOME", home.join("state"))
             .env("GNUPGHOME", home.join("no-gnupg"))
-            .env_remove("SECPACK_MASTER")
             .env_remove("SECPACK_GPG")
             .env_remove("EDITOR")
-            .env_remove("VISUAL")
-            .stdin(Stdio::null());
+            .env_remove("VISUAL");
         c
     }
     fn run(&self, args: &[&str]) -> Output {
@@ -67,13 +65,7 @@ impl Day {
     /// Runs, asserts exit 0, returns standard output.
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "secpack {args:?} exited {:?}:\n{}\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.assert_success();
         String::from_utf8(out.stdout).unwrap()
     }
     fn json(&self, args: &[&str]) -> serde_json::Value {
@@ -134,30 +126,6 @@ fn finish_bulletin(path: &Path) {
     }
     assert!(secpack::bulletin::template::template_lines(&text).is_empty());
     std::fs::write(path, text).unwrap();
-}
-
-/// One HTTP/1.1 request to the server; the status and the body.
-fn request(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    stream.write_all(body).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer[9..12].parse().unwrap();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
 }
 
 #[test]
@@ -355,15 +323,7 @@ fn a_new_team_does_its_whole_first_day_with_secpack_alone() {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on http://")
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let addr = listening_address(&mut server);
     let (status, _) = request(&addr, "GET", "/report/", "text/plain", b"");
     assert_eq!(status, 200);
     let boundary = "first-day-boundary";

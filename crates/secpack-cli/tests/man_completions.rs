@@ -1,12 +1,11 @@
 //! Manual pages and shell completions come from the clap definitions: every
 //! subcommand has its page and its completion.
 
-use std::process::Command;
+use secpack_testsupport::cli::{command, Ran};
 
 fn secpack(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_secpack"))
+    command(env!("CARGO_BIN_EXE_secpack"))
         .args(args)
-        .env("NO_COLOR", "1")
         .output()
         .unwrap()
 }
@@ -15,12 +14,7 @@ fn secpack(args: &[&str]) -> std::process::Output {
 fn every_subcommand_has_a_manual_page() {
     let dir = tempfile::tempdir().unwrap();
     let out = secpack(&["man", dir.path().to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     for page in [
         "secpack.1",
         "secpack-verify.1",

@@ -6,48 +6,36 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use secpack_testsupport::cli::Ran;
+use secpack_testsupport::demo::{demo_key, demo_pack, DEMO_MASTER};
+use secpack_testsupport::fs::copy_dir;
+use secpack_testsupport::Gpg;
 use serde_json::Value;
 
-/// The demo pack's master key (throwaway; see examples/make-demo-pack.sh).
-const DEMO_MASTER: &str = "60DCAA5EAD5021775F7B85138A7D47543A09DBD0";
-
-fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+fn secpack() -> Command {
+    let mut c = secpack_testsupport::cli::command(env!("CARGO_BIN_EXE_secpack"));
+    c.env_remove("SECPACK_NO_STATE")
+        .env("SECPACK_NO_CACHE", "1");
+    c
 }
 
 /// A git repository holding a copy of the demo pack, and a GnuPG home with
 /// the demo team's throwaway secret keys.
 struct Repo {
     dir: tempfile::TempDir,
+    gpg: Gpg,
 }
 
 impl Repo {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        copy(&examples().join("demo-pack"), &dir.path().join("pack"));
-        let gnupg = dir.path().join("gnupg");
-        std::fs::create_dir(&gnupg).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
-        let r = Self { dir };
+        copy_dir(&demo_pack(), &dir.path().join("pack"));
+        let gpg = Gpg::new();
         for who in ["alice", "bob", "release"] {
-            let key = examples().join(format!("demo-keys/THROWAWAY-{who}.secret.asc"));
-            let out = Command::new("gpg")
-                .env("GNUPGHOME", r.gnupg())
-                .args(["--batch", "--quiet", "--import"])
-                .arg(key)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            gpg.import(&demo_key(who));
         }
-        r.git(&["init", "-q"]);
+        let r = Self { dir, gpg };
+        r.gpg.git().init(&r.pack());
         r.commit("demo pack");
         r
     }
@@ -56,31 +44,12 @@ impl Repo {
         self.dir.path().join("pack")
     }
 
-    fn gnupg(&self) -> PathBuf {
-        self.dir.path().join("gnupg")
-    }
-
     fn state(&self) -> PathBuf {
         self.dir.path().join("state.toml")
     }
 
     fn git_in(&self, dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .current_dir(dir)
-            .env("GNUPGHOME", self.gnupg())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(["-c", "user.name=T", "-c", "user.email=t@test.invalid"])
-            .args(["-c", "init.defaultBranch=main", "-c", "gpg.program=gpg"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
+        self.gpg.git().run(dir, args)
     }
 
     fn git(&self, args: &[&str]) -> String {
@@ -88,9 +57,7 @@ impl Repo {
     }
 
     fn commit(&self, message: &str) -> String {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
+        self.gpg.git().commit_all(&self.pack(), message)
     }
 
     /// Tags HEAD the Qubes way: `<who>_sec_<short hash>`, signed by `who`.
@@ -98,42 +65,20 @@ impl Repo {
         let short = self.git(&["rev-parse", "--short", "HEAD"]);
         let name = format!("{who}_sec_{short}");
         let email = format!("{who}@demo.invalid");
-        self.git(&["tag", "-s", "-u", &email, "-m", "security pack", &name]);
+        self.gpg
+            .git()
+            .signed_tag(&self.pack(), &email, &name, "security pack");
         name
     }
 
     fn verify(&self, pack: &Path, args: &[&str]) -> (i32, Value) {
-        let out: Output = Command::new(env!("CARGO_BIN_EXE_secpack"))
-            .env_remove("SECPACK_MASTER")
-            .env_remove("SECPACK_NO_STATE")
-            .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
-            .env("SECPACK_NO_CACHE", "1")
+        let out: Output = secpack()
             .args(["--json", "verify", "--master", DEMO_MASTER])
             .args(args)
             .arg(pack)
             .output()
             .unwrap();
-        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{e}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap(), v)
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
+        (out.status.code().unwrap(), out.json())
     }
 }
 
@@ -280,9 +225,7 @@ fn an_unusable_state_file_is_a_configuration_error() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(r.state(), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_secpack"))
-        .env_remove("SECPACK_NO_STATE")
-        .env("SECPACK_NO_CACHE", "1")
+    let out = secpack()
         .args(["verify", "--master", DEMO_MASTER, "--state"])
         .arg(r.state())
         .arg(r.pack())

@@ -2,25 +2,15 @@
 //! user is told to sign, refusals with their codes and exit statuses.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use secpack_testsupport::cli::{command, Ran};
 
 fn secpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secpack"))
+    command(env!("CARGO_BIN_EXE_secpack"))
         .args(args)
-        .env_remove("SECPACK_MASTER")
-        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
         .output()
         .unwrap()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// A pack with bulletin 7 of 2026.
@@ -56,8 +46,8 @@ fn revise_then_withdraw_write_the_sidecar_and_ask_for_signatures() {
             "2026-02-01",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let text = out(&o);
+    o.assert_success();
+    let text = o.stdout_text();
     assert!(text.contains("revised on 2026-02-01"), "{text}");
     assert!(
         text.contains("secpack sign QSBs/qsb-007-2026.toml --as NAME"),
@@ -81,7 +71,7 @@ fn revise_then_withdraw_write_the_sidecar_and_ask_for_signatures() {
             "2026-03-01",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    o.assert_success();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["change"], "withdrawn");
     assert_eq!(v["created"], false);
@@ -99,10 +89,18 @@ fn revise_then_withdraw_write_the_sidecar_and_ask_for_signatures() {
     let before = std::fs::read(root.join("QSBs/qsb-007-2026.toml")).unwrap();
     let o = run(root, &["withdraw", "7", "--reason", "Again."]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("[already-withdrawn]"), "{}", err(&o));
+    assert!(
+        o.stderr_text().contains("[already-withdrawn]"),
+        "{}",
+        o.stderr_text()
+    );
     let o = run(root, &["revise", "7", "--summary", "More."]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("[bulletin-withdrawn]"), "{}", err(&o));
+    assert!(
+        o.stderr_text().contains("[bulletin-withdrawn]"),
+        "{}",
+        o.stderr_text()
+    );
     assert_eq!(
         std::fs::read(root.join("QSBs/qsb-007-2026.toml")).unwrap(),
         before
@@ -115,10 +113,18 @@ fn refusals_have_codes_and_exit_statuses() {
     let root = dir.path();
     let o = run(root, &["revise", "8", "--summary", "x"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("[no-such-bulletin]"), "{}", err(&o));
+    assert!(
+        o.stderr_text().contains("[no-such-bulletin]"),
+        "{}",
+        o.stderr_text()
+    );
     let o = run(root, &["revise", "7", "--summary", " "]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("[bad-text]"), "{}", err(&o));
+    assert!(
+        o.stderr_text().contains("[bad-text]"),
+        "{}",
+        o.stderr_text()
+    );
     let o = run(
         root,
         &["revise", "7", "--summary", "x", "--date", "2026-02-30"],
@@ -140,9 +146,9 @@ fn refusals_have_codes_and_exit_statuses() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains("[invalid-sidecar]") && err(&o).contains("oldest first"),
+        o.stderr_text().contains("[invalid-sidecar]") && o.stderr_text().contains("oldest first"),
         "{}",
-        err(&o)
+        o.stderr_text()
     );
     assert!(!root
         .join("QSBs")

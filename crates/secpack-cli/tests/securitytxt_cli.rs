@@ -5,26 +5,21 @@
 //! missing file is a usage error; a site build whose security.txt would fail
 //! the lint writes nothing.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
-const MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
+use secpack_testsupport::cli::{command, Ran};
+use secpack_testsupport::demo::{demo_key, demo_pack as demo, DEMO_MASTER as MASTER};
+use secpack_testsupport::fs::copy_dir;
+use secpack_testsupport::http::{ok, Server};
+use secpack_testsupport::Gpg;
+
 const BASE: &str = "https://demo.invalid/security/";
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn secpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secpack"))
+    command(env!("CARGO_BIN_EXE_secpack"))
         .args(args)
-        .env_remove("SECPACK_MASTER")
-        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
         .env("SECPACK_NO_CACHE", "1")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
         .output()
         .unwrap()
 }
@@ -33,13 +28,9 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn demo() -> PathBuf {
-    workspace().join("examples/demo-pack")
-}
-
 /// Builds the demo site, security.txt signed by alice, into `out`.
 fn build(pack: &Path, out: &Path) -> Output {
-    let key = workspace().join("examples/demo-keys/THROWAWAY-alice.secret.asc");
+    let key = demo_key("alice");
     secpack(&[
         "--json",
         "site",
@@ -58,16 +49,6 @@ fn build(pack: &Path, out: &Path) -> Output {
     ])
 }
 
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
 fn error_codes(r: &serde_json::Value) -> Vec<String> {
     r["findings"]
         .as_array()
@@ -83,13 +64,8 @@ fn the_built_signed_file_passes_and_an_altered_copy_fails() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("site");
     let o = build(&demo(), &out);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let r = json(&o);
+    o.assert_success();
+    let r = o.json();
     assert_eq!(r["security_txt_lint"]["ok"], true, "{r}");
     let file = out.join(".well-known/security.txt");
     let o = secpack(&[
@@ -104,13 +80,8 @@ fn the_built_signed_file_passes_and_an_altered_copy_fails() {
         "--base-url",
         BASE,
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let r = json(&o);
+    o.assert_success();
+    let r = o.json();
     assert_eq!(r["ok"], true);
     assert_eq!(r["signed"], true);
     assert!(r["signed_by"].as_str().is_some(), "{r}");
@@ -148,7 +119,7 @@ fn unsigned_files_by_defect() {
     .unwrap();
     let o = secpack(&["--json", "site", "check-securitytxt", s(&file)]);
     assert_eq!(o.status.code(), Some(1));
-    let r = json(&o);
+    let r = o.json();
     assert_eq!(error_codes(&r), ["no-contact", "expires-too-far"], "{r}");
     let o = secpack(&[
         "site",
@@ -167,23 +138,9 @@ fn canonical_must_name_the_url_it_was_fetched_from() {
     let body = format!(
         "Contact: mailto:security@demo.invalid\nExpires: {expires}\nCanonical: https://demo.invalid/.well-known/security.txt\n"
     );
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://{}/.well-known/security.txt",
-        listener.local_addr().unwrap()
-    );
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(2) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            let reply = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(reply.as_bytes());
-        }
-    });
+    let path = "/.well-known/security.txt";
+    let server = Server::start(vec![(path, vec![ok(body)])]);
+    let url = server.url(path);
     let o = secpack(&["--json", "site", "check-securitytxt", &url]);
     assert_eq!(
         o.status.code(),
@@ -191,7 +148,7 @@ fn canonical_must_name_the_url_it_was_fetched_from() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(error_codes(&json(&o)), ["canonical-mismatch"]);
+    assert_eq!(error_codes(&o.json()), ["canonical-mismatch"]);
 }
 
 #[test]
@@ -209,33 +166,12 @@ fn a_site_whose_security_txt_fails_the_lint_is_not_built() {
         );
     assert!(config.contains("http://demo.invalid/contact"));
     std::fs::write(pack.join("secpack.toml"), &config).unwrap();
-    let gpg = tempfile::Builder::new()
-        .prefix("g")
-        .tempdir_in("/tmp")
-        .unwrap();
+    let gpg = Gpg::new();
     for who in ["alice", "bob"] {
-        let key = workspace().join(format!("examples/demo-keys/THROWAWAY-{who}.secret.asc"));
-        let run = |args: &[&str]| {
-            let o = Command::new("gpg")
-                .arg("--homedir")
-                .arg(gpg.path())
-                .args([
-                    "--batch",
-                    "--yes",
-                    "--pinentry-mode",
-                    "loopback",
-                    "--passphrase",
-                    "",
-                ])
-                .args(args)
-                .output()
-                .expect("gpg must be installed to run this test");
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        };
-        run(&["--import", s(&key)]);
+        gpg.import(&demo_key(who));
         let sig = pack.join(format!("secpack.toml.sig.{who}"));
         let uid = format!("{who}@");
-        run(&[
+        gpg.run(&[
             "--armor",
             "--detach-sign",
             "--local-user",
@@ -247,18 +183,14 @@ fn a_site_whose_security_txt_fails_the_lint_is_not_built() {
     }
     let out = dir.path().join("site");
     let o = build(&pack, &out);
-    let _ = Command::new("gpgconf")
-        .arg("--homedir")
-        .arg(gpg.path())
-        .args(["--kill", "gpg-agent"])
-        .output();
+    drop(gpg);
     assert_eq!(
         o.status.code(),
         Some(1),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let r = json(&o);
+    let r = o.json();
     assert_eq!(r["built"], false);
     assert_eq!(
         error_codes(&r["security_txt_lint"]),
@@ -266,17 +198,4 @@ fn a_site_whose_security_txt_fails_the_lint_is_not_built() {
         "{r}"
     );
     assert!(!out.exists(), "nothing is written");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }

@@ -1,35 +1,16 @@
 //! `secpack site build` end to end: exit statuses, nothing written when the
 //! pack does not verify, and a clear-signed security.txt.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-const MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
+use secpack_testsupport::cli::{command_at_home, Ran};
+use secpack_testsupport::demo::{demo_key, demo_pack, DEMO_MASTER as MASTER};
+use secpack_testsupport::fs::copy_dir;
 
 fn secpack(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secpack"))
+    command_at_home(env!("CARGO_BIN_EXE_secpack"), home)
         .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env_remove("SECPACK_MASTER")
-        .env("NO_COLOR", "1")
         .output()
         .unwrap()
 }
@@ -42,7 +23,7 @@ fn s(p: &Path) -> &str {
 fn a_tampered_bulletin_fails_the_build_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("pack");
-    copy_dir(&workspace().join("examples/demo-pack"), &pack);
+    copy_dir(&demo_pack(), &pack);
     let out = dir.path().join("site");
     let ok = secpack(
         &[
@@ -57,12 +38,7 @@ fn a_tampered_bulletin_fails_the_build_unless_allowed() {
         ],
         dir.path(),
     );
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    ok.assert_success();
     let json: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(json["built"], true);
     assert_eq!(json["verified"], true);
@@ -105,7 +81,7 @@ fn a_tampered_bulletin_fails_the_build_unless_allowed() {
 #[test]
 fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = workspace().join("examples/demo-pack");
+    let demo = demo_pack();
     let out = dir.path().join("site");
     let no_pin = secpack(&["site", "build", s(&demo), "-o", s(&out)], dir.path());
     assert_eq!(no_pin.status.code(), Some(2));
@@ -130,8 +106,8 @@ fn usage_errors_exit_2() {
 #[test]
 fn security_txt_is_clear_signed_by_a_team_key_that_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = workspace().join("examples/demo-pack");
-    let key = workspace().join("examples/demo-keys/THROWAWAY-alice.secret.asc");
+    let demo = demo_pack();
+    let key = demo_key("alice");
     let out = dir.path().join("site");
     let r = secpack(
         &[
@@ -151,12 +127,7 @@ fn security_txt_is_clear_signed_by_a_team_key_that_verifies() {
         ],
         dir.path(),
     );
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    r.assert_success();
     let signed = std::fs::read(out.join(".well-known/security.txt")).unwrap();
     assert!(signed.starts_with(b"-----BEGIN PGP SIGNED MESSAGE-----"));
     let pack = secpack::pack::Pack::open(&demo).unwrap();
@@ -179,18 +150,13 @@ fn security_txt_is_clear_signed_by_a_team_key_that_verifies() {
 fn the_build_says_where_contact_points_and_which_fields_are_missing() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("pack");
-    copy_dir(&workspace().join("examples/demo-pack"), &pack);
+    copy_dir(&demo_pack(), &pack);
     let out = dir.path().join("site");
     let build = |extra: &[&str]| {
         let mut args = vec!["site", "build", s(&pack), "-o", s(&out), "--master", MASTER];
         args.extend_from_slice(extra);
         let o = secpack(&args, dir.path());
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        o.assert_success();
         String::from_utf8(o.stdout).unwrap()
     };
     let stdout = build(&[]);

@@ -6,17 +6,15 @@
 //! passphrases, number collisions, corrupt keys, unwritable destinations,
 //! failed self-checks, interrupted signing).
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::http::{ok, rss, Server};
-use common::Gpg;
-use secpack::pack::Pack;
-use secpack::trust::pin::MasterPin;
-use secpack::trust::{verify_pack, VerifyOptions};
+use secpack_testsupport::cli::{command_at_home, Ran};
+use secpack_testsupport::fs::{make_executable, relative_files};
+use secpack_testsupport::http::{ok, rss, Server};
+use secpack_testsupport::pack::verify_at;
+use secpack_testsupport::{Argv, Gpg};
 
 const PASSPHRASE: &str = "a long test passphrase";
 
@@ -39,158 +37,119 @@ impl Ceremony {
     fn home(&self) -> PathBuf {
         self.dir.path().join("home")
     }
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, &[])
+    /// `secpack` with this ceremony's home for configuration.
+    fn cmd(&self) -> Command {
+        let mut c = command_at_home(env!("CARGO_BIN_EXE_secpack"), &self.home());
+        c.env_remove("SECPACK_GPG");
+        c
     }
-    fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
-        c.args(args)
-            .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.home())
-            .env_remove("SECPACK_MASTER")
-            .env_remove("SECPACK_GPG")
-            .stdin(std::process::Stdio::null());
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        c.output().unwrap()
+    fn run<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(&self, args: I) -> Output {
+        self.cmd().args(args).output().unwrap()
     }
     /// Runs and asserts success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    fn ok<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(&self, args: I) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "secpack {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.assert_success();
         String::from_utf8(out.stdout).unwrap()
     }
+
+    // The argument lists the ceremony's commands start with.
+
+    /// `WORDS --pack PACK`.
+    fn in_pack(&self, words: &[&str]) -> Argv {
+        Argv::of(words).opt("--pack", self.pack())
+    }
+    /// `WORDS --pack PACK --master PIN`.
+    fn pinned(&self, words: &[&str]) -> Argv {
+        self.in_pack(words).opt("--master", &self.master)
+    }
+    /// `WORDS PACK --master PIN`, for the commands that take the pack as
+    /// their argument (`verify`, `status`, `canary audit`).
+    fn pinned_arg(&self, words: &[&str]) -> Argv {
+        Argv::of(words)
+            .arg(self.pack())
+            .opt("--master", &self.master)
+    }
+    /// `sign --pack PACK --master PIN --as WHO`.
+    fn sign(&self, who: &str) -> Argv {
+        self.pinned(&["sign"]).opt("--as", who)
+    }
+    /// `--passphrase-file` with the ceremony's passphrase.
+    fn passphrase(&self) -> Argv {
+        Argv::default().opt("--passphrase-file", self.passfile())
+    }
+    /// `--key` with `who`'s secret key file, and its passphrase.
+    fn key_args(&self, who: &str) -> Argv {
+        Argv::default()
+            .opt("--key", self.secret(who))
+            .args(self.passphrase())
+    }
+    /// `key certify --pack PACK FILE --master-key` with `master`'s secret key
+    /// file (no passphrase).
+    fn certify_args(&self, file: &Path, master: &str) -> Argv {
+        self.in_pack(&["key", "certify"])
+            .arg(file)
+            .opt("--master-key", self.secret(master))
+    }
+    /// `inbox --db DB show ID --key SECRET` with the ceremony's passphrase.
+    fn inbox_show(&self, db: &Path, id: &str, secret: &Path) -> Argv {
+        Argv::of(["inbox"])
+            .opt("--db", db)
+            .args(["show", id])
+            .opt("--key", secret)
+            .args(self.passphrase())
+    }
+    /// `key generate --pack PACK --role ROLE --name NAME --algo ALGO`.
+    fn generate_args(&self, role: &str, name: &str, algo: &str) -> Argv {
+        self.in_pack(&["key", "generate"])
+            .opt("--role", role)
+            .opt("--name", name)
+            .opt("--algo", algo)
+    }
+
     fn generate(&self, role: &str, name: &str, algo: &str) -> String {
         let secret = self.secret(name);
-        let out = self.ok(&[
-            "--json",
-            "key",
-            "generate",
-            "--pack",
-            self.pack().to_str().unwrap(),
-            "--role",
-            role,
-            "--name",
-            name,
-            "--algo",
-            algo,
-            "--expires",
-            "2y",
-            "-o",
-            secret.to_str().unwrap(),
-            "--passphrase-file",
-            self.passfile().to_str().unwrap(),
-        ]);
+        let out = self.ok(Argv::of(["--json"])
+            .args(self.generate_args(role, name, algo))
+            .opt("--expires", "2y")
+            .opt("-o", &secret)
+            .args(self.passphrase()));
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         v["public"].as_str().unwrap().to_string()
     }
     fn certify(&self, keyfile: &str) {
         let path = self.pack().join(keyfile);
-        self.ok(&[
-            "key",
-            "certify",
-            "--pack",
-            self.pack().to_str().unwrap(),
-            path.to_str().unwrap(),
-            "--master-key",
-            self.secret("master").to_str().unwrap(),
-            "--passphrase-file",
-            self.passfile().to_str().unwrap(),
-        ]);
+        self.ok(self.certify_args(&path, "master").args(self.passphrase()));
     }
     fn sign_with_key(&self, file: &str, who: &str) -> Output {
-        self.run(&[
-            "sign",
-            "--pack",
-            self.pack().to_str().unwrap(),
-            "--master",
-            &self.master,
-            "--as",
-            who,
-            "--key",
-            self.secret(who).to_str().unwrap(),
-            "--passphrase-file",
-            self.passfile().to_str().unwrap(),
-            self.pack().join(file).to_str().unwrap(),
-        ])
+        self.run(
+            self.sign(who)
+                .args(self.key_args(who))
+                .arg(self.pack().join(file)),
+        )
     }
     /// `secpack --json status` on `now`: exit status and document.
     /// alice and bob sign `secpack.toml` (again, after a change), as its
     /// settings count for verifiers only when signed.
     fn sign_config(&self) {
         for who in ["alice", "bob"] {
-            let out = self.run(&[
-                "sign",
-                "--pack",
-                self.pack().to_str().unwrap(),
-                "--master",
-                &self.master,
-                "--as",
-                who,
-                "--key",
-                self.secret(who).to_str().unwrap(),
-                "--passphrase-file",
-                self.passfile().to_str().unwrap(),
-                "--force",
-                self.pack().join("secpack.toml").to_str().unwrap(),
-            ]);
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
+            let out = self.run(
+                self.sign(who)
+                    .args(self.key_args(who))
+                    .arg("--force")
+                    .arg(self.pack().join("secpack.toml")),
             );
+            out.assert_success();
         }
     }
 
     fn status(&self, now: &str) -> (i32, serde_json::Value) {
-        let out = self.run(&[
-            "--json",
-            "status",
-            self.pack().to_str().unwrap(),
-            "--master",
-            &self.master,
-            "--now",
-            now,
-        ]);
-        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
-        });
-        (out.status.code().unwrap(), v)
+        let out = self.run(self.pinned_arg(&["--json", "status"]).opt("--now", now));
+        (out.status.code().unwrap(), out.json())
     }
     fn files(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for e in walk(&self.pack()) {
-            out.push(
-                e.strip_prefix(self.pack())
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-            );
-        }
-        out.sort();
-        out
+        relative_files(&self.pack())
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.file_name().unwrap() == ".git" {
-            continue;
-        }
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// init, a master key, alice (RSA-4096 when `rsa`) and bob certified,
@@ -356,11 +315,6 @@ fn gpg_wrapper(c: &Ceremony, gnupghome: &Path) -> PathBuf {
     script
 }
 
-fn make_executable(p: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 #[test]
 fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     let c = ceremony(true);
@@ -381,19 +335,11 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     }
 
     // A bulletin (number 1, today's template) and a canary.
-    let out = c.ok(&[
-        "--json",
-        "qsb",
-        "new",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--title",
-        "Stack overflow in the test parser",
-        "--xsa",
-        "470",
-        "--date",
-        "2026-01-05",
-    ]);
+    let out = c.ok(c
+        .in_pack(&["--json", "qsb", "new"])
+        .opt("--title", "Stack overflow in the test parser")
+        .opt("--xsa", "470")
+        .opt("--date", "2026-01-05"));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["number"], 1);
     let qsb = "QSBs/qsb-001-2026.txt";
@@ -415,15 +361,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     let server = freshness_sources();
     configure_freshness(&pack, &server);
     c.sign_config();
-    let out = c.ok(&[
-        "--json",
-        "canary",
-        "new",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-    ]);
+    let out = c.ok(c.pinned(&["--json", "canary", "new"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let today = chrono::Utc::now().date_naive();
     let issued = v["facts"]["date"].as_str().unwrap().to_string();
@@ -453,11 +391,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     // alice signs with her key file; bob through gpg (agent path).
     for doc in [qsb, canary] {
         let out = c.sign_with_key(doc, "alice");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.assert_success();
     }
     // Half-way, status names bob as the missing signer of both documents,
     // and the canary audit's only alert is the missing signature.
@@ -471,16 +405,10 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         assert_eq!(item["missing_signers"], serde_json::json!(["bob"]));
     }
     assert_eq!(v["attention"], true);
-    let out = c.run(&[
-        "--json",
-        "canary",
-        "audit",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--now",
-        &issued,
-    ]);
+    let out = c.run(
+        c.pinned_arg(&["--json", "canary", "audit"])
+            .opt("--now", &issued),
+    );
     assert_eq!(out.status.code(), Some(1));
     let audit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let kinds: Vec<&str> = audit["findings"]
@@ -491,27 +419,16 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         .collect();
     assert_eq!(kinds, ["signatures-below-threshold"]);
     let bob_home = Gpg::new();
-    bob_home.run(&["--import", c.secret("bob").to_str().unwrap()]);
-    let wrapper = gpg_wrapper(&c, bob_home.home.path());
+    bob_home.import(&c.secret("bob"));
+    let wrapper = gpg_wrapper(&c, bob_home.path());
     for doc in [qsb, canary] {
-        let out = c.run(&[
-            "sign",
-            "--pack",
-            pack.to_str().unwrap(),
-            "--master",
-            &c.master,
-            "--as",
-            "bob",
-            "--gpg",
-            "--gpg-program",
-            wrapper.to_str().unwrap(),
-            pack.join(doc).to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = c.run(
+            c.sign("bob")
+                .arg("--gpg")
+                .opt("--gpg-program", &wrapper)
+                .arg(pack.join(doc)),
         );
+        out.assert_success();
     }
 
     // Both signed: nothing needs attention, and the canary audits clean.
@@ -520,21 +437,8 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     assert_eq!(v["items"], serde_json::json!([]));
     assert_eq!(v["attention"], false);
     assert_eq!(v["next_canary_due"], due.to_string());
-    let out = c.run(&[
-        "canary",
-        "audit",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--now",
-        &issued,
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let out = c.run(c.pinned_arg(&["canary", "audit"]).opt("--now", &issued));
+    out.assert_success();
 
     // What the team publishes is readable by all; only secrets are 0600.
     for f in [
@@ -564,17 +468,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
 
     // The trust engine accepts the pack: both documents have their two
     // signers (the threshold `init` configured).
-    let opened = Pack::open(&pack).unwrap();
-    let pin = MasterPin::parse(&c.master).unwrap();
-    let report = verify_pack(
-        &opened,
-        &pin,
-        VerifyOptions {
-            strict: true,
-            ..Default::default()
-        },
-        &|| {},
-    );
+    let report = verify_at(&pack, &c.master, secpack_testsupport::strict());
     assert!(report.summary.ok, "{:?}", report.summary.failures);
     // The bulletin, the canary and secpack.toml itself.
     assert_eq!(report.documents.len(), 3);
@@ -588,12 +482,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         .iter()
         .all(|s| s.ok && s.warnings.is_empty()));
     let out = c.run(&["verify", "--master", &c.master, pack.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    out.assert_success();
 
     // GnuPG accepts every signature secpack made, with only the pack's keys.
     let gpg = Gpg::new();
@@ -602,7 +491,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         .iter()
         .filter(|f| f.starts_with("keys/") && f.ends_with(".asc"))
     {
-        gpg.run(&["--import", pack.join(f).to_str().unwrap()]);
+        gpg.import(&pack.join(f));
     }
     let mut checked = 0;
     for doc in [qsb, canary, "secpack.toml"] {
@@ -630,64 +519,35 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     assert!(!pack.join(format!("{qsb}.sig.mallory")).exists());
 
     // alice's key may not sign as bob.
-    let out = c.run(&[
-        "sign",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "bob",
-        "--key",
-        c.secret("alice").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-        pack.join(canary).to_str().unwrap(),
-        "--force",
-    ]);
+    let out = c.run(
+        c.sign("bob")
+            .args(c.key_args("alice"))
+            .arg(pack.join(canary))
+            .arg("--force"),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not belong to \"bob\""));
 
     // The next bulletin gets number 2; number 1 is refused.
-    let out = c.run(&[
-        "qsb",
-        "new",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--title",
-        "Again",
-        "--number",
-        "1",
-    ]);
+    let out = c.run(
+        c.in_pack(&["qsb", "new"])
+            .opt("--title", "Again")
+            .opt("--number", "1"),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("bulletin number 1 is taken by QSBs/qsb-001-2026.txt"));
-    let out = c.ok(&[
-        "--json",
-        "qsb",
-        "new",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--title",
-        "Next one",
-        "--date",
-        "2026-02-01",
-    ]);
+    let out = c.ok(c
+        .in_pack(&["--json", "qsb", "new"])
+        .opt("--title", "Next one")
+        .opt("--date", "2026-02-01"));
     assert!(
         out.contains("\"number\":2") || out.contains("\"number\": 2"),
         "{out}"
     );
 
     // qsb list shows both, the first signed, the second not yet.
-    let out = c.run(&[
-        "--json",
-        "qsb",
-        "list",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-    ]);
+    let out = c.run(c.pinned(&["--json", "qsb", "list"]));
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verified"], true);
@@ -699,15 +559,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
     assert_eq!(rows[1]["title"], "Next one");
 
     // key list: master, three members, mallory uncertified.
-    let out = c.ok(&[
-        "--json",
-        "key",
-        "list",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-    ]);
+    let out = c.ok(c.pinned(&["--json", "key", "list"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let statuses: Vec<(String, String)> = v
         .as_array()
@@ -756,19 +608,14 @@ fn keys_of_another_role_or_retired_may_not_sign() {
     assert!(!sig("rel").exists());
 
     // Once bob's key is retired, bob can no longer sign; alice still can.
-    c.ok(&["key", "retire", "--pack", pack.to_str().unwrap(), "bob"]);
+    c.ok(c.in_pack(&["key", "retire"]).arg("bob"));
     let out = c.sign_with_key(doc, "bob");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bob"), "{err}");
     assert!(!sig("bob").exists());
     let out = c.sign_with_key(doc, "alice");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     assert!(sig("alice").exists());
 }
 
@@ -782,52 +629,29 @@ fn bad_passphrases_and_unwritable_destinations() {
     // Wrong passphrase.
     let wrong = c.dir.path().join("wrong");
     std::fs::write(&wrong, "not it\n").unwrap();
-    let out = c.run(&[
-        "sign",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "alice",
-        "--key",
-        c.secret("alice").to_str().unwrap(),
-        "--passphrase-file",
-        wrong.to_str().unwrap(),
-        pack.join(doc).to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.sign("alice")
+            .opt("--key", c.secret("alice"))
+            .opt("--passphrase-file", &wrong)
+            .arg(pack.join(doc)),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
     // Missing passphrase (no terminal to ask).
-    let out = c.run(&[
-        "sign",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "alice",
-        "--key",
-        c.secret("alice").to_str().unwrap(),
-        pack.join(doc).to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.sign("alice")
+            .opt("--key", c.secret("alice"))
+            .arg(pack.join(doc)),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--passphrase-file"));
     // Missing passphrase file.
-    let out = c.run(&[
-        "sign",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "alice",
-        "--key",
-        c.secret("alice").to_str().unwrap(),
-        "--passphrase-file",
-        "/nonexistent/pass",
-        pack.join(doc).to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.sign("alice")
+            .opt("--key", c.secret("alice"))
+            .opt("--passphrase-file", "/nonexistent/pass")
+            .arg(pack.join(doc)),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/pass"));
     assert!(!pack.join(format!("{doc}.sig.alice")).exists());
@@ -835,31 +659,17 @@ fn bad_passphrases_and_unwritable_destinations() {
     // Wrong master passphrase: the key file is left as it was.
     let carol = c.generate("security-team", "carol", "ed25519");
     let before = std::fs::read(pack.join(&carol)).unwrap();
-    let out = c.run(&[
-        "key",
-        "certify",
-        "--pack",
-        pack.to_str().unwrap(),
-        pack.join(&carol).to_str().unwrap(),
-        "--master-key",
-        c.secret("master").to_str().unwrap(),
-        "--passphrase-file",
-        wrong.to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.certify_args(&pack.join(&carol), "master")
+            .opt("--passphrase-file", &wrong),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read(pack.join(&carol)).unwrap(), before);
     // A member key cannot certify.
-    let out = c.run(&[
-        "key",
-        "certify",
-        "--pack",
-        pack.to_str().unwrap(),
-        pack.join(&carol).to_str().unwrap(),
-        "--master-key",
-        c.secret("alice").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.certify_args(&pack.join(&carol), "alice")
+            .args(c.passphrase()),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not the pack's master key"));
 
@@ -868,60 +678,27 @@ fn bad_passphrases_and_unwritable_destinations() {
     let blocker = c.dir.path().join("a-file");
     std::fs::write(&blocker, "x").unwrap();
     for dest in [blocker.join("dave.key"), pack.join("dave.key")] {
-        let out = c.run(&[
-            "key",
-            "generate",
-            "--pack",
-            pack.to_str().unwrap(),
-            "--role",
-            "security-team",
-            "--name",
-            "dave",
-            "--algo",
-            "ed25519",
-            "-o",
-            dest.to_str().unwrap(),
-            "--passphrase-file",
-            c.passfile().to_str().unwrap(),
-        ]);
+        let out = c.run(
+            c.generate_args("security-team", "dave", "ed25519")
+                .opt("-o", &dest)
+                .args(c.passphrase()),
+        );
         assert_eq!(out.status.code(), Some(2), "{}", dest.display());
     }
-    let out = c.run(&[
-        "key",
-        "generate",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--role",
-        "security-team",
-        "--name",
-        "dave",
-        "--algo",
-        "ed25519",
-        "-o",
-        pack.join("dave.key").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.generate_args("security-team", "dave", "ed25519")
+            .opt("-o", pack.join("dave.key"))
+            .args(c.passphrase()),
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("inside the pack"));
     // An empty passphrase is refused.
     let empty = c.dir.path().join("empty");
     std::fs::write(&empty, "\n").unwrap();
-    let out = c.run(&[
-        "key",
-        "generate",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--role",
-        "security-team",
-        "--name",
-        "dave",
-        "--algo",
-        "ed25519",
-        "-o",
-        c.secret("dave").to_str().unwrap(),
-        "--passphrase-file",
-        empty.to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.generate_args("security-team", "dave", "ed25519")
+            .opt("-o", c.secret("dave"))
+            .opt("--passphrase-file", &empty),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(!c.secret("dave").exists());
     assert_eq!(c.files(), files_before, "nothing was written to the pack");
@@ -947,19 +724,15 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
     let mallory_sig = c.dir.path().join("mallory.sig");
     {
         let home = Gpg::new();
-        home.run(&["--import", c.secret("mallory").to_str().unwrap()]);
-        let wrapper = gpg_wrapper(&c, home.home.path());
+        home.import(&c.secret("mallory"));
+        let wrapper = gpg_wrapper(&c, home.path());
         let out = Command::new(&wrapper)
             .args(["--batch", "--detach-sign", "--armor", "-o"])
             .arg(&mallory_sig)
             .arg(pack.join(doc))
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.assert_success();
     }
     let fake = c.dir.path().join("fake-gpg");
     std::fs::write(
@@ -969,19 +742,12 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
     .unwrap();
     make_executable(&fake);
     let files_before = c.files();
-    let out = c.run(&[
-        "sign",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "alice",
-        "--gpg",
-        "--gpg-program",
-        fake.to_str().unwrap(),
-        pack.join(doc).to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.sign("alice")
+            .arg("--gpg")
+            .opt("--gpg-program", &fake)
+            .arg(pack.join(doc)),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -994,19 +760,12 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
     let failing = c.dir.path().join("failing-gpg");
     std::fs::write(&failing, "#!/bin/sh\necho 'no secret key' >&2\nexit 2\n").unwrap();
     make_executable(&failing);
-    let out = c.run(&[
-        "sign",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "alice",
-        "--gpg",
-        "--gpg-program",
-        failing.to_str().unwrap(),
-        pack.join(doc).to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.sign("alice")
+            .arg("--gpg")
+            .opt("--gpg-program", &failing)
+            .arg(pack.join(doc)),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no secret key"));
     assert_eq!(c.files(), files_before);
@@ -1019,15 +778,7 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
         "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\ngarbage\n",
     )
     .unwrap();
-    let out = c.ok(&[
-        "--json",
-        "key",
-        "list",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-    ]);
+    let out = c.ok(c.pinned(&["--json", "key", "list"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let carol = v
         .as_array()
@@ -1036,31 +787,11 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
         .find(|e| e["file"] == "keys/security-team/carol-0000.asc")
         .unwrap();
     assert_eq!(carol["status"], "malformed");
-    let out = c.run(&[
-        "sign",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "carol",
-        "--gpg",
-        pack.join(doc).to_str().unwrap(),
-    ]);
+    let out = c.run(c.sign("carol").arg("--gpg").arg(pack.join(doc)));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("no current key of the pack belongs to \"carol\""));
-    let out = c.run(&[
-        "key",
-        "certify",
-        "--pack",
-        pack.to_str().unwrap(),
-        corrupt.to_str().unwrap(),
-        "--master-key",
-        c.secret("master").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.run(c.certify_args(&corrupt, "master").args(c.passphrase()));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("carol-0000.asc"));
 }
@@ -1069,35 +800,27 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
 fn retire_revoke_and_export() {
     let c = ceremony(false);
     let pack = c.pack();
-    let p = pack.to_str().unwrap();
     // export gives exactly the key file's certificate.
-    let out = c.ok(&["key", "export", "--pack", p, "bob"]);
+    let out = c.ok(c.in_pack(&["key", "export"]).arg("bob"));
     let bob_file = c.files().into_iter().find(|f| f.contains("/bob-")).unwrap();
     assert_eq!(
         fingerprint_of(out.as_bytes()),
         fingerprint_of(&std::fs::read(pack.join(&bob_file)).unwrap())
     );
-    let out = c.run(&["key", "export", "--pack", p, "nobody"]);
+    let out = c.run(c.in_pack(&["key", "export"]).arg("nobody"));
     assert_eq!(out.status.code(), Some(2));
 
     // bob revokes his key: the pack's file and the .rev file carry it.
-    c.ok(&[
-        "key",
-        "revoke",
-        "--pack",
-        p,
-        "--key",
-        c.secret("bob").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-        "--reason",
-        "leaving the team",
-    ]);
+    c.ok(c
+        .in_pack(&["key", "revoke"])
+        .opt("--key", c.secret("bob"))
+        .args(c.passphrase())
+        .opt("--reason", "leaving the team"));
     let rev = c.dir.path().join("secrets/bob.key.rev");
     assert!(std::fs::read_to_string(&rev)
         .unwrap()
         .contains("BEGIN PGP PUBLIC KEY BLOCK"));
-    let out = c.ok(&["--json", "key", "list", "--pack", p, "--master", &c.master]);
+    let out = c.ok(c.pinned(&["--json", "key", "list"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let bob = v
         .as_array()
@@ -1108,16 +831,16 @@ fn retire_revoke_and_export() {
     assert_eq!(bob["revoked"], true);
     // GnuPG sees the revocation too.
     let gpg = Gpg::new();
-    gpg.run(&["--import", pack.join(&bob_file).to_str().unwrap()]);
+    gpg.import(&pack.join(&bob_file));
     let colons = String::from_utf8(gpg.run(&["--with-colons", "--list-keys"])).unwrap();
     assert!(colons.lines().any(|l| l.starts_with("pub:r:")), "{colons}");
 
     // Retire moves the file below retired/.
-    c.ok(&["key", "retire", "--pack", p, "bob"]);
+    c.ok(c.in_pack(&["key", "retire"]).arg("bob"));
     let (dir, name) = bob_file.rsplit_once('/').unwrap();
     assert!(pack.join(format!("{dir}/retired/{name}")).is_file());
     assert!(!pack.join(&bob_file).exists());
-    let out = c.run(&["key", "retire", "--pack", p, "bob"]);
+    let out = c.run(c.in_pack(&["key", "retire"]).arg("bob"));
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -1130,24 +853,12 @@ Source: Test Chain\n00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5
 fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
     let c = ceremony(false);
     let pack = c.pack();
-    let p = pack.to_str().unwrap();
     let fresh = c.dir.path().join("fresh.txt");
     std::fs::write(&fresh, FRESHNESS).unwrap();
     let f = fresh.to_str().unwrap();
-    let new = |extra: &[&str]| {
-        let mut args = vec![
-            "--json", "canary", "new", "--pack", p, "--master", &c.master,
-        ];
-        args.extend_from_slice(extra);
-        c.run(&args)
-    };
+    let new = |extra: &[&str]| c.run(c.pinned(&["--json", "canary", "new"]).args(extra));
     let out = new(&["--freshness", f, "--date", "2026-01-05"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let first = "canaries/canary-001-2026.txt";
     let text = std::fs::read_to_string(pack.join(first)).unwrap();
     assert!(text.contains("Test Project Canary 001"));
@@ -1178,7 +889,7 @@ fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(file) && err.contains(words), "{err}");
     }
-    let out = c.run(&["canary", "new", "--pack", p, "--freshness", f]);
+    let out = c.run(c.in_pack(&["canary", "new"]).opt("--freshness", f));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no master key fingerprint is pinned"));
     assert_eq!(c.files(), files_before);
@@ -1258,26 +969,14 @@ fn status_reports_triage_expiring_keys_and_unsigned_files() {
 
     let fresh = c.dir.path().join("fresh.txt");
     std::fs::write(&fresh, FRESHNESS).unwrap();
-    c.ok(&[
-        "canary",
-        "new",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--freshness",
-        fresh.to_str().unwrap(),
-        "--date",
-        "2026-01-05",
-    ]);
+    c.ok(c
+        .pinned(&["canary", "new"])
+        .opt("--freshness", &fresh)
+        .opt("--date", "2026-01-05"));
     let canary = "canaries/canary-001-2026.txt";
     for who in ["alice", "bob"] {
         let out = c.sign_with_key(canary, who);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.assert_success();
     }
     // A tracker with one row to triage (and one triaged, one never used),
     // and a file nobody signed.
@@ -1381,14 +1080,7 @@ fn status_reports_triage_expiring_keys_and_unsigned_files() {
     )
     .unwrap();
     std::fs::remove_file(pack.join("notes.txt")).unwrap();
-    let out = c.run(&[
-        "status",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--now",
-        "2026-01-06",
-    ]);
+    let out = c.run(c.pinned_arg(&["status"]).opt("--now", "2026-01-06"));
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -1400,30 +1092,16 @@ fn status_reports_triage_expiring_keys_and_unsigned_files() {
     let (code, v) = c.status("2026-01-06");
     assert_eq!(code, 1);
     assert_eq!(v["items"][0]["code"], "tracker-unreadable");
-    let out = c.run(&[
-        "status",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--now",
-        "soon",
-    ]);
+    let out = c.run(c.pinned_arg(&["status"]).opt("--now", "soon"));
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_file(pack.join("tracker/xsa.toml")).unwrap();
 
     // With a [[team]] table, the members named there are the ones owed a
     // signature: emeritus members and members without a key are not.
-    let out = c.ok(&[
-        "--json",
-        "qsb",
-        "new",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--title",
-        "Half signed",
-        "--date",
-        "2026-01-06",
-    ]);
+    let out = c.ok(c
+        .in_pack(&["--json", "qsb", "new"])
+        .opt("--title", "Half signed")
+        .opt("--date", "2026-01-06"));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let qsb = v["path"].as_str().unwrap().to_string();
     finish_draft(&pack.join(&qsb));
@@ -1476,19 +1154,12 @@ fn interrupted_sign(c: &Ceremony, doc: &str, kill_parent: bool) -> Output {
     )
     .unwrap();
     make_executable(&script);
-    c.run(&[
-        "sign",
-        "--pack",
-        c.pack().to_str().unwrap(),
-        "--master",
-        &c.master,
-        "--as",
-        "alice",
-        "--gpg",
-        "--gpg-program",
-        script.to_str().unwrap(),
-        c.pack().join(doc).to_str().unwrap(),
-    ])
+    c.run(
+        c.sign("alice")
+            .arg("--gpg")
+            .opt("--gpg-program", &script)
+            .arg(c.pack().join(doc)),
+    )
 }
 
 #[test]
@@ -1553,14 +1224,7 @@ fn signing_or_drafting_into_an_unwritable_folder_writes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("QSBs"), "{err}");
-    let out = c.run(&[
-        "qsb",
-        "new",
-        "--pack",
-        c.pack().to_str().unwrap(),
-        "--title",
-        "Nowhere to go",
-    ]);
+    let out = c.run(c.in_pack(&["qsb", "new"]).opt("--title", "Nowhere to go"));
     assert_eq!(out.status.code(), Some(2));
     drop(guard);
     assert_eq!(c.files(), files_before);
@@ -1606,11 +1270,11 @@ fn next_hints(stdout: &[u8]) -> Vec<String> {
 /// into a fresh GnuPG home; its passphrase given in loopback).
 fn gpg_decrypt(c: &Ceremony, secret: &Path, message: &[u8]) -> Vec<u8> {
     let home = Gpg::new();
-    home.run(&["--import", secret.to_str().unwrap()]);
+    home.import(&secret);
     let input = c.dir.path().join("message.asc");
     std::fs::write(&input, message).unwrap();
     let out = Command::new("gpg")
-        .env("GNUPGHOME", home.home.path())
+        .env("GNUPGHOME", home.path())
         .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
         .arg("--passphrase-file")
         .arg(c.passfile())
@@ -1633,18 +1297,7 @@ fn inbox_decrypt(c: &Ceremony, secret: &Path, message: &[u8], db_name: &str) -> 
     let inbox = secpack::report::inbox::Inbox::open(&db).unwrap();
     let id = inbox.insert(message, "test", chrono::Utc::now()).unwrap();
     drop(inbox);
-    let out = c.ok(&[
-        "inbox",
-        "--db",
-        db.to_str().unwrap(),
-        "show",
-        &id,
-        "--key",
-        secret.to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
-    out
+    c.ok(c.inbox_show(&db, &id, secret))
 }
 
 #[test]
@@ -1660,17 +1313,7 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
     let report = c.dir.path().join("report.txt");
     let text = "heap overflow in the frobnicator, found on a Tuesday\n";
     std::fs::write(&report, text).unwrap();
-    let encrypt = || {
-        c.run(&[
-            "report",
-            "encrypt",
-            "--pack",
-            pack.to_str().unwrap(),
-            "--master",
-            &c.master,
-            report.to_str().unwrap(),
-        ])
-    };
+    let encrypt = || c.run(c.pinned(&["report", "encrypt"]).arg(&report));
 
     // No key for reports yet: the error says how to make one.
     let out = encrypt();
@@ -1720,11 +1363,7 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
     // `next:` hint certifies it.
     let elsewhere = c.home();
     let out = run_printed(&c, &elsewhere, retire[0], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let cv_secret = c.dir.path().join("secrets/team-email-cv25519.key");
     let out = run_printed(
         &c,
@@ -1735,11 +1374,7 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
             c.passfile().display()
         ),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let hints = next_hints(&out.stdout);
     assert_eq!(hints.len(), 2, "{hints:?}");
     assert!(hints[0].starts_with(&format!(
@@ -1752,11 +1387,7 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
         &hints[0].replace("MASTERSECRET", c.secret("master").to_str().unwrap()),
         &format!("--passphrase-file {}", c.passfile().display()),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
 
     // The new key: certification-only primary, one Curve25519 encryption
     // subkey, no signing key.
@@ -1771,11 +1402,7 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
 
     // Encrypted by secpack, decrypted by gpg and by secpack's inbox.
     let out = encrypt();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let message = out.stdout;
     assert!(message.starts_with(b"-----BEGIN PGP MESSAGE-----"));
     assert_eq!(gpg_decrypt(&c, &cv_secret, &message), text.as_bytes());
@@ -1783,14 +1410,9 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
     assert!(shown.contains(text.trim_end()), "{shown}");
 
     // `status` does not ask the encryption key to sign a bulletin.
-    c.ok(&[
-        "qsb",
-        "new",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--title",
-        "A bulletin nobody signed",
-    ]);
+    c.ok(c
+        .in_pack(&["qsb", "new"])
+        .opt("--title", "A bulletin nobody signed"));
     let (_, v) = c.status(&chrono::Utc::now().date_naive().to_string());
     let bulletin = v["items"]
         .as_array()
@@ -1805,20 +1427,13 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
     );
 
     // The same with RSA: an RSA encryption subkey, the same interop.
-    c.ok(&["key", "retire", "--pack", pack.to_str().unwrap(), "email"]);
+    c.ok(c.in_pack(&["key", "retire"]).arg("email"));
     let rsa_secret = c.dir.path().join("secrets/team-email-rsa.key");
-    let out = c.ok(&[
-        "--json",
-        "key",
-        "generate",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--encryption",
-        "-o",
-        rsa_secret.to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.ok(c
+        .in_pack(&["--json", "key", "generate"])
+        .arg("--encryption")
+        .opt("-o", &rsa_secret)
+        .args(c.passphrase()));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["usage"], "encryption");
     let public = v["public"].as_str().unwrap().to_string();
@@ -1831,11 +1446,7 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
     assert_eq!(enc.len(), 1);
     assert_eq!(enc[0].key().pk_algo(), PublicKeyAlgorithm::RSAEncryptSign);
     let out = encrypt();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let message = out.stdout;
     assert_eq!(gpg_decrypt(&c, &rsa_secret, &message), text.as_bytes());
     let shown = inbox_decrypt(&c, &rsa_secret, &message, "rsa.sqlite");
@@ -1848,17 +1459,7 @@ fn the_team_encryption_key_made_by_secpack_receives_reports() {
         .unwrap()[0]
         .id
         .clone();
-    let out = c.run(&[
-        "inbox",
-        "--db",
-        db.to_str().unwrap(),
-        "show",
-        &id,
-        "--key",
-        cv_secret.to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.run(c.inbox_show(&db, &id, &cv_secret));
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -1874,37 +1475,13 @@ fn certifying_twice_changes_nothing_and_the_master_does_not_certify_itself() {
     let before = std::fs::read(pack.join(&alice)).unwrap();
     // No passphrase is needed to find there is nothing to do (none is
     // given, and there is no terminal to ask one).
-    let certify = |file: &str| {
-        c.run(&[
-            "key",
-            "certify",
-            "--pack",
-            pack.to_str().unwrap(),
-            pack.join(file).to_str().unwrap(),
-            "--master-key",
-            c.secret("master").to_str().unwrap(),
-        ])
-    };
+    let certify = |file: &str| c.run(c.certify_args(&pack.join(file), "master"));
     let out = certify(&alice);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("already certified"), "{stdout}");
     assert_eq!(std::fs::read(pack.join(&alice)).unwrap(), before);
-    let out = c.ok(&[
-        "--json",
-        "key",
-        "certify",
-        "--pack",
-        pack.to_str().unwrap(),
-        pack.join(&alice).to_str().unwrap(),
-        "--master-key",
-        c.secret("master").to_str().unwrap(),
-    ]);
+    let out = c.ok(Argv::of(["--json"]).args(c.certify_args(&pack.join(&alice), "master")));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["changed"], false);
     assert_eq!(v["certified"], serde_json::json!([]));
@@ -1922,17 +1499,10 @@ fn certifying_twice_changes_nothing_and_the_master_does_not_certify_itself() {
         .find(|f| f.starts_with("keys/master-key/"))
         .unwrap();
     let master_before = std::fs::read(pack.join(&master)).unwrap();
-    let out = c.run(&[
-        "key",
-        "certify",
-        "--pack",
-        pack.to_str().unwrap(),
-        pack.join(&master).to_str().unwrap(),
-        "--master-key",
-        c.secret("master").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.certify_args(&pack.join(&master), "master")
+            .args(c.passphrase()),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot certify itself"), "{err}");
@@ -1943,8 +1513,8 @@ fn certifying_twice_changes_nothing_and_the_master_does_not_certify_itself() {
 fn generate_hints_name_the_pack_and_run_from_another_folder() {
     let c = ceremony(false);
     // `--pack` and `-o` relative to the folder holding the pack.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secpack"));
-    let out = cmd
+    let out = c
+        .cmd()
         .args([
             "key",
             "generate",
@@ -1962,16 +1532,9 @@ fn generate_hints_name_the_pack_and_run_from_another_folder() {
             "secrets/pass",
         ])
         .current_dir(c.dir.path())
-        .env("HOME", c.home())
-        .env("XDG_CONFIG_HOME", c.home())
-        .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let hints = next_hints(&out.stdout);
     assert_eq!(hints.len(), 1, "{hints:?}");
     let root = c.pack().canonicalize().unwrap();
@@ -1987,20 +1550,8 @@ fn generate_hints_name_the_pack_and_run_from_another_folder() {
         &hints[0].replace("MASTERSECRET", c.secret("master").to_str().unwrap()),
         &format!("--passphrase-file {}", c.passfile().display()),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = c.ok(&[
-        "--json",
-        "key",
-        "list",
-        "--pack",
-        c.pack().to_str().unwrap(),
-        "--master",
-        &c.master,
-    ]);
+    out.assert_success();
+    let out = c.ok(c.pinned(&["--json", "key", "list"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let carol = v
         .as_array()
@@ -2010,22 +1561,10 @@ fn generate_hints_name_the_pack_and_run_from_another_folder() {
         .unwrap();
     assert_eq!(carol["status"], "certified", "{carol:#}");
     // The master key's generation hints nothing to certify.
-    let out = c.ok(&[
-        "key",
-        "generate",
-        "--pack",
-        c.pack().to_str().unwrap(),
-        "--role",
-        "master",
-        "--name",
-        "master2",
-        "--algo",
-        "ed25519",
-        "-o",
-        c.secret("master2").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.ok(c
+        .generate_args("master", "master2", "ed25519")
+        .opt("-o", c.secret("master2"))
+        .args(c.passphrase()));
     assert!(next_hints(out.as_bytes()).is_empty(), "{out}");
 }
 
@@ -2088,15 +1627,9 @@ fn verify_warns_when_the_pin_is_a_team_members_key() {
         .iter()
         .any(|f| f.as_str().unwrap().starts_with("pin-not-master-folder")));
     // `key list` shows it on the pinned key.
-    let out = c.ok(&[
-        "--json",
-        "key",
-        "list",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &alice,
-    ]);
+    let out = c.ok(c
+        .in_pack(&["--json", "key", "list"])
+        .opt("--master", &alice));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let row = v
         .as_array()
@@ -2113,14 +1646,8 @@ fn verify_warns_when_the_pin_is_a_team_members_key() {
 #[test]
 fn key_list_without_a_pin_lists_the_facts_unjudged() {
     let c = ceremony(false);
-    let pack = c.pack();
-    let out = c.run(&["key", "list", "--pack", pack.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = c.run(c.in_pack(&["key", "list"]));
+    out.assert_success();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();
     assert_eq!(rows.len(), 4, "{stdout}");
@@ -2138,7 +1665,7 @@ fn key_list_without_a_pin_lists_the_facts_unjudged() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("no master key fingerprint is pinned"));
 
-    let out = c.ok(&["--json", "key", "list", "--pack", pack.to_str().unwrap()]);
+    let out = c.ok(c.in_pack(&["--json", "key", "list"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 4);
@@ -2154,15 +1681,7 @@ fn key_list_without_a_pin_lists_the_facts_unjudged() {
     let master = rows.iter().find(|r| r["role"] == "master").unwrap();
     assert_eq!(master["fingerprint"], c.master.as_str());
     // With the pin, the verdicts.
-    let out = c.ok(&[
-        "--json",
-        "key",
-        "list",
-        "--pack",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-    ]);
+    let out = c.ok(c.pinned(&["--json", "key", "list"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let mut statuses: Vec<&str> = v
         .as_array()
@@ -2215,13 +1734,7 @@ fn an_altered_key_file_is_reported_altered_and_not_certified_again() {
     let altered = alter_certification(&std::fs::read(pack.join(&bob_file)).unwrap(), &c.master);
     std::fs::write(pack.join(&bob_file), &altered).unwrap();
 
-    let out = c.run(&[
-        "--json",
-        "verify",
-        pack.to_str().unwrap(),
-        "--master",
-        &c.master,
-    ]);
+    let out = c.run(c.pinned_arg(&["--json", "verify"]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let bob = v["keys"]
         .as_array()
@@ -2238,21 +1751,14 @@ fn an_altered_key_file_is_reported_altered_and_not_certified_again() {
         "{reason}"
     );
     // Human output says it too.
-    let out = c.run(&["verify", pack.to_str().unwrap(), "--master", &c.master]);
+    let out = c.run(c.pinned_arg(&["verify"]));
     assert!(String::from_utf8_lossy(&out.stdout).contains("the key file was altered"));
 
     // Certifying it again is refused: nothing written.
-    let out = c.run(&[
-        "key",
-        "certify",
-        "--pack",
-        pack.to_str().unwrap(),
-        pack.join(&bob_file).to_str().unwrap(),
-        "--master-key",
-        c.secret("master").to_str().unwrap(),
-        "--passphrase-file",
-        c.passfile().to_str().unwrap(),
-    ]);
+    let out = c.run(
+        c.certify_args(&pack.join(&bob_file), "master")
+            .args(c.passphrase()),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -9,15 +9,12 @@
 //! control or bidi character but the CLI's own colours and line breaks, no
 //! line a forged verdict); `--json` must keep them exact.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::*;
 use secpack::report::inbox::Inbox;
+use secpack_testsupport::*;
 
 /// What an attacker puts in a name: a newline, then lines that look like
 /// secpack's verdicts, then escape sequences (window title, clear screen)
@@ -180,12 +177,9 @@ fn canary() -> String {
 const COLOURS: [&str; 2] = ["never", "always"];
 
 fn secpack() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secpack"));
-    c.env_remove("SECPACK_MASTER")
-        .env_remove("NO_COLOR")
-        .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
-        .env("SECPACK_NO_CACHE", "1")
-        .stdin(std::process::Stdio::null());
+    let mut c = cli::command(env!("CARGO_BIN_EXE_secpack"));
+    // Colour is chosen by each check's --color.
+    c.env_remove("NO_COLOR").env("SECPACK_NO_CACHE", "1");
     c
 }
 

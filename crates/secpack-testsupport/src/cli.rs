@@ -5,7 +5,9 @@
 //! (`env!("CARGO_BIN_EXE_secpack")`), so they pass it to [`command`].
 
 use std::ffi::{OsStr, OsString};
-use std::process::{Command, Output, Stdio};
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
 
 /// A command running the binary `bin`, cut off from the user's settings: no
 /// pin from `SECPACK_MASTER`, no user configuration file, no colour, nothing
@@ -16,6 +18,13 @@ pub fn command(bin: impl AsRef<OsStr>) -> Command {
         .env("XDG_CONFIG_HOME", "/nonexistent-secpack-test-config")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
+    c
+}
+
+/// [`command`] with `home` as the user's home and configuration folder.
+pub fn command_at_home(bin: impl AsRef<OsStr>, home: &Path) -> Command {
+    let mut c = command(bin);
+    c.env("HOME", home).env("XDG_CONFIG_HOME", home);
     c
 }
 
@@ -127,4 +136,17 @@ impl Ran for Output {
         );
         self
     }
+}
+
+/// The address (`127.0.0.1:PORT`) a `secpack serve` started with its
+/// standard output piped says it listens on, in its first line.
+pub fn listening_address(server: &mut Child) -> String {
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().expect("stdout piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line.strip_prefix("listening on http://")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string()
 }

@@ -7,23 +7,32 @@ use std::process::Command;
 /// Runs git with a fixed identity, no user or system configuration, and the
 /// keys of one GnuPG home for signing.
 pub struct Git {
-    gnupghome: PathBuf,
+    gnupghome: Option<PathBuf>,
 }
 
 impl Git {
     /// A runner that signs with the keys in `gnupghome`.
     pub fn new(gnupghome: impl Into<PathBuf>) -> Self {
         Self {
-            gnupghome: gnupghome.into(),
+            gnupghome: Some(gnupghome.into()),
         }
+    }
+
+    /// A runner for repositories nothing is signed in (`GNUPGHOME` is left
+    /// as it is).
+    pub fn unsigned() -> Self {
+        Self { gnupghome: None }
     }
 
     /// Runs git in `dir` with `args`; returns its trimmed standard output and
     /// panics with its standard error on failure.
     pub fn run(&self, dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
+        let mut git = Command::new("git");
+        if let Some(home) = &self.gnupghome {
+            git.env("GNUPGHOME", home);
+        }
+        let out = git
             .current_dir(dir)
-            .env("GNUPGHOME", &self.gnupghome)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .args(["-c", "user.name=T", "-c", "user.email=t@test.invalid"])
