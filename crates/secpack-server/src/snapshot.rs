@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use secpack::bulletin::BulletinHeader;
 use secpack::canary::audit::{audit_pack, AuditOptions, DocumentSigners};
 use secpack::pack::Pack;
 use secpack::report::encrypt::{EncryptionKeyError, TeamKey};
@@ -163,33 +162,25 @@ pub fn content_type(path: &str) -> &'static str {
 
 fn api_documents(pack: &Pack, report: &PackReport, now: DateTime<Utc>) -> Result<ApiDocuments> {
     let config = &pack.config;
-    let documents: HashMap<&str, &secpack::trust::report::DocumentReport> = report
-        .documents
-        .iter()
-        .map(|d| (d.path.as_str(), d))
+    let bulletins: Vec<BulletinEntry> = secpack::bulletin::index::index(pack, Some(report))?
+        .into_iter()
+        .map(|b| {
+            let verdict = b.signatures.unwrap_or_default();
+            BulletinEntry {
+                id: b.id,
+                number: b.name.number,
+                year: b.name.year,
+                suffix: b.name.suffix,
+                path: b.path,
+                date: b.header.date.map(|d| d.to_string()),
+                title: b.header.title,
+                advisories: b.header.upstream_advisories,
+                valid_signers: verdict.signers,
+                required_signers: verdict.required,
+                signatures_ok: verdict.ok,
+            }
+        })
         .collect();
-    let mut bulletins = Vec::new();
-    for (name, file) in pack.bulletins() {
-        let text = std::fs::read_to_string(pack.path_of(&file.path)).ok();
-        let header = text
-            .as_deref()
-            .map(|t| BulletinHeader::parse(t, &config.project.upstream_id_prefix));
-        let doc = documents.get(file.path.as_str());
-        let suffix = name.suffix.clone();
-        bulletins.push(BulletinEntry {
-            id: secpack::bulletin::document_id(&config.project.bulletin_id_prefix, &name),
-            number: name.number,
-            year: name.year,
-            suffix,
-            path: file.path.clone(),
-            date: header.as_ref().and_then(|h| h.date).map(|d| d.to_string()),
-            title: header.as_ref().and_then(|h| h.title.clone()),
-            advisories: header.map(|h| h.upstream_advisories).unwrap_or_default(),
-            valid_signers: doc.map(|d| d.signers.clone()).unwrap_or_default(),
-            required_signers: doc.map_or(0, |d| d.required),
-            signatures_ok: doc.is_some_and(|d| d.ok),
-        });
-    }
     let audit = audit_pack(
         pack,
         &AuditOptions {

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
+use secpack::bulletin::index::index;
 use secpack::bulletin::template::{describe, template_lines, TemplateLine};
-use secpack::bulletin::BulletinHeader;
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
 use secpack::team::{draft_bulletin, BulletinDraft};
@@ -185,29 +185,19 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
     let report = pin
         .as_ref()
         .map(|pin| verify_pack(pack, pin, VerifyOptions::default(), &|| {}));
-    let prefix = &pack.config.project.upstream_id_prefix;
-    let mut rows = Vec::new();
-    for (name, file) in pack.bulletins() {
-        if name.suffix.is_some() {
-            continue;
-        }
-        let text = std::fs::read(pack.path_of(&file.path))
-            .with_context(|| format!("reading {}", file.path))?;
-        let text = String::from_utf8_lossy(&text);
-        let header = BulletinHeader::parse(&text, prefix);
-        let doc = report
-            .as_ref()
-            .and_then(|r| r.documents.iter().find(|d| d.path == file.path));
-        rows.push(Row {
-            number: name.number,
-            path: file.path.clone(),
-            date: header.date,
-            title: header.title,
-            signers: doc.map(|d| d.signers.clone()),
-            ok: doc.map(|d| d.ok),
-            template_text: template_lines(&text),
-        });
-    }
+    let rows: Vec<Row> = index(pack, report.as_ref())?
+        .into_iter()
+        .filter(|b| !b.is_letter())
+        .map(|b| Row {
+            number: b.name.number,
+            template_text: template_lines(&b.text),
+            path: b.path,
+            date: b.header.date,
+            title: b.header.title,
+            ok: b.signatures.as_ref().map(|v| v.ok),
+            signers: b.signatures.map(|v| v.signers),
+        })
+        .collect();
     let failing = rows
         .iter()
         .filter(|r| r.ok == Some(false) || !r.template_text.is_empty())

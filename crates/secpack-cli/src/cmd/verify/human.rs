@@ -6,6 +6,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use secpack::pack::ConfigTrust;
+use secpack::trust::pin::{group_fingerprint, FingerprintLayout};
 use secpack::trust::report::{DocumentReport, SignatureReport};
 use secpack::trust::verdict::{KeyStatus, SigStatus};
 use secpack::trust::PackReport;
@@ -70,7 +71,10 @@ pub fn print_human(r: &PackReport, all: bool) -> Result<()> {
         out,
         "{} {} ({})",
         paint(HEAD, "master"),
-        safe(spaced(&r.master.fingerprint)),
+        safe(group_fingerprint(
+            &r.master.fingerprint,
+            FingerprintLayout::Groups
+        )),
         safe(master_file)
     )?;
     if let Some(p) = &r.master.problem {
@@ -310,23 +314,4 @@ pub fn print_human(r: &PackReport, all: bool) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// A fingerprint in groups of four, as canaries print it.
-fn spaced(hex: &str) -> String {
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprints_print_in_groups() {
-        assert_eq!(spaced("427F11FD0FAA"), "427F 11FD 0FAA");
-    }
 }
