@@ -527,12 +527,7 @@ pub fn signer_matches(config: &PackConfig, name: &str, entry: &KeyEntry) -> bool
             return pinned.eq_ignore_ascii_case(fpr);
         }
     }
-    let stem = entry.file_stem();
-    if stem == name
-        || stem
-            .strip_prefix(&name)
-            .is_some_and(|rest| rest.starts_with(['-', '_']))
-    {
+    if crate::pack::key_file_names_signer(&entry.file, &name) {
         return true;
     }
     entry.user_ids.iter().any(|u| {
