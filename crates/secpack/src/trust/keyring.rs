@@ -204,6 +204,16 @@ impl Keyring {
             policy: pack_policy(),
         };
         ring.index();
+        // The certificates were read back with their signatures unchecked;
+        // each self-signature is checked once here, in parallel (answered
+        // by the signature cache when warm), rather than again in the copy
+        // of its certificate handed to the verifier for every signature.
+        ring.entries
+            .par_iter()
+            .filter_map(|e| e.cert.as_ref())
+            .for_each(|c| {
+                c.bad_signatures().for_each(drop);
+            });
         ring
     }
 
