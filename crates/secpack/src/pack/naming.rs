@@ -209,8 +209,14 @@ mod tests {
         // A signature file's signer name names the member's key file.
         let c = SignatureName::candidates("qsb-001-2026.txt.sig.marek-m");
         let who = c[0].signer.as_deref().unwrap();
-        assert!(key_file_names_signer("keys/security-team/marek-m-0a1b.asc", who));
-        assert!(!key_file_names_signer("keys/security-team/marek-0a1b.asc", who));
+        assert!(key_file_names_signer(
+            "keys/security-team/marek-m-0a1b.asc",
+            who
+        ));
+        assert!(!key_file_names_signer(
+            "keys/security-team/marek-0a1b.asc",
+            who
+        ));
     }
 
     proptest! {
