@@ -7,12 +7,43 @@ use std::io::Write;
 use anyhow::Result;
 use secpack::history::walk::HistoryReport;
 use secpack::history::{HeadReport, HeadStatus, StateReport};
+use secpack::trust::tags::TagReport;
+use secpack::trust::verdict::SigStatus;
+
+use super::human::status_word;
 
 use crate::escape::safe;
 use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
 
 /// Findings of one kind printed before the rest are counted.
 const SHOWN_PER_CODE: usize = 10;
+
+/// Prints the signed git tags: the verified count, and each tag worth a
+/// line (all of them with `all`).
+pub fn print_tags(out: &mut impl Write, tags: &[TagReport], all: bool) -> Result<()> {
+    let ok = tags
+        .iter()
+        .filter(|t| t.ok && t.status == SigStatus::Valid)
+        .count();
+    writeln!(
+        out,
+        "\n{}",
+        paint(HEAD, format!("git tags ({ok}/{} verified)", tags.len()))
+    )?;
+    for t in tags {
+        if !all && t.ok && t.warnings.is_empty() && t.status != SigStatus::Unsigned {
+            continue;
+        }
+        writeln!(
+            out,
+            "  {} {}  {}",
+            status_word(t.status, t.ok, !t.warnings.is_empty()),
+            safe(&t.tag),
+            paint(DIM, safe(&t.reason))
+        )?;
+    }
+    Ok(())
+}
 
 /// Prints whether HEAD is vouched for, and what the work tree changed.
 pub fn print_head(out: &mut impl Write, h: &HeadReport, all: bool) -> Result<()> {

@@ -1,13 +1,11 @@
 //! How `secpack verify` reads to a person: keys, documents by folder, tags,
 //! other files, then the verdict.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Result;
 use secpack::pack::ConfigTrust;
 use secpack::trust::pin::{group_fingerprint, FingerprintLayout};
-use secpack::trust::report::{DocumentReport, SignatureReport};
 use secpack::trust::verdict::{KeyStatus, SigStatus};
 use secpack::trust::PackReport;
 
@@ -114,112 +112,9 @@ pub fn print_human(r: &PackReport, all: bool) -> Result<()> {
         }
     }
 
-    // Documents grouped by folder, each with its signatures.
-    let mut by_doc: BTreeMap<&str, Vec<&SignatureReport>> = BTreeMap::new();
-    for s in &r.signatures {
-        by_doc.entry(&s.document).or_default().push(s);
-    }
-    let mut by_folder: BTreeMap<&str, Vec<&DocumentReport>> = BTreeMap::new();
-    for d in &r.documents {
-        let folder = d.path.rsplit_once('/').map_or("(root)", |(f, _)| f);
-        by_folder.entry(folder).or_default().push(d);
-    }
-    for (folder, docs) in by_folder {
-        let ok = docs.iter().filter(|d| d.ok).count();
-        writeln!(
-            out,
-            "\n{}",
-            paint(
-                HEAD,
-                format!("{} ({ok}/{} documents verified)", safe(folder), docs.len())
-            )
-        )?;
-        for d in docs {
-            let sigs = by_doc
-                .get(d.path.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let warned = sigs.iter().any(|s| !s.warnings.is_empty()) || !d.template_text.is_empty();
-            let word = if !d.ok {
-                paint(BAD, "FAIL")
-            } else if warned {
-                paint(WARN, "ok")
-            } else {
-                paint(GOOD, "ok")
-            };
-            let name = d.path.rsplit('/').next().unwrap_or(&d.path);
-            writeln!(
-                out,
-                "  {word:<4} {}  {}/{} signers",
-                safe(name),
-                d.valid_signers,
-                d.required
-            )?;
-            if let Some(first) = d.template_text.first() {
-                writeln!(
-                    out,
-                    "       {} still holds template text (line {}: {}) [{}]",
-                    paint(WARN, "draft:"),
-                    first.line,
-                    safe(&first.text),
-                    paint(WARN, "template-text")
-                )?;
-            }
-            for s in sigs {
-                let interesting = !s.ok || !s.warnings.is_empty();
-                if !(all || interesting) {
-                    continue;
-                }
-                let sig_name = if s.signature == s.document {
-                    "(clear-signed)".to_string()
-                } else {
-                    s.signature
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(&s.signature)
-                        .to_string()
-                };
-                let warnings = if s.warnings.is_empty() {
-                    String::new()
-                } else {
-                    let w: Vec<_> = s.warnings.iter().map(|w| w.code()).collect();
-                    format!(" [{}]", paint(WARN, safe(w.join(", "))))
-                };
-                writeln!(
-                    out,
-                    "       {}: {}{warnings}",
-                    safe(sig_name),
-                    status_word(s.status, s.ok, !s.warnings.is_empty())
-                )?;
-                if all || !s.ok {
-                    writeln!(out, "         {}", paint(DIM, safe(&s.reason)))?;
-                }
-            }
-        }
-    }
-
+    super::documents::print_documents(&mut out, r, all)?;
     if let Some(tags) = &r.tags {
-        let ok = tags
-            .iter()
-            .filter(|t| t.ok && t.status == SigStatus::Valid)
-            .count();
-        writeln!(
-            out,
-            "\n{}",
-            paint(HEAD, format!("git tags ({ok}/{} verified)", tags.len()))
-        )?;
-        for t in tags {
-            if !all && t.ok && t.warnings.is_empty() && t.status != SigStatus::Unsigned {
-                continue;
-            }
-            writeln!(
-                out,
-                "  {} {}  {}",
-                status_word(t.status, t.ok, !t.warnings.is_empty()),
-                safe(&t.tag),
-                paint(DIM, safe(&t.reason))
-            )?;
-        }
+        super::git::print_tags(&mut out, tags, all)?;
     }
 
     if let Some(h) = &r.head {

@@ -1,5 +1,6 @@
 //! `secpack verify`: verify a whole pack from a pinned master fingerprint.
 
+mod documents;
 mod git;
 mod human;
 
