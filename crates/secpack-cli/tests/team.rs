@@ -163,7 +163,7 @@ fn ceremony(rsa: bool) -> Ceremony {
         dir,
         master: String::new(),
     };
-    c.ok(&[
+    c.ok([
         "init",
         c.pack().to_str().unwrap(),
         "--project",
@@ -481,7 +481,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
         .signatures
         .iter()
         .all(|s| s.ok && s.warnings.is_empty()));
-    let out = c.run(&["verify", "--master", &c.master, pack.to_str().unwrap()]);
+    let out = c.run(["verify", "--master", &c.master, pack.to_str().unwrap()]);
     out.assert_success();
 
     // GnuPG accepts every signature secpack made, with only the pack's keys.
@@ -704,10 +704,10 @@ fn bad_passphrases_and_unwritable_destinations() {
     assert_eq!(c.files(), files_before, "nothing was written to the pack");
 
     // init refuses a non-empty folder and a path below a regular file.
-    let out = c.run(&["init", pack.to_str().unwrap()]);
+    let out = c.run(["init", pack.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
-    let out = c.run(&["init", blocker.join("pack").to_str().unwrap()]);
+    let out = c.run(["init", blocker.join("pack").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(blocker.is_file());
 }
@@ -928,10 +928,10 @@ fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
 
     // An unwritable pack: the canary folder is a regular file.
     let other = c.dir.path().join("other");
-    c.ok(&["init", other.to_str().unwrap(), "--project", "Other"]);
+    c.ok(["init", other.to_str().unwrap(), "--project", "Other"]);
     std::fs::remove_dir_all(other.join("canaries")).unwrap();
     std::fs::write(other.join("canaries"), "in the way\n").unwrap();
-    let out = c.run(&[
+    let out = c.run([
         "canary",
         "new",
         "--pack",
@@ -1270,7 +1270,7 @@ fn next_hints(stdout: &[u8]) -> Vec<String> {
 /// into a fresh GnuPG home; its passphrase given in loopback).
 fn gpg_decrypt(c: &Ceremony, secret: &Path, message: &[u8]) -> Vec<u8> {
     let home = Gpg::new();
-    home.import(&secret);
+    home.import(secret);
     let input = c.dir.path().join("message.asc");
     std::fs::write(&input, message).unwrap();
     let out = Command::new("gpg")
