@@ -17,6 +17,8 @@ pub struct HttpError {
     pub json: bool,
     /// Seconds to wait before retrying (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// The language of the HTML page (`en`, `fr`).
+    pub lang: &'static str,
 }
 
 impl HttpError {
@@ -33,6 +35,7 @@ impl HttpError {
             message: message.into(),
             json: wants_json(headers),
             retry_after: None,
+            lang: crate::pages::lang(headers),
         }
     }
 }
@@ -57,7 +60,7 @@ impl IntoResponse for HttpError {
             });
             (self.status, axum::Json(body)).into_response()
         } else {
-            let body = html_page(self.status, self.code, &self.message);
+            let body = html_page(self.lang, self.status, self.code, &self.message);
             (self.status, Html(body)).into_response()
         };
         if let Some(secs) = self.retry_after {
@@ -69,30 +72,20 @@ impl IntoResponse for HttpError {
     }
 }
 
-/// The small HTML page of an error: its status, `message` and `code`.
-pub fn html_page(status: StatusCode, code: &str, message: &str) -> String {
-    let title = status.canonical_reason().unwrap_or("Error");
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"/style.css\"></head>\n<body><main><h1>{title}</h1>\
-         <p>{}</p><p><code>{}</code></p></main></body></html>\n",
-        escape_html(message),
-        escape_html(code)
+/// The small HTML page of an error in `lang`: its status, `message` and
+/// `code` (the site's template `server-error.html`).
+pub fn html_page(lang: &str, status: StatusCode, code: &str, message: &str) -> String {
+    let title = status
+        .canonical_reason()
+        .map_or_else(|| crate::pages::text(lang, "error-title"), str::to_string);
+    crate::pages::render(
+        lang,
+        "server-error.html",
+        serde_json::json!({
+            "title": title,
+            "root": "/",
+            "message": message,
+            "code": code,
+        }),
     )
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

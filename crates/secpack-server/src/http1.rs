@@ -543,7 +543,7 @@ fn refusal_answer(problem: Problem) -> Vec<u8> {
             "The request's body is too large.".to_string(),
         ),
     };
-    let body = crate::error::html_page(status, code, &message);
+    let body = crate::error::html_page("en", status, code, &message);
     let mut answer = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: text/html; charset=utf-8\r\n\
          content-length: {}\r\nconnection: close\r\n",

@@ -13,49 +13,32 @@ use secpack::report::inbox::ReporterAccess;
 use secpack::report::submission::{FormField, Submission};
 use serde::Serialize;
 
-use crate::error::{escape_html, wants_json, HttpError};
+use crate::error::{wants_json, HttpError};
+use crate::pages;
 use crate::AppState;
 
 /// Most parts a form may have (it has six fields).
 pub const MAX_PARTS: usize = 16;
 
 /// `GET /report/`: the form (plain HTML, no JavaScript).
-pub async fn form(State(state): State<AppState>) -> Response {
+pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let snapshot = state.snapshot();
-    let key = match &snapshot.key {
-        Ok(key) => format!(
-            "<p>Your report is encrypted on arrival to the security team's key \
-             <code>{}</code> ({}); only the team can read it.</p>",
-            escape_html(&key.fingerprint),
-            escape_html(&key.user_ids.join(", "))
-        ),
-        Err(_) => "<p><strong>Report intake is unavailable right now.</strong></p>".to_string(),
-    };
-    let max = state.options.max_attachment_bytes;
-    Html(format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Report a vulnerability</title><link rel="stylesheet" href="../style.css"></head>
-<body><main>
-<h1>Report a vulnerability</h1>
-{key}
-<form method="post" action="../report/" enctype="multipart/form-data">
-<p><label for="summary">Summary (one line)</label><br>
-<input id="summary" name="summary" required maxlength="200" size="60"></p>
-<p><label for="affected">Affected versions</label><br>
-<input id="affected" name="affected" required maxlength="2000" size="60"></p>
-<p><label for="details">Details: what you found, how to reproduce it, its impact</label><br>
-<textarea id="details" name="details" required rows="14" cols="70"></textarea></p>
-<p><label for="contact">How to reach you (optional)</label><br>
-<input id="contact" name="contact" maxlength="320" size="60"></p>
-<p><label for="public_key">Your OpenPGP public key, to encrypt the team's replies to (optional; without it, replies are encrypted to a key only your codename opens)</label><br>
-<textarea id="public_key" name="public_key" rows="4" cols="70"></textarea></p>
-<p><label for="attachment">Attachment (optional, at most {max} bytes)</label><br>
-<input id="attachment" name="attachment" type="file"></p>
-<p><button type="submit">Send the report</button></p>
-</form>
-</main></body></html>
-"#
+    let key = snapshot.key.as_ref().ok().map(|key| {
+        serde_json::json!({
+            "fingerprint": key.fingerprint,
+            "names": key.user_ids.join(", "),
+        })
+    });
+    let lang = pages::lang(&headers);
+    Html(pages::render(
+        lang,
+        "report-form.html",
+        serde_json::json!({
+            "title": pages::text(lang, "report-title"),
+            "root": "../",
+            "key": key,
+            "max_attachment": state.options.max_attachment_bytes,
+        }),
     ))
     .into_response()
 }
@@ -185,6 +168,7 @@ pub async fn submit(
         replies_to_own_key,
     };
     // The receipt holds the codename: never cached.
+    let lang = pages::lang(&headers);
     let no_store = [(axum::http::header::CACHE_CONTROL, "no-store")];
     if wants_json(&headers) {
         return Ok((StatusCode::CREATED, no_store, axum::Json(receipt)).into_response());
@@ -192,20 +176,14 @@ pub async fn submit(
     Ok((
         StatusCode::CREATED,
         no_store,
-        Html(format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Report received</title>\
-             <link rel=\"stylesheet\" href=\"../style.css\"></head>\n<body><main><h1>Report received</h1>\
-             <p>Thank you. Your report was encrypted to the security team's key <code>{}</code> and stored.</p>\
-             <p>Your receipt id is <strong><code>{}</code></strong> (received {}). Quote it when you \
-             write to the team about this report.</p>\
-             <p>Your codename is <strong><code>{}</code></strong>. Write it down now: it is shown \
-             only once and the server does not keep it. With it, <a href=\"../report/status\">the \
-             status page</a> shows where your report stands and the team's replies, and lets you \
-             add a message. Anyone who has it can read the replies.</p></main></body></html>\n",
-            escape_html(&receipt.encrypted_to),
-            escape_html(&receipt.id),
-            escape_html(&receipt.received),
-            escape_html(&receipt.codename),
+        Html(pages::render(
+            lang,
+            "report-receipt.html",
+            serde_json::json!({
+                "title": pages::text(lang, "receipt-title"),
+                "root": "../",
+                "receipt": receipt,
+            }),
         )),
     )
         .into_response())

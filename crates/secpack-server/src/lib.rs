@@ -9,6 +9,7 @@
 //! * [`intake`] is the report form and its handler; [`store`] keeps the
 //!   reports, the rate-limit counters, the inbox API's nonces, the
 //!   codename-guessing budgets and the alert state (SQLite or PostgreSQL).
+//! * [`pages`] renders the HTML pages through the site's templates.
 //! * [`ratelimit`] limits report submissions per client; [`hardening`] sets limits,
 //!   timeouts and security headers; [`error`] shapes client errors.
 //! * [`http1`] judges each request head before hyper reads it, so that
@@ -26,6 +27,7 @@ pub mod health;
 pub mod http1;
 pub mod inbox_api;
 pub mod intake;
+pub mod pages;
 pub mod ratelimit;
 pub mod site;
 pub mod snapshot;

@@ -22,7 +22,8 @@ use secpack::report::reply::{self, MAX_MESSAGE_BYTES};
 use secpack::report::state::ReportState;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{escape_html, wants_json, HttpError};
+use crate::error::{wants_json, HttpError};
+use crate::pages;
 use crate::store::ReportView;
 use crate::AppState;
 
@@ -41,131 +42,25 @@ pub struct FollowUpForm {
     message: String,
 }
 
-/// French when the client prefers it, else English.
-fn french(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("fr"))
-}
-
-/// The page's texts in one language.
-struct Texts {
-    lang: &'static str,
-    title: &'static str,
-    intro: &'static str,
-    codename: &'static str,
-    show: &'static str,
-    state: &'static str,
-    bulletin: &'static str,
-    replies: &'static str,
-    no_replies: &'static str,
-    certified: &'static str,
-    uncertified: &'static str,
-    own_key: &'static str,
-    follow_up: &'static str,
-    message: &'static str,
-    send: &'static str,
-    sent: &'static str,
-    unknown: &'static str,
-}
-
-const EN: Texts = Texts {
-    lang: "en",
-    title: "Your report",
-    intro: "Give the codename shown on your receipt to see where your report stands and the security team's replies.",
-    codename: "Codename",
-    show: "Show my report",
-    state: "State",
-    bulletin: "Published in",
-    replies: "Replies from the security team",
-    no_replies: "No reply yet.",
-    certified: "signed by a certified key of the security team",
-    uncertified: "NOT signed by a certified key of the security team: do not trust it",
-    own_key: "This reply is encrypted to your own OpenPGP key; decrypt it with gpg --decrypt.",
-    follow_up: "Add a message for the team",
-    message: "Message",
-    send: "Send",
-    sent: "Your message was encrypted to the security team's key and stored.",
-    unknown: "No report has this codename. Check it against your receipt.",
-};
-
-const FR: Texts = Texts {
-    lang: "fr",
-    title: "Votre signalement",
-    intro: "Saisissez le nom de code de votre accusé de réception pour voir où en est votre signalement et les réponses de l'équipe de sécurité.",
-    codename: "Nom de code",
-    show: "Voir mon signalement",
-    state: "État",
-    bulletin: "Publié dans",
-    replies: "Réponses de l'équipe de sécurité",
-    no_replies: "Pas encore de réponse.",
-    certified: "signée par une clé certifiée de l'équipe de sécurité",
-    uncertified: "NON signée par une clé certifiée de l'équipe de sécurité : ne vous y fiez pas",
-    own_key: "Cette réponse est chiffrée pour votre propre clé OpenPGP ; déchiffrez-la avec gpg --decrypt.",
-    follow_up: "Ajouter un message pour l'équipe",
-    message: "Message",
-    send: "Envoyer",
-    sent: "Votre message a été chiffré pour la clé de l'équipe de sécurité et enregistré.",
-    unknown: "Aucun signalement n'a ce nom de code. Vérifiez-le sur votre accusé de réception.",
-};
-
-fn texts(headers: &HeaderMap) -> &'static Texts {
-    if french(headers) {
-        &FR
-    } else {
-        &EN
-    }
-}
-
-fn state_name(state: ReportState, fr: bool) -> &'static str {
-    match (state, fr) {
-        (ReportState::Received, false) => "received",
-        (ReportState::Triaged, false) => "triaged: the team has read and assessed it",
-        (ReportState::Confirmed, false) => "confirmed: the vulnerability is real",
-        (ReportState::Fixed, false) => "fixed",
-        (ReportState::Published, false) => "published",
-        (ReportState::Rejected, false) => "rejected",
-        (ReportState::Received, true) => "reçu",
-        (ReportState::Triaged, true) => "examiné par l'équipe",
-        (ReportState::Confirmed, true) => "confirmé : la vulnérabilité est réelle",
-        (ReportState::Fixed, true) => "corrigé",
-        (ReportState::Published, true) => "publié",
-        (ReportState::Rejected, true) => "rejeté",
-    }
-}
-
-fn page(t: &Texts, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><link rel=\"stylesheet\" href=\"../style.css\"></head>\n\
-         <body><main><h1>{}</h1>\n{body}</main></body></html>\n",
-        t.lang,
-        escape_html(t.title),
-        escape_html(t.title)
-    )
-}
-
-fn codename_form(t: &Texts) -> String {
-    format!(
-        "<form method=\"post\" action=\"../report/status\">\
-         <p><label for=\"codename\">{}</label><br>\
-         <input id=\"codename\" name=\"codename\" required autocomplete=\"off\" size=\"50\"></p>\
-         <p><button type=\"submit\">{}</button></p></form>\n",
-        escape_html(t.codename),
-        escape_html(t.show)
-    )
-}
-
 /// `GET /report/status`: the codename form.
 pub async fn form(headers: HeaderMap) -> Response {
-    let t = texts(&headers);
-    Html(page(
-        t,
-        &format!("<p>{}</p>\n{}", escape_html(t.intro), codename_form(t)),
-    ))
-    .into_response()
+    let lang = pages::lang(&headers);
+    Html(status_page(lang, None, "")).into_response()
+}
+
+/// The status page: the codename form, or the report `shown`.
+fn status_page(lang: &str, shown: Option<&Shown>, codename: &str) -> String {
+    pages::render(
+        lang,
+        "report-status.html",
+        serde_json::json!({
+            "title": pages::text(lang, "status-title"),
+            "root": "../",
+            "shown": shown,
+            "codename": codename,
+            "max_message": MAX_MESSAGE_BYTES,
+        }),
+    )
 }
 
 /// A reply as the reporter sees it.
@@ -270,7 +165,7 @@ async fn authenticate(
         _ => Err(HttpError::new(
             StatusCode::NOT_FOUND,
             "unknown-codename",
-            texts(headers).unknown,
+            pages::text(pages::lang(headers), "status-unknown"),
             headers,
         )),
     }
@@ -323,7 +218,7 @@ pub async fn show(
         .map_err(|_| unavailable(&headers))?;
     let mut shown = shown;
     if let Some(n) = view_qsb(&shown) {
-        let (name, url) = bulletin_link(&snapshot, n, french(&headers));
+        let (name, url) = bulletin_link(&snapshot, n, pages::lang(&headers) == "fr");
         shown.bulletin = Some(name);
         shown.bulletin_url = url;
     }
@@ -334,7 +229,11 @@ pub async fn show(
     }
     Ok((
         no_store,
-        Html(render(texts(&headers), &shown, &form.codename)),
+        Html(status_page(
+            pages::lang(&headers),
+            Some(&shown),
+            &form.codename,
+        )),
     )
         .into_response())
 }
@@ -451,56 +350,6 @@ fn shown(
     }
 }
 
-fn render(t: &Texts, shown: &Shown, codename: &str) -> String {
-    let fr = t.lang == "fr";
-    let mut body = format!(
-        "<p><code>{}</code></p>\n<p><strong>{}:</strong> {}</p>\n",
-        escape_html(&shown.id),
-        escape_html(t.state),
-        escape_html(state_name(shown.state, fr))
-    );
-    if let Some(b) = &shown.bulletin {
-        let name = escape_html(b);
-        let link = match &shown.bulletin_url {
-            Some(url) => format!("<a href=\"{}\">{name}</a>", escape_html(url)),
-            None => name,
-        };
-        body.push_str(&format!(
-            "<p><strong>{}:</strong> {link}</p>\n",
-            escape_html(t.bulletin)
-        ));
-    }
-    body.push_str(&format!("<h2>{}</h2>\n", escape_html(t.replies)));
-    if shown.replies.is_empty() {
-        body.push_str(&format!("<p>{}</p>\n", escape_html(t.no_replies)));
-    }
-    for r in &shown.replies {
-        let verdict = match r.certified_signer {
-            Some(true) => format!("<p>{}</p>", escape_html(t.certified)),
-            Some(false) => format!("<p><strong>{}</strong></p>", escape_html(t.uncertified)),
-            None => format!("<p>{}</p>", escape_html(t.own_key)),
-        };
-        let content = r.text.as_deref().or(r.encrypted.as_deref()).unwrap_or("");
-        body.push_str(&format!(
-            "<article><p><time>{}</time></p>{verdict}<pre>{}</pre></article>\n",
-            escape_html(&r.at),
-            escape_html(content)
-        ));
-    }
-    body.push_str(&format!(
-        "<h2>{}</h2>\n<form method=\"post\" action=\"../report/follow-up\">\
-         <input type=\"hidden\" name=\"codename\" value=\"{}\">\
-         <p><label for=\"message\">{}</label><br>\
-         <textarea id=\"message\" name=\"message\" required rows=\"8\" cols=\"70\" maxlength=\"{MAX_MESSAGE_BYTES}\"></textarea></p>\
-         <p><button type=\"submit\">{}</button></p></form>\n",
-        escape_html(t.follow_up),
-        escape_html(codename),
-        escape_html(t.message),
-        escape_html(t.send)
-    ));
-    page(t, &body)
-}
-
 /// `POST /report/follow-up`: a reporter's message, encrypted to the team.
 pub async fn follow_up(
     State(state): State<AppState>,
@@ -568,10 +417,11 @@ pub async fn follow_up(
         )
             .into_response());
     }
-    let t = texts(&headers);
-    Ok((
-        StatusCode::CREATED,
-        Html(page(t, &format!("<p>{}</p>", escape_html(t.sent)))),
-    )
-        .into_response())
+    let lang = pages::lang(&headers);
+    let page = pages::render(
+        lang,
+        "report-sent.html",
+        serde_json::json!({"title": pages::text(lang, "status-title"), "root": "../"}),
+    );
+    Ok((StatusCode::CREATED, Html(page)).into_response())
 }

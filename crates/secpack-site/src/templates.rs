@@ -29,6 +29,28 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("redirect.html", include_str!("../templates/redirect.html")),
 ];
 
+/// The server's own pages (`secpack serve`: the report form, the receipt,
+/// the status page, error pages), by name. A pack does not override them.
+pub const SERVER: &[(&str, &str)] = &[
+    ("server-page.html", include_str!("../templates/server-page.html")),
+    ("report-form.html", include_str!("../templates/report-form.html")),
+    ("report-receipt.html", include_str!("../templates/report-receipt.html")),
+    ("report-status.html", include_str!("../templates/report-status.html")),
+    ("report-sent.html", include_str!("../templates/report-sent.html")),
+    ("server-error.html", include_str!("../templates/server-error.html")),
+];
+
+/// The site's template environment in `lang` (no pack overrides) with the
+/// server's pages added: one HTML escaper for the site and the server.
+pub fn server_environment(lang: &str) -> Result<Environment<'static>> {
+    let mut env = environment(Arc::new(Strings::new(lang)?), &BTreeMap::new())?;
+    for &(name, source) in SERVER {
+        env.add_template(name, source)
+            .with_context(|| format!("compiling template {name}"))?;
+    }
+    Ok(env)
+}
+
 /// The built-in stylesheet (a pack may override it with `site/templates/style.css`).
 pub const STYLE: &str = include_str!("../templates/style.css");
 
