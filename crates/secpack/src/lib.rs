@@ -25,6 +25,7 @@
 //!   certifies, and the verdict on every signature.
 //! * [`tracker`] is the upstream-advisory tracker: import, sync, triage,
 //!   statistics and consistency with the bulletins.
+//! * [`http`] is the one HTTP client configuration (TLS, user agent).
 //! * [`fsutil`] holds the small file-system helpers every writer uses
 //!   (atomic writes).
 
@@ -38,6 +39,7 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod history;
+pub mod http;
 pub mod keys;
 pub mod pack;
 pub mod report;

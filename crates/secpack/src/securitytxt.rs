@@ -514,18 +514,11 @@ impl ReadError {
 pub fn read(target: &str, timeout: std::time::Duration) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     if target.starts_with("https://") || target.starts_with("http://") {
-        use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::NativeTls)
-            .root_certs(RootCerts::PlatformVerifier)
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .user_agent(concat!("secpack/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = crate::http::agent(crate::http::ClientOptions {
+            timeout,
+            max_redirects: 0,
+            status_as_error: true,
+        });
         let fail = |e: String| ReadError::Fetch(target.to_string(), e);
         let mut response = agent.get(target).call().map_err(|e| fail(e.to_string()))?;
         if response.status().as_u16() != 200 {

@@ -1,0 +1,79 @@
+//! The one HTTP client configuration every fetch uses: the platform's TLS
+//! (native-tls with the system's roots), secpack's user agent, a global
+//! timeout, and a redirect policy chosen by the caller.
+
+use std::time::Duration;
+
+/// How a client follows redirects and reports HTTP statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The whole request's time limit.
+    pub timeout: Duration,
+    /// Redirects followed (0: a redirect is answered as it is).
+    pub max_redirects: u32,
+    /// Whether a 4xx/5xx status is an error (`true`) or an answer the
+    /// caller reads (`false`).
+    pub status_as_error: bool,
+}
+
+/// The `User-Agent` secpack sends.
+pub const USER_AGENT: &str = concat!("secpack/", env!("CARGO_PKG_VERSION"));
+
+/// A client with the platform's TLS and these options.
+pub fn agent(options: ClientOptions) -> ureq::Agent {
+    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::NativeTls)
+        .root_certs(RootCerts::PlatformVerifier)
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .timeout_global(Some(options.timeout))
+        .max_redirects(options.max_redirects)
+        .http_status_as_error(options.status_as_error)
+        .user_agent(USER_AGENT)
+        .build()
+        .new_agent()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A one-shot server on 127.0.0.1 answering a redirect, and what the
+    /// client sent.
+    fn redirecting_server() -> (String, std::thread::JoinHandle<String>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 2048];
+            let n = stream.read(&mut buf).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        (url, handle)
+    }
+
+    #[test]
+    fn a_redirect_is_answered_as_it_is_when_none_is_followed() {
+        let (url, server) = redirecting_server();
+        let client = agent(ClientOptions {
+            timeout: Duration::from_secs(10),
+            max_redirects: 0,
+            status_as_error: false,
+        });
+        let response = client.get(&url).call().unwrap();
+        assert_eq!(response.status().as_u16(), 302);
+        let request = server.join().unwrap();
+        assert!(
+            request
+                .to_ascii_lowercase()
+                .contains(&format!("user-agent: {}", USER_AGENT).to_ascii_lowercase()),
+            "{request}"
+        );
+    }
+}
