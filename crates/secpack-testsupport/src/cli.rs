@@ -150,3 +150,31 @@ pub fn listening_address(server: &mut Child) -> String {
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argv_keeps_the_order_it_was_built_in() {
+        let dir = Path::new("/tmp/a b");
+        let argv = Argv::of(["sign"])
+            .opt("--pack", dir)
+            .args(Argv::default().opt("--as", "alice"))
+            .arg("--force")
+            .arg(dir.join("doc.txt"));
+        assert_eq!(
+            argv.to_strings(),
+            [
+                "sign",
+                "--pack",
+                "/tmp/a b",
+                "--as",
+                "alice",
+                "--force",
+                "/tmp/a b/doc.txt"
+            ]
+        );
+        assert_eq!((&argv).into_iter().count(), 7);
+    }
+}

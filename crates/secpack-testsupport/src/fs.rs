@@ -49,3 +49,26 @@ pub fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_lists_the_same_files_and_git_metadata_is_left_out() {
+        let from = tempfile::tempdir().unwrap();
+        for (rel, text) in [("a.txt", "a"), ("d/e/b.txt", "b"), (".git/HEAD", "ref")] {
+            let p = from.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let to = tempfile::tempdir().unwrap();
+        copy_dir(from.path(), &to.path().join("copy"));
+        let copy = to.path().join("copy");
+        assert_eq!(relative_files(&copy), ["a.txt", "d/e/b.txt"]);
+        assert_eq!(
+            std::fs::read_to_string(copy.join(".git/HEAD")).unwrap(),
+            "ref"
+        );
+    }
+}

@@ -72,3 +72,21 @@ impl Git {
         self.run(dir, &["tag", "-s", "-u", key, "-m", message, name]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commits_are_made_and_a_failing_command_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Git::unsigned();
+        git.init(dir.path());
+        std::fs::write(dir.path().join("f"), "x").unwrap();
+        let head = git.commit_all(dir.path(), "first");
+        assert_eq!(head.len(), 40);
+        assert_eq!(git.run(dir.path(), &["log", "--format=%s"]), "first");
+        let failed = std::panic::catch_unwind(|| git.run(dir.path(), &["no-such-command"]));
+        assert!(failed.is_err());
+    }
+}

@@ -153,3 +153,22 @@ pub fn request(
         .unwrap_or_default();
     (status, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_come_in_turn_and_unknown_paths_are_not_found() {
+        let s = Server::start(vec![("/a", vec![status(503), ok("fine")])]);
+        let addr = s.base.strip_prefix("http://").unwrap();
+        assert_eq!(request(addr, "GET", "/a", "text/plain", b"").0, 503);
+        assert_eq!(
+            request(addr, "GET", "/a", "text/plain", b""),
+            (200, "fine".to_string())
+        );
+        assert_eq!(request(addr, "GET", "/a", "text/plain", b"").0, 200);
+        assert_eq!(request(addr, "GET", "/b", "text/plain", b"").0, 404);
+        assert_eq!((s.hits("/a"), s.hits("/b")), (3, 1));
+    }
+}
