@@ -12,13 +12,11 @@
 
 use std::path::Path;
 
-use anyhow::Result;
-
 use super::keyring::Keyring;
 use super::pin::MasterPin;
 use super::report::verify_document;
 use crate::config::CONFIG_FILE;
-use crate::pack::{ConfigTrust, Pack};
+use crate::pack::{ConfigTrust, Pack, PackError};
 
 /// A pack whose configuration has been judged, and its keyring judged under
 /// the configuration in effect.
@@ -32,13 +30,13 @@ pub struct VerifiedPack {
 
 /// Opens the pack at `root` as a verifier must: `secpack.toml` counts only
 /// when signed.
-pub fn open_verified(root: &Path, pin: &MasterPin) -> Result<VerifiedPack> {
+pub fn open_verified(root: &Path, pin: &MasterPin) -> Result<VerifiedPack, PackError> {
     settle(Pack::open(root)?, pin)
 }
 
 /// Judges the configuration of a pack opened as written and returns the pack
 /// under the configuration that may apply; a pack already judged is kept.
-pub fn settle(pack: Pack, pin: &MasterPin) -> Result<VerifiedPack> {
+pub fn settle(pack: Pack, pin: &MasterPin) -> Result<VerifiedPack, PackError> {
     let ring = Keyring::load(&pack, pin);
     if pack.config_trust != ConfigTrust::AsWritten {
         return Ok(VerifiedPack { pack, ring });
