@@ -3,7 +3,7 @@
 //! JavaScript and working offline from the file system.
 //!
 //! [`render`] turns a pack and the trust engine's verdict on it into files in
-//! memory; [`write`] puts them on disk all at once (a staging folder renamed
+//! memory; [`write()`] puts them on disk all at once (a staging folder renamed
 //! into place). Every link between pages is relative.
 //!
 //! * [`content`] reads the pack's markdown pages (`site/*.md`).

@@ -117,7 +117,7 @@ impl Mount {
 
     /// Rewrites a link of a content page in `lang` written at `from`. Inside
     /// the mount (or with no mount), a relative link to the file it names,
-    /// through [`ALIASES`] when `is_page` says nothing is published at the
+    /// through `ALIASES` when `is_page` says nothing is published at the
     /// alias. A link that leaves the mount, or that a mounted page makes to
     /// a page this site does not have, becomes an absolute link on the origin
     /// (kept as written without one). External and relative links are kept.

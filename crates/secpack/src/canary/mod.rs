@@ -4,7 +4,7 @@
 //! * [`parse`] reads a canary's text (every era of wording).
 //! * [`window`] reads the promised window for the next canary.
 //! * [`drift`] compares statements between consecutive canaries.
-//! * [`audit`] checks a pack's whole series and says what needs attention.
+//! * [`audit`](mod@audit) checks a pack's whole series and says what needs attention.
 //! * [`freshness`] fetches news headlines and a block hash over HTTP.
 //! * [`machine`] is the JSON block a canary carries for monitors.
 
