@@ -126,6 +126,8 @@ registry![
     crate::report::auth::AuthError,
     crate::report::codename::CodenameError,
     crate::report::encrypt::EncryptionKeyError,
+    crate::report::inbox::InboxError,
+    crate::report::state::UnknownState,
     crate::report::reply::ReporterKeyError,
     crate::report::submission::SubmissionError,
     crate::securitytxt::ReadError,

@@ -260,7 +260,7 @@ impl ReportStore for SqliteStore {
     }
 
     async fn find_by_index(&self, index: String) -> Result<Option<(String, ReporterAccess)>> {
-        self.with_inbox(move |inbox| inbox.find_by_index(&index))
+        self.with_inbox(move |inbox| Ok(inbox.find_by_index(&index)?))
             .await
     }
 
@@ -284,7 +284,7 @@ impl ReportStore for SqliteStore {
         ciphertext: Vec<u8>,
     ) -> Result<StoredMessage> {
         self.with_inbox(move |inbox| {
-            inbox.add_message(&id, kind, author.as_deref(), &ciphertext, Utc::now())
+            Ok(inbox.add_message(&id, kind, author.as_deref(), &ciphertext, Utc::now())?)
         })
         .await
     }
@@ -295,7 +295,7 @@ impl ReportStore for SqliteStore {
         state: ReportState,
         qsb: Option<u32>,
     ) -> Result<StoredReport> {
-        self.with_inbox(move |inbox| inbox.set_state(&id, state, qsb, Utc::now()))
+        self.with_inbox(move |inbox| Ok(inbox.set_state(&id, state, qsb, Utc::now())?))
             .await
     }
     async fn issue_nonce(&self, lifetime: Duration) -> Result<String> {

@@ -8,12 +8,104 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::state::ReportState;
+use crate::error::{Coded, ErrorClass, IoError};
+
+/// Why the inbox database refused or failed. Every variant has a stable
+/// code.
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    /// Neither `XDG_DATA_HOME` nor `HOME` gives a default place.
+    #[error("neither XDG_DATA_HOME nor HOME is set: give the database with --db")]
+    NoDefaultPath,
+    /// Creating the database, its folder, or narrowing a file's mode.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// Opening or preparing the database.
+    #[error("opening the inbox database {}: {source}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// SQLite would not use WAL mode.
+    #[error("the inbox database {} refused WAL mode ({mode})", path.display())]
+    NoWal {
+        /// The database file.
+        path: PathBuf,
+        /// The journal mode SQLite kept.
+        mode: String,
+    },
+    /// A database of a layout this secpack does not know.
+    #[error("the database {} has layout version {found}; this secpack knows {SCHEMA_VERSION}", path.display())]
+    NewerLayout {
+        /// The database file.
+        path: PathBuf,
+        /// Its layout version.
+        found: i64,
+    },
+    /// No report has this receipt id.
+    #[error("no report with the id {id:?} in {}", path.display())]
+    UnknownReport {
+        /// The id asked for.
+        id: String,
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A row the database holds does not read back.
+    #[error("the inbox database holds a malformed {what}: {detail}")]
+    Malformed {
+        /// What (a time, a state, a message kind).
+        what: &'static str,
+        /// Which value.
+        detail: String,
+    },
+    /// A merged message names another report.
+    #[error("message {message} is not about report {report}")]
+    MessageMismatch {
+        /// The message's id.
+        message: String,
+        /// The report it was merged with.
+        report: String,
+    },
+    /// The random source failed.
+    #[error("drawing a random id: {0}")]
+    Random(#[from] openssl::error::ErrorStack),
+    /// A query failed.
+    #[error("the inbox database: {0}")]
+    Database(#[from] rusqlite::Error),
+}
+
+impl Coded for InboxError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NoDefaultPath => "no-inbox-path",
+            Self::Io(e) => e.code(),
+            Self::Open { .. } | Self::NoWal { .. } | Self::Database(_) => "inbox-database",
+            Self::NewerLayout { .. } => "inbox-layout",
+            Self::UnknownReport { .. } => "unknown-report",
+            Self::Malformed { .. } => "inbox-malformed",
+            Self::MessageMismatch { .. } => "message-mismatch",
+            Self::Random(_) => "random-failed",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::NoDefaultPath | Self::NewerLayout { .. } => ErrorClass::Config,
+            Self::UnknownReport { .. } => ErrorClass::Usage,
+            Self::Io(_) => ErrorClass::Io,
+            _ => ErrorClass::Failure,
+        }
+    }
+}
+
+type Result<T, E = InboxError> = std::result::Result<T, E>;
 
 /// Version of the database layout (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 3;
@@ -162,9 +254,9 @@ impl Inbox {
         let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
             Some(dir) => PathBuf::from(dir),
             None => {
-                let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).context(
-                    "neither XDG_DATA_HOME nor HOME is set: give the database with --db",
-                )?;
+                let home = std::env::var_os("HOME")
+                    .filter(|v| !v.is_empty())
+                    .ok_or(InboxError::NoDefaultPath)?;
                 PathBuf::from(home).join(".local/share")
             }
         };
@@ -180,24 +272,27 @@ impl Inbox {
     /// 0600. A folder created for the database has mode 0700.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_private_dir(parent).with_context(|| format!("creating {}", parent.display()))?;
+            create_private_dir(parent).map_err(|e| IoError::new("creating", parent, e))?;
         }
-        make_private(path, true)
-            .with_context(|| format!("creating the inbox database {}", path.display()))?;
-        let conn = Connection::open(path)
-            .with_context(|| format!("opening the inbox database {}", path.display()))?;
+        make_private(path, true).map_err(|e| IoError::new("creating", path, e))?;
+        let open = |source| InboxError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open)?;
         let inbox = Self {
             conn,
             path: path.to_path_buf(),
         };
-        inbox
-            .prepare()
-            .with_context(|| format!("preparing the inbox database {}", path.display()))?;
+        inbox.prepare().map_err(|e| match e {
+            InboxError::Database(source) => open(source),
+            other => other,
+        })?;
         for suffix in ["-wal", "-shm"] {
             let mut side = path.as_os_str().to_owned();
             side.push(suffix);
-            make_private(Path::new(&side), false)
-                .with_context(|| format!("setting the mode of {}", Path::new(&side).display()))?;
+            let side = Path::new(&side);
+            make_private(side, false).map_err(|e| IoError::new("setting the mode of", side, e))?;
         }
         Ok(inbox)
     }
@@ -206,10 +301,12 @@ impl Inbox {
         let c = &self.conn;
         c.busy_timeout(std::time::Duration::from_secs(10))?;
         let mode: String = c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        anyhow::ensure!(
-            mode.eq_ignore_ascii_case("wal"),
-            "WAL mode refused ({mode})"
-        );
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(InboxError::NoWal {
+                path: self.path.clone(),
+                mode,
+            });
+        }
         c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
         let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version == 0 {
@@ -232,9 +329,12 @@ impl Inbox {
             0 | 1 => c.execute_batch(&format!("{SCHEMA_2}{SCHEMA_3}"))?,
             2 => c.execute_batch(SCHEMA_3)?,
             SCHEMA_VERSION => {}
-            other => anyhow::bail!(
-                "the database has layout version {other}; this secpack knows {SCHEMA_VERSION}"
-            ),
+            found => {
+                return Err(InboxError::NewerLayout {
+                    path: self.path.clone(),
+                    found,
+                })
+            }
         }
         Ok(())
     }
@@ -330,11 +430,7 @@ impl Inbox {
         ciphertext: &[u8],
         at: DateTime<Utc>,
     ) -> Result<StoredMessage> {
-        anyhow::ensure!(
-            self.get(id)?.is_some(),
-            "no report with the id {id:?} in {}",
-            self.path.display()
-        );
+        self.require(id)?;
         let message_id = new_id(at)?;
         self.conn.execute(
             "INSERT INTO messages (id, report, kind, at, author, ciphertext)
@@ -430,8 +526,10 @@ impl Inbox {
         rows.map(|r| {
             let (id, report, kind, at, author, ciphertext) = r?;
             Ok(StoredMessage {
-                kind: MessageKind::from_code(&kind)
-                    .with_context(|| format!("message {id}: unknown kind {kind:?}"))?,
+                kind: MessageKind::from_code(&kind).ok_or_else(|| InboxError::Malformed {
+                    what: "message kind",
+                    detail: format!("message {id}: {kind:?}"),
+                })?,
                 at: parse_time(&at)?,
                 size: ciphertext.len(),
                 id,
@@ -482,12 +580,12 @@ impl Inbox {
             )?;
         }
         for m in messages {
-            anyhow::ensure!(
-                m.report == report.id,
-                "message {} is not about {}",
-                m.id,
-                report.id
-            );
+            if m.report != report.id {
+                return Err(InboxError::MessageMismatch {
+                    message: m.id.clone(),
+                    report: report.id.clone(),
+                });
+            }
             changed += tx.execute(
                 "INSERT OR IGNORE INTO messages (id, report, kind, at, author, ciphertext)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -562,12 +660,23 @@ impl Inbox {
             "UPDATE reports SET state = ?2, qsb = COALESCE(?3, qsb), updated = ?4 WHERE id = ?1",
             params![id, state.code(), qsb, timestamp(now)],
         )?;
-        anyhow::ensure!(
-            changed == 1,
-            "no report with the id {id:?} in {}",
-            self.path.display()
-        );
-        self.get(id)?.context("the report vanished")
+        if changed != 1 {
+            return Err(self.unknown(id));
+        }
+        self.require(id)
+    }
+
+    /// The report with receipt id `id`; [`InboxError::UnknownReport`] when
+    /// there is none.
+    pub fn require(&self, id: &str) -> Result<StoredReport> {
+        self.get(id)?.ok_or_else(|| self.unknown(id))
+    }
+
+    fn unknown(&self, id: &str) -> InboxError {
+        InboxError::UnknownReport {
+            id: id.to_string(),
+            path: self.path.clone(),
+        }
     }
 }
 
@@ -584,7 +693,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((|| {
         Ok(StoredReport {
             received: parse_time(&received)?,
-            state: state.parse().with_context(|| format!("report {id}"))?,
+            state: ReportState::from_code(&state).ok_or_else(|| InboxError::Malformed {
+                what: "state",
+                detail: format!("report {id}: {state:?}"),
+            })?,
             updated: parse_time(&updated)?,
             size: ciphertext.len(),
             id,
@@ -662,15 +774,18 @@ fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>> {
-    Ok(DateTime::parse_from_rfc3339(s)
-        .with_context(|| format!("bad time {s:?} in the inbox"))?
-        .with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| InboxError::Malformed {
+            what: "time",
+            detail: format!("{s:?}"),
+        })
 }
 
 /// A receipt id: the day received and 48 random bits (`20260502-9f3a1c2b7d4e`).
 fn new_id(received: DateTime<Utc>) -> Result<String> {
     let mut random = [0u8; 6];
-    openssl::rand::rand_bytes(&mut random).context("drawing a random id")?;
+    openssl::rand::rand_bytes(&mut random)?;
     let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("{}-{hex}", received.format("%Y%m%d")))
 }

@@ -57,13 +57,24 @@ impl std::fmt::Display for ReportState {
 }
 
 impl std::str::FromStr for ReportState {
-    type Err = anyhow::Error;
+    type Err = UnknownState;
 
-    fn from_str(s: &str) -> anyhow::Result<Self> {
-        Self::from_code(s).ok_or_else(|| {
-            let codes: Vec<_> = Self::ALL.iter().map(|s| s.code()).collect();
-            anyhow::anyhow!("unknown report state {s:?} (one of: {})", codes.join(", "))
-        })
+    fn from_str(s: &str) -> Result<Self, UnknownState> {
+        Self::from_code(s).ok_or_else(|| UnknownState(s.to_string()))
+    }
+}
+
+/// A text that names no report state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report state {:?} (one of: {})", .0, ReportState::ALL.map(ReportState::code).join(", "))]
+pub struct UnknownState(pub String);
+
+impl crate::error::Coded for UnknownState {
+    fn code(&self) -> &'static str {
+        "unknown-state"
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::Usage
     }
 }
 

@@ -137,9 +137,7 @@ fn list(inbox: &Inbox, global: &GlobalArgs) -> Result<u8> {
 }
 
 fn find(inbox: &Inbox, id: &str) -> Result<StoredReport> {
-    inbox
-        .get(id)?
-        .with_context(|| format!("no report with the id {id:?} in {}", inbox.path().display()))
+    Ok(inbox.require(id)?)
 }
 
 #[derive(Debug, Serialize)]

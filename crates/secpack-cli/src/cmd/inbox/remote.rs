@@ -116,13 +116,7 @@ struct Sent {
 
 /// Runs `inbox reply`.
 pub fn reply(inbox: &Inbox, args: ReplyArgs, global: &GlobalArgs) -> Result<u8> {
-    inbox.get(&args.id)?.with_context(|| {
-        format!(
-            "no report with the id {:?} in {}",
-            args.id,
-            inbox.path().display()
-        )
-    })?;
+    inbox.require(&args.id)?;
     let reply_key = inbox.reply_key(&args.id)?.with_context(|| {
         format!(
             "report {} has no reply key here: it came without a codename, or pull it again with `secpack inbox pull`",
