@@ -239,8 +239,10 @@ fn sign_refuses_the_template_and_drafts_still_holding_template_text() {
     );
     let draft = "QSBs/qsb-001-2026.txt";
     let o = sign_as_bob(&p, draft);
-    assert_eq!(o.status.code(), Some(2));
+    // A refusal of the request, not a usage error: exit 1, code template-text.
+    assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
+    assert!(err.contains("[template-text]"), "{err}");
     assert!(
         err.contains("still holds template text") && err.contains("Say in one or two sentences"),
         "{err}"
@@ -252,7 +254,7 @@ fn sign_refuses_the_template_and_drafts_still_holding_template_text() {
         let text = format!("{}{leftover}\n", String::from_utf8_lossy(BULLETIN));
         p.write(draft, text.as_bytes());
         let o = sign_as_bob(&p, draft);
-        assert_eq!(o.status.code(), Some(2), "{leftover}");
+        assert_eq!(o.status.code(), Some(1), "{leftover}");
         assert!(stderr(&o).contains("template text"), "{}", stderr(&o));
     }
 

@@ -471,7 +471,8 @@ fn make_lists_several_images_unsigned_and_refuses_a_non_release_key() {
         "--master",
         &k.master,
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    // A refused signer is a failure (exit 1), not a usage error.
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no release key file for \"alice\""));
     assert!(!s.digests.exists(), "nothing written");
 }
@@ -509,7 +510,7 @@ fn make_signs_only_with_a_release_key_the_master_certifies() {
             .unwrap()
     };
     let out = make(&["--master", &k.master]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not trusted"), "{err}");
     assert!(!s.digests.exists(), "nothing written");
@@ -518,4 +519,146 @@ fn make_signs_only_with_a_release_key_the_master_certifies() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("master"));
     assert!(!s.digests.exists(), "nothing written");
+}
+
+/// `digest make` signed by `signer` with the secret of `fpr`, `--json`.
+fn make_signed(s: &Setup, signer: &str, fpr: &str) -> Output {
+    let k = keys();
+    let secret = s.pack.dir.path().join(format!("{signer}-secret.asc"));
+    std::fs::write(&secret, k.gpg.export_secret(fpr)).unwrap();
+    secpack(&[
+        "--json",
+        "digest",
+        "make",
+        s.image.to_str().unwrap(),
+        "--force",
+        "--pack",
+        s.pack.root().to_str().unwrap(),
+        "--sign-as",
+        signer,
+        "--key",
+        secret.to_str().unwrap(),
+        "--master",
+        &k.master,
+    ])
+}
+
+/// The `{"error": ...}` object of a `--json` run.
+fn json_error(out: &Output) -> Value {
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    v["error"].clone()
+}
+
+#[test]
+fn one_role_rule_for_make_and_check_from_the_signed_config() {
+    let s = Setup::new();
+    let k = keys();
+    // The team lets security-team keys (and not release keys) sign digests.
+    s.pack
+        .signed_config(b"[signers.roles]\ndigests = [\"security-team\"]\n");
+    let out = make_signed(&s, "alice", &k.alice);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["signed_with"], "keys/security-team/alice-test.asc");
+    // What make wrote, check accepts, by the same rule.
+    let (code, r) = s.check(&[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["signature"]["role"], "security-team");
+    assert_eq!(r["ok"], true);
+    // The release key may no longer sign them: make refuses before writing...
+    let before = std::fs::read(&s.digests).unwrap();
+    let out = make_signed(&s, "release", &k.release);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = json_error(&out);
+    assert_eq!(err["class"], "failure");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("no security-team key file for \"release\""),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&s.digests).unwrap(),
+        before,
+        "nothing written"
+    );
+    // ...and check does not trust a file the release key signs.
+    s.write_digests(
+        &k.gpg
+            .clearsign(T_SIGN, &k.release, s.reference().as_bytes()),
+    );
+    let (code, r) = s.check(&[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(r["signature"]["trusted"], false);
+}
+
+#[test]
+fn each_class_of_error_has_its_exit_status_and_code() {
+    let s = Setup::new();
+    let k = keys();
+    // Failure: a tampered image fails the check (exit 1, a mismatch).
+    s.write_digests(
+        &k.gpg
+            .clearsign(T_SIGN, &k.release, s.reference().as_bytes()),
+    );
+    let mut tampered = image_bytes();
+    tampered[1000] ^= 1;
+    std::fs::write(&s.image, &tampered).unwrap();
+    let (code, r) = s.check(&[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(r["ok"], false);
+    assert_eq!(statuses(&r), all("mismatch"));
+    // I/O: a digest file that cannot be read (exit 1, code read-error, the
+    // path named).
+    let missing = s.images_dir().join("missing.DIGESTS");
+    let (code, r) = s.check(&["--digests", missing.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        (r["error"]["code"].as_str(), r["error"]["class"].as_str()),
+        (Some("read-error"), Some("io"))
+    );
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing.DIGESTS"),
+        "{r}"
+    );
+    // Usage: several images and no --output (exit 2, code output-needed).
+    let out = secpack(&[
+        "--json",
+        "digest",
+        "make",
+        s.image.to_str().unwrap(),
+        "b.iso",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = json_error(&out);
+    assert_eq!(
+        (err["code"].as_str(), err["class"].as_str()),
+        (Some("output-needed"), Some("usage"))
+    );
+    // I/O: the digest file cannot be written (exit 1, the path named).
+    let out_file = s.pack.dir.path().join("no-such-folder/x.DIGESTS");
+    let out = secpack(&[
+        "--json",
+        "digest",
+        "make",
+        s.image.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = json_error(&out);
+    assert_eq!(err["class"], "io", "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("no-such-folder"),
+        "{err}"
+    );
 }

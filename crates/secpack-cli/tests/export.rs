@@ -314,9 +314,11 @@ fn a_team_key_the_master_does_not_certify_may_not_sign() {
         "--passphrase-file",
         &s(&pass),
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    // A refused signer is a failure (exit 1), with the signing code.
+    assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("is not trusted"), "{stderr}");
+    assert!(stderr.contains("[signer-not-allowed]"), "{stderr}");
     assert!(!t.out.exists());
 }
 
@@ -462,7 +464,7 @@ fn wrong_or_missing_passphrase_fails_clearly_and_writes_nothing() {
         "--passphrase-file",
         &s(&t.pass),
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("wrong passphrase"));
     assert!(!t.out.exists());
 
@@ -499,7 +501,7 @@ fn a_key_that_is_not_the_members_team_key_is_refused() {
         "--passphrase-file",
         &s(&t.pass),
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no security-team key file for \"bob\""));
     // Alice's file holds another key: refused too.
     let other = Gpg::new();
@@ -518,7 +520,7 @@ fn a_key_that_is_not_the_members_team_key_is_refused() {
         "--passphrase-file",
         &s(&t.pass),
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not in alice's key file"));
     assert!(!t.out.exists());
 }
@@ -713,4 +715,79 @@ fn a_signed_draft_still_holding_template_text_is_not_exported() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("[template-text]"), "{stdout}");
     assert!(!out.join("x_DSB-102-2024.json").exists());
+}
+
+/// The `{"error": ...}` object of a `--json` run.
+fn json_error(o: &Output) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    v["error"].clone()
+}
+
+#[test]
+fn each_class_of_error_has_its_exit_status_and_code() {
+    let t = setup();
+    // I/O: the output folder cannot be created (its parent is a file);
+    // exit 1, code io, the message names the path.
+    let blocker = t.out.parent().unwrap().join("a-file");
+    std::fs::write(&blocker, "x").unwrap();
+    let out = blocker.join("export");
+    let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let e = json_error(&o);
+    assert_eq!(
+        (e["code"].as_str(), e["class"].as_str()),
+        (Some("io"), Some("io"))
+    );
+    assert!(e["message"].as_str().unwrap().contains("a-file"), "{e}");
+    // Usage: a folder the export does not own; exit 2.
+    let home = t.out.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("notes.txt"), "mine").unwrap();
+    let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&home)]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = json_error(&o);
+    assert_eq!(
+        (e["code"].as_str(), e["class"].as_str()),
+        (Some("output-not-an-export"), Some("usage"))
+    );
+    // Config: a CSAF base URL that is not https; exit 2.
+    let o = t.secpack(&[
+        "--json",
+        "export",
+        "csaf",
+        &s(&t.pack),
+        "-o",
+        &s(&t.out),
+        "--base-url",
+        "http://demo.invalid/csaf",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let e = json_error(&o);
+    assert_eq!(
+        (e["code"].as_str(), e["class"].as_str()),
+        (Some("export-settings"), Some("config"))
+    );
+    // Failure: a bulletin with no date of issue stops the export; exit 1.
+    std::fs::write(
+        t.pack.join("QSBs/qsb-102-2024.txt"),
+        "\n  ---===[ Demo Security Bulletin 102 ]===---\n\n  Title\n",
+    )
+    .unwrap();
+    let o = t.secpack(&[
+        "--json",
+        "export",
+        "osv",
+        &s(&t.pack),
+        "-o",
+        &s(&t.out),
+        "--include-unverified",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let e = json_error(&o);
+    assert_eq!(
+        (e["code"].as_str(), e["class"].as_str()),
+        (Some("no-date-of-issue"), Some("failure"))
+    );
+    assert_eq!(tree(&t.out), ["home/notes.txt"], "nothing written");
 }

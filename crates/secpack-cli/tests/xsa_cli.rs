@@ -415,3 +415,78 @@ fn qsb_takes_every_form_of_a_bulletin_number_of_the_pack() {
     let rows = json(&secpack(p, &["list", "--json"]));
     assert_eq!(rows[0]["bulletin"], "002-2026");
 }
+
+/// The `{"error": ...}` object of a `--json` run.
+fn json_error(out: &Output) -> Value {
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)));
+    v["error"].clone()
+}
+
+fn code_and_class(e: &Value) -> (Option<&str>, Option<&str>) {
+    (e["code"].as_str(), e["class"].as_str())
+}
+
+#[test]
+fn each_class_of_error_has_its_exit_status_and_code() {
+    let pack = tempfile::tempdir().unwrap();
+    let p = pack.path();
+    write_bulletin(p, "qsb-001-2024.txt", "XSA-1");
+    // Usage: a malformed advisory number, and a verdict that needs a bulletin.
+    let out = secpack(p, &["set", "--json", "XSA-1x", "--affected", "no"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let e = json_error(&out);
+    assert_eq!(code_and_class(&e), (Some("advisory-number"), Some("usage")));
+    assert!(e["message"].as_str().unwrap().contains("XSA-1x"), "{e}");
+    let out = secpack(p, &["set", "--json", "1", "--affected", "yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        code_and_class(&json_error(&out)),
+        (Some("affected-needs-bulletin"), Some("usage"))
+    );
+    // Config: a tracker file that cannot be read as one (a folder, then a
+    // file of another format version).
+    let tracker = p.join("tracker/xsa.toml");
+    std::fs::create_dir_all(&tracker).unwrap();
+    let out = secpack(
+        p,
+        &["set", "--json", "1", "--unused", "--date", "2024-01-01"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        code_and_class(&json_error(&out)),
+        (Some("tracker-not-a-file"), Some("config"))
+    );
+    std::fs::remove_dir(&tracker).unwrap();
+    std::fs::write(&tracker, "version = 7\n").unwrap();
+    let out = secpack(p, &["list", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = json_error(&out);
+    assert_eq!(
+        code_and_class(&e),
+        (Some("tracker-version"), Some("config"))
+    );
+    assert!(e["message"].as_str().unwrap().contains("xsa.toml"), "{e}");
+    assert_eq!(std::fs::read_to_string(&tracker).unwrap(), "version = 7\n");
+    // Failure: an upstream list of the wrong shape (exit 1).
+    std::fs::remove_file(&tracker).unwrap();
+    let list = p.join("upstream.json");
+    std::fs::write(&list, "{\"not\": \"a list\"}").unwrap();
+    let out = secpack(p, &["sync", "--json", "--from", list.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        code_and_class(&json_error(&out)),
+        (Some("upstream-shape"), Some("failure"))
+    );
+    // I/O: an upstream list that cannot be read (exit 1, the path named).
+    let missing = p.join("missing.json");
+    let out = secpack(p, &["sync", "--json", "--from", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = json_error(&out);
+    assert_eq!(code_and_class(&e), (Some("io"), Some("io")));
+    assert!(
+        e["message"].as_str().unwrap().contains("missing.json"),
+        "{e}"
+    );
+    assert!(!tracker.exists(), "nothing written by the refusals");
+}

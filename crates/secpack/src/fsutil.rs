@@ -157,6 +157,19 @@ pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, ReadCappedError> {
     Ok(bytes)
 }
 
+/// An error and its causes, `outer: inner`, as a program shows them (for
+/// tests of error messages).
+#[cfg(test)]
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        parts.push(c.to_string());
+        cause = c.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

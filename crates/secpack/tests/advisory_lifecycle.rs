@@ -245,7 +245,10 @@ fn without_git_the_sidecar_dates_are_used_and_said() {
     )
     .unwrap();
     let pack = Pack::open(dir.path()).unwrap();
-    let e = format!("{:#}", load_bulletins(&pack).unwrap_err());
+    let e = format!(
+        "{:#}",
+        anyhow::Error::from(load_bulletins(&pack).unwrap_err())
+    );
     assert!(
         e.contains("qsb-101-2024.toml") && e.contains("before the date of issue"),
         "{e}"

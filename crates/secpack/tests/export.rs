@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::TimeZone;
+use secpack::error::{Coded, ErrorClass};
 use secpack::export::csaf::CsafSettings;
 use secpack::export::provider::{build_provider, WELL_KNOWN};
 use secpack::export::{load_bulletins, osv, write_export, PackBulletin};
@@ -86,7 +87,12 @@ fn a_bulletin_without_a_date_or_with_a_bad_sidecar_stops_the_export() {
     )
     .unwrap();
     let pack = Pack::open(dir.path()).unwrap();
-    let e = format!("{:#}", load_bulletins(&pack).unwrap_err());
+    let err = load_bulletins(&pack).unwrap_err();
+    assert_eq!(
+        (err.code(), err.class()),
+        ("no-date-of-issue", ErrorClass::Failure)
+    );
+    let e = format!("{:#}", anyhow::Error::from(err));
     assert!(
         e.contains("qsb-102-2024.txt") && e.contains("date = YYYY-MM-DD"),
         "{e}"
@@ -102,7 +108,9 @@ fn a_bulletin_without_a_date_or_with_a_bad_sidecar_stops_the_export() {
     )
     .unwrap();
     let pack = Pack::open(dir.path()).unwrap();
-    let e = format!("{:#}", load_bulletins(&pack).unwrap_err());
+    let err = load_bulletins(&pack).unwrap_err();
+    assert_eq!(err.code(), "sidecar-field");
+    let e = format!("{:#}", anyhow::Error::from(err));
     assert!(e.contains("qsb-102-2024.toml") && e.contains("cves"), "{e}");
 }
 
@@ -504,16 +512,10 @@ fn gpg_protected_keys_need_the_right_passphrase() {
     let file = SecretKeyFile::from_bytes(&secret, "locked.asc").unwrap();
     assert!(file.needs_passphrase().unwrap());
     let e = file.unlock(None).unwrap_err();
-    assert_eq!(
-        e.downcast_ref::<SigningError>().map(SigningError::code),
-        Some("passphrase-required")
-    );
+    assert_eq!(SigningError::code(&e), "passphrase-required");
     assert!(e.to_string().contains("--passphrase-file"), "{e}");
     let e = file.unlock(Some(&"not it".into())).unwrap_err();
-    assert_eq!(
-        e.downcast_ref::<SigningError>().map(SigningError::code),
-        Some("wrong-passphrase")
-    );
+    assert_eq!(SigningError::code(&e), "wrong-passphrase");
     let key = file.unlock(Some(&"s3cret pass".into())).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data.txt");
@@ -595,6 +597,10 @@ fn a_folder_the_export_did_not_make_is_refused_and_untouched() {
     assert!(
         e.to_string().contains("not written by secpack export"),
         "{e}"
+    );
+    assert_eq!(
+        (e.code(), e.class()),
+        ("output-not-an-export", ErrorClass::Usage)
     );
     assert_eq!(tree(&home), before);
     // A marker that names another format, or that is not a marker.

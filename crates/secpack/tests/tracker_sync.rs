@@ -144,6 +144,7 @@ fn malformed_json_from_a_file_is_refused() {
     std::fs::write(&file, "[{\"xsas\": [{\"xsa\": \"1\", ").unwrap();
     let text = upstream::read_source(file.to_str().unwrap(), upstream::DEFAULT_TIMEOUT).unwrap();
     let e = upstream::parse(&text).unwrap_err();
+    let e = anyhow::Error::from(e);
     assert!(format!("{e:#}").contains("not valid JSON"), "{e:#}");
 }
 
@@ -160,7 +161,7 @@ fn a_404_is_an_error_naming_the_url() {
     let (url, server) = serve_once(Some(http("404 Not Found", "no such list")), Duration::ZERO);
     let e = upstream::read_source(&url, Duration::from_secs(10)).unwrap_err();
     server.join().unwrap();
-    let msg = format!("{e:#}");
+    let msg = format!("{:#}", anyhow::Error::from(e));
     assert!(msg.contains(&url) && msg.contains("404"), "{msg}");
 }
 
@@ -168,7 +169,7 @@ fn a_404_is_an_error_naming_the_url() {
 fn a_silent_server_times_out() {
     let (url, server) = serve_once(None, Duration::from_secs(2));
     let e = upstream::read_source(&url, Duration::from_secs(1)).unwrap_err();
-    let msg = format!("{e:#}");
+    let msg = format!("{:#}", anyhow::Error::from(e));
     assert!(
         msg.contains(&url) && msg.to_lowercase().contains("timeout"),
         "{msg}"

@@ -42,8 +42,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
         max_bytes: args.max_size.saturating_mul(1 << 20),
         timeout: Duration::from_secs(args.timeout),
     };
-    let report =
-        check(&args.target, &options).map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+    let report = check(&args.target, &options)?;
     let code = if report.ok {
         crate::EXIT_OK
     } else {

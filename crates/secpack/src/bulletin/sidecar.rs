@@ -40,11 +40,79 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, ensure, Context, Result};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::structured::{is_cve_id, is_version, Bulletin, Cwe, PatchedPackage, Reference};
+use crate::error::{Coded, ErrorClass, IoError};
+use crate::fsutil::{read_capped, ReadCappedError};
+
+/// A sidecar that cannot be read or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum SidecarError {
+    /// The file cannot be read, or is over [`MAX_SIDECAR_BYTES`].
+    #[error(transparent)]
+    Unreadable(#[from] ReadCappedError),
+    /// A symbolic link or something else than a file.
+    #[error("{} is not a regular file (symlinks are refused)", .0.display())]
+    NotAFile(PathBuf),
+    /// The file's contents are not a valid sidecar (the message names the
+    /// file and what is wrong, in one line).
+    #[error("invalid sidecar {}: {problem}", path.display())]
+    Invalid {
+        /// The sidecar.
+        path: PathBuf,
+        /// What is wrong.
+        problem: Box<SidecarError>,
+    },
+    /// The text is not UTF-8.
+    #[error("the sidecar is not UTF-8 text")]
+    NotUtf8,
+    /// Not TOML of the sidecar's shape (unknown keys, wrong types).
+    #[error(transparent)]
+    Syntax(#[from] Box<toml::de::Error>),
+    /// A field's value is not valid.
+    #[error("{0}")]
+    Field(String),
+    /// `cvss_v3` is not a CVSS v3 vector.
+    #[error("`cvss_v3`: {vector:?} is not a CVSS v3 vector: {reason}")]
+    Cvss {
+        /// The vector.
+        vector: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Coded for SidecarError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unreadable(e) => e.code(),
+            Self::NotAFile(_) => "sidecar-not-a-file",
+            Self::Invalid { problem, .. } => problem.code(),
+            Self::NotUtf8 => "sidecar-not-utf8",
+            Self::Syntax(_) => "sidecar-syntax",
+            Self::Field(_) => "sidecar-field",
+            Self::Cvss { .. } => "cvss-invalid",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Unreadable(e) => e.class(),
+            // A defect of the pack's content: the export or edit is refused.
+            _ => ErrorClass::Failure,
+        }
+    }
+}
+
+/// Refuses with a [`SidecarError::Field`] unless `cond` holds.
+macro_rules! ensure_field {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err(SidecarError::Field(format!($($fmt)+)));
+        }
+    };
+}
 
 /// Largest sidecar read.
 pub const MAX_SIDECAR_BYTES: u64 = 1 << 20;
@@ -118,60 +186,55 @@ impl Sidecar {
     /// Reads the sidecar beside `bulletin`, or `None` when there is none.
     /// A sidecar that is a symbolic link, too large, or invalid is an error
     /// naming the file.
-    pub fn load_beside(bulletin: &Path) -> Result<Option<Self>> {
+    pub fn load_beside(bulletin: &Path) -> Result<Option<Self>, SidecarError> {
         let path = Self::path_for(bulletin);
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(e) => return Err(ReadCappedError::from(IoError::new("reading", &path, e)).into()),
         };
-        ensure!(
-            meta.is_file(),
-            "{} is not a regular file (symlinks are refused)",
-            path.display()
-        );
-        ensure!(
-            meta.len() <= MAX_SIDECAR_BYTES,
-            "{} is larger than 1 MiB",
-            path.display()
-        );
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text)
-            .map(Some)
-            .with_context(|| format!("invalid sidecar {}", path.display()))
+        if !meta.is_file() {
+            return Err(SidecarError::NotAFile(path));
+        }
+        let bytes = read_capped(&path, MAX_SIDECAR_BYTES)?;
+        let invalid = |problem| SidecarError::Invalid {
+            path: path.clone(),
+            problem: Box::new(problem),
+        };
+        let text = String::from_utf8(bytes).map_err(|_| invalid(SidecarError::NotUtf8))?;
+        Self::parse(&text).map(Some).map_err(invalid)
     }
 
     /// Parses and checks the text of a sidecar.
-    pub fn parse(text: &str) -> Result<Self> {
-        let s: Self = toml::from_str(text)?;
+    pub fn parse(text: &str) -> Result<Self, SidecarError> {
+        let s: Self = toml::from_str(text).map_err(Box::new)?;
         s.check()?;
         Ok(s)
     }
 
     /// Checks every field's form.
-    fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<(), SidecarError> {
         for (what, v) in [
             ("title", &self.title),
             ("summary", &self.summary),
             ("details", &self.details),
         ] {
             if v.as_deref().is_some_and(|t| t.trim().is_empty()) {
-                bail!("`{what}` is empty");
+                return Err(SidecarError::Field(format!("`{what}` is empty")));
             }
         }
         if let (Some(d), Some(m)) = (self.date, self.modified) {
-            ensure!(m >= d, "`modified` ({m}) is before `date` ({d})");
+            ensure_field!(m >= d, "`modified` ({m}) is before `date` ({d})");
         }
         let first = self.date.unwrap_or(NaiveDate::MIN);
         let mut last = first;
         for r in self.revisions.iter().flatten() {
-            ensure!(
+            ensure_field!(
                 !r.summary.trim().is_empty(),
                 "`revisions`: the revision of {} has an empty summary",
                 r.date
             );
-            ensure!(
+            ensure_field!(
                 r.date >= last,
                 "`revisions`: {} is before the date of issue or the revision above it ({last}); list revisions oldest first",
                 r.date
@@ -179,21 +242,21 @@ impl Sidecar {
             last = r.date;
         }
         if let Some(w) = &self.withdrawn {
-            ensure!(!w.reason.trim().is_empty(), "`withdrawn.reason` is empty");
-            ensure!(
+            ensure_field!(!w.reason.trim().is_empty(), "`withdrawn.reason` is empty");
+            ensure_field!(
                 w.date >= last,
                 "`withdrawn.date` ({}) is before the date of issue or the last revision ({last})",
                 w.date
             );
         }
         for c in self.cves.iter().flatten() {
-            ensure!(
+            ensure_field!(
                 is_cve_id(c),
                 "`cves`: {c:?} is not a CVE identifier (CVE-YYYY-NNNN)"
             );
         }
         for a in self.aliases.iter().flatten() {
-            ensure!(
+            ensure_field!(
                 !a.is_empty()
                     && a.len() <= 128
                     && !a.chars().any(|c| c.is_whitespace() || c.is_control()),
@@ -205,7 +268,7 @@ impl Sidecar {
         }
         if let Some(cwe) = &self.cwe {
             let digits = cwe.id.strip_prefix("CWE-").unwrap_or("");
-            ensure!(
+            ensure_field!(
                 !digits.is_empty()
                     && digits.len() <= 6
                     && !digits.starts_with('0')
@@ -213,14 +276,14 @@ impl Sidecar {
                 "`cwe.id`: {:?} is not a CWE identifier (CWE-NNN)",
                 cwe.id
             );
-            ensure!(!cwe.name.trim().is_empty(), "`cwe.name` is empty");
+            ensure_field!(!cwe.name.trim().is_empty(), "`cwe.name` is empty");
         }
         for p in self.packages.iter().flatten() {
-            ensure!(
+            ensure_field!(
                 !p.name.trim().is_empty(),
                 "`packages`: a package has an empty name"
             );
-            ensure!(
+            ensure_field!(
                 is_version(&p.version),
                 "`packages`: {:?} of {} is not a version (starts with a digit, holds a `.` or `-`)",
                 p.version,
@@ -228,7 +291,7 @@ impl Sidecar {
             );
         }
         for u in self.references.iter().flatten() {
-            ensure!(
+            ensure_field!(
                 is_web_url(u),
                 "`references`: {u:?} is not an http(s) URL without spaces"
             );
@@ -292,10 +355,13 @@ impl Sidecar {
 }
 
 /// Parses a CVSS v3.0/v3.1 vector (base metrics required).
-pub fn parse_cvss_v3(vector: &str) -> Result<cvss::v3::Vector> {
+pub fn parse_cvss_v3(vector: &str) -> Result<cvss::v3::Vector, SidecarError> {
     vector
         .parse::<cvss::v3::Vector>()
-        .map_err(|e| anyhow::anyhow!("`cvss_v3`: {vector:?} is not a CVSS v3 vector: {e}"))
+        .map_err(|e| SidecarError::Cvss {
+            vector: vector.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// An `http://` or `https://` URL with a host and no whitespace.
@@ -336,6 +402,7 @@ fn toml_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsutil::error_chain as chain;
 
     const FULL: &str = r#"
 title = "Corrected title"
@@ -444,7 +511,7 @@ version = "4.17.3-2"
         ];
         for (text, needle) in cases {
             let e = Sidecar::parse(text).unwrap_err();
-            let msg = format!("{e:#}");
+            let msg = chain(&e);
             assert!(msg.contains(needle), "{text:?} gave {msg:?}");
         }
     }
@@ -458,7 +525,7 @@ version = "4.17.3-2"
         let s = Sidecar::load_beside(&txt).unwrap().unwrap();
         assert_eq!(s.title.as_deref(), Some("T"));
         std::fs::write(dir.path().join("qsb-001-2020.toml"), "title = 3\n").unwrap();
-        let e = format!("{:#}", Sidecar::load_beside(&txt).unwrap_err());
+        let e = chain(&Sidecar::load_beside(&txt).unwrap_err());
         assert!(e.contains("qsb-001-2020.toml"), "{e}");
     }
 
@@ -473,7 +540,7 @@ version = "4.17.3-2"
         )
         .unwrap();
         let e = Sidecar::load_beside(&dir.path().join("qsb-002-2020.txt")).unwrap_err();
-        assert!(format!("{e:#}").contains("symlink"), "{e:#}");
+        assert!(chain(&e).contains("symlink"), "{}", chain(&e));
     }
 
     #[test]

@@ -13,9 +13,45 @@ use std::io::Read;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
-
 use super::Algorithm;
+use crate::error::{Coded, ErrorClass};
+
+/// Hashing a stream failed: it could not be read, or OpenSSL refused.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// The input could not be read.
+    #[error("reading the input")]
+    Read(#[source] std::io::Error),
+    /// OpenSSL failed to start, feed or finish a digest.
+    #[error("{action} {algorithm}")]
+    OpenSsl {
+        /// `starting`, `hashing with`, `finishing`.
+        action: &'static str,
+        /// The algorithm.
+        algorithm: Algorithm,
+        /// OpenSSL's errors.
+        #[source]
+        source: openssl::error::ErrorStack,
+    },
+    /// A hashing thread panicked.
+    #[error("a hashing thread panicked")]
+    Panicked,
+}
+
+impl Coded for HashError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Read(_) => "io",
+            Self::OpenSsl { .. } | Self::Panicked => "hashing-failed",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Read(_) => ErrorClass::Io,
+            Self::OpenSsl { .. } | Self::Panicked => ErrorClass::Failure,
+        }
+    }
+}
 
 /// Size of one read buffer.
 pub const CHUNK_BYTES: usize = 2 << 20;
@@ -39,7 +75,7 @@ pub fn hash_reader(
     mut input: impl Read,
     algorithms: &[Algorithm],
     progress: &dyn Fn(u64),
-) -> Result<(Vec<Computed>, u64)> {
+) -> Result<(Vec<Computed>, u64), HashError> {
     let mut wanted: Vec<Algorithm> = algorithms.to_vec();
     wanted.sort();
     wanted.dedup();
@@ -58,9 +94,7 @@ pub fn hash_reader(
         drop(senders);
         let mut computed = Vec::new();
         for worker in workers {
-            let result = worker
-                .join()
-                .map_err(|_| anyhow::anyhow!("a hashing thread panicked"))?;
+            let result = worker.join().map_err(|_| HashError::Panicked)?;
             computed.push(result?);
         }
         Ok((computed, read?))
@@ -73,7 +107,7 @@ fn read_chunks(
     senders: &[SyncSender<Arc<Vec<u8>>>],
     recycled: &Receiver<Vec<u8>>,
     progress: &dyn Fn(u64),
-) -> Result<u64> {
+) -> Result<u64, HashError> {
     let mut total = 0u64;
     loop {
         let mut buf = recycled
@@ -84,7 +118,7 @@ fn read_chunks(
             .by_ref()
             .take(CHUNK_BYTES as u64)
             .read_to_end(&mut buf)
-            .context("reading the input")?;
+            .map_err(HashError::Read)?;
         if n == 0 {
             return Ok(total);
         }
@@ -104,20 +138,23 @@ fn hash_chunks(
     algorithm: Algorithm,
     chunks: Receiver<Arc<Vec<u8>>>,
     recycle: SyncSender<Vec<u8>>,
-) -> Result<Computed> {
-    let mut hasher = openssl::hash::Hasher::new(algorithm.message_digest())
-        .with_context(|| format!("starting {algorithm}"))?;
+) -> Result<Computed, HashError> {
+    let failed = |action| {
+        move |source| HashError::OpenSsl {
+            action,
+            algorithm,
+            source,
+        }
+    };
+    let mut hasher =
+        openssl::hash::Hasher::new(algorithm.message_digest()).map_err(failed("starting"))?;
     for chunk in chunks {
-        hasher
-            .update(&chunk)
-            .with_context(|| format!("hashing with {algorithm}"))?;
+        hasher.update(&chunk).map_err(failed("hashing with"))?;
         if let Some(buf) = Arc::into_inner(chunk) {
             let _ = recycle.try_send(buf);
         }
     }
-    let digest = hasher
-        .finish()
-        .with_context(|| format!("finishing {algorithm}"))?;
+    let digest = hasher.finish().map_err(failed("finishing"))?;
     Ok(Computed {
         algorithm,
         hex: to_hex(&digest),
@@ -206,6 +243,10 @@ mod tests {
             }
         }
         let e = hash_reader(Failing(CHUNK_BYTES + 10), &Algorithm::ALL, &|_| {}).unwrap_err();
-        assert!(format!("{e:#}").contains("disk on fire"), "{e:#}");
+        assert!(
+            matches!(&e, HashError::Read(io) if io.to_string() == "disk on fire"),
+            "{e:?}"
+        );
+        assert_eq!((e.code(), e.class()), ("io", ErrorClass::Io));
     }
 }

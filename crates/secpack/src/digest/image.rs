@@ -9,16 +9,21 @@
 //! compares every digest listed for it.
 
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::check::DigestResult;
 use super::check::{algorithms_for, compare, is_cleartext_signed, DigestStatus, SignatureVerdict};
-use super::file::DigestFile;
-use super::hashing::{hash_reader, Computed};
+use super::file::{DigestFile, MAX_DIGEST_FILE_BYTES};
+use super::hashing::{hash_reader, Computed, HashError};
 use super::{render, Algorithm};
+use crate::config::PackConfig;
+use crate::fsutil::ReadCappedError;
+use crate::pack::Pack;
+use crate::signing::{
+    check_role_key, check_trusted_signer, sign_cleartext, SigningError, SigningKey,
+};
 use crate::trust::keyring::Keyring;
 use crate::trust::signature::MAX_SIGNATURE_BYTES;
 use crate::trust::verdict::SigStatus;
@@ -47,12 +52,13 @@ pub enum ImageError {
         limit: u64,
     },
     /// The image cannot be hashed to the end.
-    #[error("hashing {path}: {reason}")]
+    #[error("hashing {path}")]
     Hashing {
         /// The image.
         path: String,
         /// What went wrong.
-        reason: String,
+        #[source]
+        source: HashError,
     },
     /// The path has no UTF-8 file name.
     #[error("{0} has no UTF-8 file name")]
@@ -71,9 +77,12 @@ pub enum ImageError {
         /// The verdict's reason.
         reason: String,
     },
-    /// Signing or writing failed.
-    #[error("{0:#}")]
-    Write(anyhow::Error),
+    /// The signer's key may not sign digest files, or signing failed.
+    #[error(transparent)]
+    Signer(#[from] SigningError),
+    /// Writing the digest file failed.
+    #[error(transparent)]
+    Write(#[from] crate::error::IoError),
 }
 
 impl ImageError {
@@ -87,6 +96,7 @@ impl ImageError {
             Self::OutputNeeded => "output-needed",
             Self::OutputExists(_) => "output-exists",
             Self::SelfCheckFailed { .. } => "self-check-failed",
+            Self::Signer(e) => e.code(),
             Self::Write(_) => "write-error",
         }
     }
@@ -144,6 +154,73 @@ pub struct DigestSigners<'a> {
     pub ring: &'a Keyring,
     /// The roles allowed to sign digests.
     pub roles: Option<&'a [String]>,
+}
+
+/// The one role rule of digest files, for `digest check` and `digest make`
+/// alike: the roles `secpack.toml` allows in the digests folder
+/// (`[signers.roles]`, `release` by default); `None` when any key the master
+/// certifies may sign them.
+pub fn digest_roles(config: &PackConfig) -> Option<&[String]> {
+    config.allowed_roles(&config.layout.digests)
+}
+
+impl<'a> DigestSigners<'a> {
+    /// The keys that may sign `pack`'s digest files ([`digest_roles`]).
+    pub fn of(pack: &'a Pack, ring: &'a Keyring) -> Self {
+        Self {
+            ring,
+            roles: digest_roles(&pack.config),
+        }
+    }
+
+    /// Checks that `key`, unlocked from `signer`'s secret key file, may sign
+    /// `pack`'s digest files: `signer`'s key file in the pack holds it, with
+    /// a role [`digest_roles`] allows (tried in the configuration's order),
+    /// and the pinned master certifies it (neither retired nor revoked).
+    /// Returns the key file. Meant to run before any image is read: a wrong
+    /// key should not cost a full read.
+    pub fn check_signer(
+        &self,
+        pack: &Pack,
+        signer: &str,
+        key: &SigningKey,
+    ) -> Result<String, ImageError> {
+        let fpr = key.cert_fingerprint();
+        let roles: Vec<&str> = match self.roles {
+            Some(roles) => roles.iter().map(String::as_str).collect(),
+            // Any certified key: the role of the key file holding it.
+            None => self
+                .ring
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.fingerprint
+                        .as_deref()
+                        .is_some_and(|f| f.eq_ignore_ascii_case(&fpr))
+                })
+                .map(|e| e.role.as_str())
+                .collect(),
+        };
+        let mut first_refusal = None;
+        for role in roles {
+            match check_role_key(pack, role, signer, key) {
+                Ok(file) => {
+                    check_trusted_signer(&self.ring.entries, &fpr, role)?;
+                    return Ok(file);
+                }
+                Err(e) => {
+                    first_refusal.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_refusal
+            .unwrap_or_else(|| {
+                SigningError::NotAllowed(format!(
+                    "the signing key {fpr} is not in the pack's keys/"
+                ))
+            })
+            .into())
+    }
 }
 
 /// What `digest check` says.
@@ -322,6 +399,29 @@ pub fn digest_images(
     Ok((render(&listed), made))
 }
 
+/// Writes the digest file `text` to `output` atomically (an existing file
+/// only with `force`), clear-signed with `signer` when given: the new
+/// signature is first checked as `digest check` will ([`self_check`]), and
+/// nothing is written when it would not be trusted. Returns the bytes
+/// written.
+pub fn write_digest_file(
+    text: String,
+    signer: Option<(&SigningKey, &DigestSigners<'_>)>,
+    output: &Path,
+    force: bool,
+) -> Result<String, ImageError> {
+    let contents = match signer {
+        Some((key, signers)) => {
+            let signed = sign_cleartext(key, text.as_bytes())?;
+            self_check(signed.as_bytes(), signers, output)?;
+            signed
+        }
+        None => text,
+    };
+    crate::fsutil::write_atomic(output, contents.as_bytes(), force)?;
+    Ok(contents)
+}
+
 /// Checks the clear-signed digest file `signed` as `digest check` will,
 /// before it is written to `output`: the new signature must be trusted.
 pub fn self_check(
@@ -375,9 +475,9 @@ fn hash_file(
         source,
     };
     let file = File::open(path).map_err(read)?;
-    hash_reader(file, algorithms, progress).map_err(|e| ImageError::Hashing {
+    hash_reader(file, algorithms, progress).map_err(|source| ImageError::Hashing {
         path: path.display().to_string(),
-        reason: format!("{e:#}"),
+        source,
     })
 }
 
@@ -396,25 +496,26 @@ pub fn file_name(path: &Path) -> Result<String, ImageError> {
         .ok_or_else(|| ImageError::NoFileName(path.display().to_string()))
 }
 
-/// Reads a small file (a digest file, a signature), refusing one larger than
-/// `limit` bytes without reading more than one byte past it.
+/// Reads a small file (a digest file, a signature) with
+/// [`crate::fsutil::read_capped`], naming it as `what` in errors.
 pub fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, ImageError> {
-    let read = |source| ImageError::Read {
-        what,
-        path: path.display().to_string(),
-        source,
-    };
-    let file = File::open(path).map_err(read)?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(read)?;
-    if bytes.len() as u64 > limit {
-        return Err(ImageError::TooLarge {
+    crate::fsutil::read_capped(path, limit).map_err(|e| match e {
+        ReadCappedError::Io(io) => ImageError::Read {
+            what,
+            path: path.display().to_string(),
+            source: io.source,
+        },
+        ReadCappedError::TooLarge { limit, .. } => ImageError::TooLarge {
             what,
             path: path.display().to_string(),
             limit: limit >> 10,
-        });
-    }
-    Ok(bytes)
+        },
+    })
+}
+
+/// Reads a digest file (at most [`MAX_DIGEST_FILE_BYTES`]).
+pub fn read_digest_file(path: &Path) -> Result<Vec<u8>, ImageError> {
+    read_capped(path, MAX_DIGEST_FILE_BYTES, "digest file")
 }
 
 impl crate::error::Coded for ImageError {
@@ -425,7 +526,8 @@ impl crate::error::Coded for ImageError {
         use crate::error::ErrorClass;
         match self {
             Self::Read { .. } => ErrorClass::Io,
-            Self::Hashing { .. } => ErrorClass::Io,
+            Self::Hashing { source, .. } => source.class(),
+            Self::Signer(e) => e.class(),
             Self::Write(..) => ErrorClass::Io,
             Self::NoFileName(..) => ErrorClass::Usage,
             Self::OutputNeeded => ErrorClass::Usage,

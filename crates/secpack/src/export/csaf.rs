@@ -20,10 +20,9 @@
 //! status `final`, its last revision says `Withdrawn: <reason>`, and a
 //! `general` note titled `Withdrawn` says when and why.
 
-use anyhow::{ensure, Result};
 use serde_json::{json, Value};
 
-use super::{bulletin_url, timestamp, upstream_id, PackBulletin};
+use super::{bulletin_url, timestamp, upstream_id, ExportError, PackBulletin};
 use crate::bulletin::sidecar::{is_web_url, parse_cvss_v3};
 use crate::config::PackConfig;
 
@@ -52,7 +51,7 @@ impl CsafSettings {
     /// Settings from the pack configuration. The base URL is `base_url` when
     /// given, else `export.csaf_base_url`, else `project.url` +
     /// `/.well-known/csaf`; it must be an https URL.
-    pub fn from_config(config: &PackConfig, base_url: Option<&str>) -> Result<Self> {
+    pub fn from_config(config: &PackConfig, base_url: Option<&str>) -> Result<Self, ExportError> {
         let project = &config.project;
         let base = base_url
             .map(str::to_string)
@@ -64,20 +63,22 @@ impl CsafSettings {
                     .map(|u| format!("{}/.well-known/csaf", u.trim_end_matches('/')))
             })
             .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no CSAF base URL: give --base-url, or set export.csaf_base_url or project.url in secpack.toml"
+                ExportError::Settings(
+                    "no CSAF base URL: give --base-url, or set export.csaf_base_url or project.url in secpack.toml".into(),
                 )
             })?;
         let base = base.trim_end_matches('/').to_string();
-        ensure!(
-            base.starts_with("https://") && is_web_url(&base) && !base.contains(['?', '#']),
-            "the CSAF base URL {base:?} must be an https URL without query or fragment"
-        );
+        if !(base.starts_with("https://") && is_web_url(&base) && !base.contains(['?', '#'])) {
+            return Err(ExportError::Settings(format!(
+                "the CSAF base URL {base:?} must be an https URL without query or fragment"
+            )));
+        }
         let namespace = project.url.clone().unwrap_or_else(|| origin_of(&base));
-        ensure!(
-            is_web_url(&namespace),
-            "project.url {namespace:?} must be an http(s) URL"
-        );
+        if !is_web_url(&namespace) {
+            return Err(ExportError::Settings(format!(
+                "project.url {namespace:?} must be an http(s) URL"
+            )));
+        }
         let publisher_name = if project.team_name.contains(&project.name) {
             project.team_name.clone()
         } else {
@@ -145,7 +146,7 @@ pub fn csaf_document(
     b: &PackBulletin,
     config: &PackConfig,
     settings: &CsafSettings,
-) -> Result<Value> {
+) -> Result<Value, ExportError> {
     let bul = &b.bulletin;
     let (product_tree, product_ids, fixed) = product_tree(b, settings);
     let self_url = format!("{}/{}", settings.base_url, document_path(b));
@@ -379,8 +380,8 @@ fn product_tree(b: &PackBulletin, settings: &CsafSettings) -> (Value, Vec<String
 
 /// The CSAF `cvss_v3` object of a vector: version, vector, base score and
 /// severity, computed from the vector.
-pub fn cvss_v3_object(vector: &str) -> Result<Value> {
-    let v = parse_cvss_v3(vector)?;
+pub fn cvss_v3_object(vector: &str) -> Result<Value, ExportError> {
+    let v = parse_cvss_v3(vector).map_err(|e| ExportError::Cvss(e.to_string()))?;
     let score = v.base_score();
     Ok(json!({
         "version": format!("3.{}", v.minor_version),

@@ -18,18 +18,135 @@ pub mod osv;
 pub mod provider;
 pub mod trust;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, ensure, Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::bulletin::lifecycle::{self, DatesFrom, History, Lifecycle};
+use crate::bulletin::lifecycle::{self, DatesFrom, History, Lifecycle, LifecycleError};
+use crate::bulletin::sidecar::SidecarError;
 use crate::bulletin::template::{describe, template_lines};
 use crate::bulletin::{Bulletin, Sidecar, MAX_BULLETIN_BYTES};
 use crate::config::PackConfig;
+use crate::error::{Coded, ErrorClass, IoError};
+use crate::fsutil::{read_capped, ReadCappedError};
 use crate::pack::{FileClass, Pack};
+use crate::signing::SigningError;
+use crate::tracker::store::StoreError;
 use crate::tracker::Advisory;
+
+/// Why an export could not be made or written. Nothing is written when any
+/// of these happens.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The pack refused a bulletin's sidecar (a link, a file it cannot read).
+    #[error("{path}: refused ({reason})")]
+    SidecarRefused {
+        /// The sidecar, pack-relative.
+        path: String,
+        /// Why the pack refused it.
+        reason: String,
+    },
+    /// A bulletin cannot be read, or is too large to be one.
+    #[error("reading the bulletin {path}")]
+    BulletinUnreadable {
+        /// The bulletin, pack-relative.
+        path: String,
+        /// Why.
+        #[source]
+        source: ReadCappedError,
+    },
+    /// A bulletin is not UTF-8 text.
+    #[error("{0} is not UTF-8 text")]
+    NotUtf8(String),
+    /// A bulletin's sidecar is not valid.
+    #[error(transparent)]
+    Sidecar(#[from] SidecarError),
+    /// A bulletin has no date of issue, in its text or its sidecar.
+    #[error("{path}: no date of issue found in the text; add `date = YYYY-MM-DD` to {sidecar}")]
+    NoDate {
+        /// The bulletin.
+        path: String,
+        /// Its sidecar.
+        sidecar: String,
+    },
+    /// A bulletin's dates are out of order (modified or revised before its
+    /// issue).
+    #[error("{0}")]
+    DatesOutOfOrder(String),
+    /// The git history of the pack cannot be read.
+    #[error(transparent)]
+    History(#[from] LifecycleError),
+    /// The tracker cannot be read.
+    #[error(transparent)]
+    Tracker(#[from] StoreError),
+    /// A generated file name that is unusable or clashes (OSV ids).
+    #[error("{0}")]
+    BadName(String),
+    /// The CSAF settings are incomplete or wrong (`secpack.toml`, `--base-url`).
+    #[error("{0}")]
+    Settings(String),
+    /// A CVSS vector that does not score.
+    #[error("{0}")]
+    Cvss(String),
+    /// Signing a document failed.
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    /// Encoding JSON or the zip archive failed.
+    #[error("encoding {what}: {reason}")]
+    Encoding {
+        /// What was encoded.
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// A file of the export would land outside the output folder.
+    #[error("refusing to write outside the output folder: {0}")]
+    OutsideOutput(String),
+    /// The output folder is not the export's to replace.
+    #[error("{0}")]
+    NotOurs(String),
+    /// Reading or writing the output failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+impl Coded for ExportError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::SidecarRefused { .. } => "sidecar-refused",
+            Self::BulletinUnreadable { source, .. } => source.code(),
+            Self::NotUtf8(_) => "bulletin-not-utf8",
+            Self::Sidecar(e) => e.code(),
+            Self::NoDate { .. } => "no-date-of-issue",
+            Self::DatesOutOfOrder(_) => "dates-out-of-order",
+            Self::History(e) => e.code(),
+            Self::Tracker(e) => e.code(),
+            Self::BadName(_) => "bad-document-name",
+            Self::Settings(_) => "export-settings",
+            Self::Cvss(_) => "cvss-invalid",
+            Self::Signing(e) => e.code(),
+            Self::Encoding { .. } => "encoding-failed",
+            Self::OutsideOutput(_) => "path-outside-output",
+            Self::NotOurs(_) => "output-not-an-export",
+            Self::Io(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::BulletinUnreadable { source, .. } => source.class(),
+            Self::Sidecar(e) => e.class(),
+            Self::History(e) => e.class(),
+            Self::Tracker(e) => e.class(),
+            Self::Signing(e) => e.class(),
+            Self::Io(e) => e.class(),
+            Self::Settings(_) => ErrorClass::Config,
+            // The folder given to write to is not one the export may replace.
+            Self::NotOurs(_) => ErrorClass::Usage,
+            _ => ErrorClass::Failure,
+        }
+    }
+}
 
 /// A bulletin of the pack, read, corrected by its sidecar and ready to export.
 #[derive(Debug, Clone, Serialize)]
@@ -86,11 +203,11 @@ pub struct Finding {
 /// dated from its sidecar (`not-committed`), and one whose revision or
 /// withdrawal is not committed yet keeps the sidecar's date for it
 /// (`uncommitted-changes`).
-pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>)> {
+pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>), ExportError> {
     let mut out = Vec::new();
     let mut findings = Vec::new();
     let mut history = History::open(&pack.root)?;
-    let tracker = crate::tracker::store::load_if_present(&pack.path_of(&pack.config.tracker.file))?;
+    let tracker = crate::tracker::store::load_if_present(&crate::tracker::store::path_in(pack))?;
     if history.is_none() {
         findings.push(Finding {
             code: "no-git-history",
@@ -141,7 +258,7 @@ fn load_one(
     pack: &Pack,
     input: BulletinInput<'_>,
     history: Option<&mut History>,
-) -> Result<(Option<PackBulletin>, Vec<Finding>)> {
+) -> Result<(Option<PackBulletin>, Vec<Finding>), ExportError> {
     let BulletinInput {
         rel,
         number,
@@ -154,16 +271,19 @@ fn load_one(
     let sidecar_rel = sidecar_rel.to_string_lossy();
     if let Some(f) = pack.file(&sidecar_rel) {
         if let FileClass::Refused { reason } = &f.class {
-            bail!("{sidecar_rel}: refused ({reason})");
+            return Err(ExportError::SidecarRefused {
+                path: sidecar_rel.into_owned(),
+                reason: reason.clone(),
+            });
         }
     }
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {rel}"))?;
-    ensure!(
-        bytes.len() <= MAX_BULLETIN_BYTES,
-        "{rel} is larger than {} MiB: not a bulletin",
-        MAX_BULLETIN_BYTES >> 20
-    );
-    let text = String::from_utf8(bytes).with_context(|| format!("{rel} is not UTF-8 text"))?;
+    let bytes = read_capped(&path, MAX_BULLETIN_BYTES as u64).map_err(|source| {
+        ExportError::BulletinUnreadable {
+            path: rel.to_string(),
+            source,
+        }
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| ExportError::NotUtf8(rel.to_string()))?;
     let left = template_lines(&text);
     if !left.is_empty() {
         let finding = Finding {
@@ -191,15 +311,17 @@ fn load_one(
         })
     };
     let Some(issued) = bulletin.date else {
-        bail!(
-            "{rel}: no date of issue found in the text; add `date = YYYY-MM-DD` to {sidecar_rel}"
-        );
+        return Err(ExportError::NoDate {
+            path: rel.to_string(),
+            sidecar: sidecar_rel.into_owned(),
+        });
     };
     let stated_modified = bulletin.modified.unwrap_or(issued);
-    ensure!(
-        stated_modified >= issued,
-        "{rel}: `modified` ({stated_modified}) is before the date of issue ({issued}) in {sidecar_rel}"
-    );
+    if stated_modified < issued {
+        return Err(ExportError::DatesOutOfOrder(format!(
+            "{rel}: `modified` ({stated_modified}) is before the date of issue ({issued}) in {sidecar_rel}"
+        )));
+    }
     let from_git = match history {
         Some(h) => {
             let changes = h.changes(rel, &sidecar_rel)?;
@@ -221,11 +343,11 @@ fn load_one(
         .iter()
         .find(|r| r.date < lifecycle.published)
     {
-        bail!(
+        return Err(ExportError::DatesOutOfOrder(format!(
             "{rel}: the revision {:?} of {} in {sidecar_rel} is before the date of issue ({issued})",
             r.summary,
             r.date.date_naive()
-        );
+        )));
     }
     if lifecycle.uncommitted {
         note(
@@ -358,24 +480,22 @@ const FOLDER_MODE: u32 = 0o755;
 /// empty or holds an export of the same `format` (its marker file says so).
 /// Anything else (a home folder given by mistake, a web site, another
 /// format's export) is refused before a byte is written.
-pub fn write_export(out: &Path, format: &str, files: &[OutputFile]) -> Result<()> {
+pub fn write_export(out: &Path, format: &str, files: &[OutputFile]) -> Result<(), ExportError> {
     for f in files {
-        ensure!(
-            crate::pack::is_plain_relative(&f.path) && f.path != MARKER_FILE,
-            "refusing to write outside the output folder: {}",
-            f.path
-        );
+        if !crate::pack::is_plain_relative(&f.path) || f.path == MARKER_FILE {
+            return Err(ExportError::OutsideOutput(f.path.clone()));
+        }
     }
     check_owned(out, format)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    std::fs::create_dir_all(parent).map_err(|e| IoError::new("creating", parent, e))?;
     let staging = tempfile::Builder::new()
         .prefix(".secpack-export-")
         .tempdir_in(parent)
-        .with_context(|| format!("creating a staging folder in {}", parent.display()))?;
+        .map_err(|e| IoError::new("creating a staging folder in", parent, e))?;
     let marker = OutputFile {
         path: MARKER_FILE.to_string(),
         contents: format!(
@@ -386,7 +506,7 @@ pub fn write_export(out: &Path, format: &str, files: &[OutputFile]) -> Result<()
     for f in files.iter().chain(std::iter::once(&marker)) {
         let path = staging.path().join(&f.path);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| IoError::new("creating", dir, e))?;
         }
         crate::fsutil::write_atomic(&path, &f.contents, false)?;
     }
@@ -399,18 +519,18 @@ pub fn write_export(out: &Path, format: &str, files: &[OutputFile]) -> Result<()
 
 /// Whether `out` may be replaced by an export of `format`: absent, an empty
 /// folder, or a folder whose marker file names `format`.
-fn check_owned(out: &Path, format: &str) -> Result<()> {
+fn check_owned(out: &Path, format: &str) -> Result<(), ExportError> {
     let Ok(meta) = std::fs::symlink_metadata(out) else {
         return Ok(());
     };
     if !meta.is_dir() {
-        bail!(
+        return Err(ExportError::NotOurs(format!(
             "{} exists and is not a folder (a link is not followed); refusing to replace it",
             out.display()
-        );
+        )));
     }
     let empty = std::fs::read_dir(out)
-        .with_context(|| format!("reading {}", out.display()))?
+        .map_err(|e| IoError::new("reading", out, e))?
         .next()
         .is_none();
     if empty {
@@ -424,30 +544,32 @@ fn check_owned(out: &Path, format: &str) -> Result<()> {
         .and_then(|t| t.lines().next().map(|l| l.trim().to_string()));
     match made_by {
         Some(f) if f == format => Ok(()),
-        Some(f) => bail!(
+        Some(f) => Err(ExportError::NotOurs(format!(
             "{} holds a `secpack export {f}`, not {format}; refusing to replace it (export {format} to a folder of its own)",
             out.display()
-        ),
-        None => bail!(
+        ))),
+        None => Err(ExportError::NotOurs(format!(
             "{} is not empty and was not written by secpack export (no {MARKER_FILE}); refusing to replace it: give an empty or new folder",
             out.display()
-        ),
+        ))),
     }
 }
 
 /// Opens `dir` and every folder below it to others (mode 0755): the staging
 /// folder is created private.
-fn open_folders(dir: &Path) -> Result<()> {
+fn open_folders(dir: &Path) -> Result<(), IoError> {
+    let reading = |e| IoError::new("reading", dir, e);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(FOLDER_MODE))
-            .with_context(|| format!("setting the mode of {}", dir.display()))?;
+            .map_err(|e| IoError::new("setting the mode of", dir, e))?;
     }
-    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let e = e?;
-        if e.file_type()?.is_dir() {
-            open_folders(&e.path())?;
+    for e in std::fs::read_dir(dir).map_err(reading)? {
+        let e = e.map_err(reading)?;
+        let path: PathBuf = e.path();
+        if e.file_type().map_err(reading)?.is_dir() {
+            open_folders(&path)?;
         }
     }
     Ok(())
@@ -455,8 +577,11 @@ fn open_folders(dir: &Path) -> Result<()> {
 
 /// Pretty JSON with a final newline: the exact bytes that are hashed and
 /// signed.
-pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let mut v = serde_json::to_vec_pretty(value)?;
+pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, ExportError> {
+    let mut v = serde_json::to_vec_pretty(value).map_err(|e| ExportError::Encoding {
+        what: "JSON",
+        reason: e.to_string(),
+    })?;
     v.push(b'\n');
     Ok(v)
 }

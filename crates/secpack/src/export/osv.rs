@@ -16,7 +16,9 @@
 
 use serde::Serialize;
 
-use super::{bulletin_url, json_bytes, timestamp, upstream_id, OutputFile, PackBulletin};
+use super::{
+    bulletin_url, json_bytes, timestamp, upstream_id, ExportError, OutputFile, PackBulletin,
+};
 use crate::bulletin::{PatchedPackage, Reference};
 use crate::config::PackConfig;
 
@@ -196,11 +198,14 @@ pub struct ListEntry {
 pub fn osv_files(
     bulletins: &[PackBulletin],
     config: &PackConfig,
-) -> anyhow::Result<Vec<OutputFile>> {
+) -> Result<Vec<OutputFile>, ExportError> {
     let mut records = record_files(bulletins, config)?;
     records.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     if let Some(w) = records.windows(2).find(|w| w[0].0.id == w[1].0.id) {
-        anyhow::bail!("two bulletins have the OSV id {}", w[0].0.id);
+        return Err(ExportError::BadName(format!(
+            "two bulletins have the OSV id {}",
+            w[0].0.id
+        )));
     }
     let list: Vec<ListEntry> = records
         .iter()
@@ -225,40 +230,48 @@ pub fn osv_files(
 /// A zip archive of `files` at its root, in the given order, every entry
 /// dated 1980-01-01 00:00 (the archive's epoch) with mode 0644: the same
 /// records give the same bytes.
-fn zip_records<'a>(files: impl Iterator<Item = &'a OutputFile>) -> anyhow::Result<Vec<u8>> {
+fn zip_records<'a>(files: impl Iterator<Item = &'a OutputFile>) -> Result<Vec<u8>, ExportError> {
     use std::io::Write;
+    let failed = |e: &dyn std::fmt::Display| ExportError::Encoding {
+        what: "all.zip",
+        reason: e.to_string(),
+    };
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     for f in files {
-        zip.start_file(f.path.as_str(), options)?;
-        zip.write_all(&f.contents)?;
+        zip.start_file(f.path.as_str(), options)
+            .map_err(|e| failed(&e))?;
+        zip.write_all(&f.contents).map_err(|e| failed(&e))?;
     }
-    Ok(zip.finish()?.into_inner())
+    Ok(zip.finish().map_err(|e| failed(&e))?.into_inner())
 }
 
 /// Each bulletin's record and its `<id>.json` file.
 fn record_files(
     bulletins: &[PackBulletin],
     config: &PackConfig,
-) -> anyhow::Result<Vec<(OsvRecord, OutputFile)>> {
+) -> Result<Vec<(OsvRecord, OutputFile)>, ExportError> {
     bulletins
         .iter()
         .map(|b| {
             let record = osv_record(b, config);
-            anyhow::ensure!(
-                !record.id.is_empty()
-                    && record.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                    && !record.id.starts_with('.'),
-                "OSV id {:?} is not usable as a file name (check export.osv_prefix and project.bulletin_id_prefix)",
-                record.id
-            );
-            anyhow::ensure!(
-                record.id != "all",
-                "OSV id \"all\" would clash with all.json"
-            );
+            let usable = !record.id.is_empty()
+                && record.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !record.id.starts_with('.');
+            if !usable {
+                return Err(ExportError::BadName(format!(
+                    "OSV id {:?} is not usable as a file name (check export.osv_prefix and project.bulletin_id_prefix)",
+                    record.id
+                )));
+            }
+            if record.id == "all" {
+                return Err(ExportError::BadName(
+                    "OSV id \"all\" would clash with all.json".into(),
+                ));
+            }
             let file = OutputFile {
                 path: format!("{}.json", record.id),
                 contents: json_bytes(&record)?,

@@ -347,7 +347,7 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracker::testing::chain;
+    use crate::fsutil::error_chain as chain;
     use proptest::prelude::*;
 
     #[test]

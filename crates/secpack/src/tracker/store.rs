@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{Advisory, Affected, ModelError, Tracker};
 use crate::error::{Coded, ErrorClass, IoError};
 use crate::fsutil::{read_capped, ReadCappedError};
-use crate::pack::{is_plain_relative, Pack};
+use crate::pack::Pack;
 
 /// The only file format version this code reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -170,14 +170,11 @@ pub fn render(tracker: &Tracker) -> Result<String, StoreError> {
     Ok(format!("{HEADER}{body}"))
 }
 
-/// The path of `pack`'s tracker file (`tracker.file` in `secpack.toml`),
-/// which must be a relative path inside the pack.
-pub fn path_in(pack: &Pack) -> Result<PathBuf, StoreError> {
-    let rel = &pack.config.tracker.file;
-    if !is_plain_relative(rel) {
-        return Err(StoreError::PathOutsidePack(rel.clone()));
-    }
-    Ok(pack.path_of(rel))
+/// The path of `pack`'s tracker file (`tracker.file` in `secpack.toml`;
+/// [`Pack::open`] refuses a value that is not a relative path inside the
+/// pack).
+pub fn path_in(pack: &Pack) -> PathBuf {
+    pack.path_of(&pack.config.tracker.file)
 }
 
 /// Reads the tracker file at `path`. A missing file is an error.
@@ -235,9 +232,6 @@ pub enum RowError {
 /// The tracker file cannot be found, read, parsed or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// `tracker.file` in `secpack.toml` leaves the pack.
-    #[error("secpack.toml: tracker.file = {0:?} must be a relative path inside the pack")]
-    PathOutsidePack(String),
     /// No tracker file where one is needed.
     #[error(
         "no tracker file at {} (create it with `secpack xsa import-jekyll` or `secpack xsa sync`)",
@@ -301,7 +295,6 @@ pub enum StoreError {
 impl Coded for StoreError {
     fn code(&self) -> &'static str {
         match self {
-            Self::PathOutsidePack(_) => "tracker-path",
             Self::Missing(_) => "tracker-missing",
             Self::NotAFile(_) => "tracker-not-a-file",
             Self::Unreadable { .. } => "tracker-unreadable",
@@ -326,8 +319,8 @@ impl Coded for StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsutil::error_chain as chain;
     use crate::tracker::model::BulletinRef;
-    use crate::tracker::testing::chain;
     use proptest::prelude::*;
 
     const SAMPLE: &str = r#"

@@ -50,14 +50,3 @@ pub fn arb_tracker() -> impl Strategy<Value = Tracker> {
         Tracker::from_rows(rows).expect("generated rows are valid")
     })
 }
-
-/// An error and its causes, `outer: inner`, as a program shows them.
-pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        parts.push(c.to_string());
-        cause = c.source();
-    }
-    parts.join(": ")
-}

@@ -92,7 +92,7 @@ pub fn decision(pack: &Pack, request: &SetRequest) -> Result<Decision, TriageErr
 /// Records `request` in `pack`'s tracker file (created if missing) and
 /// returns the row as written. Nothing is written when anything is refused.
 pub fn set(pack: &Pack, request: &SetRequest) -> Result<Advisory, TriageError> {
-    let path = store::path_in(pack)?;
+    let path = store::path_in(pack);
     let number = parse_number(&request.number, &pack.config.project.upstream_id_prefix)?;
     let decision = decision(pack, request)?;
     let mut tracker = store::load_if_present(&path)?.unwrap_or_default();
@@ -216,6 +216,28 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_number_reads_back_in_both_forms(n: u32, lower: bool) {
+            let prefix = if lower { "xsa" } else { "XSA" };
+            proptest::prop_assert_eq!(parse_number(&n.to_string(), "XSA").unwrap(), n);
+            proptest::prop_assert_eq!(parse_number(&format!("{prefix}-{n}"), "XSA").unwrap(), n);
+        }
+
+        #[test]
+        fn anything_else_is_refused_as_usage(s in "\\PC{0,12}") {
+            let digits = match s.get(..4) {
+                Some(p) if p.eq_ignore_ascii_case("XSA-") => &s[4..],
+                _ => s.as_str(),
+            };
+            if let Err(e) = parse_number(&s, "XSA") {
+                proptest::prop_assert_eq!(e.class(), ErrorClass::Usage);
+            } else {
+                proptest::prop_assert!(!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+            }
+        }
+    }
+
     #[test]
     fn verdict_and_bulletin_rules() {
         let (_dir, pack) = pack_with(&["qsb-001-2024.txt"], None);
@@ -282,15 +304,14 @@ mod tests {
 
     #[test]
     fn the_tracker_file_must_stay_inside_the_pack() {
+        // The pack refuses it when it is opened: a configuration error.
         for file in ["../xsa.toml", "/tmp/xsa.toml", ""] {
+            let dir = tempfile::tempdir().unwrap();
             let toml = format!("[tracker]\nfile = {file:?}\n");
-            let (_dir, pack) = pack_with(&[], Some(&toml));
-            let e = set(&pack, &request("1", Some(Verdict::Unused), None)).unwrap_err();
-            assert_eq!(
-                (e.code(), e.class()),
-                ("tracker-path", ErrorClass::Config),
-                "{file}"
-            );
+            std::fs::write(dir.path().join("secpack.toml"), toml).unwrap();
+            let e = Pack::open(dir.path()).unwrap_err();
+            let found = crate::error::find(&e).expect("a coded error");
+            assert_eq!(found.class, ErrorClass::Config, "{file}");
         }
     }
 

@@ -355,7 +355,7 @@ fn fetch(url: &str, timeout: Duration) -> Result<String, ureq::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracker::testing::chain;
+    use crate::fsutil::error_chain as chain;
     use proptest::prelude::*;
 
     #[test]

@@ -141,7 +141,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
 /// The opened pack and the path of its tracker file.
 fn open(pack: &PackArg) -> Result<(Pack, PathBuf)> {
     let pack = Pack::open(&pack.pack)?;
-    let path = store::path_in(&pack)?;
+    let path = store::path_in(&pack);
     Ok((pack, path))
 }
 

@@ -295,6 +295,7 @@ pub fn is_loopback(host: &str) -> bool {
 }
 
 fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, FetchFailure> {
+    use crate::fsutil::ReadCappedError;
     let meta = std::fs::symlink_metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => FetchFailure::NotFound,
         _ => FetchFailure::Other(e.to_string()),
@@ -304,17 +305,10 @@ fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, FetchFailure> {
             "not a regular file (a link is not followed)".to_string(),
         ));
     }
-    if meta.len() > max {
-        return Err(FetchFailure::TooLarge(max));
-    }
-    let mut out = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut out))
-        .map_err(|e| FetchFailure::Other(e.to_string()))?;
-    if out.len() as u64 > max {
-        return Err(FetchFailure::TooLarge(max));
-    }
-    Ok(out)
+    crate::fsutil::read_capped(path, max).map_err(|e| match e {
+        ReadCappedError::TooLarge { limit, .. } => FetchFailure::TooLarge(limit),
+        ReadCappedError::Io(io) => FetchFailure::Other(io.source.to_string()),
+    })
 }
 
 /// The URL of the folder holding `url`, with a final `/`.

@@ -164,6 +164,6 @@ impl VerificationHelper for &mut Helper<'_> {
                 SigCheck::UnknownKey(unknown)
             }
         });
-        Err(anyhow::anyhow!("no valid signature"))
+        Err(openpgp::Error::InvalidOperation("no valid signature".into()).into())
     }
 }
