@@ -150,7 +150,7 @@ async fn authenticate(
     let derived = tokio::task::spawn_blocking(move || codename.derive(&salt))
         .await
         .map_err(anyhow::Error::from)
-        .and_then(|r| r)
+        .and_then(|r| r.map_err(anyhow::Error::from))
         .map_err(|e| {
             tracing::error!("deriving from a codename failed: {e:#}");
             unavailable(headers)

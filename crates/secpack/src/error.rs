@@ -128,6 +128,7 @@ registry![
     crate::pack::PackError,
     crate::report::auth::AuthError,
     crate::report::codename::CodenameError,
+    crate::report::codename::DeriveError,
     crate::report::encrypt::EncryptionKeyError,
     crate::report::inbox::InboxError,
     crate::report::reply::ReporterKeyError,

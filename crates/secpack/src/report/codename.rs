@@ -15,7 +15,6 @@
 
 use std::time::SystemTime;
 
-use anyhow::Context;
 use sequoia_openpgp as openpgp;
 
 use openpgp::cert::prelude::*;
@@ -59,6 +58,51 @@ impl CodenameError {
     }
 }
 
+/// Why a codename's keys could not be derived or checked. Every variant
+/// has a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum DeriveError {
+    /// The random source, HMAC or argon2id failed.
+    #[error("{0} failed")]
+    Crypto(String),
+    /// Sequoia could not build or serialise the reply key.
+    #[error("building the reply key: {0}")]
+    OpenPgp(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The stored reply key does not read as an OpenPGP key.
+    #[error("the stored reply key does not read: {0}")]
+    BadReplyKey(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The stored reply key is another codename's.
+    #[error("the stored reply key is not this codename's")]
+    NotThisCodename,
+}
+
+impl crate::error::Coded for DeriveError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Crypto(_) => "crypto-failed",
+            Self::OpenPgp(_) => "reply-key-failed",
+            Self::BadReplyKey(_) => "bad-reply-key",
+            Self::NotThisCodename => "reply-key-mismatch",
+        }
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::Failure
+    }
+}
+
+impl From<openssl::error::ErrorStack> for DeriveError {
+    fn from(e: openssl::error::ErrorStack) -> Self {
+        Self::Crypto(format!("OpenSSL ({e})"))
+    }
+}
+
+/// Sequoia's errors, as a [`DeriveError`].
+fn pgp<T, E: Into<Box<dyn std::error::Error + Send + Sync>>>(
+    r: Result<T, E>,
+) -> Result<T, DeriveError> {
+    r.map_err(|e| DeriveError::OpenPgp(e.into()))
+}
+
 /// A codename (kept in memory only; its `Debug` hides it).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Codename([u8; CODENAME_BYTES]);
@@ -71,9 +115,9 @@ impl std::fmt::Debug for Codename {
 
 impl Codename {
     /// Draws a new codename from the system's random generator.
-    pub fn generate() -> anyhow::Result<Self> {
+    pub fn generate() -> Result<Self, DeriveError> {
         let mut bytes = [0u8; CODENAME_BYTES];
-        openssl::rand::rand_bytes(&mut bytes).context("drawing a codename")?;
+        openssl::rand::rand_bytes(&mut bytes)?;
         Ok(Self(bytes))
     }
 
@@ -120,15 +164,15 @@ impl Codename {
     }
 
     /// Runs argon2id over the codename with `salt` (slow on purpose).
-    pub fn derive(&self, salt: &[u8]) -> anyhow::Result<Derived> {
+    pub fn derive(&self, salt: &[u8]) -> Result<Derived, DeriveError> {
         let params = argon2::Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, 1, Some(32))
-            .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+            .map_err(|e| DeriveError::Crypto(format!("argon2 parameters ({e})")))?;
         let argon =
             argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut master = [0u8; 32];
         argon
             .hash_password_into(&self.0, salt, &mut master)
-            .map_err(|e| anyhow::anyhow!("argon2id: {e}"))?;
+            .map_err(|e| DeriveError::Crypto(format!("argon2id ({e})")))?;
         Ok(Derived {
             verifier: hmac(&master, b"secpack codename verifier/1")?,
             reply_seed: hmac(&master, b"secpack reply key/1")?,
@@ -137,9 +181,9 @@ impl Codename {
 }
 
 /// A new per-report salt.
-pub fn new_salt() -> anyhow::Result<Vec<u8>> {
+pub fn new_salt() -> Result<Vec<u8>, DeriveError> {
     let mut salt = vec![0u8; SALT_BYTES];
-    openssl::rand::rand_bytes(&mut salt).context("drawing a salt")?;
+    openssl::rand::rand_bytes(&mut salt)?;
     Ok(salt)
 }
 
@@ -164,21 +208,21 @@ impl Derived {
     }
 
     /// The reply key of this codename, its keys dated `created`.
-    pub fn reply_key(&self, created: SystemTime) -> anyhow::Result<ReplyKey> {
+    pub fn reply_key(&self, created: SystemTime) -> Result<ReplyKey, DeriveError> {
         ReplyKey::from_seed(&self.reply_seed, created)
     }
 
     /// The secret reply key whose public part was stored as `armored`:
     /// derived again with the stored key's date, refused unless it is the
     /// same key.
-    pub fn reply_key_for(&self, armored: &str) -> anyhow::Result<ReplyKey> {
+    pub fn reply_key_for(&self, armored: &str) -> Result<ReplyKey, DeriveError> {
         use openpgp::parse::Parse;
-        let public = Cert::from_bytes(armored.as_bytes()).context("reading the reply key")?;
+        let public =
+            Cert::from_bytes(armored.as_bytes()).map_err(|e| DeriveError::BadReplyKey(e.into()))?;
         let key = self.reply_key(public.primary_key().key().creation_time())?;
-        anyhow::ensure!(
-            key.cert.fingerprint() == public.fingerprint(),
-            "the stored reply key is not this codename's"
-        );
+        if key.cert.fingerprint() != public.fingerprint() {
+            return Err(DeriveError::NotThisCodename);
+        }
         Ok(key)
     }
 }
@@ -199,7 +243,12 @@ impl std::fmt::Debug for ReplyKey {
 }
 
 impl ReplyKey {
-    fn from_seed(seed: &[u8; 32], created: SystemTime) -> anyhow::Result<Self> {
+    fn from_seed(seed: &[u8; 32], created: SystemTime) -> Result<Self, DeriveError> {
+        pgp(Self::build(seed, created))
+    }
+
+    /// The key's packets.
+    fn build(seed: &[u8; 32], created: SystemTime) -> openpgp::Result<Self> {
         let primary_secret = hmac(seed, b"secpack reply key primary/1")?;
         let sub_secret = hmac(seed, b"secpack reply key encryption/1")?;
         let primary: Key<SecretParts, PrimaryRole> =
@@ -247,25 +296,24 @@ impl ReplyKey {
     }
 
     /// The public certificate, ASCII-armoured (what the server stores).
-    pub fn public_armored(&self) -> anyhow::Result<String> {
-        let bytes = self
+    pub fn public_armored(&self) -> Result<String, DeriveError> {
+        let bytes = pgp(self
             .cert
             .clone()
             .strip_secret_key_material()
             .armored()
-            .to_vec()?;
-        Ok(String::from_utf8(bytes)?)
+            .to_vec())?;
+        pgp(String::from_utf8(bytes))
     }
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> anyhow::Result<[u8; 32]> {
+fn hmac(key: &[u8], data: &[u8]) -> Result<[u8; 32], openssl::error::ErrorStack> {
     use openssl::{hash::MessageDigest, pkey::PKey, sign::Signer};
     let key = PKey::hmac(key)?;
     let mut signer = Signer::new(MessageDigest::sha256(), &key)?;
     signer.update(data)?;
     let mut out = [0u8; 32];
-    let written = signer.sign(&mut out)?;
-    anyhow::ensure!(written == 32, "HMAC-SHA256 gave {written} bytes");
+    signer.sign(&mut out)?;
     Ok(out)
 }
 
