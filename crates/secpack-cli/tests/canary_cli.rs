@@ -336,9 +336,9 @@ fn a_file_feed_and_a_local_block_source_give_a_canary() {
     let written = std::fs::read_to_string(pack.join(v["path"].as_str().unwrap())).unwrap();
     assert!(written.contains(BLOCK), "{written}");
     // The node has not moved on: the next canary would quote the same
-    // block, which is refused.
+    // block, which is refused (a failure: exit 1).
     let out = canary_new(&pack, dir.path(), &[]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("[block-hash-reused]"), "{err}");
 }
@@ -375,7 +375,7 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         dir.path(),
         &["--freshness", &stale, "--date", "2026-04-02"],
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("[stale-proof]")
@@ -396,7 +396,8 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         dir.path(),
         &["--freshness", &eight, "--date", "2026-04-02"],
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[stale-proof]"));
 
     // A reused block hash: refused, even when staleness is allowed.
     let reused = write(
@@ -407,7 +408,7 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         let mut args = vec!["--freshness", reused.as_str(), "--date", "2026-04-02"];
         args.extend_from_slice(extra);
         let out = canary_new(&pack, dir.path(), &args);
-        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains("[block-hash-reused]") && err.contains("canaries/canary-001-2026.txt"),

@@ -126,7 +126,11 @@ fn unsigned_files_by_defect() {
         "check-securitytxt",
         s(&dir.path().join("missing.txt")),
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an unreadable file is an I/O error"
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("unreadable"));
 }
 

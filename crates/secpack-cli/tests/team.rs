@@ -513,9 +513,12 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
 
     // The uncertified key is refused and nothing is written.
     let out = c.sign_with_key(qsb, "mallory");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1), "a refusal is a failure");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not trusted"), "{err}");
+    assert!(
+        err.contains("not trusted") && err.contains("[untrusted-key]"),
+        "{err}"
+    );
     assert!(!pack.join(format!("{qsb}.sig.mallory")).exists());
 
     // alice's key may not sign as bob.
@@ -525,7 +528,7 @@ fn the_whole_ceremony_verifies_with_secpack_and_gpg() {
             .arg(pack.join(canary))
             .arg("--force"),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not belong to \"bob\""));
 
     // The next bulletin gets number 2; number 1 is refused.
@@ -599,7 +602,7 @@ fn keys_of_another_role_or_retired_may_not_sign() {
     let rel = c.generate("release", "rel", "ed25519");
     c.certify(&rel);
     let out = c.sign_with_key(doc, "rel");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("has role \"release\", which may not sign in QSBs/"),
@@ -610,7 +613,7 @@ fn keys_of_another_role_or_retired_may_not_sign() {
     // Once bob's key is retired, bob can no longer sign; alice still can.
     c.ok(c.in_pack(&["key", "retire"]).arg("bob"));
     let out = c.sign_with_key(doc, "bob");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bob"), "{err}");
     assert!(!sig("bob").exists());
@@ -635,7 +638,7 @@ fn bad_passphrases_and_unwritable_destinations() {
             .opt("--passphrase-file", &wrong)
             .arg(pack.join(doc)),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
     // Missing passphrase (no terminal to ask).
     let out = c.run(
@@ -652,7 +655,7 @@ fn bad_passphrases_and_unwritable_destinations() {
             .opt("--passphrase-file", "/nonexistent/pass")
             .arg(pack.join(doc)),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/pass"));
     assert!(!pack.join(format!("{doc}.sig.alice")).exists());
 
@@ -748,7 +751,7 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
             .opt("--gpg-program", &fake)
             .arg(pack.join(doc)),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("does not verify") && err.contains("untrusted-key"),
@@ -766,7 +769,7 @@ fn corrupt_keys_and_failed_self_checks_write_nothing() {
             .opt("--gpg-program", &failing)
             .arg(pack.join(doc)),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no secret key"));
     assert_eq!(c.files(), files_before);
 
@@ -880,12 +883,18 @@ fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
     // naming the file; so is a canary without a pinned master key.
     let undated = c.dir.path().join("undated.txt");
     std::fs::write(&undated, "Source: Wire (https://w.test/rss)\nOne\n").unwrap();
-    for (file, words) in [
-        (undated.to_str().unwrap(), "no RFC 5322 date line"),
-        ("/nonexistent/fresh.txt", "reading /nonexistent/fresh.txt"),
+    // A proof without a date is a usage error (2); a file that cannot be
+    // read is an I/O error (1) naming the file.
+    for (file, words, status) in [
+        (undated.to_str().unwrap(), "no RFC 5322 date line", 2),
+        (
+            "/nonexistent/fresh.txt",
+            "reading /nonexistent/fresh.txt",
+            1,
+        ),
     ] {
         let out = new(&["--freshness", file]);
-        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert_eq!(out.status.code(), Some(status), "{file}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(file) && err.contains(words), "{err}");
     }
@@ -943,7 +952,7 @@ fn canary_new_refuses_collisions_bad_sources_and_unwritable_packs() {
         "--date",
         "2026-01-05",
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("canaries"));
     assert_eq!(
         std::fs::read_to_string(other.join("canaries")).unwrap(),
@@ -1170,7 +1179,7 @@ fn interrupted_signing_leaves_no_partial_signature() {
     let files_before = c.files();
     // gpg killed half-way through its output.
     let out = interrupted_sign(&c, doc, false);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(c.files(), files_before);
     // secpack itself killed while gpg runs.
     let out = interrupted_sign(&c, doc, true);
@@ -1221,11 +1230,11 @@ fn signing_or_drafting_into_an_unwritable_folder_writes_nothing() {
     };
     let files_before = c.files();
     let out = c.sign_with_key(doc, "alice");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("QSBs"), "{err}");
     let out = c.run(c.in_pack(&["qsb", "new"]).opt("--title", "Nowhere to go"));
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     drop(guard);
     assert_eq!(c.files(), files_before);
 }
@@ -1759,7 +1768,7 @@ fn an_altered_key_file_is_reported_altered_and_not_certified_again() {
         c.certify_args(&pack.join(&bob_file), "master")
             .args(c.passphrase()),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("altered") && err.contains("instead of certifying it again"),

@@ -142,17 +142,11 @@ impl WebhookChannel {
         let url = self.url.clone();
         let body = serde_json::json!({ "text": text }).to_string();
         let outcome = tokio::task::spawn_blocking(move || {
-            let agent = ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_secs(30)))
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .tls_config(
-                    ureq::tls::TlsConfig::builder()
-                        .provider(ureq::tls::TlsProvider::NativeTls)
-                        .build(),
-                )
-                .build()
-                .new_agent();
+            let agent = secpack::http::agent(secpack::http::ClientOptions {
+                timeout: Duration::from_secs(30),
+                max_redirects: 0,
+                status_as_error: false,
+            });
             agent
                 .post(&url)
                 .header("Content-Type", "application/json")

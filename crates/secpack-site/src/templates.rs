@@ -32,12 +32,30 @@ pub const BUILT_IN: &[(&str, &str)] = &[
 /// The server's own pages (`secpack serve`: the report form, the receipt,
 /// the status page, error pages), by name. A pack does not override them.
 pub const SERVER: &[(&str, &str)] = &[
-    ("server-page.html", include_str!("../templates/server-page.html")),
-    ("report-form.html", include_str!("../templates/report-form.html")),
-    ("report-receipt.html", include_str!("../templates/report-receipt.html")),
-    ("report-status.html", include_str!("../templates/report-status.html")),
-    ("report-sent.html", include_str!("../templates/report-sent.html")),
-    ("server-error.html", include_str!("../templates/server-error.html")),
+    (
+        "server-page.html",
+        include_str!("../templates/server-page.html"),
+    ),
+    (
+        "report-form.html",
+        include_str!("../templates/report-form.html"),
+    ),
+    (
+        "report-receipt.html",
+        include_str!("../templates/report-receipt.html"),
+    ),
+    (
+        "report-status.html",
+        include_str!("../templates/report-status.html"),
+    ),
+    (
+        "report-sent.html",
+        include_str!("../templates/report-sent.html"),
+    ),
+    (
+        "server-error.html",
+        include_str!("../templates/server-error.html"),
+    ),
 ];
 
 /// The site's template environment in `lang` (no pack overrides) with the

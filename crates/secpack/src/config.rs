@@ -109,12 +109,13 @@ impl PackConfig {
         if meta.len() > MAX_CONFIG_BYTES {
             return Err(unusable("larger than 1 MiB"));
         }
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| IoError::new("reading", &path, e))?;
-        Self::parse(&text).map(Some).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
-            source: e,
-        })
+        let text = std::fs::read_to_string(&path).map_err(|e| IoError::new("reading", &path, e))?;
+        Self::parse(&text)
+            .map(Some)
+            .map_err(|e| ConfigError::Parse {
+                path: path.display().to_string(),
+                source: e,
+            })
     }
 
     /// Parses the text of a `secpack.toml`.

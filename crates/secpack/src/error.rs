@@ -123,6 +123,7 @@ registry![
     crate::fsutil::ReadCappedError,
     crate::history::repo::RepoError,
     crate::history::state::StateError,
+    crate::http::BadUrl,
     crate::keys::KeyError,
     crate::pack::NotAPack,
     crate::pack::PackError,

@@ -36,6 +36,39 @@ pub fn agent(options: ClientOptions) -> ureq::Agent {
         .new_agent()
 }
 
+/// A URL option that is not an `http://` or `https://` URL with a host.
+#[derive(Debug, thiserror::Error)]
+#[error("{option} must be an http(s) URL, not {url:?}")]
+pub struct BadUrl {
+    /// The option or setting (`--base-url`).
+    pub option: String,
+    /// What was given.
+    pub url: String,
+}
+
+impl crate::error::Coded for BadUrl {
+    fn code(&self) -> &'static str {
+        "bad-url"
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::Usage
+    }
+}
+
+/// Checks the base URL a site or server is published at (the one rule for
+/// `site build --base-url` and `serve --base-url`): an `http://` or
+/// `https://` URL with a host and no white space.
+pub fn check_base_url(option: &str, url: &str) -> Result<(), BadUrl> {
+    if crate::bulletin::sidecar::is_web_url(url) {
+        Ok(())
+    } else {
+        Err(BadUrl {
+            option: option.to_string(),
+            url: url.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +89,18 @@ mod tests {
             String::from_utf8_lossy(&buf[..n]).into_owned()
         });
         (url, handle)
+    }
+
+    #[test]
+    fn base_urls_are_web_urls_with_a_host() {
+        for good in ["https://example.org/security/", "http://127.0.0.1:8080/"] {
+            assert!(check_base_url("--base-url", good).is_ok(), "{good}");
+        }
+        for bad in ["ftp://x", "https://", "example.org", "https://a b/", ""] {
+            let e = check_base_url("--base-url", bad).unwrap_err();
+            assert_eq!(crate::error::Coded::code(&e), "bad-url");
+            assert!(e.to_string().starts_with("--base-url"), "{e}");
+        }
     }
 
     #[test]

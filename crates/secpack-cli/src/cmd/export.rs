@@ -14,6 +14,7 @@ use secpack::signing::check_trusted_signer;
 use secpack::trust::{open_verified, verify_settled, PackReport, VerifiedPack, VerifyOptions};
 use serde::Serialize;
 
+use crate::cmd::args::TrustArgs;
 use crate::escape::safe;
 use crate::output::{paint, DIM, GOOD, HEAD, WARN};
 use crate::secret::SignerArgs;
@@ -47,11 +48,9 @@ enum Format {
 
 /// Where trust comes from, and what to do with bulletins that fail it.
 #[derive(Debug, clap::Args)]
-struct TrustArgs {
-    /// Fingerprint of the master key, obtained out of band (spaces allowed);
-    /// else SECPACK_MASTER or the user's config file.
-    #[arg(long, value_name = "FPR")]
-    master: Option<String>,
+struct ExportTrust {
+    #[command(flatten)]
+    pin: TrustArgs,
     /// Also export bulletins whose signatures do not verify (each is still
     /// reported).
     #[arg(long)]
@@ -67,7 +66,7 @@ struct OsvArgs {
     #[arg(default_value = ".")]
     pack: PathBuf,
     #[command(flatten)]
-    trust: TrustArgs,
+    trust: ExportTrust,
     /// Output folder, owned by the export: created when missing, replaced
     /// whole when it holds an earlier OSV export, refused when it holds
     /// anything else.
@@ -88,7 +87,7 @@ struct CsafArgs {
     #[arg(default_value = ".")]
     pack: PathBuf,
     #[command(flatten)]
-    trust: TrustArgs,
+    trust: ExportTrust,
     /// Output folder, owned by the export (the root of what the web server
     /// publishes for CSAF): created when missing, replaced whole when it
     /// holds an earlier CSAF export, refused when it holds anything else.
@@ -131,9 +130,9 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
 /// of them with --include-unverified), with the findings.
 fn verified_bulletins(
     root: &std::path::Path,
-    trust: &TrustArgs,
+    trust: &ExportTrust,
 ) -> Result<(Pack, Vec<PackBulletin>, Vec<Finding>, PackReport)> {
-    let pin = crate::cmd::verify::resolve_pin(trust.master.as_deref())?;
+    let pin = trust.pin.pin()?;
     let VerifiedPack { pack, ring } = open_verified(root, &pin)?;
     let report = verify_settled(&pack, ring, &pin, VerifyOptions::default(), &|| {});
     let (bulletins, mut findings) = load_bulletins(&pack)?;

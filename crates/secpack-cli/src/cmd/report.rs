@@ -9,6 +9,7 @@ use secpack::report::encrypt::TeamKey;
 use secpack::trust::keyring::Keyring;
 use serde::Serialize;
 
+use crate::cmd::args::{PackOption, TrustArgs};
 use crate::escape::safe;
 use crate::GlobalArgs;
 
@@ -37,12 +38,10 @@ enum ReportCommand {
 struct EncryptArgs {
     /// The report (`-` for standard input).
     file: PathBuf,
-    /// The pack's root folder.
-    #[arg(long, default_value = ".")]
-    pack: PathBuf,
-    /// Fingerprint of the master key, obtained out of band (spaces allowed).
-    #[arg(long, value_name = "FPR")]
-    master: Option<String>,
+    #[command(flatten)]
+    pack: PackOption,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Write the encrypted message to FILE (must not exist) instead of
     /// standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -62,11 +61,10 @@ struct Encrypted<'a> {
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let ReportCommand::Encrypt(args) = args.command;
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
-    let pack = Pack::open(&args.pack)?;
+    let pin = args.trust.pin()?;
+    let pack = Pack::open(&args.pack.pack)?;
     let keyring = Keyring::load(&pack, &pin);
-    let key = TeamKey::select(&pack, &keyring.entries)
-        .map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+    let key = TeamKey::select(&pack, &keyring.entries)?;
     let plaintext = read_report(&args.file)?;
     let message = key.encrypt(&plaintext, true)?;
     let message = String::from_utf8(message).context("the armoured message is not text")?;
@@ -93,23 +91,18 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
 }
 
 fn read_report(path: &std::path::Path) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let source = path.display().to_string();
-    if source == "-" {
-        std::io::stdin()
-            .take(MAX_REPORT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .context("reading standard input")?;
-    } else {
-        std::fs::File::open(path)
-            .with_context(|| format!("reading {source}"))?
-            .take(MAX_REPORT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("reading {source}"))?;
+    if path.as_os_str() != "-" {
+        return Ok(secpack::fsutil::read_capped(path, MAX_REPORT_BYTES)?);
     }
-    anyhow::ensure!(
-        bytes.len() as u64 <= MAX_REPORT_BYTES,
-        "{source} is larger than {MAX_REPORT_BYTES} bytes"
-    );
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(MAX_REPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .context("reading standard input")?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        return Err(crate::output::usage(format!(
+            "standard input holds more than {MAX_REPORT_BYTES} bytes"
+        )));
+    }
     Ok(bytes)
 }

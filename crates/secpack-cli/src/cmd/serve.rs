@@ -10,6 +10,7 @@ use secpack_server::alerts_config::ServerConfig;
 use secpack_server::store::Database;
 use secpack_server::{Options, Server};
 
+use crate::cmd::args::TrustArgs;
 use crate::GlobalArgs;
 
 /// Serve the security centre: the site (built in memory, rebuilt when the
@@ -33,9 +34,8 @@ pub struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     addr: String,
-    /// Fingerprint of the master key, obtained out of band (spaces allowed).
-    #[arg(long, value_name = "FPR")]
-    master: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// The store: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL
     /// database shared by several instances (postgres://...)
     /// [default: $XDG_DATA_HOME/secpack/inbox.sqlite]. A URL holding a
@@ -78,7 +78,7 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    let pin = args.trust.pin()?;
     anyhow::ensure!(args.timeout > 0, "--timeout must be at least 1 second");
     anyhow::ensure!(
         args.header_timeout > 0,
@@ -86,10 +86,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     );
     anyhow::ensure!(args.poll > 0, "--poll must be at least 1 second");
     if let Some(base) = &args.base_url {
-        anyhow::ensure!(
-            base.starts_with("https://") || base.starts_with("http://"),
-            "--base-url must be an http(s) URL, not {base:?}"
-        );
+        secpack::http::check_base_url("--base-url", base)?;
     }
     let db = match &args.db {
         Some(db) => Database::parse(db).context("--db")?,

@@ -75,10 +75,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let pin = args.trust.pin()?;
     let VerifiedPack { pack, ring } = open_verified(&args.pack.pack, &pin)?;
     if let Some(base) = &args.base_url {
-        anyhow::ensure!(
-            base.starts_with("https://") || base.starts_with("http://"),
-            "--base-url must be an http(s) URL, not {base:?}"
-        );
+        secpack::http::check_base_url("--base-url", base)?;
     }
     let signer = args
         .signer

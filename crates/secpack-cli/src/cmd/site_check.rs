@@ -59,8 +59,7 @@ struct Report<'a> {
 
 /// Runs the lint on a file or URL.
 pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
-    let bytes = read(&args.target, Duration::from_secs(args.timeout))
-        .map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()))?;
+    let bytes = read(&args.target, Duration::from_secs(args.timeout))?;
     let is_url = args.target.starts_with("https://") || args.target.starts_with("http://");
     let mut csaf = args.csaf_url.clone();
     let ring = match &args.pack {

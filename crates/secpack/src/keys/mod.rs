@@ -128,6 +128,7 @@ impl crate::error::Coded for KeyError {
             Self::NoSuchMember(..) => ErrorClass::Usage,
             Self::AmbiguousMember(..) => ErrorClass::Usage,
             Self::NotInPack(..) => ErrorClass::Usage,
+            Self::SelfCertification(..) => ErrorClass::Usage,
             Self::Exists(..) => ErrorClass::Usage,
             Self::MasterEncryption
             | Self::BadSignerName(..)

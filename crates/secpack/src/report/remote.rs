@@ -264,19 +264,11 @@ impl<'a> Remote<'a> {
             base.starts_with("https://") || base.starts_with("http://"),
             "--server must be an http:// or https:// URL, not {base:?}"
         );
-        use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::NativeTls)
-            .root_certs(RootCerts::PlatformVerifier)
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .http_status_as_error(false)
-            .timeout_global(Some(std::time::Duration::from_secs(120)))
-            .max_redirects(0)
-            .user_agent(concat!("secpack/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = crate::http::agent(crate::http::ClientOptions {
+            timeout: std::time::Duration::from_secs(120),
+            max_redirects: 0,
+            status_as_error: false,
+        });
         Ok(Self { base, key, agent })
     }
 

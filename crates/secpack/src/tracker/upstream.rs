@@ -332,17 +332,12 @@ impl Coded for UpstreamError {
 }
 
 fn fetch(url: &str, timeout: Duration) -> Result<String, ureq::Error> {
-    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-    let tls = TlsConfig::builder()
-        .provider(TlsProvider::NativeTls)
-        .root_certs(RootCerts::PlatformVerifier)
-        .build();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls)
-        .timeout_global(Some(timeout))
-        .user_agent(concat!("secpack/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    // ureq's defaults otherwise: up to 10 redirects, statuses as errors.
+    let agent = crate::http::agent(crate::http::ClientOptions {
+        timeout,
+        max_redirects: 10,
+        status_as_error: true,
+    });
     let mut response = agent.get(url).call()?;
     let text = response
         .body_mut()

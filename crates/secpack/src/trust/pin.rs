@@ -298,7 +298,12 @@ mod tests {
         // A v6 fingerprint: 16 groups, eight on each side.
         let v6 = "AB".repeat(32);
         let g = group_fingerprint(&v6, FingerprintLayout::GnuPg);
-        assert_eq!(g.split("  ").map(|h| h.split(' ').count()).collect::<Vec<_>>(), [8, 8]);
+        assert_eq!(
+            g.split("  ")
+                .map(|h| h.split(' ').count())
+                .collect::<Vec<_>>(),
+            [8, 8]
+        );
         assert_eq!(group_fingerprint("", FingerprintLayout::Groups), "");
     }
 

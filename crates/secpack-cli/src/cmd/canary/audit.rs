@@ -7,10 +7,10 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners, Severity};
 use secpack::pack::Pack;
-use secpack::trust::pin::MasterPin;
 use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions};
 
 use super::parse_day;
+use crate::cmd::args::TrustArgs;
 use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
@@ -27,11 +27,9 @@ pub struct AuditArgs {
     /// The day to audit for, YYYY-MM-DD (default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub now: Option<NaiveDate>,
-    /// Fingerprint of the master key, obtained out of band (else
-    /// SECPACK_MASTER or the user config; without a pin the fingerprint
-    /// check is skipped).
-    #[arg(long, value_name = "FPR")]
-    pub master: Option<String>,
+    /// The master key (without a pin the fingerprint check is skipped).
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Report only findings about canaries numbered N or later (older ones
     /// are still read, to compare against).
     #[arg(long, value_name = "N", conflicts_with = "latest")]
@@ -44,7 +42,7 @@ pub struct AuditArgs {
 
 /// Runs `canary audit`.
 pub fn run(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
-    let pin = MasterPin::resolve(args.master.as_deref())?.map(|(pin, _)| pin);
+    let pin = args.trust.pin_if_any()?;
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());
     // With a pin, the pack is opened as a verifier (an unsigned secpack.toml
     // cannot stretch the cadence) and every canary's signatures are judged

@@ -11,6 +11,7 @@ use secpack::team::{check_freshness_text, draft_canary_with, CanaryProof};
 
 use super::freshness::gather_now;
 use super::parse_day;
+use crate::cmd::args::{PackOption, TrustArgs};
 use crate::escape::safe;
 use crate::output::{paint, print_json, GOOD, WARN};
 use crate::GlobalArgs;
@@ -26,13 +27,11 @@ const MAX_FRESHNESS_BYTES: u64 = 64 * 1024;
 /// A source that fails stops with exit status 1 and nothing written.
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
-    /// The pack's root folder.
-    #[arg(long, default_value = ".")]
-    pub pack: PathBuf,
-    /// Fingerprint of the master key, obtained out of band (else
-    /// SECPACK_MASTER or the user config): the canary states it.
-    #[arg(long, value_name = "FPR")]
-    pub master: Option<String>,
+    #[command(flatten)]
+    pub pack: PackOption,
+    /// The master key the canary states.
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Use this number instead of the next one (refused if taken).
     #[arg(long)]
     pub number: Option<u32>,
@@ -67,8 +66,8 @@ pub struct NewArgs {
 
 /// Runs `canary new`.
 pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
-    let pin = crate::cmd::verify::resolve_pin(args.master.as_deref())?;
+    let pack = Pack::open(&args.pack.pack)?;
+    let pin = args.trust.pin()?;
     let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let mut block = BlockFacts {
         height: args.block_height,

@@ -10,6 +10,7 @@ use secpack::digest::image::{
 };
 
 use super::{byte_progress, load_pack};
+use crate::cmd::args::TrustArgs;
 use crate::escape::safe;
 use crate::output::{paint, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
@@ -37,9 +38,8 @@ pub(super) struct CheckArgs {
     /// The pack whose release keys may sign digests.
     #[arg(long, value_name = "PACK", default_value = ".")]
     pack: PathBuf,
-    /// Fingerprint of the pack's master key, obtained out of band.
-    #[arg(long, value_name = "FPR")]
-    master: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Accept a digest file without any signature (the digests are still
     /// compared; the report says it is unsigned).
     #[arg(long)]
@@ -56,7 +56,7 @@ pub(super) fn run(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
     // The pack and the pin are needed only when there is a signature.
     let keys = match source {
         SignatureSource::None => None,
-        _ => Some(load_pack(&args.pack, args.master.as_deref())?),
+        _ => Some(load_pack(&args.pack, &args.trust)?),
     };
     let signers = keys
         .as_ref()

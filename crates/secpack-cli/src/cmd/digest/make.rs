@@ -10,6 +10,7 @@ use secpack::signing::{SecretKeyFile, SigningKey};
 use serde::Serialize;
 
 use super::{byte_progress, load_pack};
+use crate::cmd::args::TrustArgs;
 use crate::escape::safe;
 use crate::output::{paint, GOOD};
 use crate::secret::SignerArgs;
@@ -31,11 +32,10 @@ pub(super) struct MakeArgs {
     /// The pack holding the signer's release key (read only when signing).
     #[arg(long, value_name = "PACK", default_value = ".")]
     pack: PathBuf,
-    /// Fingerprint of the pinned master key, when signing (else
-    /// SECPACK_MASTER or the config file): the release key must be one it
+    /// The master key, when signing: the release key must be one it
     /// certifies, and the signature is verified before it is written.
-    #[arg(long, value_name = "FPR")]
-    master: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     #[command(flatten)]
     signer: SignerArgs,
 }
@@ -55,7 +55,7 @@ pub(super) fn run(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     // should not cost a full read. Without a signer the pack is not read.
     let signer = match (&args.signer.sign_as, &args.signer.key) {
         (Some(name), Some(key_path)) => {
-            let (pack, ring) = load_pack(&args.pack, args.master.as_deref())?;
+            let (pack, ring) = load_pack(&args.pack, &args.trust)?;
             let key = unlock(key_path, args.signer.passphrase_file.as_deref())?;
             let file = DigestSigners::of(&pack, &ring).check_signer(&pack, name, &key)?;
             Some((file, key, pack, ring))

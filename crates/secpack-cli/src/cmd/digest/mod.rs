@@ -38,8 +38,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
 }
 
 /// The pack and its keyring judged from the pinned master.
-fn load_pack(pack: &Path, master: Option<&str>) -> Result<(Pack, Keyring)> {
-    let pin = crate::cmd::verify::resolve_pin(master)?;
+fn load_pack(pack: &Path, trust: &crate::cmd::args::TrustArgs) -> Result<(Pack, Keyring)> {
+    let pin = trust.pin()?;
     secpack::pack::ensure_is_pack(pack)?;
     let pack = Pack::open(pack)?;
     let ring = Keyring::load(&pack, &pin);

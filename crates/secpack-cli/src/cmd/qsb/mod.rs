@@ -12,9 +12,9 @@ use secpack::bulletin::template::{describe, template_lines, TemplateLine};
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
 use secpack::team::{draft_bulletin, BulletinDraft};
-use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, VerifyOptions};
 
+use crate::cmd::args::TrustArgs;
 use crate::escape::safe;
 use crate::output::{chain, paint, print_json, BAD, DIM, GOOD, WARN};
 use crate::GlobalArgs;
@@ -64,9 +64,9 @@ pub struct NewArgs {
 /// who signed it validly.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Fingerprint of the master key (else SECPACK_MASTER or the user config).
-    #[arg(long, value_name = "FPR")]
-    pub master: Option<String>,
+    /// The master key (without a pin, signatures are not verified).
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// Runs the subcommand.
@@ -181,7 +181,7 @@ struct Row {
 }
 
 fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
-    let pin = MasterPin::resolve(args.master.as_deref())?.map(|(p, _)| p);
+    let pin = args.trust.pin_if_any()?;
     let report = pin
         .as_ref()
         .map(|pin| verify_pack(pack, pin, VerifyOptions::default(), &|| {}));

@@ -159,12 +159,3 @@ struct CacheUse {
     /// Verifications it answered.
     hits: usize,
 }
-
-/// The pin for commands not yet moved to [`TrustArgs`] (being moved this
-/// session; removed once none calls it).
-pub fn resolve_pin(cli: Option<&str>) -> Result<secpack::trust::pin::MasterPin> {
-    TrustArgs {
-        master: cli.map(str::to_string),
-    }
-    .pin()
-}

@@ -107,7 +107,11 @@ impl crate::error::Coded for ProofError {
     }
     fn class(&self) -> crate::error::ErrorClass {
         use crate::error::ErrorClass;
-        ErrorClass::Failure
+        match self {
+            // A proof dated after the canary: the --date given is wrong.
+            Self::AfterIssue { .. } => ErrorClass::Usage,
+            Self::Stale { .. } | Self::BlockHashReused { .. } => ErrorClass::Failure,
+        }
     }
 }
 

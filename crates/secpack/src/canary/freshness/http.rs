@@ -7,8 +7,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-
 use super::source::{locate, read_local, Location};
 use super::FreshnessError;
 
@@ -48,17 +46,11 @@ pub struct Fetcher {
 impl Fetcher {
     /// A client with these options.
     pub fn new(options: HttpOptions) -> Self {
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::NativeTls)
-            .root_certs(RootCerts::PlatformVerifier)
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .timeout_global(Some(options.timeout))
-            .max_redirects(5)
-            .user_agent(concat!("secpack/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = crate::http::agent(crate::http::ClientOptions {
+            timeout: options.timeout,
+            max_redirects: 5,
+            status_as_error: true,
+        });
         Self {
             agent,
             options,

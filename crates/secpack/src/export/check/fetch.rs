@@ -94,19 +94,11 @@ pub struct Source {
 impl Source {
     /// A reader of `target`.
     pub fn new(target: Target, options: &CheckOptions) -> Self {
-        use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::NativeTls)
-            .root_certs(RootCerts::PlatformVerifier)
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .timeout_global(Some(options.timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(concat!("secpack/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = crate::http::agent(crate::http::ClientOptions {
+            timeout: options.timeout,
+            max_redirects: 0,
+            status_as_error: false,
+        });
         Self {
             target,
             agent,
