@@ -100,7 +100,37 @@ pub fn classify(e: &anyhow::Error) -> (&'static str, ErrorClass) {
             return (found.code, found.class);
         }
     }
-    ("error", ErrorClass::Failure)
+    // A context added with `setup_failed` is found through anyhow's own
+    // downcast (a context is not a cause of its own type in the chain).
+    match e.downcast_ref::<SetupError>() {
+        Some(s) => (s.code, ErrorClass::Config),
+        None => ("error", ErrorClass::Failure),
+    }
+}
+
+/// A command's setup (a server's store, its own config file) failed for a
+/// reason with no code of its own: a configuration error (exit 2). A coded
+/// cause inside it keeps its own code and class.
+#[derive(Debug)]
+pub struct SetupError {
+    /// The stable code.
+    pub code: &'static str,
+    /// What was being set up.
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.what)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// Marks `e` as a configuration error of the setup of `what` (see
+/// [`SetupError`]).
+pub fn setup_failed(code: &'static str, what: &'static str, e: anyhow::Error) -> anyhow::Error {
+    e.context(SetupError { code, what })
 }
 
 /// An error in how the command was called: a bad or missing argument.

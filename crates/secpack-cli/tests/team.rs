@@ -666,7 +666,7 @@ fn bad_passphrases_and_unwritable_destinations() {
         c.certify_args(&pack.join(&carol), "master")
             .opt("--passphrase-file", &wrong),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(std::fs::read(pack.join(&carol)).unwrap(), before);
     // A member key cannot certify.
     let out = c.run(

@@ -11,6 +11,7 @@ use secpack_server::store::Database;
 use secpack_server::{Options, Server};
 
 use crate::cmd::args::TrustArgs;
+use crate::output::setup_failed;
 use crate::GlobalArgs;
 
 /// Serve the security centre: the site (built in memory, rebuilt when the
@@ -89,15 +90,23 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         secpack::http::check_base_url("--base-url", base)?;
     }
     let db = match &args.db {
-        Some(db) => Database::parse(db).context("--db")?,
+        Some(db) => {
+            Database::parse(db).map_err(|e| crate::output::usage(format!("--db: {e:#}")))?
+        }
         None => Database::Sqlite(Inbox::default_path()?),
     };
     let shown = db.display();
     let config = match &args.config {
-        Some(path) => ServerConfig::load(path)?,
+        Some(path) => ServerConfig::load(path)
+            .map_err(|e| setup_failed("bad-server-config", "the server's config", e))?,
         None => ServerConfig::default(),
     };
-    let alerter = config.alerts.as_ref().map(Alerter::new).transpose()?;
+    let alerter = config
+        .alerts
+        .as_ref()
+        .map(Alerter::new)
+        .transpose()
+        .map_err(|e| setup_failed("bad-server-config", "the server's alerts", e))?;
     let server = Server::new(Options {
         pack: args.pack,
         pin,
@@ -109,7 +118,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         request_timeout: Duration::from_secs(args.timeout),
         header_timeout: Duration::from_secs(args.header_timeout),
         poll_interval: Duration::from_secs(args.poll),
-    })?;
+    })
+    .map_err(|e| setup_failed("server-setup", "starting the server", e))?;
     let server = match alerter {
         Some(alerter) => server.with_alerts(alerter),
         None => server,

@@ -129,6 +129,7 @@ impl crate::error::Coded for KeyError {
             Self::AmbiguousMember(..) => ErrorClass::Usage,
             Self::NotInPack(..) => ErrorClass::Usage,
             Self::SelfCertification(..) => ErrorClass::Usage,
+            Self::NotAKeyFile(..) => ErrorClass::Usage,
             Self::Exists(..) => ErrorClass::Usage,
             Self::MasterEncryption
             | Self::BadSignerName(..)

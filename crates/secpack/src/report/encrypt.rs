@@ -377,12 +377,8 @@ impl crate::error::Coded for EncryptionKeyError {
     }
     fn class(&self) -> crate::error::ErrorClass {
         use crate::error::ErrorClass;
-        match self {
-            Self::NotFound => ErrorClass::Config,
-            Self::Ambiguous(..) => ErrorClass::Config,
-            Self::NotAKeyFile(..) => ErrorClass::Config,
-            Self::BadRecipient(..) => ErrorClass::Config,
-            _ => ErrorClass::Failure,
-        }
+        // The pack's configured encryption key (or recipients) cannot be
+        // used: a configuration error of the pack, whatever the reason.
+        ErrorClass::Config
     }
 }

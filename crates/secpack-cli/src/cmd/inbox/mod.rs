@@ -1,22 +1,19 @@
 //! `secpack inbox`: the team's view of the encrypted reports.
 
 mod remote;
+mod show;
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use secpack::bulletin::{resolve_bulletin, ResolvedBulletin};
 use secpack::pack::Pack;
-use secpack::report::decrypt::{decrypt_with_gpg, DecryptionKeys};
 use secpack::report::inbox::{Inbox, StoredReport};
 use secpack::report::state::ReportState;
-use secpack::report::submission::Submission;
-use secpack::signing::SecretKeyFile;
 use serde::Serialize;
 
-use crate::escape::{safe, safe_text};
-use crate::output::{chain, paint, BAD, DIM, GOOD, HEAD, WARN};
+use crate::escape::safe;
+use crate::output::{paint, DIM, GOOD, HEAD};
 use crate::GlobalArgs;
 
 /// The reports received by `secpack serve`, decrypted locally.
@@ -35,38 +32,10 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum InboxCommand {
     List,
-    Show(ShowArgs),
+    Show(show::ShowArgs),
     Status(StatusArgs),
     Pull(remote::PullArgs),
     Reply(remote::ReplyArgs),
-}
-
-/// Decrypt and print one report.
-///
-/// With --key, the secret key file decrypts it (its passphrase from
-/// --passphrase-file or the terminal); otherwise `gpg --decrypt` does, so
-/// the gpg-agent and smartcards work.
-#[derive(Debug, clap::Args)]
-struct ShowArgs {
-    /// The receipt id.
-    id: String,
-    /// Secret key file (armoured) of the team's encryption key.
-    #[arg(long, value_name = "SECRETKEYFILE")]
-    key: Option<PathBuf>,
-    /// File whose first line is the key's passphrase.
-    #[arg(long, value_name = "FILE", requires = "key")]
-    passphrase_file: Option<PathBuf>,
-    /// The GnuPG program used without --key.
-    #[arg(
-        long,
-        value_name = "PROGRAM",
-        default_value = "gpg",
-        conflicts_with = "key"
-    )]
-    gpg: OsString,
-    /// Save the report's attachment to FILE (must not exist).
-    #[arg(long, value_name = "FILE")]
-    save_attachment: Option<PathBuf>,
 }
 
 /// Set the handling state of a report: received, triaged, confirmed, fixed,
@@ -107,7 +76,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let mut inbox = Inbox::open(&db)?;
     match args.command {
         InboxCommand::List => list(&inbox, global),
-        InboxCommand::Show(show_args) => show(&inbox, show_args, global),
+        InboxCommand::Show(show_args) => show::show(&inbox, show_args, global),
         InboxCommand::Status(status_args) => status(&inbox, status_args, global),
         InboxCommand::Pull(pull_args) => remote::pull(&mut inbox, pull_args, global),
         InboxCommand::Reply(reply_args) => remote::reply(&inbox, reply_args, global),
@@ -136,113 +105,9 @@ fn list(inbox: &Inbox, global: &GlobalArgs) -> Result<u8> {
     Ok(crate::EXIT_OK)
 }
 
+/// The stored report with receipt id `id` (an unknown id is a usage error).
 fn find(inbox: &Inbox, id: &str) -> Result<StoredReport> {
     Ok(inbox.require(id)?)
-}
-
-#[derive(Debug, Serialize)]
-struct Shown<'a> {
-    #[serde(flatten)]
-    stored: &'a StoredReport,
-    report: Option<&'a Submission>,
-    text: Option<String>,
-}
-
-fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result<u8> {
-    let stored = find(inbox, &args.id)?;
-    let decrypted = match &args.key {
-        Some(path) => {
-            let file = SecretKeyFile::load(path)?;
-            let passphrase = crate::secret::passphrase_if(
-                DecryptionKeys::needs_passphrase(&file),
-                args.passphrase_file.as_deref(),
-                path,
-            )?;
-            DecryptionKeys::unlock(&file, passphrase.as_ref())?.decrypt(&stored.ciphertext)
-        }
-        None => decrypt_with_gpg(&args.gpg, &stored.ciphertext),
-    };
-    let plaintext = match decrypted {
-        Ok(p) => p,
-        Err(e) => {
-            anstream::eprintln!(
-                "{} report {}: {}",
-                paint(BAD, "error:"),
-                safe(&stored.id),
-                chain(&e)
-            );
-            return Ok(crate::EXIT_FAILURE);
-        }
-    };
-    // Reports from the intake are structured; anything else is shown as text.
-    let report = Submission::from_plaintext(&plaintext).ok();
-    if let (Some(out), Some(a)) = (
-        &args.save_attachment,
-        report.as_ref().and_then(|r| r.attachment.as_ref()),
-    ) {
-        secpack::fsutil::write_atomic_private(out, &a.bytes()?, false)?;
-    } else if args.save_attachment.is_some() {
-        anstream::eprintln!(
-            "{} report {} has no attachment",
-            paint(WARN, "warning:"),
-            safe(&stored.id)
-        );
-    }
-    let text = report
-        .is_none()
-        .then(|| String::from_utf8_lossy(&plaintext).into_owned());
-    if global.json {
-        crate::output::print_json(&Shown {
-            stored: &stored,
-            report: report.as_ref(),
-            text,
-        })?;
-        return Ok(crate::EXIT_OK);
-    }
-    anstream::println!(
-        "{} {}  received {}  state {}{}",
-        paint(HEAD, "report"),
-        safe(&stored.id),
-        stored.received.to_rfc3339(),
-        paint(GOOD, stored.state.code()),
-        stored
-            .qsb
-            .map_or(String::new(), |n| format!("  bulletin {n:03}")),
-    );
-    // Every field is the reporter's text: one-line fields are escaped whole;
-    // the multi-line ones keep their lines (the affected versions indented
-    // under their label, so no line of theirs can pass for a label).
-    match (report, text) {
-        (Some(r), _) => {
-            anstream::println!("{} {}", paint(HEAD, "summary:"), safe(&r.summary));
-            anstream::println!(
-                "{} {}",
-                paint(HEAD, "affected:"),
-                safe_text(&r.affected).to_string().replace('\n', "\n  ")
-            );
-            anstream::println!(
-                "{} {}",
-                paint(HEAD, "contact:"),
-                safe(r.contact.as_deref().unwrap_or("(none given)"))
-            );
-            if let Some(a) = &r.attachment {
-                anstream::println!(
-                    "{} \"{}\" ({} bytes{})",
-                    paint(HEAD, "attachment:"),
-                    safe(&a.name),
-                    a.size,
-                    a.content_type
-                        .as_deref()
-                        .map(|t| format!(", {}", safe(t)))
-                        .unwrap_or_default()
-                );
-            }
-            anstream::println!("\n{}", safe_text(&r.details));
-        }
-        (None, Some(text)) => anstream::println!("\n{}", safe_text(&text)),
-        (None, None) => {}
-    }
-    Ok(crate::EXIT_OK)
 }
 
 fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
