@@ -47,7 +47,7 @@ pub fn secret_outside_pack(pack: &Pack, destination: &Path) -> Result<(), KeyErr
     };
     let parent = parent
         .canonicalize()
-        .map_err(|e| IoError::new("using the folder of", destination, e))?;
+        .map_err(|e| KeyError::BadDestination(destination.display().to_string(), e.to_string()))?;
     if parent.starts_with(&pack.root) {
         return Err(KeyError::SecretInsidePack(
             destination.display().to_string(),

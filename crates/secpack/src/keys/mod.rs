@@ -67,6 +67,9 @@ pub enum KeyError {
     /// Not a validity period.
     #[error("{0:?} is not a validity period (e.g. 2y, 18m, 90d or never)")]
     BadValidity(String),
+    /// The secret key's destination is not a folder that can be used.
+    #[error("the folder of {0} cannot be used: {1}")]
+    BadDestination(String, String),
     /// The key file is not inside the pack.
     #[error("{0} is not inside the pack")]
     NotInsidePack(String),
@@ -106,6 +109,7 @@ impl KeyError {
             Self::BadAlgorithm(_) => "bad-algorithm",
             Self::BadValidity(_) => "bad-validity",
             Self::NotInsidePack(_) => "not-inside-pack",
+            Self::BadDestination(..) => "bad-destination",
             Self::NotAKeyFile(..) => "not-a-key-file",
             Self::NoUserId(_) => "no-user-id",
             Self::OpenPgp(_) => "openpgp-error",
@@ -130,6 +134,7 @@ impl crate::error::Coded for KeyError {
             Self::NotInPack(..) => ErrorClass::Usage,
             Self::SelfCertification(..) => ErrorClass::Usage,
             Self::NotAKeyFile(..) => ErrorClass::Usage,
+            Self::NotMaster(..) | Self::BadDestination(..) => ErrorClass::Usage,
             Self::Exists(..) => ErrorClass::Usage,
             Self::MasterEncryption
             | Self::BadSignerName(..)
