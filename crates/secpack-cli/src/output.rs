@@ -163,8 +163,8 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     })
 }
 
-/// A [`UsageError`] whose message is the CLI's own text, shown as it is
-/// (several lines allowed, like a [`Notice`]).
+/// A [`UsageError`] whose message is the CLI's own text, with no outside
+/// text in it: shown as it is, on several lines if it has them.
 pub fn usage_notice(code: &'static str, message: String) -> anyhow::Error {
     anyhow::Error::new(UsageError {
         code,
@@ -175,7 +175,7 @@ pub fn usage_notice(code: &'static str, message: String) -> anyhow::Error {
 
 /// An error's chain of causes, `outer: inner: ...` as `{:#}` shows it, each
 /// cause escaped on one line (causes quote file names, user IDs and other
-/// pack text) except a [`Notice`], which is the CLI's own text.
+/// pack text) except a [`UsageError`] of the CLI's own text.
 pub fn chain(e: &anyhow::Error) -> impl std::fmt::Display + '_ {
     struct Chain<'a>(&'a anyhow::Error);
     impl std::fmt::Display for Chain<'_> {
@@ -185,14 +185,9 @@ pub fn chain(e: &anyhow::Error) -> impl std::fmt::Display + '_ {
                     f.write_str(": ")?;
                 }
                 let own = cause
-                    .downcast_ref::<Notice>()
-                    .map(|n| n.0.as_str())
-                    .or_else(|| {
-                        cause
-                            .downcast_ref::<UsageError>()
-                            .filter(|u| u.own_text)
-                            .map(|u| u.message.as_str())
-                    });
+                    .downcast_ref::<UsageError>()
+                    .filter(|u| u.own_text)
+                    .map(|u| u.message.as_str());
                 match own {
                     Some(text) => f.write_str(text)?,
                     None => write!(f, "{}", safe(cause))?,
@@ -203,19 +198,6 @@ pub fn chain(e: &anyhow::Error) -> impl std::fmt::Display + '_ {
     }
     Chain(e)
 }
-
-/// An error message written by the CLI itself, with no outside text in it:
-/// printed as it is, on several lines if it has them.
-#[derive(Debug)]
-pub struct Notice(pub String);
-
-impl std::fmt::Display for Notice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Notice {}
 
 /// Prints `value` as pretty JSON on standard output.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {

@@ -61,11 +61,7 @@ pub fn plan_new_key(pack: &Pack, request: &NewKey) -> Result<NewKeyPlan, KeyErro
         return Err(KeyError::MasterEncryption);
     }
     secret_outside_pack(pack, &request.secret)?;
-    let lower_case = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !lower_case {
+    if !crate::pack::is_new_signer_name(&name) {
         return Err(KeyError::BadSignerName(name));
     }
     if request.secret.exists() {

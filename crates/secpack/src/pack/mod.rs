@@ -10,7 +10,7 @@
 mod naming;
 mod scan;
 
-pub use naming::{key_file_names_signer, NumberedName, SignatureName};
+pub use naming::{is_new_signer_name, key_file_names_signer, NumberedName, SignatureName};
 
 use std::path::{Path, PathBuf};
 

@@ -123,6 +123,14 @@ pub fn key_file_names_signer(file: &str, signer: &str) -> bool {
             .is_none_or(|c| matches!(c, '-' | '_' | '.'))
 }
 
+/// Whether `name` is a signer name secpack writes into file names (a new
+/// key's `<name>-<key id>.asc`, a signature's `.sig.<name>`): lower-case
+/// letters, digits, `-` and `_`. Names read from a pack may be any
+/// [signer name](key_file_names_signer); new ones are this narrower form.
+pub fn is_new_signer_name(name: &str) -> bool {
+    is_signer_name(name) && !name.bytes().any(|b| b.is_ascii_uppercase())
+}
+
 /// Signer names are short words: letters, digits, `_` and `-`.
 fn is_signer_name(s: &str) -> bool {
     !s.is_empty()
@@ -179,6 +187,18 @@ mod tests {
         assert!(!SignatureName::looks_like_signature("qsb-001-2011.txt"));
         assert!(!SignatureName::looks_like_signature("README.md"));
         assert!(!SignatureName::looks_like_signature(".sig.x"));
+    }
+
+    #[test]
+    fn new_signer_names_are_lower_case_words_a_key_file_can_be_named_for() {
+        for good in ["alice", "marek-m", "bob_2", "0"] {
+            assert!(is_new_signer_name(good), "{good}");
+            assert!(key_file_names_signer(&format!("{good}-0a1b.asc"), good));
+        }
+        let long = "a".repeat(65);
+        for bad in ["", "Alice", "al.ice", "al/ice", "al ice", long.as_str()] {
+            assert!(!is_new_signer_name(bad), "{bad}");
+        }
     }
 
     #[test]

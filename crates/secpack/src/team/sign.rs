@@ -142,11 +142,7 @@ pub fn sign_document(
     backend: Backend<'_>,
     force: bool,
 ) -> Result<Signed, TeamError> {
-    let valid_name = !signer.is_empty()
-        && signer
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !valid_name {
+    if !crate::pack::is_new_signer_name(signer) {
         return Err(TeamError::BadSignerName(signer.to_string()));
     }
     let folder = match pack.file(document).map(|f| &f.class) {
