@@ -13,6 +13,7 @@
 //! applies.
 
 use crate::error::IoError;
+use crate::fsutil::ReadCappedError;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -106,10 +107,14 @@ impl PackConfig {
         if !meta.is_file() {
             return Err(unusable("not a regular file (symlinks are refused)"));
         }
-        if meta.len() > MAX_CONFIG_BYTES {
-            return Err(unusable("larger than 1 MiB"));
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| IoError::new("reading", &path, e))?;
+        let bytes = crate::fsutil::read_capped(&path, MAX_CONFIG_BYTES).map_err(|e| match e {
+            ReadCappedError::TooLarge { .. } => unusable("larger than 1 MiB"),
+            ReadCappedError::Io(io) => ConfigError::Io(io),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let invalid = std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+            IoError::new("reading", &path, invalid)
+        })?;
         Self::parse(&text)
             .map(Some)
             .map_err(|e| ConfigError::Parse {
@@ -546,6 +551,25 @@ impl Default for ExportConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_over_the_limit_or_not_utf8_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        assert!(PackConfig::load(dir.path()).unwrap().is_none());
+        std::fs::write(&path, vec![b'#'; MAX_CONFIG_BYTES as usize + 1]).unwrap();
+        let e = PackConfig::load(dir.path()).unwrap_err();
+        assert!(matches!(e, ConfigError::Unusable { .. }), "{e:?}");
+        assert!(e.to_string().ends_with("is larger than 1 MiB"), "{e}");
+        std::fs::write(&path, b"\xff\xfe").unwrap();
+        let e = PackConfig::load(dir.path()).unwrap_err();
+        assert!(matches!(e, ConfigError::Io(_)), "{e:?}");
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(
+            PackConfig::load(dir.path()).unwrap(),
+            Some(PackConfig::default())
+        );
+    }
 
     #[test]
     fn empty_file_gives_conventional_layout() {

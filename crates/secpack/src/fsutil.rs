@@ -141,8 +141,21 @@ impl Coded for ReadCappedError {
 /// while it is read, or be a device that never ends). The buffer is sized
 /// from the file's length, capped by `max`, so a small file takes one read.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, ReadCappedError> {
+    let file = std::fs::File::open(path).map_err(|e| IoError::new("reading", path, e))?;
+    read_open_capped(&file, path, max)
+}
+
+/// [`read_capped`] of a file the caller has already opened, for a caller
+/// that checks what it opened first (not a link, owned by the user: see
+/// `trust::cache::read_private`); `path` names the file in errors. The same
+/// limit rule: more than `max` bytes is [`ReadCappedError::TooLarge`], and
+/// no more than one byte past `max` is read.
+pub fn read_open_capped(
+    file: &std::fs::File,
+    path: &Path,
+    max: u64,
+) -> Result<Vec<u8>, ReadCappedError> {
     let read = |e| IoError::new("reading", path, e);
-    let file = std::fs::File::open(path).map_err(read)?;
     let hint = file.metadata().map_or(0, |m| m.len().min(max)) as usize;
     let mut bytes = Vec::with_capacity(hint.saturating_add(1));
     file.take(max.saturating_add(1))
@@ -256,6 +269,18 @@ mod tests {
         // The chain walker finds it under any wrapper.
         let found = crate::error::find(&e).unwrap();
         assert_eq!(found.code, "io");
+    }
+
+    #[test]
+    fn read_open_capped_applies_the_same_limit_to_an_open_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"12345").unwrap();
+        let file = std::fs::File::open(&p).unwrap();
+        assert_eq!(read_open_capped(&file, &p, 5).unwrap(), b"12345");
+        let file = std::fs::File::open(&p).unwrap();
+        let e = read_open_capped(&file, &p, 4).unwrap_err();
+        assert!(matches!(&e, ReadCappedError::TooLarge { path, limit: 4 } if *path == p));
     }
 
     #[cfg(unix)]

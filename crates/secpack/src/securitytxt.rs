@@ -536,14 +536,11 @@ pub fn read(target: &str, timeout: std::time::Duration) -> Result<Vec<u8>, ReadE
         }
         return Ok(body);
     }
-    let mut body = Vec::new();
-    std::fs::File::open(target)
-        .and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut body))
-        .map_err(|e| ReadError::File(target.to_string(), e))?;
-    if body.len() as u64 > MAX_BYTES {
-        return Err(ReadError::TooLarge(target.to_string()));
-    }
-    Ok(body)
+    use crate::fsutil::{read_capped, ReadCappedError};
+    read_capped(std::path::Path::new(target), MAX_BYTES).map_err(|e| match e {
+        ReadCappedError::TooLarge { .. } => ReadError::TooLarge(target.to_string()),
+        ReadCappedError::Io(io) => ReadError::File(target.to_string(), io.source),
+    })
 }
 
 impl crate::error::Coded for ReadError {
@@ -563,6 +560,21 @@ impl crate::error::Coded for ReadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_file_over_the_limit_is_too_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("security.txt");
+        let target = path.to_str().unwrap();
+        let timeout = std::time::Duration::from_secs(1);
+        std::fs::write(&path, vec![b'#'; MAX_BYTES as usize]).unwrap();
+        assert_eq!(read(target, timeout).unwrap().len() as u64, MAX_BYTES);
+        std::fs::write(&path, vec![b'#'; MAX_BYTES as usize + 1]).unwrap();
+        assert_eq!(read(target, timeout).unwrap_err().code(), "too-large");
+        let missing = dir.path().join("missing");
+        let e = read(missing.to_str().unwrap(), timeout).unwrap_err();
+        assert_eq!(e.code(), "unreadable");
+    }
 
     #[test]
     fn fields_comments_and_bad_lines() {

@@ -15,6 +15,8 @@ use std::path::Path;
 
 use sequoia_openpgp as openpgp;
 
+use crate::fsutil::{read_capped, ReadCappedError};
+
 use openpgp::armor;
 use openpgp::cert::Cert;
 use openpgp::crypto::KeyPair;
@@ -65,8 +67,9 @@ pub enum SigningError {
     OpenPgp(String),
 }
 
-/// A [`SigningError::OpenPgp`] naming what was being done.
-fn openpgp_error(what: &str) -> impl Fn(anyhow::Error) -> SigningError + '_ {
+/// A [`SigningError::OpenPgp`] naming what was being done, from an error of
+/// Sequoia's (its results carry `anyhow` errors; only their message is kept).
+fn openpgp_error<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> SigningError + '_ {
     move |e| SigningError::OpenPgp(format!("{what}: {e}"))
 }
 
@@ -103,10 +106,12 @@ impl SecretKeyFile {
         if !meta.is_file() {
             return Err(unreadable("not a regular file".into()));
         }
-        if meta.len() > MAX_KEY_FILE_BYTES {
-            return Err(unreadable("larger than 1 MiB: not a key file".into()));
-        }
-        let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+        let bytes = read_capped(path, MAX_KEY_FILE_BYTES).map_err(|e| match e {
+            ReadCappedError::TooLarge { .. } => {
+                unreadable("larger than 1 MiB: not a key file".into())
+            }
+            ReadCappedError::Io(io) => unreadable(io.source.to_string()),
+        })?;
         Self::from_bytes(&bytes, &name)
     }
 
@@ -443,6 +448,20 @@ mod tests {
         let mut out = Vec::new();
         cert.as_tsk().armored().serialize(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn a_key_file_over_the_limit_is_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.sec.asc");
+        std::fs::write(&path, vec![b'x'; MAX_KEY_FILE_BYTES as usize + 1]).unwrap();
+        let e = SecretKeyFile::load(&path).unwrap_err();
+        assert_eq!(e.code(), "unreadable-key-file");
+        assert!(e.to_string().contains("larger than 1 MiB"), "{e}");
+        let e = SecretKeyFile::load(&dir.path().join("missing")).unwrap_err();
+        assert_eq!(e.code(), "unreadable-key-file");
+        let e = SecretKeyFile::load(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 
     struct Helper(Cert);

@@ -108,15 +108,17 @@ pub fn verify_head(
         }
         Err(e) => return HeadReport::unreadable(&e),
     };
+    // A repository error once HEAD is known: the report names the commit.
+    let unreadable_at_head = |e: RepoError| {
+        HeadReport::failed(
+            HeadStatus::RepositoryUnreadable,
+            Some(head.to_string()),
+            e.to_string(),
+        )
+    };
     let commit = match repo.commit(head) {
         Ok(c) => c,
-        Err(e) => {
-            return HeadReport::failed(
-                HeadStatus::RepositoryUnreadable,
-                Some(head.to_string()),
-                e.to_string(),
-            )
-        }
+        Err(e) => return unreadable_at_head(e),
     };
     let mut vouchers = by_tag.get(&head.to_string()).cloned().unwrap_or_default();
     vouchers.extend(vouch::from_commits(ring, policy, &[&commit], strict).into_values());
@@ -130,13 +132,7 @@ pub fn verify_head(
         .collect();
     let worktree_changes = match repo.worktree_changes(&pack.root, head, &present) {
         Ok(c) => c,
-        Err(e) => {
-            return HeadReport::failed(
-                HeadStatus::RepositoryUnreadable,
-                Some(head.to_string()),
-                e.to_string(),
-            )
-        }
+        Err(e) => return unreadable_at_head(e),
     };
     let covered = !covered_by.is_empty();
     let reason = head_reason(&covered_by, &refused, policy);

@@ -25,6 +25,7 @@ use super::repo::{Repo, RepoError};
 use crate::bulletin::{BulletinHeader, MAX_BULLETIN_BYTES};
 use crate::canary::audit::{audit, AuditOptions, CanaryFile};
 use crate::canary::parse::MAX_CANARY_BYTES;
+use crate::fsutil::{read_capped, ReadCappedError};
 use crate::pack::Pack;
 
 /// Largest state file read (it holds a few lines).
@@ -240,9 +241,6 @@ pub fn load(path: &Path) -> Result<Option<PackState>, StateError> {
     if !meta.is_file() {
         return Err(unusable("not a regular file (links are refused)".into()));
     }
-    if meta.len() > MAX_STATE_BYTES {
-        return Err(unusable(format!("larger than {MAX_STATE_BYTES} bytes")));
-    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -256,7 +254,11 @@ pub fn load(path: &Path) -> Result<Option<PackState>, StateError> {
             )));
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| unusable(e.to_string()))?;
+    let bytes = read_capped(path, MAX_STATE_BYTES).map_err(|e| match e {
+        ReadCappedError::TooLarge { limit, .. } => unusable(format!("larger than {limit} bytes")),
+        ReadCappedError::Io(io) => unusable(io.source.to_string()),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| unusable("not UTF-8 text".into()))?;
     toml::from_str(&text)
         .map(Some)
         .map_err(|e| unusable(format!("malformed: {e}")))
@@ -406,7 +408,7 @@ pub fn check(
 }
 
 fn read_text(pack: &Pack, path: &str, max: usize) -> Result<String, String> {
-    let bytes = crate::trust::keyring::read_limited(&pack.path_of(path), max as u64)?;
+    let bytes = read_capped(&pack.path_of(path), max as u64).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 
@@ -436,5 +438,22 @@ impl crate::error::Coded for StateError {
             Self::Unwritable { .. } => ErrorClass::Io,
             _ => ErrorClass::Config,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_file_over_the_limit_is_unusable() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("AB.toml");
+        let big = vec![b'#'; MAX_STATE_BYTES as usize + 1];
+        crate::fsutil::write_atomic_private(&file, &big, false).unwrap();
+        let e = load(&file).unwrap_err();
+        assert_eq!(e.code(), "state-unusable");
+        assert!(e.to_string().contains("larger than 65536 bytes"), "{e}");
+        assert_eq!(load(&dir.path().join("missing.toml")).unwrap(), None);
     }
 }

@@ -40,7 +40,6 @@
 //!
 //! `--no-cache` turns it off.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
@@ -48,6 +47,7 @@ use sequoia_openpgp::packet::signature::cache::SignatureVerificationCache;
 
 use super::keycache::{self, KeyringCache};
 use crate::error::{Coded, ErrorClass, IoError};
+use crate::fsutil::ReadCappedError;
 
 /// First bytes of a cache file; a file without them is ignored.
 const MAGIC: &[u8; 16] = b"secpack-sigc-v2\n";
@@ -516,7 +516,7 @@ pub(crate) fn read_private(
         }
         Err(e) => return Err(IoError::new("opening", path, e.into()).into()),
     };
-    let mut file = std::fs::File::from(fd);
+    let file = std::fs::File::from(fd);
     let meta = file
         .metadata()
         .map_err(|e| IoError::new("reading the metadata of", path, e))?;
@@ -541,27 +541,16 @@ pub(crate) fn read_private(
             }
         )));
     }
-    read_bounded(file.by_ref(), path, meta.len(), max).map(Some)
+    read_bounded(&file, path, max).map(Some)
 }
 
-/// Reads up to `max` bytes of the file at `path`, whose size is `len`.
-fn read_bounded(
-    file: &mut impl Read,
-    path: &Path,
-    len: u64,
-    max: u64,
-) -> Result<Vec<u8>, CacheError> {
-    if len > max {
-        return Err(CacheError::TooLarge { max });
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| IoError::new("reading", path, e))?;
-    if bytes.len() as u64 > max {
-        return Err(CacheError::TooLarge { max });
-    }
-    Ok(bytes)
+/// Reads at most `max` bytes of `file` (at `path`) with the one bounded
+/// read, [`crate::fsutil::read_open_capped`].
+fn read_bounded(file: &std::fs::File, path: &Path, max: u64) -> Result<Vec<u8>, CacheError> {
+    crate::fsutil::read_open_capped(file, path, max).map_err(|e| match e {
+        ReadCappedError::Io(io) => CacheError::Io(io),
+        ReadCappedError::TooLarge { limit, .. } => CacheError::TooLarge { max: limit },
+    })
 }
 
 #[cfg(not(unix))]
@@ -578,8 +567,8 @@ pub(crate) fn read_private(
     if !meta.file_type().is_file() {
         return Err(CacheError::unsafe_("it is not a regular file"));
     }
-    let mut file = std::fs::File::open(path).map_err(|e| IoError::new("opening", path, e))?;
-    read_bounded(&mut file, path, meta.len(), max).map(Some)
+    let file = std::fs::File::open(path).map_err(|e| IoError::new("opening", path, e))?;
+    read_bounded(&file, path, max).map(Some)
 }
 
 /// Opens the folder `dir` and checks that it is owned by the user and
@@ -690,6 +679,22 @@ mod tests {
     fn mode(path: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_file_over_its_bound_is_too_large() {
+        let (_dir, path) = cache_with(3, &KEY);
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(
+            read_private(&path, len, 0o022).unwrap().unwrap().len() as u64,
+            len
+        );
+        let e = read_private(&path, len - 1, 0o022).unwrap_err();
+        assert!(
+            matches!(e, CacheError::TooLarge { max } if max == len - 1),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), "cache-too-large");
     }
 
     #[test]

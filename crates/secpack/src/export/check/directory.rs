@@ -235,6 +235,14 @@ pub fn first_unsorted(rows: &[ChangeRow]) -> Option<&ChangeRow> {
         .map(|w| &w[1])
 }
 
+/// Records each problem of a line of the file at `url` as an error of
+/// requirement `req`: `line N: reason`.
+fn record_problems(findings: &mut Findings, req: u8, url: &str, problems: Vec<LineProblem>) {
+    for p in problems {
+        findings.error(p.code, req, url, format!("line {}: {}", p.line, p.reason));
+    }
+}
+
 /// Checks `index.txt` and `changes.csv` in the directory `dir` (with a
 /// final `/`), recording their documents in `listed`.
 pub fn check(
@@ -247,14 +255,7 @@ pub fn check(
     if let Some(bytes) = source.fetch(&index_url, findings, "index-missing", 12, "index.txt") {
         let text = String::from_utf8_lossy(&bytes);
         let (paths, problems) = parse_index(&text);
-        for p in problems {
-            findings.error(
-                p.code,
-                12,
-                &index_url,
-                format!("line {}: {}", p.line, p.reason),
-            );
-        }
+        record_problems(findings, 12, &index_url, problems);
         if paths.is_empty() {
             findings.warn("index-empty", 12, &index_url, "index.txt lists no document");
         }
@@ -282,14 +283,7 @@ pub fn check(
             return;
         }
     };
-    for p in problems {
-        findings.error(
-            p.code,
-            13,
-            &changes_url,
-            format!("line {}: {}", p.line, p.reason),
-        );
-    }
+    record_problems(findings, 13, &changes_url, problems);
     if let Some(row) = first_unsorted(&rows) {
         findings.error(
             "changes-unsorted",

@@ -15,6 +15,82 @@ use super::metadata::{FeedRef, Metadata};
 use super::schema::{self, Schema};
 use super::Findings;
 
+/// One kind of ROLIE document: the requirement it belongs to, the codes of
+/// its findings and its name in their messages.
+struct Kind {
+    /// The CSAF 2.0 requirement (§7.1.N).
+    req: u8,
+    /// The code when it cannot be read.
+    missing: &'static str,
+    /// The code when it is not what it should be.
+    invalid: &'static str,
+    /// Its name, without an article ("ROLIE feed").
+    noun: &'static str,
+}
+
+const FEED: Kind = Kind {
+    req: 15,
+    missing: "feed-missing",
+    invalid: "feed-invalid",
+    noun: "ROLIE feed",
+};
+
+const SERVICE: Kind = Kind {
+    req: 16,
+    missing: "service-missing",
+    invalid: "service-invalid",
+    noun: "ROLIE service document",
+};
+
+const CATEGORY: Kind = Kind {
+    req: 17,
+    missing: "category-missing",
+    invalid: "category-invalid",
+    noun: "ROLIE category document",
+};
+
+impl Kind {
+    /// The document at `url` as JSON; `None` (with a finding) when it
+    /// cannot be read or is not JSON.
+    fn fetch(&self, source: &Source, url: &str, findings: &mut Findings) -> Option<Value> {
+        let what = format!("the {}", self.noun);
+        let bytes = source.fetch(url, findings, self.missing, self.req, &what)?;
+        match serde_json::from_slice(&bytes) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                findings.error(
+                    self.invalid,
+                    self.req,
+                    url,
+                    format!("{what} is not JSON: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The list at `outer.inner` of the document `value` (at `url`); `None`
+    /// (with a finding) when there is none.
+    fn list<'v>(
+        &self,
+        value: &'v Value,
+        [outer, inner]: [&str; 2],
+        url: &str,
+        findings: &mut Findings,
+    ) -> Option<&'v Vec<Value>> {
+        let list = value[outer][inner].as_array();
+        if list.is_none() {
+            findings.error(
+                self.invalid,
+                self.req,
+                url,
+                format!("not a {}: no {outer}.{inner} list", self.noun),
+            );
+        }
+        list
+    }
+}
+
 /// Reads and checks one feed and its category document; records the
 /// documents it lists in `listed`. Returns whether the feed could be read.
 pub fn check_feed(
@@ -24,26 +100,13 @@ pub fn check_feed(
     listed: &mut BTreeMap<String, Listing>,
 ) -> bool {
     check_category(source, feed, findings);
-    let Some(bytes) = source.fetch(&feed.url, findings, "feed-missing", 15, "the ROLIE feed")
-    else {
+    let Some(value) = FEED.fetch(source, &feed.url, findings) else {
         return false;
-    };
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            findings.error(
-                "feed-invalid",
-                15,
-                &feed.url,
-                format!("the ROLIE feed is not JSON: {e}"),
-            );
-            return false;
-        }
     };
     for e in schema::errors(Schema::RolieFeed, &value, 10) {
         findings.error(
-            "feed-invalid",
-            15,
+            FEED.invalid,
+            FEED.req,
             &feed.url,
             format!("not valid against the ROLIE feed schema: {e}"),
         );
@@ -59,8 +122,8 @@ pub fn check_feed(
         });
         let Some(url) = src else {
             findings.error(
-                "feed-invalid",
-                15,
+                FEED.invalid,
+                FEED.req,
                 &feed.url,
                 format!(
                     "entry {} names no document (content.src or a self link)",
@@ -102,34 +165,10 @@ fn check_category(source: &Source, feed: &FeedRef, findings: &mut Findings) {
         folder_of(&feed.url),
         feed.tlp_label.to_ascii_lowercase()
     );
-    let Some(bytes) = source.fetch(
-        &url,
-        findings,
-        "category-missing",
-        17,
-        "the ROLIE category document",
-    ) else {
+    let Some(value) = CATEGORY.fetch(source, &url, findings) else {
         return;
     };
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            findings.error(
-                "category-invalid",
-                17,
-                &url,
-                format!("the ROLIE category document is not JSON: {e}"),
-            );
-            return;
-        }
-    };
-    let Some(list) = value["categories"]["category"].as_array() else {
-        findings.error(
-            "category-invalid",
-            17,
-            &url,
-            "not a ROLIE category document: no categories.category list",
-        );
+    let Some(list) = CATEGORY.list(&value, ["categories", "category"], &url, findings) else {
         return;
     };
     if list.is_empty() {
@@ -143,8 +182,8 @@ fn check_category(source: &Source, feed: &FeedRef, findings: &mut Findings) {
     for c in list {
         if c["term"].as_str().is_none_or(str::is_empty) {
             findings.error(
-                "category-invalid",
-                17,
+                CATEGORY.invalid,
+                CATEGORY.req,
                 &url,
                 format!("category {c} has no term"),
             );
@@ -159,34 +198,10 @@ pub fn check_service(source: &Source, meta: &Metadata, findings: &mut Findings) 
         return;
     }
     let url = format!("{}service.json", meta.folder);
-    let Some(bytes) = source.fetch(
-        &url,
-        findings,
-        "service-missing",
-        16,
-        "the ROLIE service document",
-    ) else {
+    let Some(value) = SERVICE.fetch(source, &url, findings) else {
         return;
     };
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            findings.error(
-                "service-invalid",
-                16,
-                &url,
-                format!("the ROLIE service document is not JSON: {e}"),
-            );
-            return;
-        }
-    };
-    let Some(workspaces) = value["service"]["workspace"].as_array() else {
-        findings.error(
-            "service-invalid",
-            16,
-            &url,
-            "not a ROLIE service document: no service.workspace list",
-        );
+    let Some(workspaces) = SERVICE.list(&value, ["service", "workspace"], &url, findings) else {
         return;
     };
     let in_service: BTreeSet<&str> = workspaces
