@@ -8,16 +8,114 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use secpack::error::{Coded, ErrorClass, IoError};
 use serde::Deserialize;
 
-use crate::urls;
+use crate::urls::{self, PermalinkError};
 
 /// Largest content page read.
 pub const MAX_PAGE_BYTES: u64 = 1 << 20;
 /// The language of pages that do not name one.
 pub const DEFAULT_LANG: &str = "en";
+
+/// A content page that cannot be used; `page` names it (pack-relative).
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    /// The file does not start with a line `---`.
+    #[error("{page}: no front matter (the file must start with a line `---`)")]
+    NoFrontMatter {
+        /// The page.
+        page: String,
+    },
+    /// No line `---` ends the front matter.
+    #[error("{page}: the front matter is not closed by a line `---`")]
+    Unclosed {
+        /// The page.
+        page: String,
+    },
+    /// The front matter is not the YAML a page has.
+    #[error("{page}: reading the front matter")]
+    FrontMatter {
+        /// The page.
+        page: String,
+        /// The YAML error.
+        #[source]
+        error: serde_norway::Error,
+    },
+    /// `lang` is not a language code.
+    #[error("{page}: lang {lang:?} is not a language code")]
+    Language {
+        /// The page.
+        page: String,
+        /// What it says.
+        lang: String,
+    },
+    /// `ref` is neither a string nor a number.
+    #[error("{page}: ref must be a string or a number, not {found}")]
+    Ref {
+        /// The page.
+        page: String,
+        /// What it holds.
+        found: String,
+    },
+    /// `permalink` is not a plain site path.
+    #[error("{page}: bad permalink")]
+    Permalink {
+        /// The page.
+        page: String,
+        /// Why.
+        #[source]
+        error: PermalinkError,
+    },
+    /// An entry of `redirect_from` is not a plain site path.
+    #[error("{page}: bad redirect_from")]
+    Redirect {
+        /// The page.
+        page: String,
+        /// Why.
+        #[source]
+        error: PermalinkError,
+    },
+    /// The page is a link or a folder.
+    #[error("{page} is not a regular file (symlinks are refused)")]
+    NotAFile {
+        /// The page.
+        page: String,
+    },
+    /// The page is larger than [`MAX_PAGE_BYTES`].
+    #[error("{page} is larger than {MAX_PAGE_BYTES} bytes")]
+    TooLarge {
+        /// The page.
+        page: String,
+    },
+    /// Reading the folder or a page failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+impl Coded for ContentError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NoFrontMatter { .. } | Self::Unclosed { .. } | Self::FrontMatter { .. } => {
+                "bad-front-matter"
+            }
+            Self::Language { .. } => "bad-language",
+            Self::Ref { .. } => "bad-ref",
+            Self::Permalink { .. } | Self::Redirect { .. } => "bad-permalink",
+            Self::NotAFile { .. } | Self::TooLarge { .. } => "bad-content-file",
+            Self::Io(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Io(e) => e.class(),
+            _ => ErrorClass::Config,
+        }
+    }
+}
+
+type Result<T, E = ContentError> = std::result::Result<T, E>;
 
 /// A content page, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +138,7 @@ pub struct ContentPage {
 
 impl ContentPage {
     /// The output file, relative to the site root.
-    pub fn file(&self) -> Result<String> {
+    pub fn file(&self) -> Result<String, PermalinkError> {
         urls::permalink_to_file(&self.permalink)
     }
 
@@ -79,42 +177,57 @@ struct FrontMatter {
 /// Parses a content page; `source` names it in errors, `stem` (the file name
 /// without `.md` and language) gives the default permalink.
 pub fn parse(text: &str, source: &str, stem: &str) -> Result<ContentPage> {
+    let page = || source.to_string();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(rest) = text
         .strip_prefix("---\n")
         .or_else(|| text.strip_prefix("---\r\n"))
     else {
-        bail!("{source}: no front matter (the file must start with a line `---`)");
+        return Err(ContentError::NoFrontMatter { page: page() });
     };
-    let (yaml, body) = split_front_matter(rest)
-        .with_context(|| format!("{source}: the front matter is not closed by a line `---`"))?;
-    let fm: FrontMatter = serde_norway::from_str(yaml)
-        .with_context(|| format!("{source}: reading the front matter"))?;
+    let (yaml, body) =
+        split_front_matter(rest).ok_or_else(|| ContentError::Unclosed { page: page() })?;
+    let fm: FrontMatter =
+        serde_norway::from_str(yaml).map_err(|error| ContentError::FrontMatter {
+            page: page(),
+            error,
+        })?;
     let lang = fm.lang.unwrap_or_else(|| DEFAULT_LANG.into());
     let lang_ok = (2..=8).contains(&lang.len())
         && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !lang_ok {
-        bail!("{source}: lang {lang:?} is not a language code");
+        return Err(ContentError::Language { page: page(), lang });
     }
     let ref_key = match fm.ref_key {
         None | Some(serde_norway::Value::Null) => None,
         Some(serde_norway::Value::String(s)) => Some(s),
         Some(serde_norway::Value::Number(n)) => Some(n.to_string()),
-        Some(other) => bail!("{source}: ref must be a string or a number, not {other:?}"),
+        Some(other) => {
+            return Err(ContentError::Ref {
+                page: page(),
+                found: format!("{other:?}"),
+            })
+        }
     };
     let permalink = match fm.permalink {
         Some(p) => p,
         None if stem == "index" => lang_root(&lang),
         None => format!("{}{stem}/", lang_root(&lang)),
     };
-    urls::permalink_to_file(&permalink).with_context(|| format!("{source}: bad permalink"))?;
+    urls::permalink_to_file(&permalink).map_err(|error| ContentError::Permalink {
+        page: page(),
+        error,
+    })?;
     let redirect_from = match fm.redirect_from {
         None => Vec::new(),
         Some(OneOrMany::One(s)) => vec![s],
         Some(OneOrMany::Many(v)) => v,
     };
     for r in &redirect_from {
-        urls::permalink_to_file(r).with_context(|| format!("{source}: bad redirect_from"))?;
+        urls::permalink_to_file(r).map_err(|error| ContentError::Redirect {
+            page: page(),
+            error,
+        })?;
     }
     Ok(ContentPage {
         source: source.to_string(),
@@ -142,14 +255,15 @@ fn split_front_matter(rest: &str) -> Option<(&str, &str)> {
 /// Reads every `*.md` page of `dir` (not recursive; missing folder → none),
 /// sorted by file name.
 pub fn load_dir(dir: &Path, rel_prefix: &str) -> Result<Vec<ContentPage>> {
+    let read_dir = |e| IoError::new("reading", dir, e);
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        Err(e) => return Err(read_dir(e).into()),
     };
     let mut names = Vec::new();
     for entry in entries {
-        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let entry = entry.map_err(read_dir)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".md") {
             names.push(name);
@@ -160,14 +274,15 @@ pub fn load_dir(dir: &Path, rel_prefix: &str) -> Result<Vec<ContentPage>> {
     for name in names {
         let source = format!("{rel_prefix}{name}");
         let path = dir.join(&name);
-        let meta = std::fs::symlink_metadata(&path).with_context(|| format!("reading {source}"))?;
+        let read = |e| IoError::new("reading", &path, e);
+        let meta = std::fs::symlink_metadata(&path).map_err(read)?;
         if !meta.is_file() {
-            bail!("{source} is not a regular file (symlinks are refused)");
+            return Err(ContentError::NotAFile { page: source });
         }
         if meta.len() > MAX_PAGE_BYTES {
-            bail!("{source} is larger than {MAX_PAGE_BYTES} bytes");
+            return Err(ContentError::TooLarge { page: source });
         }
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {source}"))?;
+        let text = std::fs::read_to_string(&path).map_err(read)?;
         // `index.fr.md` → stem `index`.
         let stem = name.trim_end_matches(".md");
         let stem = stem.split('.').next().unwrap_or(stem);

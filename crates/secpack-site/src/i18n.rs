@@ -6,13 +6,65 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, Result};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use secpack::error::{Coded, ErrorClass};
 use unic_langid::LanguageIdentifier;
 
 const EN: &str = include_str!("../locales/en.ftl");
 const FR: &str = include_str!("../locales/fr.ftl");
+
+/// A user-interface string that cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum StringsError {
+    /// No language has a message of this id (a template asks for it).
+    #[error("no user-interface message {0:?}")]
+    Unknown(String),
+    /// The message does not format with the arguments given.
+    #[error("message {id}: {detail}")]
+    Format {
+        /// The message.
+        id: String,
+        /// Fluent's complaint.
+        detail: String,
+    },
+    /// The language code does not parse.
+    #[error("language {lang}: {detail}")]
+    Language {
+        /// The code.
+        lang: String,
+        /// Why.
+        detail: String,
+    },
+    /// The built-in strings of a language are broken (a bug of secpack).
+    #[error("built-in {lang} strings {detail}")]
+    BuiltIn {
+        /// The language.
+        lang: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Coded for StringsError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unknown(_) => "unknown-ui-message",
+            Self::Format { .. } => "ui-message",
+            Self::Language { .. } => "bad-language",
+            Self::BuiltIn { .. } => "ui-strings",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            // Templates a pack overrides ask for messages and give arguments.
+            Self::Unknown(_) | Self::Format { .. } | Self::Language { .. } => ErrorClass::Config,
+            Self::BuiltIn { .. } => ErrorClass::Failure,
+        }
+    }
+}
+
+type Result<T, E = StringsError> = std::result::Result<T, E>;
 
 /// The strings of one language (with English behind it).
 pub struct Strings {
@@ -66,12 +118,15 @@ impl Strings {
                 let mut errors = Vec::new();
                 let text = bundle.format_pattern(pattern, fluent_args.as_ref(), &mut errors);
                 if let Some(e) = errors.first() {
-                    return Err(anyhow!("message {id}: {e}"));
+                    return Err(StringsError::Format {
+                        id: id.to_string(),
+                        detail: e.to_string(),
+                    });
                 }
                 return Ok(text.into_owned());
             }
         }
-        Err(anyhow!("no user-interface message {id:?}"))
+        Err(StringsError::Unknown(id.to_string()))
     }
 
     /// Formats a message without arguments.
@@ -81,15 +136,22 @@ impl Strings {
 }
 
 fn bundle(lang: &str, source: &str) -> Result<FluentBundle<FluentResource>> {
-    let id: LanguageIdentifier = lang.parse().map_err(|e| anyhow!("language {lang}: {e}"))?;
+    let built_in = |detail| StringsError::BuiltIn {
+        lang: lang.to_string(),
+        detail,
+    };
+    let id: LanguageIdentifier = lang.parse().map_err(|e| StringsError::Language {
+        lang: lang.to_string(),
+        detail: format!("{e}"),
+    })?;
     let resource = FluentResource::try_new(source.to_string())
-        .map_err(|(_, errors)| anyhow!("built-in {lang} strings do not parse: {errors:?}"))?;
+        .map_err(|(_, errors)| built_in(format!("do not parse: {errors:?}")))?;
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Isolation marks would end up inside attributes and file names.
     bundle.set_use_isolating(false);
     bundle
         .add_resource(resource)
-        .map_err(|errors| anyhow!("built-in {lang} strings clash: {errors:?}"))?;
+        .map_err(|errors| built_in(format!("clash: {errors:?}")))?;
     Ok(bundle)
 }
 

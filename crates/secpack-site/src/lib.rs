@@ -12,11 +12,13 @@
 //! * [`pages`] assembles every page.
 //! * [`feeds`] writes the Atom feeds, [`security_txt`] the RFC 9116 file.
 //! * [`urls`] computes the relative links.
+//! * [`error`] holds [`SiteError`] and finds this crate's coded errors.
 
 #![warn(missing_docs)]
 
 pub mod canaries_json;
 pub mod content;
+pub mod error;
 pub mod feeds;
 pub mod i18n;
 pub mod mount;
@@ -26,5 +28,6 @@ pub mod templates;
 pub mod urls;
 mod write;
 
+pub use error::{as_coded, SiteError};
 pub use pages::{render, RenderedSite, SiteOptions};
 pub use write::write;

@@ -2,14 +2,79 @@
 //! (`site/templates/<name>.html` replaces the built-in template of that name).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
 use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State};
+use secpack::error::{Coded, ErrorClass, IoError};
 
-use crate::i18n::{Arg, Strings};
+use crate::i18n::{Arg, Strings, StringsError};
+
+/// A template that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// A template does not compile (a pack's override, usually).
+    #[error("compiling template {name}")]
+    Compile {
+        /// The template's name.
+        name: String,
+        /// minijinja's error.
+        #[source]
+        error: Error,
+    },
+    /// A file in the pack's template folder overrides no template.
+    #[error("{}: no built-in template is called {name:?} (known: style.css, {known})", path.display())]
+    Unknown {
+        /// The file.
+        path: PathBuf,
+        /// Its name.
+        name: String,
+        /// The names a file may have.
+        known: String,
+    },
+    /// An override is a link, a folder, or too large.
+    #[error("{} must be a regular file of at most {MAX_TEMPLATE_BYTES} bytes", path.display())]
+    NotAFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The user-interface strings.
+    #[error(transparent)]
+    Strings(#[from] StringsError),
+    /// Reading the template folder or a template failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+impl Coded for TemplateError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Compile { .. } => "bad-template",
+            Self::Unknown { .. } => "unknown-template",
+            Self::NotAFile { .. } => "bad-template-file",
+            Self::Strings(e) => e.code(),
+            Self::Io(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Strings(e) => e.class(),
+            Self::Io(e) => e.class(),
+            _ => ErrorClass::Config,
+        }
+    }
+}
+
+type Result<T, E = TemplateError> = std::result::Result<T, E>;
+
+/// A [`TemplateError::Compile`] of the template `name`.
+fn compiling(name: &str) -> impl FnOnce(Error) -> TemplateError + '_ {
+    move |error| TemplateError::Compile {
+        name: name.to_string(),
+        error,
+    }
+}
 
 /// The built-in templates, by name.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -63,8 +128,7 @@ pub const SERVER: &[(&str, &str)] = &[
 pub fn server_environment(lang: &str) -> Result<Environment<'static>> {
     let mut env = environment(Arc::new(Strings::new(lang)?), &BTreeMap::new())?;
     for &(name, source) in SERVER {
-        env.add_template(name, source)
-            .with_context(|| format!("compiling template {name}"))?;
+        env.add_template(name, source).map_err(compiling(name))?;
     }
     Ok(env)
 }
@@ -79,36 +143,31 @@ const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
 /// `style.css` are accepted).
 pub fn load_overrides(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
+    let read_dir = |e| IoError::new("reading", dir, e);
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        Err(e) => return Err(read_dir(e).into()),
     };
     for entry in entries {
-        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let entry = entry.map_err(read_dir)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let known = name == "style.css" || BUILT_IN.iter().any(|(n, _)| *n == name);
         let path = entry.path();
         if !known {
-            bail!(
-                "{}: no built-in template is called {name:?} (known: style.css, {})",
-                path.display(),
-                BUILT_IN
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let known = BUILT_IN
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(TemplateError::Unknown { path, name, known });
         }
-        let meta = std::fs::symlink_metadata(&path)?;
+        let read = |e| IoError::new("reading", &path, e);
+        let meta = std::fs::symlink_metadata(&path).map_err(read)?;
         if !meta.is_file() || meta.len() > MAX_TEMPLATE_BYTES {
-            bail!(
-                "{} must be a regular file of at most {MAX_TEMPLATE_BYTES} bytes",
-                path.display()
-            );
+            return Err(TemplateError::NotAFile { path });
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(read)?;
         out.insert(name, text);
     }
     Ok(out)
@@ -129,7 +188,7 @@ pub fn environment(
             .cloned()
             .unwrap_or_else(|| source.to_string());
         env.add_template_owned(name.to_string(), source)
-            .with_context(|| format!("compiling template {name}"))?;
+            .map_err(compiling(name))?;
     }
     env.add_function(
         "t",

@@ -4,15 +4,40 @@
 //! and links to others with relative URLs, so the site works from the file
 //! system and under any base URL.
 
-use anyhow::{bail, Result};
+use secpack::error::{Coded, ErrorClass};
+
+/// A permalink that is not a plain site path.
+#[derive(Debug, thiserror::Error)]
+pub enum PermalinkError {
+    /// It does not start with `/`.
+    #[error("permalink {0:?} does not start with /")]
+    NotAbsolute(String),
+    /// One of its components is empty, `.`, `..` or holds other characters.
+    #[error("permalink {permalink:?} has a component that is not a plain name: {part:?}")]
+    BadComponent {
+        /// The permalink.
+        permalink: String,
+        /// The component.
+        part: String,
+    },
+}
+
+impl Coded for PermalinkError {
+    fn code(&self) -> &'static str {
+        "bad-permalink"
+    }
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Config
+    }
+}
 
 /// The output file of a permalink (`/fr/security/` → `fr/security/index.html`).
 ///
 /// A permalink must start with `/` and hold only plain path components made
 /// of letters, digits, `-`, `_` and `.` (no `..`, no empty component).
-pub fn permalink_to_file(permalink: &str) -> Result<String> {
+pub fn permalink_to_file(permalink: &str) -> Result<String, PermalinkError> {
     let Some(rest) = permalink.strip_prefix('/') else {
-        bail!("permalink {permalink:?} does not start with /");
+        return Err(PermalinkError::NotAbsolute(permalink.to_string()));
     };
     let trailing_slash = rest.is_empty() || rest.ends_with('/');
     let trimmed = rest.trim_end_matches('/');
@@ -26,7 +51,10 @@ pub fn permalink_to_file(permalink: &str) -> Result<String> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !plain {
-                bail!("permalink {permalink:?} has a component that is not a plain name: {part:?}");
+                return Err(PermalinkError::BadComponent {
+                    permalink: permalink.to_string(),
+                    part: part.to_string(),
+                });
             }
             parts.push(part);
         }

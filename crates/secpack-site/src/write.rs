@@ -4,54 +4,62 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use secpack::error::IoError;
 
+use crate::error::SiteError;
 use crate::pages::{RenderedSite, MARKER_FILE};
 
 /// Writes `site` to `out`. An existing `out` is replaced only when it is empty
 /// or holds a site secpack built (it has the marker file).
-pub fn write(site: &RenderedSite, out: &Path) -> Result<()> {
+pub fn write(site: &RenderedSite, out: &Path) -> Result<(), SiteError> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    create_dir(parent)?;
     if let Ok(meta) = std::fs::symlink_metadata(out) {
         if !meta.is_dir() {
-            bail!("{} exists and is not a folder", out.display());
+            return Err(SiteError::OutputNotAFolder {
+                path: out.to_path_buf(),
+            });
         }
         let empty = std::fs::read_dir(out)
-            .with_context(|| format!("reading {}", out.display()))?
+            .map_err(|e| IoError::new("reading", out, e))?
             .next()
             .is_none();
         if !empty && !out.join(MARKER_FILE).is_file() {
-            bail!(
-                "{} is not empty and was not built by secpack (no {MARKER_FILE}); refusing to replace it",
-                out.display()
-            );
+            return Err(SiteError::OutputNotASite {
+                path: out.to_path_buf(),
+                marker: MARKER_FILE,
+            });
         }
     }
     let staging = tempfile::Builder::new()
         .prefix(".secpack-site-")
         .tempdir_in(parent)
-        .with_context(|| format!("creating a staging folder in {}", parent.display()))?;
+        .map_err(|e| IoError::new("creating a staging folder in", parent, e))?;
     // Files are written plainly inside the private staging folder: the
     // atomic step is the rename of the whole folder below.
     for (rel, bytes) in &site.files {
         let path = staging.path().join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        create_parent(&path)?;
+        std::fs::write(&path, bytes).map_err(|e| IoError::new("writing", &path, e))?;
     }
     for (rel, source) in &site.copies {
         let path = staging.path().join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::copy(source, &path)
-            .with_context(|| format!("copying {} to {}", source.display(), path.display()))?;
+        create_parent(&path)?;
+        std::fs::copy(source, &path).map_err(|e| IoError::new("copying", source, e))?;
     }
     secpack::fsutil::replace_dir(staging.keep(), out, "site")?;
     Ok(())
+}
+
+/// Creates the folder `dir` and its parents.
+fn create_dir(dir: &Path) -> Result<(), IoError> {
+    std::fs::create_dir_all(dir).map_err(|e| IoError::new("creating", dir, e))
+}
+
+/// Creates the folder `path` goes in.
+fn create_parent(path: &Path) -> Result<(), IoError> {
+    path.parent().map_or(Ok(()), create_dir)
 }

@@ -10,25 +10,13 @@ use secpack::pack::Pack;
 use secpack::trust::pin::MasterPin;
 use secpack::trust::{verify_pack, VerifyOptions};
 use secpack_site::{render, write, SiteOptions};
+use secpack_testsupport::fs::copy_dir;
 
 const MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
 const BASE: &str = "https://demo.invalid/security/";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A copy of the demo pack in a temporary folder.

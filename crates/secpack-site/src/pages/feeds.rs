@@ -1,10 +1,9 @@
 //! One language's Atom feeds: the bulletins and the canaries.
 
-use anyhow::Result;
-
 use super::render::Speaker;
 use super::views::Data;
 use super::{RenderedSite, SiteOptions};
+use crate::error::SiteError;
 use crate::feeds::{self, FeedItem};
 
 /// Writes `bulletins.atom` and `canaries.atom` of the language `sp` speaks.
@@ -14,7 +13,7 @@ pub(super) fn language_feeds(
     site_title: &str,
     options: &SiteOptions<'_>,
     site: &mut RenderedSite,
-) -> Result<()> {
+) -> Result<(), SiteError> {
     let prefix = sp.prefix();
     let team = &data.team_name;
     let bulletin_items: Vec<FeedItem> = data

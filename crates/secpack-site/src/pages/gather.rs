@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
 use secpack::bulletin::index::index;
 use secpack::bulletin::{bulletin_id, document_id, BulletinHeader};
 use secpack::canary::audit::{audit_pack, AuditOptions, DocumentSigners};
@@ -20,6 +19,7 @@ use super::views::{
     TrackerRow, TrackerStats, TrackerView, TrustView,
 };
 use super::{RenderedSite, SiteOptions, PACK_COPY};
+use crate::error::SiteError;
 use crate::mount::Mount;
 use crate::security_txt::contact_uri;
 
@@ -32,7 +32,7 @@ pub(super) fn gather(
     report: &PackReport,
     options: &SiteOptions<'_>,
     site: &mut RenderedSite,
-) -> Result<Data> {
+) -> Result<Data, SiteError> {
     let config = &pack.config;
     let mut sigs_by_doc: BTreeMap<&str, Vec<&SignatureReport>> = BTreeMap::new();
     for s in &report.signatures {
@@ -274,7 +274,7 @@ pub(super) fn gather(
 }
 
 /// A canary's text (bytes that are not UTF-8 replaced).
-fn read_document(pack: &Pack, rel: &str) -> Result<String> {
+fn read_document(pack: &Pack, rel: &str) -> Result<String, SiteError> {
     let bytes = read_capped(&pack.path_of(rel), MAX_DOCUMENT_BYTES)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

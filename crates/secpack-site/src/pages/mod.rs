@@ -17,7 +17,6 @@ mod well_known;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
 use minijinja::context;
 use secpack::pack::Pack;
@@ -28,10 +27,13 @@ use serde::Serialize;
 use self::render::{render_language, Speaker, GENERATED};
 use crate::canaries_json;
 use crate::content::{self, ContentPage, DEFAULT_LANG};
+use crate::error::SiteError;
 use crate::mount::Mount;
 use crate::security_txt::contact_uri;
 use crate::templates;
 use crate::urls;
+
+type Result<T, E = SiteError> = std::result::Result<T, E>;
 
 /// File at the site root that marks a folder as built by secpack.
 pub const MARKER_FILE: &str = ".secpack-site";
@@ -148,7 +150,11 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
     let mut claimed: BTreeMap<String, String> = BTreeMap::new();
     let mut claim = |file: &str, by: &str| -> Result<()> {
         if let Some(other) = claimed.insert(file.to_string(), by.to_string()) {
-            bail!("{by} and {other} would both be written at {file}");
+            return Err(SiteError::Clash {
+                file: file.to_string(),
+                by: by.to_string(),
+                other,
+            });
         }
         Ok(())
     };
@@ -202,11 +208,21 @@ pub fn render(pack: &Pack, report: &PackReport, options: &SiteOptions<'_>) -> Re
                 .iter()
                 .find(|s| s.lang == p.lang)
                 .unwrap_or(&speakers[0]);
-            let html = sp.env.get_template("redirect.html")?.render(context! {
-                lang => &p.lang,
-                target => urls::relative(&file, &target_file),
-                canonical => options.base_url.as_deref().map(|b| urls::absolute(b, &target_file)),
-            })?;
+            let html = sp
+                .env
+                .get_template("redirect.html")
+                .and_then(|t| {
+                    t.render(context! {
+                        lang => &p.lang,
+                        target => urls::relative(&file, &target_file),
+                        canonical => options.base_url.as_deref().map(|b| urls::absolute(b, &target_file)),
+                    })
+                })
+                .map_err(|error| SiteError::Render {
+                    file: file.clone(),
+                    template: "redirect.html".into(),
+                    error,
+                })?;
             site.files.insert(file, html.into_bytes());
             site.summary.redirects += 1;
         }

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
 use minijinja::{context, Environment, Value};
 use secpack::canary::audit::{AuditReport, Severity};
 
@@ -11,9 +10,12 @@ use super::feeds::language_feeds;
 use super::views::{Data, NavItem, Translation};
 use super::{RenderedSite, SiteOptions, PACK_COPY};
 use crate::content::{self, ContentPage, DEFAULT_LANG};
-use crate::i18n::{Arg, Strings};
+use crate::error::SiteError;
+use crate::i18n::{Arg, Strings, StringsError};
 use crate::templates;
 use crate::urls;
+
+type Result<T, E = SiteError> = std::result::Result<T, E>;
 
 /// The generated (non-content) pages, by site path below a language's home.
 pub(super) const GENERATED: &[(&str, &str, &str)] = &[
@@ -44,11 +46,11 @@ impl Speaker {
         })
     }
 
-    pub(super) fn t(&self, id: &str) -> Result<String> {
+    pub(super) fn t(&self, id: &str) -> Result<String, StringsError> {
         self.strings.plain(id)
     }
 
-    fn t_args(&self, id: &str, args: &[(&str, Arg)]) -> Result<String> {
+    fn t_args(&self, id: &str, args: &[(&str, Arg)]) -> Result<String, StringsError> {
         let map = args
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -187,9 +189,13 @@ pub(super) fn render_language(
     let mut emit = |file: String, template: &str, common: Value, page: Value| -> Result<()> {
         let html = sp
             .env
-            .get_template(template)?
-            .render(context! { page => page, ..common })
-            .with_context(|| format!("rendering {file} with template {template}"))?;
+            .get_template(template)
+            .and_then(|t| t.render(context! { page => page, ..common }))
+            .map_err(|error| SiteError::Render {
+                file: file.clone(),
+                template: template.to_string(),
+                error,
+            })?;
         site.files.insert(file, html.into_bytes());
         Ok(())
     };

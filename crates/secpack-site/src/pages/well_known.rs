@@ -1,12 +1,12 @@
 //! `.well-known/security.txt` for the site, and the build notices that
 //! explain what it lacks.
 
-use anyhow::Result;
 use secpack::pack::Pack;
 use secpack::report::encrypt::TeamKey;
 use secpack::trust::PackReport;
 
 use super::{RenderedSite, SiteOptions};
+use crate::error::SiteError;
 use crate::security_txt::{contact_uri, ContactSource, SecurityTxt};
 
 /// Writes `.well-known/security.txt` (signed when the options give a key),
@@ -17,7 +17,7 @@ pub(super) fn security_txt(
     languages: &[String],
     options: &SiteOptions<'_>,
     site: &mut RenderedSite,
-) -> Result<()> {
+) -> Result<(), SiteError> {
     let contact = pack.config.project.contact.as_deref();
     if let Some(c) = contact.filter(|c| contact_uri(c).is_none()) {
         site.summary.notices.push(format!(
