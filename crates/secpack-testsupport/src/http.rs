@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -69,16 +70,10 @@ impl Server {
                 served.fetch_add(1, Ordering::SeqCst);
                 std::thread::spawn(move || {
                     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 1024];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut chunk) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&buf);
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let Some(head) = read_head(&mut stream) else {
+                        return;
+                    };
+                    let path = request_path(&head);
                     let n = {
                         let mut h = hits.lock().unwrap();
                         let e = h.entry(path.clone()).or_insert(0);
@@ -121,6 +116,95 @@ pub fn rss(title: &str, items: &[(&str, &str)]) -> String {
         .map(|(t, d)| format!("<item><title>{t}</title><link>https://n.example/{t}</link><pubDate>{d}</pubDate></item>"))
         .collect();
     format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{title}</title><link>https://n.example/</link><description>d</description>{items}</channel></rss>")
+}
+
+/// Reads a request's head (up to its blank line, at most 16 KiB) from
+/// `stream`; `None` when the client goes away first.
+fn read_head(stream: &mut impl Read) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// The path a request head asks for (`/` when it names none).
+fn request_path(head: &str) -> String {
+    head.split_whitespace().nth(1).unwrap_or("/").to_string()
+}
+
+/// Serves the files below `root` on `listener` (bound by the caller, who
+/// may need its address before the files exist), read afresh at each
+/// request, as `application/json`; a missing file (or a path with `..`)
+/// answers 404. Each path in `redirects` answers 301 to the same path with
+/// `?moved`. Runs until the test ends.
+pub fn serve_files(listener: TcpListener, root: PathBuf, redirects: Vec<String>) {
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (root, redirects) = (root.clone(), redirects.clone());
+            std::thread::spawn(move || {
+                let Some(head) = read_head(&mut stream) else {
+                    return;
+                };
+                let path = request_path(&head);
+                let reply = if redirects.contains(&path) {
+                    format!("HTTP/1.1 301 Moved\r\nLocation: {path}?moved\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
+                } else {
+                    let file = root.join(path.trim_start_matches('/'));
+                    match (path.contains(".."), std::fs::read(&file)) {
+                        (false, Ok(body)) => {
+                            let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+                            r.extend(body);
+                            r
+                        }
+                        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                    }
+                };
+                let _ = stream.write_all(&reply);
+            });
+        }
+    });
+}
+
+/// A whole HTTP/1.1 answer with `status` (`"200 OK"`) and a JSON `body`,
+/// for [`serve_once`].
+pub fn json_answer(status: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Serves one connection on 127.0.0.1: reads the request's head, then
+/// writes `answer` as it is (a whole HTTP answer), or, when `None`, holds
+/// the connection open for `hold` without a word (for timeouts). Returns the
+/// URL of `path` on it and the thread, to join once the request was made.
+pub fn serve_once(
+    path: &str,
+    answer: Option<String>,
+    hold: Duration,
+) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}{path}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let _ = read_head(&mut stream);
+        match answer {
+            Some(a) => {
+                let _ = stream.write_all(a.as_bytes());
+            }
+            None => std::thread::sleep(hold),
+        }
+    });
+    (url, handle)
 }
 
 /// One HTTP/1.1 request to `addr` (`127.0.0.1:PORT`), asking for JSON; the
@@ -170,5 +254,43 @@ mod tests {
         assert_eq!(request(addr, "GET", "/a", "text/plain", b"").0, 200);
         assert_eq!(request(addr, "GET", "/b", "text/plain", b"").0, 404);
         assert_eq!((s.hits("/a"), s.hits("/b")), (3, 1));
+    }
+
+    #[test]
+    fn files_are_served_as_they_are_now_and_redirects_answer_301() {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        serve_files(listener, dir.path().to_path_buf(), vec!["/moved".into()]);
+        assert_eq!(request(&addr, "GET", "/a.json", "text/plain", b"").0, 404);
+        std::fs::write(dir.path().join("a.json"), "{}").unwrap();
+        assert_eq!(
+            request(&addr, "GET", "/a.json", "text/plain", b""),
+            (200, "{}".to_string())
+        );
+        assert_eq!(request(&addr, "GET", "/moved", "text/plain", b"").0, 301);
+        assert_eq!(
+            request(&addr, "GET", "/../a.json", "text/plain", b"").0,
+            404
+        );
+    }
+
+    #[test]
+    fn serve_once_answers_one_request_as_given() {
+        let (url, server) = serve_once(
+            "/x.json",
+            Some(json_answer("200 OK", "[1]")),
+            Duration::ZERO,
+        );
+        let addr = url
+            .strip_prefix("http://")
+            .unwrap()
+            .strip_suffix("/x.json")
+            .unwrap();
+        assert_eq!(
+            request(addr, "GET", "/x.json", "text/plain", b""),
+            (200, "[1]".to_string())
+        );
+        server.join().unwrap();
     }
 }

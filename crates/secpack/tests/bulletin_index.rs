@@ -3,15 +3,13 @@
 //! engine's verdict on real GnuPG signatures; unreadable and oversized
 //! bulletins stop it with a coded error.
 
-mod common;
-
-use common::*;
 use secpack::bulletin::index::index;
 use secpack::bulletin::MAX_BULLETIN_BYTES;
 use secpack::error::Coded;
 use secpack::fsutil::ReadCappedError;
 use secpack::pack::Pack;
 use secpack::trust::VerifyOptions;
+use secpack_testsupport::*;
 
 const SECOND: &[u8] = b"\n   ---===[ Test Security Bulletin 002 ]===---\n\n              2024-03-05\n\n   Second title, XSA-42\n\nSummary\n--------\n\nCites XSA-7.\n";
 

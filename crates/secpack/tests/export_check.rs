@@ -6,7 +6,6 @@
 mod export_support;
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +16,7 @@ use secpack::export::provider::{build_provider, WELL_KNOWN};
 use secpack::export::{load_bulletins, write_export};
 use secpack::pack::Pack;
 use secpack::signing::{sign_detached, SecretKeyFile, SigningKey};
+use secpack_testsupport::http::serve_files;
 use sha2::{Digest, Sha256, Sha512};
 
 use export_support::*;
@@ -504,51 +504,13 @@ fn schema_invalid_provider_metadata() {
 
 // --- over HTTP, against a local server -----------------------------------
 
-/// Serves the files below `root` on 127.0.0.1 (GET only). Paths in
-/// `redirects` answer 301 to the same path with `?moved`.
-fn serve(listener: TcpListener, root: PathBuf, redirects: Vec<String>) {
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let root = root.clone();
-            let redirects = redirects.clone();
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf);
-                let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-                let reply = if redirects.contains(&path) {
-                    format!("HTTP/1.1 301 Moved\r\nLocation: {path}?moved\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
-                } else {
-                    let file = root.join(path.trim_start_matches('/'));
-                    match (path.contains(".."), std::fs::read(&file)) {
-                        (false, Ok(body)) => {
-                            let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
-                            r.extend(body);
-                            r
-                        }
-                        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
-                    }
-                };
-                let _ = stream.write_all(&reply);
-            });
-        }
-    });
-}
-
 /// A tree published at `http://127.0.0.1:PORT/.well-known/csaf`, served
 /// with the given redirects; returns it and the site's URL.
 fn served_tree(redirects: &[&str]) -> (Tree, String) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
     let tree = Tree::new(Some(&format!("{site}/.well-known/csaf")), true);
-    serve(
+    serve_files(
         listener,
         tree.root().to_path_buf(),
         redirects.iter().map(|r| r.to_string()).collect(),

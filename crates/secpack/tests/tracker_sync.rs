@@ -1,48 +1,12 @@
 //! Syncing the tracker from upstream lists, read from files and fetched from
 //! fixture HTTP servers on 127.0.0.1.
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use secpack::tracker::sync::{self, Change};
 use secpack::tracker::{store, upstream, Affected, BulletinRef, Decision, Tracker};
-
-/// Serves one connection: reads the request head, then answers `response`
-/// (or, when `None`, holds the connection open for `hold` without a word).
-fn serve_once(response: Option<String>, hold: Duration) -> (String, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/xsa.json", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
-            match stream.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => break,
-            }
-        }
-        match response {
-            Some(r) => {
-                let _ = stream.write_all(r.as_bytes());
-            }
-            None => std::thread::sleep(hold),
-        }
-    });
-    (url, handle)
-}
-
-fn http(status: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
+use secpack_testsupport::http::{json_answer, serve_once};
 
 const LIST: &str = r#"[{"xsas": [
   {"xsa": "1", "title": "First advisory", "public_time": "2020-01-01 12:00", "cve": ["CVE-2020-0001"]},
@@ -150,7 +114,11 @@ fn malformed_json_from_a_file_is_refused() {
 
 #[test]
 fn fetches_the_list_over_http() {
-    let (url, server) = serve_once(Some(http("200 OK", LIST)), Duration::ZERO);
+    let (url, server) = serve_once(
+        "/xsa.json",
+        Some(json_answer("200 OK", LIST)),
+        Duration::ZERO,
+    );
     let text = upstream::read_source(&url, Duration::from_secs(10)).unwrap();
     server.join().unwrap();
     assert_eq!(upstream::parse(&text).unwrap().advisories.len(), 3);
@@ -158,7 +126,11 @@ fn fetches_the_list_over_http() {
 
 #[test]
 fn a_404_is_an_error_naming_the_url() {
-    let (url, server) = serve_once(Some(http("404 Not Found", "no such list")), Duration::ZERO);
+    let (url, server) = serve_once(
+        "/xsa.json",
+        Some(json_answer("404 Not Found", "no such list")),
+        Duration::ZERO,
+    );
     let e = upstream::read_source(&url, Duration::from_secs(10)).unwrap_err();
     server.join().unwrap();
     let msg = format!("{:#}", anyhow::Error::from(e));
@@ -167,7 +139,7 @@ fn a_404_is_an_error_naming_the_url() {
 
 #[test]
 fn a_silent_server_times_out() {
-    let (url, server) = serve_once(None, Duration::from_secs(2));
+    let (url, server) = serve_once("/xsa.json", None, Duration::from_secs(2));
     let e = upstream::read_source(&url, Duration::from_secs(1)).unwrap_err();
     let msg = format!("{:#}", anyhow::Error::from(e));
     assert!(
