@@ -2,13 +2,10 @@
 //! template text refused by `sign` and flagged by `qsb list`, templates that
 //! are not documents, and the bulletin numbers `inbox status --qsb` takes.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{keys, TestPack, BULLETIN};
+use secpack_testsupport::{keys, TestPack, BULLETIN};
 
 /// Runs secpack with `env` set, nothing inherited that could pin a master.
 fn secpack_env(args: &[&str], env: &[(&str, &Path)]) -> Output {

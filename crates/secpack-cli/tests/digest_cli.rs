@@ -2,13 +2,10 @@
 //! with gpg by keys of each role, digests computed independently with the
 //! coreutils tools, and files made by secpack checked with gpg.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{keys, TestPack, T_SIGN};
+use secpack_testsupport::{keys, TestPack, T_SIGN};
 use serde_json::Value;
 
 const IMAGE: &str = "Demo-R1.0-x86_64.iso";

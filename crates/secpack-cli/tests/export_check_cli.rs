@@ -3,10 +3,11 @@
 //! with its code in the human and JSON output; a redirect over HTTP on
 //! 127.0.0.1 fails; a target that is no provider is a usage error.
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use secpack_testsupport::http::serve_files;
 
 const MASTER: &str = "60DC AA5E AD50 2177 5F7B  8513 8A7D 4754 3A09 DBD0";
 
@@ -126,16 +127,9 @@ fn a_broken_hash_fails_with_its_code() {
 fn a_redirect_over_http_fails() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(4) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            let _ = stream.write_all(
-                b"HTTP/1.1 302 Found\r\nLocation: https://elsewhere.invalid/provider-metadata.json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        }
-    });
+    let empty = tempfile::tempdir().unwrap();
+    let metadata = "/.well-known/csaf/provider-metadata.json".to_string();
+    serve_files(listener, empty.path().to_path_buf(), vec![metadata]);
     let o = secpack(&["--json", "export", "check", &site]);
     assert_eq!(
         o.status.code(),

@@ -1,11 +1,10 @@
 //! `secpack xsa` end to end: the binary run on real data, on a small pack
 //! with bulletins, and against upstream lists from files and a fixture server.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use secpack_testsupport::http::serve_once;
 use serde_json::Value;
 
 fn real_data() -> PathBuf {
@@ -271,28 +270,6 @@ fn set_and_check_against_bulletins() {
     );
 }
 
-/// Serves `response` to one connection on 127.0.0.1.
-fn serve_once(response: String) -> (String, std::thread::JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/xsa.json", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .unwrap();
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
-            match stream.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => break,
-            }
-        }
-        let _ = stream.write_all(response.as_bytes());
-    });
-    (url, handle)
-}
-
 #[test]
 fn sync_from_files_and_urls() {
     let pack = tempfile::tempdir().unwrap();
@@ -352,7 +329,9 @@ fn sync_from_files_and_urls() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(stderr(&out).contains("JSON array"), "{}", stderr(&out));
     let (url, server) = serve_once(
-        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+        "/xsa.json",
+        Some("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into()),
+        std::time::Duration::ZERO,
     );
     let out = secpack(p, &["sync", "--timeout", "10", "--from", &url]);
     server.join().unwrap();

@@ -46,15 +46,24 @@ enum Format {
     Check(crate::cmd::export_check::CheckArgs),
 }
 
-/// Where trust comes from, and what to do with bulletins that fail it.
+/// What every format takes: the pack, where trust comes from, what to do
+/// with bulletins that fail it, and the output folder.
 #[derive(Debug, clap::Args)]
-struct ExportTrust {
+struct ExportArgs {
+    /// The pack's root folder.
+    #[arg(default_value = ".")]
+    pack: PathBuf,
     #[command(flatten)]
     pin: TrustArgs,
     /// Also export bulletins whose signatures do not verify (each is still
     /// reported).
     #[arg(long)]
     include_unverified: bool,
+    /// Output folder, owned by the export: created when missing, replaced
+    /// whole when it holds an earlier export of the same format, refused
+    /// when it holds anything else.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
 }
 
 /// One OSV JSON record per bulletin, `<id>.json`, with `all.json` (each
@@ -62,16 +71,8 @@ struct ExportTrust {
 /// OSV.dev's REST data source reads them.
 #[derive(Debug, clap::Args)]
 struct OsvArgs {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pack: PathBuf,
     #[command(flatten)]
-    trust: ExportTrust,
-    /// Output folder, owned by the export: created when missing, replaced
-    /// whole when it holds an earlier OSV export, refused when it holds
-    /// anything else.
-    #[arg(short, long, value_name = "DIR")]
-    output: PathBuf,
+    export: ExportArgs,
 }
 
 /// CSAF 2.0 advisories laid out as a CSAF (trusted) provider publishes them.
@@ -80,19 +81,12 @@ struct OsvArgs {
 /// with each document and its .sha256, .sha512 and, when signing, .asc;
 /// index.txt, changes.csv, the ROLIE feed) and `DIR/security-txt-csaf.txt`
 /// with the `CSAF:` line for security.txt. With --sign-as and --key the
-/// documents are signed and the provider is a trusted provider.
+/// documents are signed and the provider is a trusted provider. DIR is the
+/// root of what the web server publishes for CSAF.
 #[derive(Debug, clap::Args)]
 struct CsafArgs {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pack: PathBuf,
     #[command(flatten)]
-    trust: ExportTrust,
-    /// Output folder, owned by the export (the root of what the web server
-    /// publishes for CSAF): created when missing, replaced whole when it
-    /// holds an earlier CSAF export, refused when it holds anything else.
-    #[arg(short, long, value_name = "DIR")]
-    output: PathBuf,
+    export: ExportArgs,
     /// URL the provider folder is published at (default: export.csaf_base_url,
     /// else project.url + /.well-known/csaf).
     #[arg(long, value_name = "URL")]
@@ -129,19 +123,18 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
 /// signed), runs the trust engine and returns its bulletins that verify (all
 /// of them with --include-unverified), with the findings.
 fn verified_bulletins(
-    root: &std::path::Path,
-    trust: &ExportTrust,
+    args: &ExportArgs,
 ) -> Result<(Pack, Vec<PackBulletin>, Vec<Finding>, PackReport)> {
-    let pin = trust.pin.pin()?;
-    let VerifiedPack { pack, ring } = open_verified(root, &pin)?;
+    let pin = args.pin.pin()?;
+    let VerifiedPack { pack, ring } = open_verified(&args.pack, &pin)?;
     let report = verify_settled(&pack, ring, &pin, VerifyOptions::default(), &|| {});
     let (bulletins, mut findings) = load_bulletins(&pack)?;
-    let kept = keep_verified(bulletins, &report, trust.include_unverified, &mut findings);
+    let kept = keep_verified(bulletins, &report, args.include_unverified, &mut findings);
     Ok((pack, kept, findings, report))
 }
 
-fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
-    let (pack, bulletins, findings, _) = verified_bulletins(&args.pack, &args.trust)?;
+fn run_osv(OsvArgs { export: args }: OsvArgs, global: &GlobalArgs) -> Result<u8> {
+    let (pack, bulletins, findings, _) = verified_bulletins(&args)?;
     let files = osv::osv_files(&bulletins, &pack.config)?;
     write_export(&args.output, "osv", &files)?;
     let report = Report {
@@ -164,7 +157,7 @@ fn run_osv(args: OsvArgs, global: &GlobalArgs) -> Result<u8> {
 }
 
 fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
-    let (pack, bulletins, findings, trust) = verified_bulletins(&args.pack, &args.trust)?;
+    let (pack, bulletins, findings, trust) = verified_bulletins(&args.export)?;
     let settings = CsafSettings::from_config(&pack.config, args.base_url.as_deref())?;
     let signer = args.signer.unlock(&pack, ROLE_SECURITY_TEAM)?;
     if let Some((_, key)) = &signer {
@@ -177,10 +170,11 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
         signer.as_ref().map(|s| &s.1),
         chrono::Utc::now(),
     )?;
-    write_export(&args.output, "csaf", &layout.files)?;
+    let output = &args.export.output;
+    write_export(output, "csaf", &layout.files)?;
     let report = Report {
         format: "csaf",
-        output: args.output.display().to_string(),
+        output: output.display().to_string(),
         files: layout.files.iter().map(|f| f.path.clone()).collect(),
         provider_metadata_url: Some(layout.provider_metadata_url.clone()),
         security_txt: Some(layout.security_txt_line.clone()),
@@ -195,14 +189,14 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
         } else {
             "hashed, not signed"
         },
-        args.output.join(WELL_KNOWN).display()
+        output.join(WELL_KNOWN).display()
     );
     let code = finish(&report, global, &what)?;
     if !global.json {
         anstream::println!(
             "{} (also in {}):\n  {}",
             paint(HEAD, "Add this line to security.txt"),
-            safe(args.output.join(SECURITY_TXT_SNIPPET).display()),
+            safe(output.join(SECURITY_TXT_SNIPPET).display()),
             safe(&layout.security_txt_line)
         );
     }

@@ -122,12 +122,8 @@ pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
 
 fn read_freshness_file(path: &std::path::Path) -> Result<String> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {name}"))?;
-    anyhow::ensure!(
-        meta.len() <= MAX_FRESHNESS_BYTES,
-        "{name} is larger than {MAX_FRESHNESS_BYTES} bytes"
-    );
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?;
+    let bytes = secpack::fsutil::read_capped(path, MAX_FRESHNESS_BYTES)?;
+    let text = String::from_utf8(bytes).with_context(|| format!("reading {name}"))?;
     check_freshness_text(&text, &name)?;
     Ok(text)
 }

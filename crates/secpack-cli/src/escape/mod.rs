@@ -14,27 +14,17 @@
 //! A backslash is printable and left alone (the point is what the terminal
 //! does, not a reversible encoding; `--json` gives the exact text).
 //!
-//! Log lines go through [`LogWriter`], which escapes whatever reaches it.
+//! Log lines go through [`LogWriter`] (in `log.rs`), which escapes
+//! whatever reaches it.
+
+mod chars;
+mod log;
 
 use std::fmt::{self, Write as _};
-use std::io::Write as _;
 
-/// Whether `c` must not reach the terminal raw: a C0 or C1 control, DEL, a
-/// Unicode bidirectional control (embeddings, overrides, isolates, marks) or
-/// a line or paragraph separator.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
-}
-
-/// The Unicode bidirectional controls: LRE, RLE, PDF, LRO, RLO
-/// (U+202A-U+202E), LRI, RLI, FSI, PDI (U+2066-U+2069), and the marks LRM,
-/// RLM (U+200E, U+200F) and ALM (U+061C).
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(
-        c,
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
-    )
-}
+use chars::escape_char;
+pub use chars::is_unsafe;
+pub use log::LogWriter;
 
 /// How much of the text's layout is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,69 +110,6 @@ impl<W: fmt::Write> fmt::Write for Escaper<W> {
     }
 }
 
-/// Writes the escaped form of an unsafe character.
-fn escape_char(c: char, out: &mut impl fmt::Write) -> fmt::Result {
-    match c {
-        '\n' => out.write_str("\\n"),
-        '\r' => out.write_str("\\r"),
-        '\t' => out.write_str("\\t"),
-        '\0'..='\x1f' | '\x7f' => write!(out, "\\x{:02x}", c as u32),
-        _ => write!(out, "\\u{{{:x}}}", c as u32),
-    }
-}
-
-/// The tracing subscriber's writer: each log event is collected, then
-/// written to standard error with every control character escaped except the
-/// event's final newline, so no field value can drive the terminal or start
-/// a line of its own. (The subscriber's own colours are off.)
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LogWriter;
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
-    type Writer = LogEvent;
-
-    fn make_writer(&'a self) -> LogEvent {
-        LogEvent::default()
-    }
-}
-
-/// One log event being written (see [`LogWriter`]); written out when dropped.
-#[derive(Debug, Default)]
-pub struct LogEvent {
-    buf: Vec<u8>,
-}
-
-impl LogEvent {
-    /// The event's bytes as they reach the terminal.
-    fn escaped(&self) -> String {
-        let text = String::from_utf8_lossy(&self.buf);
-        let (body, newline) = match text.strip_suffix('\n') {
-            Some(body) => (body, "\n"),
-            None => (&*text, ""),
-        };
-        format!("{}{newline}", safe(body))
-    }
-}
-
-impl std::io::Write for LogEvent {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for LogEvent {
-    fn drop(&mut self) {
-        if !self.buf.is_empty() {
-            let _ = anstream::stderr().write_all(self.escaped().as_bytes());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,19 +173,6 @@ mod tests {
         let path = std::path::Path::new("dir/a\x1bb");
         assert_eq!(safe(path.display()).to_string(), "dir/a\\x1bb");
         assert_eq!(safe(format_args!("{}-{}", "\n", 1)).to_string(), "\\n-1");
-    }
-
-    #[test]
-    fn a_log_event_keeps_only_its_final_newline() {
-        let mut event = LogEvent::default();
-        event.write_all(b" WARN a\nfake line\x1b[2J").unwrap();
-        event.write_all(b"\n").unwrap();
-        assert_eq!(event.escaped(), " WARN a\\nfake line\\x1b[2J\n");
-        event.buf.clear(); // nothing written on drop
-        let mut invalid = LogEvent::default();
-        invalid.write_all(b"\xff\x9b\n\n").unwrap();
-        assert_eq!(invalid.escaped(), "\u{fffd}\u{fffd}\\n\n");
-        invalid.buf.clear();
     }
 
     /// Strings rich in what an attacker would send: any character, the
