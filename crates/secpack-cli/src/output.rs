@@ -72,9 +72,11 @@ pub fn error(e: &anyhow::Error) {
 
 /// Reports a command's error and returns the exit status of its class.
 ///
-/// The code and class come from the outermost coded error in the chain
-/// ([`secpack::error::find`]); an error the CLI raised about its arguments is
-/// a [`UsageError`]; anything else is a failure with code `error`. Standard
+/// The code and class come from the outermost coded error in the chain (of
+/// the library, the site or the server: see [`classify`]); an error the CLI
+/// raised about its arguments is a [`UsageError`]; an operating-system error
+/// with no coded error around it is `io`; anything else is a failure with
+/// code `error`. Standard
 /// error gets `error: <chain of causes> [code]`; with `--json`, standard
 /// output also gets `{"error":{"code","message"}}`.
 pub fn report_error(e: &anyhow::Error, global: &GlobalArgs) -> u8 {
@@ -90,47 +92,43 @@ pub fn report_error(e: &anyhow::Error, global: &GlobalArgs) -> u8 {
     class.exit_status()
 }
 
-/// The code and class of a command's error (see [`report_error`]).
+/// The code and class of a command's error (see [`report_error`]): those of
+/// the outermost cause that is a [`UsageError`] or a coded error of the
+/// library ([`secpack::error::find`]'s registry), the site
+/// ([`secpack_site::as_coded`]) or the server
+/// ([`secpack_server::error::as_coded`]).
 pub fn classify(e: &anyhow::Error) -> (&'static str, ErrorClass) {
     for cause in e.chain() {
         if let Some(usage) = cause.downcast_ref::<UsageError>() {
             return (usage.code, ErrorClass::Usage);
         }
-        if let Some(found) = secpack::error::find(cause) {
-            return (found.code, found.class);
+        if let Some(found) = coded(cause) {
+            return found;
         }
     }
-    // A context added with `setup_failed` is found through anyhow's own
-    // downcast (a context is not a cause of its own type in the chain).
-    match e.downcast_ref::<SetupError>() {
-        Some(s) => (s.code, ErrorClass::Config),
-        None => ("error", ErrorClass::Failure),
+    if e.chain().any(|c| c.is::<std::io::Error>()) {
+        return ("io", ErrorClass::Io);
     }
+    ("error", ErrorClass::Failure)
 }
 
-/// A command's setup (a server's store, its own config file) failed for a
-/// reason with no code of its own: a configuration error (exit 2). A coded
-/// cause inside it keeps its own code and class.
-#[derive(Debug)]
-pub struct SetupError {
-    /// The stable code.
-    pub code: &'static str,
-    /// What was being set up.
-    pub what: &'static str,
-}
-
-impl std::fmt::Display for SetupError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.what)
+/// The code and class of `cause` itself when it is a coded error (not of its
+/// causes, which the caller walks).
+fn coded(cause: &(dyn std::error::Error + 'static)) -> Option<(&'static str, ErrorClass)> {
+    let other = secpack_site::as_coded(cause).or_else(|| secpack_server::error::as_coded(cause));
+    if let Some(c) = other {
+        return Some((c.code(), c.class()));
     }
-}
-
-impl std::error::Error for SetupError {}
-
-/// Marks `e` as a configuration error of the setup of `what` (see
-/// [`SetupError`]).
-pub fn setup_failed(code: &'static str, what: &'static str, e: anyhow::Error) -> anyhow::Error {
-    e.context(SetupError { code, what })
+    if cause.is::<std::io::Error>() {
+        return None;
+    }
+    // `find` walks the causes as well: `cause` is itself one of the
+    // library's coded errors when what it finds differs from what its
+    // causes give (the library's errors never wrap the site's or the
+    // server's, so nothing coded lies between).
+    let here = secpack::error::find(cause)?;
+    let below = cause.source().and_then(secpack::error::find);
+    (below != Some(here)).then_some((here.code, here.class))
 }
 
 /// An error in how the command was called: a bad or missing argument.

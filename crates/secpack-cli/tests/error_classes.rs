@@ -90,3 +90,49 @@ fn a_write_that_fails_is_an_io_error_naming_the_path() {
     assert!(message.contains("no-such-folder"), "{message}");
     assert!(!target.exists());
 }
+
+#[test]
+fn a_store_path_serve_cannot_use_is_a_configuration_error() {
+    // The database's folder is a regular file: no SQLite file can be made.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let out = secpack()
+        .args([
+            "serve",
+            "--json",
+            "--master",
+            DEMO_MASTER,
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--db")
+        .arg(file.join("inbox.sqlite"))
+        .arg(demo_pack())
+        .output()
+        .unwrap();
+    let v = json_error(&out, 2);
+    assert_eq!(v["error"]["code"], "store-unusable");
+    assert_eq!(v["error"]["class"], "config");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not-a-folder"), "{message}");
+}
+
+#[test]
+fn a_site_output_that_cannot_be_made_is_an_io_error_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let out = secpack()
+        .args(["site", "build", "--json", "--master", DEMO_MASTER])
+        .arg(demo_pack())
+        .arg("--output")
+        .arg(file.join("site"))
+        .output()
+        .unwrap();
+    let v = json_error(&out, 1);
+    assert_eq!(v["error"]["code"], "io");
+    assert_eq!(v["error"]["class"], "io");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not-a-folder"), "{message}");
+}

@@ -9,15 +9,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use secpack_server::error::BoxError;
 use secpack_server::store::{self, Database};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(
-        args.len() == 5,
-        "usage: store_bench DB INSTANCES TASKS SECONDS"
-    );
+    if args.len() != 5 {
+        return Err("usage: store_bench DB INSTANCES TASKS SECONDS".into());
+    }
     let db = Database::parse(&args[1])?;
     let instances: usize = args[2].parse()?;
     let tasks: usize = args[3].parse()?;
@@ -39,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
                     store.insert(ciphertext.clone(), "BENCH".into()).await?;
                     done.fetch_add(1, Ordering::Relaxed);
                 }
-                anyhow::Ok(())
+                Ok::<_, store::StoreError>(())
             })
         })
         .collect();

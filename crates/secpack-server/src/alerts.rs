@@ -13,14 +13,15 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use chrono::{DateTime, Timelike, Utc};
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::alerts_config::{read_secret, AlertsConfig, SmtpTls};
-use crate::store::{ChannelState, Counted, DigestState, Store};
+use crate::alerts_config::{read_secret, AlertsConfig, ConfigError, SmtpTls};
+use crate::store::{
+    ChannelState, Counted, DigestClaim, DigestRecord, DigestState, Store, StoreError,
+};
 
 /// How long a claim on a digest lasts without being renewed.
 pub const LEASE: Duration = Duration::from_secs(15 * 60);
@@ -186,12 +187,15 @@ pub struct Alerter {
 impl Alerter {
     /// Prepares the channels of `config`: reads the secret files and checks
     /// the addresses. Fails (a configuration error) when one is unusable.
-    pub fn new(config: &AlertsConfig) -> Result<Self> {
+    pub fn new(config: &AlertsConfig) -> Result<Self, ConfigError> {
         let mut channels = Vec::new();
         if let Some(smtp) = &config.smtp {
             let parse = |a: &str| {
                 a.parse::<lettre::message::Mailbox>()
-                    .with_context(|| format!("[alerts.smtp] the address {a:?} does not parse"))
+                    .map_err(|error| ConfigError::Address {
+                        address: a.to_string(),
+                        error,
+                    })
             };
             let credentials = match (&smtp.username, &smtp.password_file) {
                 (Some(user), Some(file)) => {
@@ -208,7 +212,7 @@ impl Alerter {
                 }),
                 tls: smtp.tls,
                 from: parse(&smtp.from)?,
-                to: smtp.to.iter().map(|a| parse(a)).collect::<Result<_>>()?,
+                to: smtp.to.iter().map(|a| parse(a)).collect::<Result<_, _>>()?,
                 credentials,
             })));
         }
@@ -216,13 +220,18 @@ impl Alerter {
             let url = match (&hook.url, &hook.url_file) {
                 (Some(url), _) => url.clone(),
                 (None, Some(file)) => read_secret(file)?,
-                (None, None) => anyhow::bail!("[alerts.webhook] needs url or url_file"),
+                (None, None) => {
+                    return Err(ConfigError::Invalid(
+                        "[alerts.webhook] needs url or url_file",
+                    ))
+                }
             };
-            crate::alerts_config::check_webhook_url(&url).context("[alerts.webhook] url_file")?;
+            crate::alerts_config::check_webhook_url(&url)
+                .map_err(|e| ConfigError::WebhookFile(Box::new(e)))?;
             channels.push(Channel::Webhook(WebhookChannel { url }));
         }
         let mut random = [0u8; 8];
-        openssl::rand::rand_bytes(&mut random).context("drawing an instance id")?;
+        openssl::rand::rand_bytes(&mut random).map_err(ConfigError::Random)?;
         Ok(Self {
             hour: config.hour,
             send_empty: config.send_empty,
@@ -247,7 +256,7 @@ impl Alerter {
     pub async fn run(self, store: Store) {
         loop {
             if let Err(e) = self.deliver_due(&store, Utc::now()).await {
-                tracing::warn!("alert digest: {e:#}");
+                tracing::warn!("alert digest: {}", crate::error::chain(&e));
             }
             tokio::time::sleep(POLL).await;
         }
@@ -275,7 +284,7 @@ impl Alerter {
         &self,
         store: &Store,
         now: DateTime<Utc>,
-    ) -> Result<Option<DigestState>> {
+    ) -> Result<Option<DigestState>, StoreError> {
         let slot = self.slot(now);
         let initial = DigestState {
             slot,
@@ -295,10 +304,13 @@ impl Alerter {
                 })
                 .collect(),
         };
-        if !store
-            .claim_digest(&initial, &self.instance, now, LEASE)
-            .await?
-        {
+        let claim = DigestClaim {
+            initial: &initial,
+            instance: &self.instance,
+            now,
+            lease: LEASE,
+        };
+        if !store.claim_digest(claim).await? {
             return Ok(None);
         }
         // A digest taken over from an instance that died keeps its record.
@@ -307,8 +319,8 @@ impl Alerter {
             _ => initial,
         };
         let since = slot - chrono::Duration::days(1);
-        state.reports = store.count_since(Counted::Reports, since, slot).await?;
-        state.follow_ups = store.count_since(Counted::FollowUps, since, slot).await?;
+        state.reports = store.count_in(Counted::Reports, since..slot).await?;
+        state.follow_ups = store.count_in(Counted::FollowUps, since..slot).await?;
         let (subject, text) = digest_text(state.reports, state.follow_ups, slot);
         let started = tokio::time::Instant::now();
         let clock = |n: DateTime<Utc>| {
@@ -342,9 +354,13 @@ impl Alerter {
             }
             let finished = state.delivered || state.abandoned;
             let lease_until = at + chrono::Duration::from_std(wait + LEASE)?;
-            store
-                .record_digest(&self.instance, &state, finished, lease_until)
-                .await?;
+            let record = DigestRecord {
+                instance: &self.instance,
+                state: &state,
+                finished,
+                lease_until,
+            };
+            store.record_digest(record).await?;
             if finished {
                 if state.abandoned {
                     tracing::error!("alert digest for {slot} abandoned: a channel keeps failing");
@@ -487,6 +503,7 @@ mod tests {
             }),
         })
         .unwrap_err();
-        assert!(format!("{e:#}").contains("https"), "{e:#}");
+        let e = crate::error::chain(&e);
+        assert!(e.contains("https"), "{e}");
     }
 }

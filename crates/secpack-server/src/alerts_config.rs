@@ -10,8 +10,88 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use secpack::error::{Coded, ErrorClass, IoError};
 use serde::Deserialize;
+
+/// A server configuration (or the alerts it sets up) that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named is wrong (the cause says how).
+    #[error("parsing {}", path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        error: Box<ConfigError>,
+    },
+    /// The text is not TOML of the expected shape.
+    #[error("the server's configuration does not parse")]
+    Toml(#[from] toml::de::Error),
+    /// A setting is out of its range or contradicts another.
+    #[error("{0}")]
+    Invalid(&'static str),
+    /// `[alerts] hour` is not an hour.
+    #[error("[alerts] hour must be 0-23, not {0}")]
+    Hour(u32),
+    /// A webhook URL that is neither https nor to a loopback host.
+    #[error("the webhook URL must be https (or http to a loopback host)")]
+    WebhookUrl,
+    /// The webhook URL read from `url_file` is unusable.
+    #[error("[alerts.webhook] url_file")]
+    WebhookFile(#[source] Box<ConfigError>),
+    /// A secret file holds nothing.
+    #[error("the secret file {} is empty", path.display())]
+    EmptySecret {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An e-mail address does not parse.
+    #[error("[alerts.smtp] the address {address:?} does not parse")]
+    Address {
+        /// The address.
+        address: String,
+        /// Why.
+        #[source]
+        error: lettre::address::AddressError,
+    },
+    /// The instance's random id could not be drawn.
+    #[error("drawing an instance id")]
+    Random(#[source] openssl::error::ErrorStack),
+    /// Reading the file or a secret file failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+impl Coded for ConfigError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InFile { error, .. } | Self::WebhookFile(error) => error.code(),
+            Self::Random(_) => "random-failed",
+            Self::Io(e) => e.code(),
+            _ => "bad-server-config",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::InFile { error, .. } | Self::WebhookFile(error) => error.class(),
+            Self::Random(_) => ErrorClass::Failure,
+            Self::Io(e) => e.class(),
+            _ => ErrorClass::Config,
+        }
+    }
+}
+
+type Result<T, E = ConfigError> = std::result::Result<T, E>;
+
+/// Fails with `ConfigError::Invalid(why)` unless `ok`.
+fn ensure(ok: bool, why: &'static str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(why))
+    }
+}
 
 /// The whole server configuration file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -25,10 +105,11 @@ impl ServerConfig {
     /// Reads and checks the file at `path`; secret files are resolved
     /// relative to its folder.
     pub fn load(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut config =
-            Self::parse(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| IoError::new("reading", path, e))?;
+        let mut config = Self::parse(&text).map_err(|error| ConfigError::InFile {
+            path: path.to_path_buf(),
+            error: Box::new(error),
+        })?;
         let base = path.parent().unwrap_or(Path::new("."));
         if let Some(alerts) = &mut config.alerts {
             alerts.resolve_files(base);
@@ -123,36 +204,34 @@ pub struct WebhookConfig {
 
 impl AlertsConfig {
     fn check(&self) -> Result<()> {
-        anyhow::ensure!(
-            self.hour < 24,
-            "[alerts] hour must be 0-23, not {}",
-            self.hour
-        );
-        anyhow::ensure!(
+        if self.hour >= 24 {
+            return Err(ConfigError::Hour(self.hour));
+        }
+        ensure(
             self.smtp.is_some() || self.webhook.is_some(),
-            "[alerts] needs [alerts.smtp] or [alerts.webhook]"
-        );
-        anyhow::ensure!(
+            "[alerts] needs [alerts.smtp] or [alerts.webhook]",
+        )?;
+        ensure(
             (1..=3600).contains(&self.retry_seconds),
-            "[alerts] retry_seconds must be 1-3600"
-        );
+            "[alerts] retry_seconds must be 1-3600",
+        )?;
         if let Some(smtp) = &self.smtp {
-            anyhow::ensure!(!smtp.host.is_empty(), "[alerts.smtp] host is empty");
-            anyhow::ensure!(!smtp.to.is_empty(), "[alerts.smtp] to lists no recipient");
-            anyhow::ensure!(
+            ensure(!smtp.host.is_empty(), "[alerts.smtp] host is empty")?;
+            ensure(!smtp.to.is_empty(), "[alerts.smtp] to lists no recipient")?;
+            ensure(
                 smtp.tls != SmtpTls::None || is_loopback(&smtp.host),
-                "[alerts.smtp] tls = \"none\" is allowed only to a loopback host"
-            );
-            anyhow::ensure!(
+                "[alerts.smtp] tls = \"none\" is allowed only to a loopback host",
+            )?;
+            ensure(
                 smtp.username.is_some() == smtp.password_file.is_some(),
-                "[alerts.smtp] username and password_file go together"
-            );
+                "[alerts.smtp] username and password_file go together",
+            )?;
         }
         if let Some(hook) = &self.webhook {
-            anyhow::ensure!(
+            ensure(
                 hook.url.is_some() != hook.url_file.is_some(),
-                "[alerts.webhook] needs exactly one of url and url_file"
-            );
+                "[alerts.webhook] needs exactly one of url and url_file",
+            )?;
             if let Some(url) = &hook.url {
                 check_webhook_url(url)?;
             }
@@ -196,28 +275,28 @@ pub fn check_webhook_url(url: &str) -> Result<()> {
             Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
             _ => authority,
         });
-    anyhow::ensure!(
-        host.is_some_and(is_loopback),
-        "the webhook URL must be https (or http to a loopback host)"
-    );
-    Ok(())
+    if host.is_some_and(is_loopback) {
+        Ok(())
+    } else {
+        Err(ConfigError::WebhookUrl)
+    }
 }
 
 /// Reads a secret from `path`: its first line, which must not be empty.
 pub fn read_secret(path: &Path) -> Result<String> {
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the secret file {}", path.display()))?;
+        .map_err(|e| IoError::new("reading the secret file", path, e))?;
     let line = text
         .lines()
         .next()
         .unwrap_or_default()
         .trim_end()
         .to_string();
-    anyhow::ensure!(
-        !line.is_empty(),
-        "the secret file {} is empty",
-        path.display()
-    );
+    if line.is_empty() {
+        return Err(ConfigError::EmptySecret {
+            path: path.to_path_buf(),
+        });
+    }
     Ok(line)
 }
 
@@ -270,7 +349,7 @@ url_file = "/etc/secpack/webhook"
             ),
             ("[server]\nx = 1", "unknown field"),
         ] {
-            let e = format!("{:#}", ServerConfig::parse(text).unwrap_err());
+            let e = crate::error::chain(&ServerConfig::parse(text).unwrap_err());
             assert!(e.contains(reason), "{text:?}: {e}");
         }
     }

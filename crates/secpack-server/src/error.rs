@@ -1,8 +1,56 @@
 //! Errors answered to clients: a status, a stable code and a sentence, as
 //! JSON when the client asks for it and as a small HTML page otherwise.
+//!
+//! The server's own errors (setting up, the store, the configuration) are
+//! typed with stable codes ([`crate::ServerError`],
+//! [`crate::store::StoreError`], ...); [`as_coded`] finds them in a chain of
+//! causes for the program that reports them.
+
+use std::error::Error as StdError;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+
+use crate::alerts_config::ConfigError;
+use crate::snapshot::SnapshotError;
+use crate::store::{DatabaseError, StoreError};
+use crate::ServerError;
+
+/// An error of any type, boxed (what a task or a library call returns).
+pub type BoxError = Box<dyn StdError + Send + Sync>;
+
+secpack_site::coded_registry!(
+    ServerError,
+    SnapshotError,
+    StoreError,
+    DatabaseError,
+    ConfigError
+);
+
+/// An error and its causes on one line, `outer: inner: ...`.
+pub fn chain(e: &(dyn StdError + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+/// For a failure of the server's own (the store, a task) that the client is
+/// not told about: logs what failed with every cause, and answers `answer`.
+pub fn logged<'a, E: Into<BoxError>>(
+    what: &'a str,
+    answer: impl FnOnce() -> HttpError + 'a,
+) -> impl FnOnce(E) -> HttpError + 'a {
+    move |e| {
+        let e: BoxError = e.into();
+        tracing::error!("{what} failed: {}", chain(&*e));
+        answer()
+    }
+}
 
 /// An error answered to the client.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 //! served and taken.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use secpack::report::auth::{self, AuthError, Authorization, NONCE_LIFETIME};
@@ -14,7 +14,7 @@ use secpack::report::remote::{
 };
 use secpack::report::reply::MAX_MESSAGE_BYTES;
 
-use crate::error::HttpError;
+use crate::error::{logged, HttpError};
 use crate::AppState;
 
 /// Largest sealed reply taken (armour and signature around the text).
@@ -25,15 +25,18 @@ pub async fn nonce(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let nonce = state.store.issue_nonce(NONCE_LIFETIME).await.map_err(|e| {
-        tracing::error!("issuing a nonce failed: {e:#}");
-        HttpError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "nonce-unavailable",
-            "no nonce could be drawn",
-            &headers,
-        )
-    })?;
+    let nonce = state
+        .store
+        .issue_nonce(NONCE_LIFETIME)
+        .await
+        .map_err(logged("issuing a nonce", || {
+            HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "nonce-unavailable",
+                "no nonce could be drawn",
+                &headers,
+            )
+        }))?;
     Ok(axum::Json(NonceAnswer {
         nonce,
         expires_in: NONCE_LIFETIME.as_secs(),
@@ -75,15 +78,43 @@ async fn authorize(
         .store
         .redeem_nonce(auth.nonce.clone())
         .await
-        .map_err(|e| {
-            tracing::error!("redeeming a nonce failed: {e:#}");
-            unavailable(headers)
-        })?
+        .map_err(logged("redeeming a nonce", || unavailable(headers)))?
         .map_err(refuse)?;
     let snapshot = state.snapshot();
     let entry = auth::verify_request(&auth, &snapshot.keys, method.as_str(), uri.path(), body)
         .map_err(refuse)?;
     Ok(entry.fingerprint.clone().unwrap_or_default())
+}
+
+/// A request of the inbox API whose nonce and signature check out (see
+/// [`authorize`]): its signer's fingerprint, its headers and its body.
+pub struct Signed {
+    /// The fingerprint of the member key that signed it.
+    pub who: String,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its body.
+    pub body: Bytes,
+}
+
+impl FromRequest<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let (method, uri, headers) = (
+            parts.method.clone(),
+            parts.uri.clone(),
+            parts.headers.clone(),
+        );
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let who = authorize(state, &headers, &method, &uri, &body)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self { who, headers, body })
+    }
 }
 
 fn unavailable(headers: &HeaderMap) -> HttpError {
@@ -93,6 +124,24 @@ fn unavailable(headers: &HeaderMap) -> HttpError {
         "the report store is unavailable; try again later",
         &json_headers(headers),
     )
+}
+
+/// The request's JSON body as a `T`; else 422 with `code`, saying the body
+/// is not `what`.
+fn json_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    code: &'static str,
+    what: &str,
+    headers: &HeaderMap,
+) -> Result<T, HttpError> {
+    serde_json::from_slice(body).map_err(|e| {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            format!("the body is not {what}: {e}"),
+            &json_headers(headers),
+        )
+    })
 }
 
 fn not_found(id: &str, headers: &HeaderMap) -> HttpError {
@@ -112,20 +161,9 @@ fn not_found(id: &str, headers: &HeaderMap) -> HttpError {
 /// key and the messages stored since, as ciphertext; and the next cursor.
 pub async fn pull(
     State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    Signed { who, headers, body }: Signed,
 ) -> Result<Response, HttpError> {
-    let who = authorize(&state, &headers, &method, &uri, &body).await?;
-    let request: PullRequest = serde_json::from_slice(&body).map_err(|e| {
-        HttpError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad-pull",
-            format!("the body is not a pull request: {e}"),
-            &json_headers(&headers),
-        )
-    })?;
+    let request: PullRequest = json_body(&body, "bad-pull", "a pull request", &headers)?;
     let since = request.since_time().transpose().map_err(|_| {
         HttpError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -135,10 +173,11 @@ pub async fn pull(
         )
     })?;
     let started = chrono::Utc::now();
-    let views = state.store.changed_since(since).await.map_err(|e| {
-        tracing::error!("reading the reports failed: {e:#}");
-        unavailable(&headers)
-    })?;
+    let views = state
+        .store
+        .changed_since(since)
+        .await
+        .map_err(logged("reading the reports", || unavailable(&headers)))?;
     tracing::info!(
         "inbox pulled by {who} ({} reports, {})",
         views.len(),
@@ -159,29 +198,15 @@ pub async fn pull(
 pub async fn set_state(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    Signed { who, headers, body }: Signed,
 ) -> Result<Response, HttpError> {
-    let who = authorize(&state, &headers, &method, &uri, &body).await?;
-    let change: StateChange = serde_json::from_slice(&body).map_err(|e| {
-        HttpError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad-state-change",
-            format!("the body is not a state change: {e}"),
-            &json_headers(&headers),
-        )
-    })?;
+    let change: StateChange = json_body(&body, "bad-state-change", "a state change", &headers)?;
     let view = existing(&state, &id, &headers).await?;
     let report = state
         .store
         .set_state(id.clone(), change.state, change.qsb)
         .await
-        .map_err(|e| {
-            tracing::error!("setting a state failed: {e:#}");
-            unavailable(&headers)
-        })?;
+        .map_err(logged("setting a state", || unavailable(&headers)))?;
     tracing::info!("report {id} set to {} by {who}", report.state);
     Ok(axum::Json(WireReport::from_stored(&report, view.reply_key, &[])).into_response())
 }
@@ -198,10 +223,7 @@ async fn existing(
         .store
         .report(id.to_string())
         .await
-        .map_err(|e| {
-            tracing::error!("reading a report failed: {e:#}");
-            unavailable(headers)
-        })?
+        .map_err(logged("reading a report", || unavailable(headers)))?
         .ok_or_else(|| not_found(id, headers))
 }
 
@@ -211,12 +233,8 @@ async fn existing(
 pub async fn reply(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    Signed { who, headers, body }: Signed,
 ) -> Result<Response, HttpError> {
-    let who = authorize(&state, &headers, &method, &uri, &body).await?;
     if body.len() > MAX_SEALED_REPLY_BYTES {
         return Err(HttpError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -251,10 +269,7 @@ pub async fn reply(
             body.to_vec(),
         )
         .await
-        .map_err(|e| {
-            tracing::error!("storing a reply failed: {e:#}");
-            unavailable(&headers)
-        })?;
+        .map_err(logged("storing a reply", || unavailable(&headers)))?;
     tracing::info!("reply {} to report {id} stored, by {who}", stored.id);
     Ok((
         StatusCode::CREATED,

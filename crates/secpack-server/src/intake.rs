@@ -8,12 +8,12 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use secpack::report::codename::{new_salt, Codename};
+use secpack::report::codename::{new_salt, Codename, DeriveError};
 use secpack::report::inbox::ReporterAccess;
 use secpack::report::submission::{FormField, Submission};
 use serde::Serialize;
 
-use crate::error::{wants_json, HttpError};
+use crate::error::{logged, wants_json, BoxError, HttpError};
 use crate::pages;
 use crate::AppState;
 
@@ -137,28 +137,22 @@ pub async fn submit(
     })?;
     let fingerprint = key.fingerprint.clone();
     let replies_to_own_key = own_key.is_some();
-    let sealed = tokio::task::spawn_blocking(move || {
+    let sealed = tokio::task::spawn_blocking(move || -> Result<_, BoxError> {
         let plaintext = submission.to_plaintext();
         let ciphertext = key.encrypt(&plaintext, false)?;
         let (access, codename) = new_access(own_key)?;
-        anyhow::Ok((ciphertext, access, codename))
+        Ok((ciphertext, access, codename))
     })
     .await
-    .map_err(anyhow::Error::from)
+    .map_err(BoxError::from)
     .and_then(|r| r)
-    .map_err(|e| {
-        tracing::error!("encrypting a report failed: {e:#}");
-        unavailable(&headers)
-    })?;
+    .map_err(logged("encrypting a report", || unavailable(&headers)))?;
     let (ciphertext, access, codename) = sealed;
     let (id, received) = state
         .store
         .insert_with_access(ciphertext, fingerprint.clone(), access)
         .await
-        .map_err(|e| {
-            tracing::error!("storing a report failed: {e:#}");
-            unavailable(&headers)
-        })?;
+        .map_err(logged("storing a report", || unavailable(&headers)))?;
     tracing::info!("report {id} stored");
     let receipt = Receipt {
         id,
@@ -192,7 +186,7 @@ pub async fn submit(
 /// A new codename and what the server stores of it: its index, a salt,
 /// the argon2id verifier, and the key replies are encrypted to (`own_key`,
 /// the reporter's, or the one derived from the codename).
-fn new_access(own_key: Option<String>) -> anyhow::Result<(ReporterAccess, Codename)> {
+fn new_access(own_key: Option<String>) -> Result<(ReporterAccess, Codename), DeriveError> {
     let codename = Codename::generate()?;
     let salt = new_salt()?;
     let derived = codename.derive(&salt)?;

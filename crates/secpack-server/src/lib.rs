@@ -11,7 +11,8 @@
 //!   codename-guessing budgets and the alert state (SQLite or PostgreSQL).
 //! * [`pages`] renders the HTML pages through the site's templates.
 //! * [`ratelimit`] limits report submissions per client; [`hardening`] sets limits,
-//!   timeouts and security headers; [`error`] shapes client errors.
+//!   timeouts and security headers; [`error`] shapes client errors and
+//!   finds the server's coded errors ([`ServerError`] and those it wraps).
 //! * [`http1`] judges each request head before hyper reads it, so that
 //!   malformed and oversized requests are answered with the security
 //!   headers too.
@@ -39,13 +40,63 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use anyhow::Result;
 use axum::routing::get;
 use axum::Router;
+use secpack::error::{Coded, ErrorClass};
+use secpack::report::encrypt::EncryptionKeyError;
 use secpack::trust::pin::MasterPin;
 
-use crate::snapshot::Snapshot;
-use crate::store::{Database, Store};
+use crate::snapshot::{Snapshot, SnapshotError};
+use crate::store::{Database, Store, StoreError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// [`Server::new`] was called inside an async runtime.
+    #[error("Server::new blocks: use Server::start in an async context")]
+    InAsyncContext,
+    /// The runtime that prepares the server could not start.
+    #[error("starting the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The pack could not be read or its site built.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    /// The pack does not verify (and failures are not allowed).
+    #[error("the pack does not verify (use --allow-failures to serve it anyway): {0}")]
+    Unverified(String),
+    /// The pack gives no key to encrypt reports to.
+    #[error("report intake cannot start")]
+    NoIntakeKey(#[source] EncryptionKeyError),
+    /// The store cannot be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for ServerError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InAsyncContext => "server-in-async-context",
+            Self::Runtime(_) => "runtime-failed",
+            Self::Snapshot(e) => e.code(),
+            Self::Unverified(_) => "pack-unverified",
+            Self::NoIntakeKey(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::InAsyncContext | Self::Runtime(_) => ErrorClass::Failure,
+            Self::Snapshot(e) => e.class(),
+            Self::Unverified(_) => ErrorClass::Config,
+            // The pack's key is part of its configuration: whatever the
+            // key's own class, the server cannot start with it (exit 2).
+            Self::NoIntakeKey(_) => ErrorClass::Config,
+            Self::Store(e) => e.class(),
+        }
+    }
+}
+
+type Result<T, E = ServerError> = std::result::Result<T, E>;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -141,13 +192,13 @@ impl Server {
     ///
     /// Blocks: call it outside an async context (or use [`Server::start`]).
     pub fn new(options: Options) -> Result<Self> {
-        anyhow::ensure!(
-            tokio::runtime::Handle::try_current().is_err(),
-            "Server::new blocks: use Server::start in an async context"
-        );
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(ServerError::InAsyncContext);
+        }
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()?
+            .build()
+            .map_err(ServerError::Runtime)?
             .block_on(Self::start(options))
     }
 
@@ -160,13 +211,11 @@ impl Server {
             options.base_url.as_deref(),
             chrono::Utc::now(),
         )?;
-        anyhow::ensure!(
-            snapshot.verified || options.allow_failures,
-            "the pack does not verify (use --allow-failures to serve it anyway): {}",
-            snapshot.failures.join("; ")
-        );
+        if !snapshot.verified && !options.allow_failures {
+            return Err(ServerError::Unverified(snapshot.failures.join("; ")));
+        }
         if let Err(e) = &snapshot.key {
-            anyhow::bail!("report intake cannot start: {e} [{}]", e.code());
+            return Err(ServerError::NoIntakeKey(e.clone()));
         }
         let store = store::open(&options.db, options.rate_limit_per_minute).await?;
         Ok(Self {

@@ -5,19 +5,83 @@
 //! changes and swaps it in whole.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use secpack::canary::audit::{audit_pack, AuditOptions, DocumentSigners};
-use secpack::pack::Pack;
+use secpack::error::{Coded, ErrorClass, IoError};
+use secpack::pack::{Pack, PackError};
 use secpack::report::encrypt::{EncryptionKeyError, TeamKey};
 use secpack::tracker::stats;
 use secpack::trust::pin::MasterPin;
 use secpack::trust::{open_verified, verify_settled, PackReport, VerifiedPack, VerifyOptions};
-use secpack_site::SiteOptions;
+use secpack_site::{SiteError, SiteOptions};
 use serde::Serialize;
+
+/// Why a snapshot could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The pack cannot be opened or its configuration judged.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// The site could not be rendered.
+    #[error("building the site")]
+    Site(#[source] SiteError),
+    /// A pack file the site copies is larger than the server serves.
+    #[error("{} is larger than {max} bytes", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        max: u64,
+    },
+    /// A bulletin could not be read.
+    #[error(transparent)]
+    Bulletin(#[from] secpack::fsutil::ReadCappedError),
+    /// The tracker could not be read.
+    #[error("reading the tracker {file}")]
+    Tracker {
+        /// The tracker's pack-relative file.
+        file: String,
+        /// Why.
+        #[source]
+        error: secpack::tracker::store::StoreError,
+    },
+    /// An API document could not be made.
+    #[error("making an API document")]
+    Json(#[from] serde_json::Error),
+    /// Reading a pack file failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+impl Coded for SnapshotError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Pack(e) => e.code(),
+            Self::Site(e) => e.code(),
+            Self::TooLarge { .. } => "pack-file-too-large",
+            Self::Bulletin(e) => e.code(),
+            Self::Tracker { error, .. } => error.code(),
+            Self::Json(_) => "api-document",
+            Self::Io(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Pack(e) => e.class(),
+            Self::Site(e) => e.class(),
+            Self::TooLarge { .. } => ErrorClass::Config,
+            Self::Bulletin(e) => e.class(),
+            Self::Tracker { error, .. } => error.class(),
+            Self::Json(_) => ErrorClass::Failure,
+            Self::Io(e) => e.class(),
+        }
+    }
+}
+
+type Result<T, E = SnapshotError> = std::result::Result<T, E>;
 
 /// Largest pack file copied into the served site.
 const MAX_COPIED_FILE_BYTES: u64 = 64 << 20;
@@ -106,21 +170,21 @@ impl Snapshot {
                 report_form: true,
             },
         )
-        .context("building the site")?;
+        .map_err(SnapshotError::Site)?;
         let mut files = HashMap::new();
         for (path, bytes) in site.files {
             files.insert(path.clone(), page(&path, bytes));
         }
         for (path, source) in site.copies {
-            let meta = std::fs::metadata(&source)
-                .with_context(|| format!("reading {}", source.display()))?;
-            anyhow::ensure!(
-                meta.len() <= MAX_COPIED_FILE_BYTES,
-                "{} is larger than {MAX_COPIED_FILE_BYTES} bytes",
-                source.display()
-            );
-            let bytes =
-                std::fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
+            let read = |e| IoError::new("reading", &source, e);
+            let meta = std::fs::metadata(&source).map_err(read)?;
+            if meta.len() > MAX_COPIED_FILE_BYTES {
+                return Err(SnapshotError::TooLarge {
+                    path: source,
+                    max: MAX_COPIED_FILE_BYTES,
+                });
+            }
+            let bytes = std::fs::read(&source).map_err(read)?;
             files.insert(path.clone(), page(&path, bytes));
         }
         let api = api_documents(&pack, &report, now)?;
@@ -195,7 +259,10 @@ fn api_documents(pack: &Pack, report: &PackReport, now: DateTime<Utc>) -> Result
         "audit": audit,
     });
     let tracker = secpack::tracker::store::load_if_present(&pack.path_of(&config.tracker.file))
-        .with_context(|| format!("reading the tracker {}", config.tracker.file))?;
+        .map_err(|error| SnapshotError::Tracker {
+            file: config.tracker.file.clone(),
+            error,
+        })?;
     let rows = tracker.as_ref().map(|t| t.rows()).unwrap_or_default();
     let xsa = serde_json::json!({ "present": tracker.is_some(), "rows": rows });
     let xsa_stats =

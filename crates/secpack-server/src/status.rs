@@ -22,7 +22,7 @@ use secpack::report::reply::{self, MAX_MESSAGE_BYTES};
 use secpack::report::state::ReportState;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{wants_json, HttpError};
+use crate::error::{logged, wants_json, BoxError, HttpError};
 use crate::pages;
 use crate::store::ReportView;
 use crate::AppState;
@@ -107,10 +107,13 @@ async fn authenticate(
     headers: &HeaderMap,
     text: &str,
 ) -> Result<(String, ReporterAccess, Derived), HttpError> {
-    let budget = state.store.take_guess(client).await.map_err(|e| {
-        tracing::error!("counting a codename attempt failed: {e:#}");
-        unavailable(headers)
-    })?;
+    let budget = state
+        .store
+        .take_guess(client)
+        .await
+        .map_err(logged("counting a codename attempt", || {
+            unavailable(headers)
+        }))?;
     if let Err(wait) = budget {
         let secs = (wait.as_secs_f64().ceil() as u64).max(1);
         let mut e = HttpError::new(
@@ -137,10 +140,7 @@ async fn authenticate(
         .store
         .find_by_index(codename.index())
         .await
-        .map_err(|e| {
-            tracing::error!("looking up a codename failed: {e:#}");
-            unavailable(headers)
-        })?;
+        .map_err(logged("looking up a codename", || unavailable(headers)))?;
     let salt = found
         .as_ref()
         .map_or(MISS_SALT.to_vec(), |(_, a)| a.salt.clone());
@@ -149,16 +149,14 @@ async fn authenticate(
         .map_or(vec![0u8; 32], |(_, a)| a.verifier.clone());
     let derived = tokio::task::spawn_blocking(move || codename.derive(&salt))
         .await
-        .map_err(anyhow::Error::from)
-        .and_then(|r| r.map_err(anyhow::Error::from))
-        .map_err(|e| {
-            tracing::error!("deriving from a codename failed: {e:#}");
-            unavailable(headers)
-        })?;
+        .map_err(BoxError::from)
+        .and_then(|r| r.map_err(BoxError::from))
+        .map_err(logged("deriving from a codename", || unavailable(headers)))?;
     match found {
         Some((id, access)) if derived.matches(&verifier) => {
             if let Err(e) = state.store.refund_guess(client).await {
-                tracing::warn!("giving back a codename attempt failed: {e:#}");
+                let e = crate::error::chain(&e);
+                tracing::warn!("giving back a codename attempt failed: {e}");
             }
             Ok((id, access, derived))
         }
@@ -206,10 +204,7 @@ pub async fn show(
         .store
         .report(id)
         .await
-        .map_err(|e| {
-            tracing::error!("reading a report failed: {e:#}");
-            unavailable(&headers)
-        })?
+        .map_err(logged("reading a report", || unavailable(&headers)))?
         .ok_or_else(|| unavailable(&headers))?;
     let snapshot = state.snapshot();
     let keys = std::sync::Arc::clone(&snapshot.keys);
@@ -393,20 +388,14 @@ pub async fn follow_up(
     drop(form);
     let ciphertext = tokio::task::spawn_blocking(move || key.encrypt(&plaintext, true))
         .await
-        .map_err(anyhow::Error::from)
-        .and_then(|r| r)
-        .map_err(|e| {
-            tracing::error!("encrypting a follow-up failed: {e:#}");
-            unavailable(&headers)
-        })?;
+        .map_err(BoxError::from)
+        .and_then(|r| r.map_err(BoxError::from))
+        .map_err(logged("encrypting a follow-up", || unavailable(&headers)))?;
     let stored = state
         .store
         .add_message(id.clone(), MessageKind::FollowUp, None, ciphertext)
         .await
-        .map_err(|e| {
-            tracing::error!("storing a follow-up failed: {e:#}");
-            unavailable(&headers)
-        })?;
+        .map_err(logged("storing a follow-up", || unavailable(&headers)))?;
     tracing::info!("follow-up {} to report {id} stored", stored.id);
     if wants_json(&headers) {
         return Ok((

@@ -77,7 +77,10 @@ pub async fn watch(state: AppState, mut stamp: u64, interval: Duration) {
                 "the pack no longer verifies; still serving the previous build: {}",
                 snapshot.failures.join("; ")
             )),
-            Ok(Err(e)) => Some(format!("rebuilding the site failed: {e:#}")),
+            Ok(Err(e)) => Some(format!(
+                "rebuilding the site failed: {}",
+                crate::error::chain(&e)
+            )),
             Err(e) => Some(format!("rebuilding the site failed: {e}")),
         };
         if let Some(p) = &problem {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::*;
+use secpack::error::Coded;
 use secpack::report::decrypt::DecryptionKeys;
 use secpack::report::inbox::Inbox;
 use secpack::report::submission::Submission;
@@ -457,15 +458,12 @@ fn intake_does_not_start_without_a_key_the_master_certifies() {
     // No e-mail key at all.
     let pack = TestPack::with_keys();
     let e = Server::new(options(pack.root(), dir.path().join("a.sqlite"))).unwrap_err();
-    assert!(format!("{e:#}").contains("no-encryption-key"), "{e:#}");
+    assert_eq!(e.code(), "no-encryption-key", "{e}");
     // An e-mail key the master does not certify: mallory's, under that name.
     let pack = TestPack::with_keys();
     pack.write(EMAIL_KEY_FILE, &keys().gpg.export(&keys().mallory));
     let e = Server::new(options(pack.root(), dir.path().join("b.sqlite"))).unwrap_err();
-    assert!(
-        format!("{e:#}").contains("untrusted-encryption-key"),
-        "{e:#}"
-    );
+    assert_eq!(e.code(), "untrusted-encryption-key", "{e}");
     // A certified key without an encryption subkey, named in secpack.toml.
     let pack = TestPack::with_keys();
     pack.write(
@@ -473,7 +471,7 @@ fn intake_does_not_start_without_a_key_the_master_certifies() {
         b"[report]\nencryption_key = \"keys/security-team/bob-test.asc\"\n",
     );
     let e = Server::new(options(pack.root(), dir.path().join("c.sqlite"))).unwrap_err();
-    assert!(format!("{e:#}").contains("no-encryption-subkey"), "{e:#}");
+    assert_eq!(e.code(), "no-encryption-subkey", "{e}");
 }
 
 #[test]
@@ -518,7 +516,7 @@ fn reports_go_to_the_key_secpack_toml_names() {
     );
     let dir = tempfile::tempdir().unwrap();
     let e = Server::new(options(pack.root(), dir.path().join("d.sqlite"))).unwrap_err();
-    assert!(format!("{e:#}").contains("ambiguous"), "{e:#}");
+    assert_eq!(e.code(), "ambiguous-encryption-key", "{e}");
 }
 
 #[test]

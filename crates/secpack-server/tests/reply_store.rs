@@ -124,7 +124,7 @@ async fn reporters_and_messages(one: &Store, two: &Store) {
 
     let after = chrono::Utc::now() + chrono::Duration::seconds(1);
     assert_eq!(
-        one.count_since(Counted::FollowUps, before, after)
+        one.count_in(Counted::FollowUps, before..after)
             .await
             .unwrap(),
         1

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use secpack_server::ratelimit::{Exhausted, REFUSED_FACTOR};
-use secpack_server::store::{self, Counted, Database, DigestState, Store};
+use secpack_server::store::{
+    self, Counted, Database, DigestClaim, DigestRecord, DigestState, Store,
+};
 use support::postgres::TempPostgres;
 
 const A: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
@@ -58,35 +60,65 @@ async fn reports_are_stored_and_counted(one: &Store, two: &Store) {
     let after = Utc::now() + chrono::Duration::seconds(1);
     for s in [one, two] {
         assert_eq!(
-            s.count_since(Counted::Reports, before, after)
-                .await
-                .unwrap(),
+            s.count_in(Counted::Reports, before..after).await.unwrap(),
             2
         );
         // The window is half-open and exact.
         assert_eq!(
-            s.count_since(Counted::Reports, after, after + chrono::Duration::hours(1))
+            s.count_in(Counted::Reports, after..after + chrono::Duration::hours(1))
                 .await
                 .unwrap(),
             0
         );
         assert_eq!(
-            s.count_since(
+            s.count_in(
                 Counted::Reports,
-                before - chrono::Duration::hours(1),
-                before
+                before - chrono::Duration::hours(1)..before
             )
             .await
             .unwrap(),
             0
         );
         assert_eq!(
-            s.count_since(Counted::FollowUps, before, after)
-                .await
-                .unwrap(),
+            s.count_in(Counted::FollowUps, before..after).await.unwrap(),
             0
         );
     }
+}
+
+/// Whether `instance` of `store` claims the digest of `slot` at `now`.
+async fn claim(
+    store: &Store,
+    slot: DateTime<Utc>,
+    instance: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> bool {
+    let initial = digest(slot);
+    let claim = DigestClaim {
+        initial: &initial,
+        instance,
+        now,
+        lease,
+    };
+    store.claim_digest(claim).await.unwrap()
+}
+
+/// `instance` of `store` records `state` (see `ReportStore::record_digest`).
+async fn record(
+    store: &Store,
+    instance: &str,
+    state: &DigestState,
+    finished: bool,
+    lease_until: DateTime<Utc>,
+) {
+    let record = DigestRecord {
+        instance,
+        state,
+        finished,
+        lease_until,
+    };
+    store.record_digest(record).await.unwrap()
 }
 
 /// One digest slot: claimed once; the claim lapses; a finished digest
@@ -95,50 +127,33 @@ async fn digests_are_claimed_once(one: &Store, two: &Store) {
     let t = slot(9);
     assert!(one.last_digest().await.unwrap().is_none());
     let lease = Duration::from_secs(600);
-    assert!(one.claim_digest(&digest(t), "one", t, lease).await.unwrap());
-    assert!(
-        !two.claim_digest(&digest(t), "two", t, lease).await.unwrap(),
-        "claimed twice"
-    );
+    assert!(claim(one, t, "one", t, lease).await);
+    assert!(!claim(two, t, "two", t, lease).await, "claimed twice");
     // Re-claiming its own claim is fine (renewal).
-    assert!(one.claim_digest(&digest(t), "one", t, lease).await.unwrap());
+    assert!(claim(one, t, "one", t, lease).await);
     let mut state = digest(t);
     state.reports = 3;
-    one.record_digest("one", &state, false, t + chrono::Duration::minutes(10))
-        .await
-        .unwrap();
+    record(one, "one", &state, false, t + chrono::Duration::minutes(10)).await;
     assert_eq!(two.last_digest().await.unwrap().unwrap().reports, 3);
     // Another instance's record is ignored.
     let mut forged = state.clone();
     forged.reports = 99;
-    two.record_digest("two", &forged, true, t).await.unwrap();
+    record(two, "two", &forged, true, t).await;
     assert_eq!(one.last_digest().await.unwrap().unwrap().reports, 3);
     // "one" died: after its lease, "two" takes over.
     let later = t + chrono::Duration::minutes(11);
-    assert!(two
-        .claim_digest(&digest(t), "two", later, lease)
-        .await
-        .unwrap());
+    assert!(claim(two, t, "two", later, lease).await);
     // Taking over keeps what was recorded.
     assert_eq!(one.last_digest().await.unwrap().unwrap().reports, 3);
     state.delivered = true;
-    two.record_digest("two", &state, true, later).await.unwrap();
+    record(two, "two", &state, true, later).await;
     // Finished: nobody claims it again, even long after.
     let much_later = t + chrono::Duration::days(2);
-    assert!(!one
-        .claim_digest(&digest(t), "one", much_later, lease)
-        .await
-        .unwrap());
-    assert!(!two
-        .claim_digest(&digest(t), "two", much_later, lease)
-        .await
-        .unwrap());
+    assert!(!claim(one, t, "one", much_later, lease).await);
+    assert!(!claim(two, t, "two", much_later, lease).await);
     // The next slot is a new digest, and the newest is the last.
     let next = slot(10);
-    assert!(two
-        .claim_digest(&digest(next), "two", next, lease)
-        .await
-        .unwrap());
+    assert!(claim(two, next, "two", next, lease).await);
     assert_eq!(one.last_digest().await.unwrap().unwrap().slot, next);
 }
 
@@ -221,7 +236,8 @@ fn postgres_store_contract_with_two_instances() {
     // A layout from a newer secpack is refused, with the versions.
     pg.psql("UPDATE secpack_schema SET version = 99");
     let e = rt.block_on(store::open(&db, 3)).unwrap_err();
-    assert!(format!("{e:#}").contains("layout version 99"), "{e:#}");
+    assert_eq!(secpack::error::Coded::code(&e), "store-layout");
+    assert!(e.to_string().contains("layout version 99"), "{e}");
 }
 
 #[test]
@@ -234,7 +250,9 @@ fn an_unreachable_postgres_is_a_clear_startup_error() {
         .unwrap()
         .port();
     let db = Database::parse(&format!("postgres://secpack:s3cret@127.0.0.1:{port}/x")).unwrap();
-    let e = format!("{:#}", rt.block_on(store::open(&db, 3)).unwrap_err());
+    let e = rt.block_on(store::open(&db, 3)).unwrap_err();
+    assert_eq!(secpack::error::Coded::code(&e), "postgres-unreachable");
+    let e = secpack_server::error::chain(&e);
     assert!(e.contains("PostgreSQL"), "{e}");
     assert!(!e.contains("s3cret"), "the password leaks: {e}");
 }

@@ -7,7 +7,6 @@
 //! finds this crate's errors in a chain of causes, as
 //! [`secpack::error::find`] does for the library's.
 
-use std::error::Error as StdError;
 use std::path::PathBuf;
 
 use secpack::error::{Coded, ErrorClass, IoError};
@@ -120,24 +119,32 @@ impl SiteError {
     }
 }
 
-/// `e` as one of this crate's coded errors, if it is one (not its causes:
-/// walk them with `source()`).
-pub fn as_coded<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a dyn Coded> {
-    macro_rules! try_types {
-        ($($ty:ty),* $(,)?) => {
+/// Defines `pub fn as_coded`: an error as a [`Coded`] one when it is of one
+/// of the types listed (not its causes, which the caller walks with
+/// `source()`). A crate's registry of its coded errors, as
+/// [`secpack::error::find`] keeps the library's; the server keeps its own.
+#[macro_export]
+macro_rules! coded_registry {
+    ($($ty:ty),+ $(,)?) => {
+        /// `e` as one of this crate's coded errors, if it is one (not its
+        /// causes: walk them with `source()`).
+        pub fn as_coded<'a>(
+            e: &'a (dyn ::std::error::Error + 'static),
+        ) -> ::std::option::Option<&'a dyn ::secpack::error::Coded> {
             $(
-                if let Some(c) = e.downcast_ref::<$ty>() {
-                    return Some(c);
+                if let ::std::option::Option::Some(c) = e.downcast_ref::<$ty>() {
+                    return ::std::option::Option::Some(c);
                 }
-            )*
-        };
-    }
-    try_types![
-        SiteError,
-        ContentError,
-        PermalinkError,
-        StringsError,
-        TemplateError,
-    ];
-    None
+            )+
+            ::std::option::Option::None
+        }
+    };
 }
+
+coded_registry!(
+    SiteError,
+    ContentError,
+    PermalinkError,
+    StringsError,
+    TemplateError
+);

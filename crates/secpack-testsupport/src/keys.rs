@@ -76,22 +76,26 @@ pub fn keys() -> &'static Keys {
 pub fn email_key() -> &'static str {
     static KEY: OnceLock<String> = OnceLock::new();
     KEY.get_or_init(|| {
-        let k = keys();
-        let fpr = k.gpg.generate(
-            T_KEYS,
+        encryption_key(
             "Team Email Test (throwaway) <security@test.invalid>",
-            "ed25519",
             "cert",
-            "never",
-        );
-        k.gpg.at(
-            T_KEYS,
-            &["--quick-add-key", &fpr, "cv25519", "encr", "never"],
-        );
-        k.gpg.certify(T_CERT, &k.master, &fpr);
-        fpr
+        )
     })
 }
 
 /// Where [`crate::TestPack::with_email_key`] puts the e-mail key.
 pub const EMAIL_KEY_FILE: &str = "keys/security-team/test-security-team-email-key.asc";
+
+/// A new key of `uid` that reports can be encrypted to, in the shared
+/// GnuPG home: an Ed25519 primary for `usage` (`cert`, `sign`) with a
+/// Curve25519 encryption subkey, certified by the master; its fingerprint.
+pub fn encryption_key(uid: &str, usage: &str) -> String {
+    let k = keys();
+    let fpr = k.gpg.generate(T_KEYS, uid, "ed25519", usage, "never");
+    k.gpg.at(
+        T_KEYS,
+        &["--quick-add-key", &fpr, "cv25519", "encr", "never"],
+    );
+    k.gpg.certify(T_CERT, &k.master, &fpr);
+    fpr
+}

@@ -11,7 +11,6 @@ use secpack_server::store::Database;
 use secpack_server::{Options, Server};
 
 use crate::cmd::args::TrustArgs;
-use crate::output::setup_failed;
 use crate::GlobalArgs;
 
 /// Serve the security centre: the site (built in memory, rebuilt when the
@@ -90,23 +89,15 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         secpack::http::check_base_url("--base-url", base)?;
     }
     let db = match &args.db {
-        Some(db) => {
-            Database::parse(db).map_err(|e| crate::output::usage(format!("--db: {e:#}")))?
-        }
+        Some(db) => Database::parse(db).map_err(|e| crate::output::usage(format!("--db: {e}")))?,
         None => Database::Sqlite(Inbox::default_path()?),
     };
     let shown = db.display();
     let config = match &args.config {
-        Some(path) => ServerConfig::load(path)
-            .map_err(|e| setup_failed("bad-server-config", "the server's config", e))?,
+        Some(path) => ServerConfig::load(path)?,
         None => ServerConfig::default(),
     };
-    let alerter = config
-        .alerts
-        .as_ref()
-        .map(Alerter::new)
-        .transpose()
-        .map_err(|e| setup_failed("bad-server-config", "the server's alerts", e))?;
+    let alerter = config.alerts.as_ref().map(Alerter::new).transpose()?;
     let server = Server::new(Options {
         pack: args.pack,
         pin,
@@ -118,8 +109,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         request_timeout: Duration::from_secs(args.timeout),
         header_timeout: Duration::from_secs(args.header_timeout),
         poll_interval: Duration::from_secs(args.poll),
-    })
-    .map_err(|e| setup_failed("server-setup", "starting the server", e))?;
+    })?;
     let server = match alerter {
         Some(alerter) => server.with_alerts(alerter),
         None => server,
@@ -146,7 +136,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         }
         use std::io::Write;
         std::io::stdout().flush()?;
-        server.run(listener, shutdown_signal()).await
+        server.run(listener, shutdown_signal()).await?;
+        anyhow::Ok(())
     })?;
     Ok(crate::EXIT_OK)
 }

@@ -25,22 +25,171 @@ pub mod postgres;
 pub mod sqlite;
 
 use std::net::IpAddr;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use secpack::error::{Coded, ErrorClass};
 use secpack::report::auth::AuthError;
 use secpack::report::inbox::{
-    MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
+    InboxError, MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
 };
 use secpack::report::state::ReportState;
 
 use crate::ratelimit::Exhausted;
+
+/// A result of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A `--db` value that names no store.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// The value is empty.
+    #[error("the database is empty")]
+    Empty,
+    /// `sqlite:` with nothing after it.
+    #[error("sqlite: needs a path")]
+    NoSqlitePath,
+    /// A URL of a kind of database secpack does not speak.
+    #[error("unknown database URL scheme (use a path, sqlite:PATH or postgres://...)")]
+    UnknownScheme,
+}
+
+impl Coded for DatabaseError {
+    fn code(&self) -> &'static str {
+        "bad-database"
+    }
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Usage
+    }
+}
+
+/// What the store could not do. Opening it ([`open`]) fails with a
+/// configuration error; later errors are failures (the handlers log them
+/// and answer 503).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The SQLite file cannot be opened as an inbox.
+    #[error("opening the SQLite store {}", path.display())]
+    SqliteOpen {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        error: InboxError,
+    },
+    /// The server's tables cannot be added to the SQLite file.
+    #[error("preparing the server's tables in {}", path.display())]
+    SqlitePrepare {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        error: rusqlite::Error,
+    },
+    /// The PostgreSQL URL does not parse.
+    #[error("the PostgreSQL URL does not parse")]
+    PostgresUrl(#[source] tokio_postgres::Error),
+    /// TLS for PostgreSQL could not be set up.
+    #[error("setting up TLS for PostgreSQL")]
+    PostgresTls(#[source] openssl::error::ErrorStack),
+    /// The connection pool could not be made.
+    #[error("creating the PostgreSQL pool")]
+    PostgresPool(#[source] deadpool_postgres::BuildError),
+    /// No connection to PostgreSQL.
+    #[error("connecting to PostgreSQL")]
+    PostgresUnreachable(#[source] deadpool_postgres::PoolError),
+    /// The schema could not be created or migrated.
+    #[error("preparing the PostgreSQL schema")]
+    PostgresSchema(#[source] tokio_postgres::Error),
+    /// The database has a layout of a newer secpack.
+    #[error(
+        "the PostgreSQL database has layout version {found}; this secpack knows {}",
+        postgres::SCHEMA_VERSION
+    )]
+    NewerLayout {
+        /// Its layout version.
+        found: i32,
+    },
+    /// A PostgreSQL statement failed.
+    #[error(transparent)]
+    Postgres(#[from] tokio_postgres::Error),
+    /// A SQLite statement failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The inbox (the SQLite store's reports) failed.
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
+    /// The blocking task of a store operation did not finish.
+    #[error("a store task did not finish")]
+    Task(#[from] tokio::task::JoinError),
+    /// A digest state in the store does not read back.
+    #[error("a digest state in the store")]
+    DigestState(#[from] serde_json::Error),
+    /// A row holds what this secpack does not know.
+    #[error("{0}")]
+    Malformed(String),
+    /// A number does not fit.
+    #[error("a number out of range")]
+    Number(#[from] std::num::TryFromIntError),
+    /// A time does not fit.
+    #[error("a time out of range")]
+    Time(#[from] chrono::OutOfRangeError),
+    /// No report has this id.
+    #[error("no report with the id {0:?}")]
+    UnknownReport(String),
+    /// The operating system's random numbers failed.
+    #[error("drawing {what}")]
+    Random {
+        /// What was drawn.
+        what: &'static str,
+        /// OpenSSL's error.
+        #[source]
+        error: openssl::error::ErrorStack,
+    },
+}
+
+impl Coded for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            // A configuration error of the inbox (a newer layout) keeps its code.
+            Self::SqliteOpen { error, .. } if error.class() == ErrorClass::Config => error.code(),
+            Self::SqliteOpen { .. } | Self::SqlitePrepare { .. } => "store-unusable",
+            Self::PostgresUrl(_) => "bad-database",
+            Self::PostgresTls(_) => "postgres-tls",
+            Self::PostgresPool(_) | Self::PostgresUnreachable(_) => "postgres-unreachable",
+            Self::PostgresSchema(_) => "postgres-schema",
+            Self::NewerLayout { .. } => "store-layout",
+            Self::Inbox(e) => e.code(),
+            Self::Postgres(_) | Self::Sqlite(_) | Self::Task(_) => "store-failed",
+            Self::DigestState(_) | Self::Malformed(_) | Self::Number(_) | Self::Time(_) => {
+                "store-malformed"
+            }
+            Self::UnknownReport(_) => "unknown-report",
+            Self::Random { .. } => "random-failed",
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::SqliteOpen { .. }
+            | Self::SqlitePrepare { .. }
+            | Self::PostgresUrl(_)
+            | Self::PostgresTls(_)
+            | Self::PostgresPool(_)
+            | Self::PostgresUnreachable(_)
+            | Self::PostgresSchema(_)
+            | Self::NewerLayout { .. } => ErrorClass::Config,
+            Self::Inbox(e) => e.class(),
+            Self::UnknownReport(_) => ErrorClass::Usage,
+            _ => ErrorClass::Failure,
+        }
+    }
+}
 
 /// The server's handle on its store.
 pub type Store = Arc<dyn ReportStore>;
@@ -57,20 +206,23 @@ pub enum Database {
 impl Database {
     /// Reads a `--db` value: a `postgres://` or `postgresql://` URL, a
     /// `sqlite:` prefixed path, or a plain path (SQLite).
-    pub fn parse(text: &str) -> Result<Self> {
-        anyhow::ensure!(!text.is_empty(), "the database is empty");
+    pub fn parse(text: &str) -> Result<Self, DatabaseError> {
+        if text.is_empty() {
+            return Err(DatabaseError::Empty);
+        }
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             return Ok(Self::Postgres(text.to_string()));
         }
         if let Some(path) = text.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path);
-            anyhow::ensure!(!path.is_empty(), "sqlite: needs a path");
+            if path.is_empty() {
+                return Err(DatabaseError::NoSqlitePath);
+            }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
-        anyhow::ensure!(
-            !text.contains("://"),
-            "unknown database URL scheme (use a path, sqlite:PATH or postgres://...)"
-        );
+        if text.contains("://") {
+            return Err(DatabaseError::UnknownScheme);
+        }
         Ok(Self::Sqlite(PathBuf::from(text)))
     }
 
@@ -119,7 +271,7 @@ pub async fn open(db: &Database, rate_limit_per_minute: u32) -> Result<Store> {
     })
 }
 
-/// What [`ReportStore::count_since`] counts.
+/// What [`ReportStore::count_in`] counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Counted {
@@ -127,6 +279,53 @@ pub enum Counted {
     Reports,
     /// Follow-up messages from reporters.
     FollowUps,
+}
+
+impl Counted {
+    /// The statement that counts them in the window `[$1, $2)`, on either
+    /// backend (SQLite takes `$1` and `$2` as its first two parameters).
+    fn count_sql(self) -> &'static str {
+        match self {
+            Self::Reports => "SELECT count(*) FROM reports WHERE received >= $1 AND received < $2",
+            Self::FollowUps => {
+                "SELECT count(*) FROM messages WHERE kind = 'follow-up' AND at >= $1 AND at < $2"
+            }
+        }
+    }
+}
+
+/// An instance's claim on a digest (see [`ReportStore::claim_digest`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DigestClaim<'a> {
+    /// The digest's state when its slot is new.
+    pub initial: &'a DigestState,
+    /// The instance claiming it.
+    pub instance: &'a str,
+    /// When it claims it.
+    pub now: DateTime<Utc>,
+    /// How long the claim lasts unless renewed.
+    pub lease: Duration,
+}
+
+/// What an instance records of a digest it holds (see
+/// [`ReportStore::record_digest`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DigestRecord<'a> {
+    /// The instance holding the claim.
+    pub instance: &'a str,
+    /// The digest's state.
+    pub state: &'a DigestState,
+    /// Delivered or abandoned: the claim is released for good.
+    pub finished: bool,
+    /// Until when the claim holds otherwise.
+    pub lease_until: DateTime<Utc>,
+}
+
+impl DigestClaim<'_> {
+    /// When the claim lapses: `now + lease`.
+    fn lease_until(&self) -> Result<DateTime<Utc>> {
+        Ok(self.now + chrono::Duration::from_std(self.lease)?)
+    }
 }
 
 /// The state of one digest (the alert for one slot), shared by every
@@ -189,36 +388,20 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
     /// (reports `stored`, or refused) and gives the other back.
     async fn finish_submission(&self, client: IpAddr, stored: bool);
 
-    /// How many `kind` arrived in `[since, until)`.
-    async fn count_since(
-        &self,
-        kind: Counted,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<u64>;
+    /// How many `kind` arrived in `window` (its start included, its end not).
+    async fn count_in(&self, kind: Counted, window: Range<DateTime<Utc>>) -> Result<u64>;
 
-    /// Claims the digest of `slot` for `instance` until `now + lease`: true
-    /// when this instance is now the one to send it (nobody claimed it, or
-    /// the claim of another lapsed and it is not finished). Starts its state
-    /// with `initial` when the slot is new.
-    async fn claim_digest(
-        &self,
-        initial: &DigestState,
-        instance: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-    ) -> Result<bool>;
+    /// Claims the digest of `claim.initial.slot` for `claim.instance` until
+    /// `now + lease`: true when this instance is now the one to send it
+    /// (nobody claimed it, or the claim of another lapsed and it is not
+    /// finished). Starts its state with `initial` when the slot is new.
+    async fn claim_digest(&self, claim: DigestClaim<'_>) -> Result<bool>;
 
-    /// Records the state of a digest `instance` holds, and extends its claim
-    /// to `lease_until`; `finished` releases it for good (delivered or
-    /// abandoned). Ignored when `instance` no longer holds the claim.
-    async fn record_digest(
-        &self,
-        instance: &str,
-        state: &DigestState,
-        finished: bool,
-        lease_until: DateTime<Utc>,
-    ) -> Result<()>;
+    /// Records the state of a digest `record.instance` holds, and extends
+    /// its claim to `lease_until`; `finished` releases it for good
+    /// (delivered or abandoned). Ignored when the instance no longer holds
+    /// the claim.
+    async fn record_digest(&self, record: DigestRecord<'_>) -> Result<()>;
 
     /// The most recent digest's state, whoever sent it.
     async fn last_digest(&self) -> Result<Option<DigestState>>;
@@ -288,6 +471,14 @@ pub use secpack::report::auth::MAX_OUTSTANDING_NONCES;
 
 /// The name of the guessing budget among a store's rate-limit buckets.
 const GUESSES: &str = "codename-guesses";
+
+/// A fresh inbox API nonce.
+fn new_nonce() -> Result<String> {
+    secpack::report::auth::new_nonce().map_err(|error| StoreError::Random {
+        what: "a nonce",
+        error,
+    })
+}
 
 /// A report with the key replies are encrypted to and its messages.
 #[derive(Debug, Clone)]

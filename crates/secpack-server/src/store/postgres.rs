@@ -12,11 +12,11 @@
 //! the instances' clocks do not matter there.
 
 use std::net::IpAddr;
+use std::ops::Range;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -27,7 +27,11 @@ use secpack::report::inbox::{
     MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
 };
 
-use super::{Counted, DigestState, ReportStore, ReportView, GUESSES, MAX_OUTSTANDING_NONCES};
+use super::{
+    Counted, DigestClaim, DigestRecord, DigestState, ReportStore, ReportView, Result, StoreError,
+    GUESSES, MAX_OUTSTANDING_NONCES,
+};
+use crate::error::chain;
 use crate::ratelimit::{Exhausted, REFUSED_FACTOR};
 use secpack::report::auth::AuthError;
 
@@ -120,14 +124,13 @@ impl PostgresStore {
     /// `sslmode` says, verified against the system's roots) and prepares
     /// the schema.
     pub async fn connect(url: &str, rate_limit_per_minute: u32) -> Result<Self> {
-        let mut config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| anyhow::anyhow!("the PostgreSQL URL does not parse: {e}"))?;
+        let mut config = tokio_postgres::Config::from_str(url).map_err(StoreError::PostgresUrl)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.application_name("secpack serve");
         let tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())
-            .context("setting up TLS for PostgreSQL")?;
+            .map_err(StoreError::PostgresTls)?;
         let manager = Manager::from_config(
             config,
             MakeTlsConnector::new(tls.build()),
@@ -142,7 +145,7 @@ impl PostgresStore {
             .create_timeout(Some(Duration::from_secs(10)))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()
-            .context("creating the PostgreSQL pool")?;
+            .map_err(StoreError::PostgresPool)?;
         let store = Self {
             pool,
             per_minute: rate_limit_per_minute,
@@ -156,12 +159,31 @@ impl PostgresStore {
         self.pool
             .get()
             .await
-            .map_err(|e| anyhow::anyhow!("connecting to PostgreSQL: {e}"))
+            .map_err(StoreError::PostgresUnreachable)
     }
 
     /// Creates the tables, or checks their version, under an advisory lock.
     async fn migrate(&self) -> Result<()> {
         let mut client = self.client().await?;
+        let version = Self::prepare_schema(&mut client)
+            .await
+            .map_err(|e| match e {
+                StoreError::Postgres(e) => StoreError::PostgresSchema(e),
+                other => other,
+            })?;
+        if let Some(found) = version.filter(|v| *v > SCHEMA_VERSION) {
+            return Err(StoreError::NewerLayout { found });
+        }
+        // Not back to the pool: this connection's task may run on a
+        // runtime that ends with startup (`Server::new`).
+        drop(deadpool_postgres::Object::take(client));
+        Ok(())
+    }
+
+    /// Creates or migrates the tables in one transaction under the advisory
+    /// lock; the version found when it is newer than [`SCHEMA_VERSION`]
+    /// (nothing is changed then).
+    async fn prepare_schema(client: &mut deadpool_postgres::Object) -> Result<Option<i32>> {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await?;
@@ -188,24 +210,14 @@ impl PostgresStore {
             }
             Some(1) => {
                 tx.batch_execute(SCHEMA_V2).await?;
-                tx.execute(
-                    "UPDATE secpack_schema SET version = $1",
-                    &[&SCHEMA_VERSION],
-                )
-                .await?;
+                tx.execute("UPDATE secpack_schema SET version = $1", &[&SCHEMA_VERSION])
+                    .await?;
             }
             Some(SCHEMA_VERSION) => {}
-            Some(other) => anyhow::bail!(
-                "the PostgreSQL database has layout version {other}; this secpack knows {SCHEMA_VERSION}"
-            ),
+            Some(other) => return Ok(Some(other)),
         }
-        tx.commit()
-            .await
-            .context("preparing the PostgreSQL schema")?;
-        // Not back to the pool: this connection's task may run on a
-        // runtime that ends with startup (`Server::new`).
-        drop(deadpool_postgres::Object::take(client));
-        Ok(())
+        tx.commit().await?;
+        Ok(None)
     }
 
     /// Takes one token of `budget` (of `capacity` per minute) for `client`;
@@ -280,10 +292,34 @@ impl PostgresStore {
                     &[],
                 )
                 .await?;
-            anyhow::Ok(())
+            Ok::<_, StoreError>(())
         };
         if let Err(e) = swept.await {
-            tracing::warn!("dropping refilled rate-limit buckets: {e:#}");
+            tracing::warn!("dropping refilled rate-limit buckets: {}", chain(&e));
+        }
+    }
+}
+
+/// Stores a report received at `received` under a new receipt id (drawn
+/// again on the rare collision); returns the id.
+async fn insert_report(
+    db: &impl tokio_postgres::GenericClient,
+    received: DateTime<Utc>,
+    key: &str,
+    ciphertext: &[u8],
+) -> Result<String> {
+    let state = ReportState::Received.code();
+    loop {
+        let id = new_id(received)?;
+        let inserted = db
+            .execute(
+                "INSERT INTO reports (id, received, key, state, qsb, updated, ciphertext)
+                 VALUES ($1, $2, $3, $4, NULL, $2, $5) ON CONFLICT (id) DO NOTHING",
+                &[&id, &received, &key, &state, &ciphertext],
+            )
+            .await?;
+        if inserted == 1 {
+            return Ok(id);
         }
     }
 }
@@ -292,7 +328,10 @@ impl PostgresStore {
 /// makes them (`20260502-9f3a1c2b7d4e`).
 fn new_id(received: DateTime<Utc>) -> Result<String> {
     let mut random = [0u8; 6];
-    openssl::rand::rand_bytes(&mut random).context("drawing a random id")?;
+    openssl::rand::rand_bytes(&mut random).map_err(|error| StoreError::Random {
+        what: "a random id",
+        error,
+    })?;
     let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("{}-{hex}", received.format("%Y%m%d")))
 }
@@ -311,20 +350,8 @@ impl ReportStore for PostgresStore {
     async fn insert(&self, ciphertext: Vec<u8>, key: String) -> Result<(String, DateTime<Utc>)> {
         let db = self.client().await?;
         let received = Utc::now();
-        let state = ReportState::Received.code();
-        loop {
-            let id = new_id(received)?;
-            let inserted = db
-                .execute(
-                    "INSERT INTO reports (id, received, key, state, qsb, updated, ciphertext)
-                     VALUES ($1, $2, $3, $4, NULL, $2, $5) ON CONFLICT (id) DO NOTHING",
-                    &[&id, &received, &key, &state, &ciphertext],
-                )
-                .await?;
-            if inserted == 1 {
-                return Ok((id, received));
-            }
-        }
+        let id = insert_report(&**db, received, &key, &ciphertext).await?;
+        Ok((id, received))
     }
 
     async fn begin_submission(&self, client: IpAddr) -> Result<(), Exhausted> {
@@ -342,10 +369,13 @@ impl ReportStore for PostgresStore {
                 self.refund("stored", &who, self.per_minute).await?;
                 return Ok(Err(Exhausted::Refused(wait)));
             }
-            anyhow::Ok(Ok(()))
+            Ok::<_, StoreError>(Ok(()))
         };
         outcome.await.unwrap_or_else(|e| {
-            tracing::warn!("rate limit unavailable, submission let through: {e:#}");
+            tracing::warn!(
+                "rate limit unavailable, submission let through: {}",
+                chain(&e)
+            );
             Ok(())
         })
     }
@@ -366,54 +396,29 @@ impl ReportStore for PostgresStore {
             self.refund("stored", &who, self.per_minute).await
         };
         if let Err(e) = back {
-            tracing::warn!("giving back a rate-limit token: {e:#}");
+            tracing::warn!("giving back a rate-limit token: {}", chain(&e));
         }
     }
 
-    async fn count_since(
-        &self,
-        kind: Counted,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<u64> {
-        match kind {
-            Counted::Reports => {
-                let n: i64 = self
-                    .client()
-                    .await?
-                    .query_one(
-                        "SELECT count(*) FROM reports WHERE received >= $1 AND received < $2",
-                        &[&since, &until],
-                    )
-                    .await?
-                    .get(0);
-                Ok(u64::try_from(n)?)
-            }
-            Counted::FollowUps => {
-                let n: i64 = self
-                    .client()
-                    .await?
-                    .query_one(
-                        "SELECT count(*) FROM messages WHERE kind = 'follow-up'
-                         AND at >= $1 AND at < $2",
-                        &[&since, &until],
-                    )
-                    .await?
-                    .get(0);
-                Ok(u64::try_from(n)?)
-            }
-        }
+    async fn count_in(&self, kind: Counted, window: Range<DateTime<Utc>>) -> Result<u64> {
+        let n: i64 = self
+            .client()
+            .await?
+            .query_one(kind.count_sql(), &[&window.start, &window.end])
+            .await?
+            .get(0);
+        Ok(u64::try_from(n)?)
     }
 
-    async fn claim_digest(
-        &self,
-        initial: &DigestState,
-        instance: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-    ) -> Result<bool> {
+    async fn claim_digest(&self, claim: DigestClaim<'_>) -> Result<bool> {
+        let DigestClaim {
+            initial,
+            instance,
+            now,
+            ..
+        } = claim;
         let state = serde_json::to_string(initial)?;
-        let until = now + chrono::Duration::from_std(lease)?;
+        let until = claim.lease_until()?;
         let changed = self
             .client()
             .await?
@@ -429,13 +434,13 @@ impl ReportStore for PostgresStore {
         Ok(changed == 1)
     }
 
-    async fn record_digest(
-        &self,
-        instance: &str,
-        state: &DigestState,
-        finished: bool,
-        lease_until: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn record_digest(&self, record: DigestRecord<'_>) -> Result<()> {
+        let DigestRecord {
+            instance,
+            state,
+            finished,
+            lease_until,
+        } = record;
         let json = serde_json::to_string(state)?;
         self.client()
             .await?
@@ -457,10 +462,9 @@ impl ReportStore for PostgresStore {
                 &[],
             )
             .await?;
-        row.map(|r| {
-            serde_json::from_str(r.get::<_, &str>(0)).context("a digest state in the store")
-        })
-        .transpose()
+        Ok(row
+            .map(|r| serde_json::from_str(r.get::<_, &str>(0)))
+            .transpose()?)
     }
 
     async fn insert_with_access(
@@ -472,20 +476,7 @@ impl ReportStore for PostgresStore {
         let mut db = self.client().await?;
         let tx = db.transaction().await?;
         let received = Utc::now();
-        let state = ReportState::Received.code();
-        let id = loop {
-            let id = new_id(received)?;
-            let inserted = tx
-                .execute(
-                    "INSERT INTO reports (id, received, key, state, qsb, updated, ciphertext)
-                     VALUES ($1, $2, $3, $4, NULL, $2, $5) ON CONFLICT (id) DO NOTHING",
-                    &[&id, &received, &key, &state, &ciphertext],
-                )
-                .await?;
-            if inserted == 1 {
-                break id;
-            }
-        };
+        let id = insert_report(&*tx, received, &key, &ciphertext).await?;
         tx.execute(
             "INSERT INTO reporters (report, codename_index, salt, verifier, reply_key, own_key)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -553,7 +544,9 @@ impl ReportStore for PostgresStore {
                 &[&message_id, &id, &kind.code(), &at, &author, &ciphertext],
             )
             .await?;
-        anyhow::ensure!(inserted == 1, "no report with the id {id:?}");
+        if inserted != 1 {
+            return Err(StoreError::UnknownReport(id));
+        }
         Ok(StoredMessage {
             id: message_id,
             report: id,
@@ -580,15 +573,17 @@ impl ReportStore for PostgresStore {
                 &[&id, &state.code(), &qsb, &Utc::now()],
             )
             .await?;
-        anyhow::ensure!(changed == 1, "no report with the id {id:?}");
+        if changed != 1 {
+            return Err(StoreError::UnknownReport(id));
+        }
         self.views(Some(&id), None)
             .await?
             .pop()
             .map(|v| v.report)
-            .context("the report vanished")
+            .ok_or(StoreError::UnknownReport(id))
     }
     async fn issue_nonce(&self, lifetime: Duration) -> Result<String> {
-        let nonce = secpack::report::auth::new_nonce().context("drawing a nonce")?;
+        let nonce = super::new_nonce()?;
         let seconds = lifetime.as_secs_f64();
         let keep = i64::try_from(MAX_OUTSTANDING_NONCES)?;
         let mut db = self.client().await?;
@@ -701,8 +696,9 @@ impl PostgresStore {
                 Ok(StoredMessage {
                     id: m.get(0),
                     report: m.get(1),
-                    kind: MessageKind::from_code(&kind)
-                        .with_context(|| format!("unknown message kind {kind:?}"))?,
+                    kind: MessageKind::from_code(&kind).ok_or_else(|| {
+                        StoreError::Malformed(format!("unknown message kind {kind:?}"))
+                    })?,
                     at: m.get(3),
                     author: m.get(4),
                     size: ciphertext.len(),
@@ -720,7 +716,9 @@ impl PostgresStore {
                 let reply_key: Option<String> = r.get(7);
                 let own_key: Option<bool> = r.get(8);
                 let report = StoredReport {
-                    state: state.parse().with_context(|| format!("report {id}"))?,
+                    state: state
+                        .parse()
+                        .map_err(|e| StoreError::Malformed(format!("report {id}: {e}")))?,
                     received: r.get(1),
                     key: r.get(2),
                     qsb: qsb.map(u32::try_from).transpose()?,

@@ -7,11 +7,11 @@
 //! SQLite store.
 
 use std::net::IpAddr;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -20,7 +20,10 @@ use secpack::report::inbox::Inbox;
 use secpack::report::inbox::{MessageKind, ReporterAccess, StoredMessage, StoredReport};
 use secpack::report::state::ReportState;
 
-use super::{Counted, DigestState, ReportStore, ReportView, GUESSES, MAX_OUTSTANDING_NONCES};
+use super::{
+    Counted, DigestClaim, DigestRecord, DigestState, ReportStore, ReportView, Result, StoreError,
+    GUESSES, MAX_OUTSTANDING_NONCES,
+};
 use crate::ratelimit::{Exhausted, SubmissionLimiter};
 use secpack::report::auth::AuthError;
 
@@ -65,14 +68,21 @@ impl SqliteStore {
     /// Opens (creating when absent) the database at `path`, with
     /// `rate_limit_per_minute` reports per client and minute.
     pub fn open(path: &Path, rate_limit_per_minute: u32) -> Result<Self> {
-        let inbox = Inbox::open(path)?;
-        let extra =
-            Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
-        extra.busy_timeout(Duration::from_secs(10))?;
-        extra.execute_batch("PRAGMA synchronous = FULL;")?;
-        extra
-            .execute_batch(SCHEMA)
-            .with_context(|| format!("preparing the alert table in {}", path.display()))?;
+        let inbox = Inbox::open(path).map_err(|error| StoreError::SqliteOpen {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        let extra = Connection::open(path)
+            .and_then(|c| {
+                c.busy_timeout(Duration::from_secs(10))?;
+                c.execute_batch("PRAGMA synchronous = FULL;")?;
+                c.execute_batch(SCHEMA)?;
+                Ok(c)
+            })
+            .map_err(|error| StoreError::SqlitePrepare {
+                path: path.to_path_buf(),
+                error,
+            })?;
         Ok(Self {
             inbox: Arc::new(Mutex::new(inbox)),
             extra: Arc::new(Mutex::new(extra)),
@@ -148,51 +158,21 @@ impl ReportStore for SqliteStore {
         self.limiter.finish(client, stored);
     }
 
-    async fn count_since(
-        &self,
-        kind: Counted,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<u64> {
-        match kind {
-            Counted::Reports => {
-                self.with_extra(move |c| {
-                    let n: i64 = c.query_row(
-                        "SELECT count(*) FROM reports WHERE received >= ?1 AND received < ?2",
-                        params![timestamp(since), timestamp(until)],
-                        |r| r.get(0),
-                    )?;
-                    Ok(u64::try_from(n)?)
-                })
-                .await
-            }
-            Counted::FollowUps => {
-                self.with_extra(move |c| {
-                    let n: i64 = c.query_row(
-                        "SELECT count(*) FROM messages WHERE kind = 'follow-up'
-                         AND at >= ?1 AND at < ?2",
-                        params![timestamp(since), timestamp(until)],
-                        |r| r.get(0),
-                    )?;
-                    Ok(u64::try_from(n)?)
-                })
-                .await
-            }
-        }
+    async fn count_in(&self, kind: Counted, window: Range<DateTime<Utc>>) -> Result<u64> {
+        let (since, until) = (timestamp(window.start), timestamp(window.end));
+        self.with_extra(move |c| {
+            let n: i64 = c.query_row(kind.count_sql(), params![since, until], |r| r.get(0))?;
+            Ok(u64::try_from(n)?)
+        })
+        .await
     }
 
-    async fn claim_digest(
-        &self,
-        initial: &DigestState,
-        instance: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-    ) -> Result<bool> {
-        let state = serde_json::to_string(initial)?;
-        let slot = timestamp(initial.slot);
-        let instance = instance.to_string();
-        let until = timestamp(now + chrono::Duration::from_std(lease)?);
-        let now = timestamp(now);
+    async fn claim_digest(&self, claim: DigestClaim<'_>) -> Result<bool> {
+        let state = serde_json::to_string(claim.initial)?;
+        let slot = timestamp(claim.initial.slot);
+        let instance = claim.instance.to_string();
+        let until = timestamp(claim.lease_until()?);
+        let now = timestamp(claim.now);
         self.with_extra(move |c| {
             let changed = c.execute(
                 "INSERT INTO secpack_digests (slot, claimed_by, lease_until, finished, state)
@@ -208,17 +188,11 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn record_digest(
-        &self,
-        instance: &str,
-        state: &DigestState,
-        finished: bool,
-        lease_until: DateTime<Utc>,
-    ) -> Result<()> {
-        let json = serde_json::to_string(state)?;
-        let slot = timestamp(state.slot);
-        let instance = instance.to_string();
-        let until = timestamp(lease_until);
+    async fn record_digest(&self, record: DigestRecord<'_>) -> Result<()> {
+        let json = serde_json::to_string(record.state)?;
+        let slot = timestamp(record.state.slot);
+        let instance = record.instance.to_string();
+        let (finished, until) = (record.finished, timestamp(record.lease_until));
         self.with_extra(move |c| {
             c.execute(
                 "UPDATE secpack_digests SET state = ?3, finished = ?4, lease_until = ?5
@@ -239,8 +213,7 @@ impl ReportStore for SqliteStore {
                     |r| r.get(0),
                 )
                 .optional()?;
-            json.map(|j| serde_json::from_str(&j).context("a digest state in the store"))
-                .transpose()
+            Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
         })
         .await
     }
@@ -299,7 +272,7 @@ impl ReportStore for SqliteStore {
             .await
     }
     async fn issue_nonce(&self, lifetime: Duration) -> Result<String> {
-        let nonce = secpack::report::auth::new_nonce().context("drawing a nonce")?;
+        let nonce = super::new_nonce()?;
         let seconds = lifetime.as_secs_f64();
         let keep = i64::try_from(MAX_OUTSTANDING_NONCES)? - 1;
         let issued = nonce.clone();
