@@ -335,15 +335,35 @@ pub fn check_role_key(
 
 /// Signs `data` and returns an ASCII-armoured detached signature (SHA-512).
 pub fn sign_detached(key: &SigningKey, data: &[u8]) -> Result<String, SigningError> {
+    sign(key, data, Framing::Detached)
+}
+
+/// How a signature is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// An armoured detached signature.
+    Detached,
+    /// The text framed by the OpenPGP cleartext signature.
+    Cleartext,
+}
+
+/// Signs `data` with `key` (SHA-512), framed as `framing` says; the
+/// armoured result.
+fn sign(key: &SigningKey, data: &[u8], framing: Framing) -> Result<String, SigningError> {
     let mut sink = Vec::new();
     {
         let message = Message::new(&mut sink);
-        let message = Armorer::new(message)
-            .kind(armor::Kind::Signature)
-            .build()
-            .map_err(openpgp_error("starting the signature"))?;
-        let mut signer = Signer::new(message, key.keypair.clone())
-            .detached()
+        let signer = match framing {
+            Framing::Detached => {
+                let armored = Armorer::new(message)
+                    .kind(armor::Kind::Signature)
+                    .build()
+                    .map_err(openpgp_error("starting the signature"))?;
+                Signer::new(armored, key.keypair.clone()).detached()
+            }
+            Framing::Cleartext => Signer::new(message, key.keypair.clone()).cleartext(),
+        };
+        let mut signer = signer
             .hash_algo(HashAlgorithm::SHA512)
             .map_err(openpgp_error("starting the signature"))?
             .build()
@@ -399,23 +419,7 @@ pub fn sign_with_gpg(
 /// OpenPGP cleartext signature, as release digest files and a signed security.txt
 /// (RFC 9116, section 2.3) are published.
 pub fn sign_cleartext(key: &SigningKey, text: &[u8]) -> Result<String, SigningError> {
-    let mut sink = Vec::new();
-    {
-        let message = Message::new(&mut sink);
-        let mut signer = Signer::new(message, key.keypair.clone())
-            .cleartext()
-            .hash_algo(HashAlgorithm::SHA512)
-            .map_err(openpgp_error("starting the signature"))?
-            .build()
-            .map_err(openpgp_error("starting the signature"))?;
-        signer
-            .write_all(text)
-            .map_err(|e| SigningError::OpenPgp(format!("signing: {e}")))?;
-        signer
-            .finalize()
-            .map_err(openpgp_error("finishing the signature"))?;
-    }
-    String::from_utf8(sink).map_err(|e| SigningError::OpenPgp(e.to_string()))
+    sign(key, text, Framing::Cleartext)
 }
 
 impl crate::error::Coded for SigningError {
