@@ -50,6 +50,11 @@ pub trait Coded: StdError {
     fn class(&self) -> ErrorClass;
 }
 
+/// The cause of a failure inside a library that returns untyped errors
+/// (Sequoia's `openpgp::Result`), kept with its own chain of causes so a
+/// module's typed error can name it without naming that library's error type.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
 /// Reading or writing a file failed.
 #[derive(Debug, thiserror::Error)]
 #[error("{action} {}: {source}", path.display())]
@@ -128,12 +133,18 @@ registry![
     crate::pack::NotAPack,
     crate::pack::PackError,
     crate::report::auth::AuthError,
+    crate::report::auth::RequestSigningError,
     crate::report::codename::CodenameError,
     crate::report::codename::DeriveError,
+    crate::report::decrypt::DecryptError,
+    crate::report::encrypt::EncryptError,
     crate::report::encrypt::EncryptionKeyError,
     crate::report::inbox::InboxError,
+    crate::report::remote::RemoteError,
     crate::report::reply::ReporterKeyError,
+    crate::report::reply::SealError,
     crate::report::state::UnknownState,
+    crate::report::submission::PlaintextError,
     crate::report::submission::SubmissionError,
     crate::securitytxt::ReadError,
     crate::signing::SigningError,
@@ -147,6 +158,7 @@ registry![
     crate::tracker::upstream::UpstreamError,
     crate::trust::cache::CacheError,
     crate::trust::pin::PinError,
+    crate::trust::tags::TagsError,
 ];
 
 /// The outermost coded error in `err`'s chain of causes. An operating-system

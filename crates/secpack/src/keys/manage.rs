@@ -125,10 +125,11 @@ pub fn revoke(
         .map_err(|e| KeyError::OpenPgp(format!("making the revocation certificate: {e}")))?;
     let path = pack.path_of(&key_file);
     let bytes = std::fs::read(&path).map_err(|e| IoError::new("reading", &path, e))?;
-    let unreadable = |e: anyhow::Error| KeyError::NotAKeyFile(key_file.clone(), e.to_string());
+    let unreadable =
+        |e: crate::error::BoxError| KeyError::NotAKeyFile(key_file.clone(), e.to_string());
     let mut out = Vec::new();
-    for cert in openpgp::cert::CertParser::from_bytes(&bytes).map_err(unreadable)? {
-        let cert = cert.map_err(unreadable)?;
+    for cert in openpgp::cert::CertParser::from_bytes(&bytes).map_err(|e| unreadable(e.into()))? {
+        let cert = cert.map_err(|e| unreadable(e.into()))?;
         let cert = if cert.fingerprint() == fpr {
             cert.insert_packets(std::iter::once(certificate.clone()))
                 .map_err(|e| KeyError::OpenPgp(format!("adding the revocation: {e}")))?

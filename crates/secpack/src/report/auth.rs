@@ -22,6 +22,7 @@ use openpgp::serialize::stream::{Message, Signer};
 use openpgp::types::SignatureType;
 
 use crate::config::ROLE_SECURITY_TEAM;
+use crate::error::{BoxError, Coded, ErrorClass};
 use crate::signing::SigningKey;
 use crate::trust::keyring::KeyEntry;
 use crate::trust::verdict::KeyStatus;
@@ -73,6 +74,20 @@ impl AuthError {
             Self::BadSignature => "bad-signature",
             Self::Uncertified(..) => "uncertified-key",
         }
+    }
+}
+
+/// Sequoia could not sign a request (client side).
+#[derive(Debug, thiserror::Error)]
+#[error("signing the request: {0}")]
+pub struct RequestSigningError(#[source] pub BoxError);
+
+impl Coded for RequestSigningError {
+    fn code(&self) -> &'static str {
+        "request-signing-failed"
+    }
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Failure
     }
 }
 
@@ -166,13 +181,20 @@ pub fn sign_request(
     method: &str,
     path: &str,
     body: &[u8],
-) -> anyhow::Result<String> {
+) -> Result<String, RequestSigningError> {
     let mut sink = Vec::new();
     {
         let message = Message::new(&mut sink);
-        let mut signer = Signer::new(message, key.keypair()).detached().build()?;
-        signer.write_all(&statement(nonce, method, path, body))?;
-        signer.finalize()?;
+        let mut signer = Signer::new(message, key.keypair())
+            .detached()
+            .build()
+            .map_err(|e| RequestSigningError(e.into()))?;
+        signer
+            .write_all(&statement(nonce, method, path, body))
+            .map_err(|e| RequestSigningError(e.into()))?;
+        signer
+            .finalize()
+            .map_err(|e| RequestSigningError(e.into()))?;
     }
     Ok(Authorization {
         nonce: nonce.to_string(),
@@ -203,12 +225,7 @@ pub fn verify_request<'a>(
     let message = statement(&auth.nonce, method, path, body);
     for entry in keys {
         let Some(cert) = entry.cert() else { continue };
-        let verified = cert
-            .keys()
-            .with_policy(&policy, None)
-            .supported()
-            .alive()
-            .revoked(false)
+        let verified = super::keys_usable_now(cert, &policy)
             .for_signing()
             .any(|ka| sig.verify_message(ka.key(), &message).is_ok());
         if !verified {
@@ -249,12 +266,11 @@ pub fn new_nonce() -> Result<String, openssl::error::ErrorStack> {
     Ok(super::codename::hex(&bytes))
 }
 
-impl crate::error::Coded for AuthError {
+impl Coded for AuthError {
     fn code(&self) -> &'static str {
         AuthError::code(self)
     }
-    fn class(&self) -> crate::error::ErrorClass {
-        use crate::error::ErrorClass;
+    fn class(&self) -> ErrorClass {
         ErrorClass::Failure
     }
 }

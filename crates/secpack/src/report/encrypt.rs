@@ -10,16 +10,19 @@
 
 use std::io::Write;
 
-use anyhow::Context;
 use sequoia_openpgp as openpgp;
 
-use openpgp::policy::StandardPolicy;
-use openpgp::serialize::stream::{Armorer, Encryptor2, LiteralWriter, Message};
+use openpgp::cert::amalgamation::key::ValidKeyAmalgamationIter;
+use openpgp::packet::key::{PublicParts, UnspecifiedRole};
+use openpgp::policy::{Policy, StandardPolicy};
+use openpgp::serialize::stream::{Armorer, Encryptor2, LiteralWriter, Message, Signer};
 use openpgp::Cert;
 use serde::Serialize;
 
 use crate::config::ROLE_SECURITY_TEAM;
+use crate::error::{BoxError, Coded, ErrorClass};
 use crate::pack::Pack;
+use crate::signing::SigningKey;
 use crate::trust::keyring::KeyEntry;
 use crate::trust::verdict::KeyStatus;
 
@@ -75,6 +78,77 @@ impl EncryptionKeyError {
             Self::BadRecipient(..) => "bad-recipient",
         }
     }
+}
+
+/// Sequoia could not encrypt (or sign) a message: what was being done,
+/// and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{stage}: {source}")]
+pub struct EncryptError {
+    /// What was being done.
+    pub stage: &'static str,
+    /// Sequoia's error.
+    #[source]
+    pub source: BoxError,
+}
+
+impl Coded for EncryptError {
+    fn code(&self) -> &'static str {
+        "encryption-failed"
+    }
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Failure
+    }
+}
+
+/// Sequoia's error while doing `stage`, as an [`EncryptError`].
+fn failed<E: Into<BoxError>>(stage: &'static str) -> impl FnOnce(E) -> EncryptError {
+    move |e| EncryptError {
+        stage,
+        source: e.into(),
+    }
+}
+
+/// Encrypts `plaintext` to `recipients` (signed by `signer` when given): an
+/// OpenPGP message, ASCII-armoured when `armor`. The one encryption stream
+/// of reports, follow-ups and replies.
+pub(crate) fn encrypt_to<'a, R>(
+    recipients: R,
+    plaintext: &[u8],
+    armor: bool,
+    signer: Option<&SigningKey>,
+) -> Result<Vec<u8>, EncryptError>
+where
+    R: IntoIterator,
+    R::Item: Into<openpgp::serialize::stream::Recipient<'a>>,
+{
+    let mut sink = Vec::with_capacity(plaintext.len() + 1024);
+    {
+        let mut message = Message::new(&mut sink);
+        if armor {
+            message = Armorer::new(message)
+                .build()
+                .map_err(failed("starting the armour"))?;
+        }
+        let mut message = Encryptor2::for_recipients(message, recipients)
+            .build()
+            .map_err(failed("starting the encryption"))?;
+        if let Some(signer) = signer {
+            message = Signer::new(message, signer.keypair())
+                .build()
+                .map_err(failed("starting the signature"))?;
+        }
+        let mut literal = LiteralWriter::new(message)
+            .build()
+            .map_err(failed("starting the literal data"))?;
+        literal
+            .write_all(plaintext)
+            .map_err(failed("encrypting the message"))?;
+        literal
+            .finalize()
+            .map_err(failed("finishing the encrypted message"))?;
+    }
+    Ok(sink)
 }
 
 /// The key reports are encrypted to.
@@ -166,37 +240,20 @@ impl TeamKey {
         })
     }
 
-    /// Encrypts `plaintext` to every encryption subkey of the key: an OpenPGP
-    /// message, ASCII-armoured when `armor`.
-    pub fn encrypt(&self, plaintext: &[u8], armor: bool) -> anyhow::Result<Vec<u8>> {
+    /// Encrypts `plaintext` to every encryption subkey of the key (and of
+    /// the members' keys): an OpenPGP message, ASCII-armoured when `armor`.
+    pub fn encrypt(&self, plaintext: &[u8], armor: bool) -> Result<Vec<u8>, EncryptError> {
         let policy = StandardPolicy::new();
-        let mut sink = Vec::with_capacity(plaintext.len() + 1024);
-        {
-            let mut message = Message::new(&mut sink);
-            if armor {
-                message = Armorer::new(message)
-                    .build()
-                    .context("starting the armour")?;
-            }
-            let members = self
-                .member_certs
-                .iter()
-                .flat_map(|c| encryption_keys(c, &policy));
-            let message = Encryptor2::for_recipients(
-                message,
-                encryption_keys(&self.cert, &policy).chain(members),
-            )
-            .build()
-            .context("starting the encryption")?;
-            let mut literal = LiteralWriter::new(message)
-                .build()
-                .context("starting the literal data")?;
-            literal.write_all(plaintext)?;
-            literal
-                .finalize()
-                .context("finishing the encrypted message")?;
-        }
-        Ok(sink)
+        let members = self
+            .member_certs
+            .iter()
+            .flat_map(|c| encryption_keys(c, &policy));
+        encrypt_to(
+            encryption_keys(&self.cert, &policy).chain(members),
+            plaintext,
+            armor,
+            None,
+        )
     }
 }
 
@@ -353,20 +410,11 @@ fn missing_encryption_subkey(
 }
 
 /// The subkeys of `cert` that may encrypt now.
-fn encryption_keys<'a>(
+pub(crate) fn encryption_keys<'a>(
     cert: &'a Cert,
-    policy: &'a StandardPolicy<'a>,
-) -> impl Iterator<
-    Item = openpgp::cert::amalgamation::key::ValidErasedKeyAmalgamation<
-        'a,
-        openpgp::packet::key::PublicParts,
-    >,
-> + 'a {
-    cert.keys()
-        .with_policy(policy, None)
-        .supported()
-        .alive()
-        .revoked(false)
+    policy: &'a dyn Policy,
+) -> ValidKeyAmalgamationIter<'a, PublicParts, UnspecifiedRole> {
+    super::keys_usable_now(cert, policy)
         .for_transport_encryption()
         .for_storage_encryption()
 }

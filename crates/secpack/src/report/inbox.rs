@@ -22,6 +22,9 @@ pub enum InboxError {
     /// Neither `XDG_DATA_HOME` nor `HOME` gives a default place.
     #[error("neither XDG_DATA_HOME nor HOME is set: give the database with --db")]
     NoDefaultPath,
+    /// No database where one must already be.
+    #[error("no inbox database at {} (give it with --db, or make one with `secpack inbox pull`)", .0.display())]
+    Missing(PathBuf),
     /// Creating the database, its folder, or narrowing a file's mode.
     #[error(transparent)]
     Io(#[from] IoError),
@@ -86,6 +89,7 @@ impl Coded for InboxError {
     fn code(&self) -> &'static str {
         match self {
             Self::NoDefaultPath => "no-inbox-path",
+            Self::Missing(_) => "no-inbox-database",
             Self::Io(e) => e.code(),
             Self::Open { .. } | Self::NoWal { .. } | Self::Database(_) => "inbox-database",
             Self::NewerLayout { .. } => "inbox-layout",
@@ -97,7 +101,7 @@ impl Coded for InboxError {
     }
     fn class(&self) -> ErrorClass {
         match self {
-            Self::NoDefaultPath | Self::NewerLayout { .. } => ErrorClass::Config,
+            Self::NoDefaultPath | Self::Missing(_) | Self::NewerLayout { .. } => ErrorClass::Config,
             Self::UnknownReport { .. } => ErrorClass::Usage,
             Self::Io(_) => ErrorClass::Io,
             _ => ErrorClass::Failure,
@@ -111,7 +115,7 @@ type Result<T, E = InboxError> = std::result::Result<T, E>;
 pub const SCHEMA_VERSION: i64 = 3;
 
 /// One stored report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StoredReport {
     /// Receipt id given to the reporter.
     pub id: String,
@@ -126,6 +130,7 @@ pub struct StoredReport {
     /// When the state last changed.
     pub updated: DateTime<Utc>,
     /// Size of the ciphertext, in bytes.
+    #[serde(default)]
     pub size: usize,
     /// The OpenPGP message.
     #[serde(skip)]
@@ -221,7 +226,7 @@ impl MessageKind {
 }
 
 /// One stored message (ciphertext only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StoredMessage {
     /// Its id.
     pub id: String,
@@ -234,6 +239,7 @@ pub struct StoredMessage {
     /// For a reply: the fingerprint of the member who sent it.
     pub author: Option<String>,
     /// Size of the ciphertext, in bytes.
+    #[serde(default)]
     pub size: usize,
     /// The OpenPGP message.
     #[serde(skip)]
@@ -295,6 +301,15 @@ impl Inbox {
             make_private(side, false).map_err(|e| IoError::new("setting the mode of", side, e))?;
         }
         Ok(inbox)
+    }
+
+    /// Opens the database at `path`, which must exist
+    /// ([`InboxError::Missing`] otherwise).
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        if !path.exists() {
+            return Err(InboxError::Missing(path.to_path_buf()));
+        }
+        Self::open(path)
     }
 
     fn prepare(&self) -> Result<()> {

@@ -20,3 +20,23 @@ pub mod remote;
 pub mod reply;
 pub mod state;
 pub mod submission;
+
+use sequoia_openpgp as openpgp;
+
+use openpgp::cert::amalgamation::key::ValidKeyAmalgamationIter;
+use openpgp::packet::key::{PublicParts, UnspecifiedRole};
+use openpgp::policy::Policy;
+use openpgp::Cert;
+
+/// The keys of `cert` usable now under `policy`: of a supported algorithm,
+/// alive and not revoked. Callers narrow them to signing or encryption.
+pub(crate) fn keys_usable_now<'a>(
+    cert: &'a Cert,
+    policy: &'a dyn Policy,
+) -> ValidKeyAmalgamationIter<'a, PublicParts, UnspecifiedRole> {
+    cert.keys()
+        .with_policy(policy, None)
+        .supported()
+        .alive()
+        .revoked(false)
+}

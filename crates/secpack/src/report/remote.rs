@@ -16,8 +16,11 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::inbox::{Inbox, MessageKind, ReplyKeyInfo, StoredMessage, StoredReport};
+use super::auth::RequestSigningError;
+use super::inbox::{Inbox, InboxError, ReplyKeyInfo, StoredMessage, StoredReport};
 use super::state::ReportState;
+use crate::error::{Coded, ErrorClass};
+use crate::http::BadUrl;
 use crate::signing::SigningKey;
 
 /// Largest answer read from the server.
@@ -48,19 +51,12 @@ pub struct NonceAnswer {
     pub expires_in: u64,
 }
 
-/// A message on the wire.
+/// A message on the wire: the stored message, its ciphertext in base64.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireMessage {
-    /// Its id.
-    pub id: String,
-    /// The report it is about.
-    pub report: String,
-    /// Follow-up or reply.
-    pub kind: MessageKind,
-    /// When it was stored.
-    pub at: DateTime<Utc>,
-    /// For a reply, the sender's fingerprint.
-    pub author: Option<String>,
+    /// The message (its ciphertext apart).
+    #[serde(flatten)]
+    pub message: StoredMessage,
     /// The OpenPGP message, base64.
     pub ciphertext: String,
 }
@@ -69,45 +65,32 @@ impl WireMessage {
     /// The wire form of `m`.
     pub fn from_stored(m: &StoredMessage) -> Self {
         Self {
-            id: m.id.clone(),
-            report: m.report.clone(),
-            kind: m.kind,
-            at: m.at,
-            author: m.author.clone(),
+            message: StoredMessage {
+                ciphertext: Vec::new(),
+                ..m.clone()
+            },
             ciphertext: b64(&m.ciphertext),
         }
     }
 
     /// Back to a stored message.
-    pub fn to_stored(&self) -> anyhow::Result<StoredMessage> {
+    pub fn to_stored(&self) -> Result<StoredMessage, RemoteError> {
         let ciphertext = unb64(&self.ciphertext)?;
         Ok(StoredMessage {
-            id: self.id.clone(),
-            report: self.report.clone(),
-            kind: self.kind,
-            at: self.at,
-            author: self.author.clone(),
             size: ciphertext.len(),
             ciphertext,
+            ..self.message.clone()
         })
     }
 }
 
-/// A report on the wire, with its reply key and messages.
+/// A report on the wire: the stored report, its ciphertext in base64, with
+/// its reply key and messages.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireReport {
-    /// Receipt id.
-    pub id: String,
-    /// When the intake stored it.
-    pub received: DateTime<Utc>,
-    /// Fingerprint of the team key it is encrypted to.
-    pub key: String,
-    /// The handling state.
-    pub state: ReportState,
-    /// The bulletin covering it.
-    pub qsb: Option<u32>,
-    /// When the state last changed.
-    pub updated: DateTime<Utc>,
+    /// The report (its ciphertext apart).
+    #[serde(flatten)]
+    pub report: StoredReport,
     /// The OpenPGP message, base64.
     pub ciphertext: String,
     /// The key replies are encrypted to.
@@ -125,34 +108,28 @@ impl WireReport {
         messages: &[StoredMessage],
     ) -> Self {
         Self {
-            id: r.id.clone(),
-            received: r.received,
-            key: r.key.clone(),
-            state: r.state,
-            qsb: r.qsb,
-            updated: r.updated,
+            report: StoredReport {
+                ciphertext: Vec::new(),
+                ..r.clone()
+            },
             ciphertext: b64(&r.ciphertext),
             reply_key,
             messages: messages.iter().map(WireMessage::from_stored).collect(),
         }
     }
 
-    fn to_stored(&self) -> anyhow::Result<StoredReport> {
-        anyhow::ensure!(
-            super::inbox::is_receipt_id(&self.id),
-            "the server sent a report with a malformed id {:?}",
-            self.id
-        );
+    fn to_stored(&self) -> Result<StoredReport, RemoteError> {
+        if !super::inbox::is_receipt_id(&self.report.id) {
+            return Err(RemoteError::BadAnswer(format!(
+                "a report with a malformed id {:?}",
+                self.report.id
+            )));
+        }
         let ciphertext = unb64(&self.ciphertext)?;
         Ok(StoredReport {
-            id: self.id.clone(),
-            received: self.received,
-            key: self.key.clone(),
-            state: self.state,
-            qsb: self.qsb,
-            updated: self.updated,
             size: ciphertext.len(),
             ciphertext,
+            ..self.report.clone()
         })
     }
 }
@@ -220,7 +197,7 @@ struct ErrorBody {
 
 /// The server refused a request (its code and message).
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("the server refused the request ({status}, {code}): {message}")]
+#[error("{code} (HTTP {status}): {message}")]
 pub struct Refused {
     /// HTTP status.
     pub status: u16,
@@ -228,6 +205,57 @@ pub struct Refused {
     pub code: String,
     /// Its message.
     pub message: String,
+}
+
+/// Why a request to the server's inbox API failed. Every variant has a
+/// stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// `--server` is not an http(s) URL.
+    #[error(transparent)]
+    BadUrl(#[from] BadUrl),
+    /// The request could not be made, or its answer not read.
+    #[error("the request to {url} failed: {source}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// The HTTP client's error.
+        #[source]
+        source: Box<ureq::Error>,
+    },
+    /// The server answered with an error (its code and message follow).
+    #[error("the server refused the request")]
+    Refused(#[from] Refused),
+    /// The server's answer is not what the API promises.
+    #[error("the server's answer is malformed: {0}")]
+    BadAnswer(String),
+    /// The request could not be signed.
+    #[error(transparent)]
+    Sign(#[from] RequestSigningError),
+    /// The local inbox failed.
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
+}
+
+impl Coded for RemoteError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadUrl(e) => e.code(),
+            Self::Http { .. } => "server-unreachable",
+            Self::Refused(_) => "server-refused",
+            Self::BadAnswer(_) => "bad-server-answer",
+            Self::Sign(e) => e.code(),
+            Self::Inbox(e) => e.code(),
+        }
+    }
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::BadUrl(e) => e.class(),
+            Self::Sign(e) => e.class(),
+            Self::Inbox(e) => e.class(),
+            Self::Http { .. } | Self::Refused(_) | Self::BadAnswer(_) => ErrorClass::Failure,
+        }
+    }
 }
 
 /// A client of one server's inbox API, signing with one member's key.
@@ -258,12 +286,9 @@ pub struct PullSummary {
 
 impl<'a> Remote<'a> {
     /// A client of the server at `base` (its root URL).
-    pub fn new(base: &str, key: &'a SigningKey) -> anyhow::Result<Self> {
+    pub fn new(base: &str, key: &'a SigningKey) -> Result<Self, RemoteError> {
         let base = base.trim_end_matches('/').to_string();
-        anyhow::ensure!(
-            base.starts_with("https://") || base.starts_with("http://"),
-            "--server must be an http:// or https:// URL, not {base:?}"
-        );
+        crate::http::check_base_url("--server", &base)?;
         let agent = crate::http::agent(crate::http::ClientOptions {
             timeout: std::time::Duration::from_secs(120),
             max_redirects: 0,
@@ -273,39 +298,33 @@ impl<'a> Remote<'a> {
     }
 
     /// Sends a signed `POST path` with `body`; returns the answer's body.
-    fn post(&self, path: &str, body: &[u8], content_type: &str) -> anyhow::Result<Vec<u8>> {
+    fn post(&self, path: &str, body: &[u8], content_type: &str) -> Result<Vec<u8>, RemoteError> {
+        let nonce_url = format!("{}{}", self.base, paths::NONCE);
         let nonce: NonceAnswer = {
-            let mut answer = self
+            let answer = self
                 .agent
-                .post(format!("{}{}", self.base, paths::NONCE))
+                .post(&nonce_url)
                 .header("Accept", "application/json")
-                .send_empty()?;
-            let bytes = answer.body_mut().with_config().limit(4096).read_to_vec()?;
-            check(answer.status().as_u16(), &bytes)?;
-            serde_json::from_slice(&bytes)?
+                .send_empty();
+            parse(&read_answer(&nonce_url, answer, 4096)?)?
         };
         let auth = super::auth::sign_request(self.key, &nonce.nonce, "POST", path, body)?;
-        let mut answer = self
+        let url = format!("{}{path}", self.base);
+        let answer = self
             .agent
-            .post(format!("{}{path}", self.base))
+            .post(&url)
             .header("Accept", "application/json")
             .header("Authorization", &auth)
             .header("Content-Type", content_type)
-            .send(body)?;
-        let bytes = answer
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()?;
-        check(answer.status().as_u16(), &bytes)?;
-        Ok(bytes)
+            .send(body);
+        read_answer(&url, answer, MAX_ANSWER_BYTES)
     }
 
     /// Fetches what changed on the server since the cursor `inbox` keeps
     /// for it (everything when there is none, or with `all`): new reports,
     /// state changes, follow-ups and replies; merges them into `inbox`, then
     /// remembers the server's new cursor there.
-    pub fn pull(&self, inbox: &mut Inbox, all: bool) -> anyhow::Result<PullSummary> {
+    pub fn pull(&self, inbox: &mut Inbox, all: bool) -> Result<PullSummary, RemoteError> {
         let since = if all {
             None
         } else {
@@ -314,12 +333,8 @@ impl<'a> Remote<'a> {
         let request = PullRequest {
             since: since.clone(),
         };
-        let bytes = self.post(
-            paths::PULL,
-            &serde_json::to_vec(&request)?,
-            "application/json",
-        )?;
-        let answer: PullAnswer = serde_json::from_slice(&bytes)?;
+        let bytes = self.post(paths::PULL, &json(&request), "application/json")?;
+        let answer: PullAnswer = parse(&bytes)?;
         let mut summary = PullSummary {
             since,
             reports: answer.reports.len(),
@@ -332,9 +347,9 @@ impl<'a> Remote<'a> {
                 .messages
                 .iter()
                 .map(WireMessage::to_stored)
-                .collect::<anyhow::Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>, _>>()?;
             if inbox.merge(&stored, r.reply_key.as_ref(), &messages)? {
-                summary.changed.push(r.id.clone());
+                summary.changed.push(stored.id);
             }
         }
         // Only once everything is merged: a pull cut short starts again
@@ -346,25 +361,41 @@ impl<'a> Remote<'a> {
     }
 
     /// Sets the state of report `id` on the server.
-    pub fn set_state(&self, id: &str, change: &StateChange) -> anyhow::Result<WireReport> {
-        let body = serde_json::to_vec(change)?;
-        let bytes = self.post(&paths::state(id), &body, "application/json")?;
-        Ok(serde_json::from_slice(&bytes)?)
+    pub fn set_state(&self, id: &str, change: &StateChange) -> Result<WireReport, RemoteError> {
+        let bytes = self.post(&paths::state(id), &json(change), "application/json")?;
+        parse(&bytes)
     }
 
     /// Stores a sealed reply to report `id` on the server.
-    pub fn reply(&self, id: &str, sealed: &[u8]) -> anyhow::Result<WireMessage> {
+    pub fn reply(&self, id: &str, sealed: &[u8]) -> Result<WireMessage, RemoteError> {
         let bytes = self.post(&paths::replies(id), sealed, "application/pgp-encrypted")?;
-        Ok(serde_json::from_slice(&bytes)?)
+        parse(&bytes)
     }
 }
 
-/// An error for a non-2xx answer, with the server's code when it gave one.
-fn check(status: u16, body: &[u8]) -> anyhow::Result<()> {
+/// The body of an answer to a request to `url`, at most `limit` bytes; an
+/// error for a non-2xx answer, with the server's code when it gave one.
+fn read_answer(
+    url: &str,
+    answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    limit: u64,
+) -> Result<Vec<u8>, RemoteError> {
+    let failed = |source| RemoteError::Http {
+        url: url.to_string(),
+        source: Box::new(source),
+    };
+    let mut answer = answer.map_err(failed)?;
+    let body = answer
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_vec()
+        .map_err(failed)?;
+    let status = answer.status().as_u16();
     if (200..300).contains(&status) {
-        return Ok(());
+        return Ok(body);
     }
-    let (code, message) = match serde_json::from_slice::<ErrorAnswer>(body) {
+    let (code, message) = match serde_json::from_slice::<ErrorAnswer>(&body) {
         Ok(e) => (e.error.code, e.error.message),
         Err(_) => ("http-error".to_string(), format!("HTTP {status}")),
     };
@@ -376,10 +407,22 @@ fn check(status: u16, body: &[u8]) -> anyhow::Result<()> {
     .into())
 }
 
+/// A request document as JSON.
+fn json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("a request document serialises")
+}
+
+/// An answer document of the API.
+fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, RemoteError> {
+    serde_json::from_slice(bytes).map_err(|e| RemoteError::BadAnswer(e.to_string()))
+}
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn unb64(text: &str) -> anyhow::Result<Vec<u8>> {
-    Ok(base64::engine::general_purpose::STANDARD.decode(text)?)
+fn unb64(text: &str) -> Result<Vec<u8>, RemoteError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| RemoteError::BadAnswer(format!("a ciphertext is not base64: {e}")))
 }

@@ -3,24 +3,18 @@
 //! key derived from their codename), so the server never holds a reply's
 //! plaintext.
 
-use std::io::{Read, Write};
-
-use anyhow::Context;
 use sequoia_openpgp as openpgp;
 
-use openpgp::crypto::{KeyPair, SessionKey};
-use openpgp::packet::{PKESK, SKESK};
-use openpgp::parse::stream::{
-    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationHelper,
-};
+use openpgp::parse::stream::{MessageLayer, MessageStructure, VerificationHelper};
 use openpgp::parse::Parse;
 use openpgp::policy::StandardPolicy;
-use openpgp::serialize::stream::{Armorer, Encryptor2, LiteralWriter, Message, Signer};
-use openpgp::types::SymmetricAlgorithm;
-use openpgp::{Cert, Fingerprint, KeyHandle};
+use openpgp::{Cert, KeyHandle};
 use serde::Serialize;
 
+use super::decrypt::{DecryptError, DecryptionKeys};
+use super::encrypt::{encrypt_to, encryption_keys, EncryptError};
 use crate::config::ROLE_SECURITY_TEAM;
+use crate::error::{Coded, ErrorClass};
 use crate::signing::SigningKey;
 use crate::trust::keyring::KeyEntry;
 use crate::trust::verdict::KeyStatus;
@@ -73,7 +67,7 @@ pub fn parse_reporter_key(text: &[u8]) -> Result<Cert, ReporterKeyError> {
         return Err(ReporterKeyError::SecretKey);
     }
     let policy = StandardPolicy::new();
-    if recipients(&cert, &policy).next().is_none() {
+    if encryption_keys(&cert, &policy).next().is_none() {
         return Err(ReporterKeyError::NoEncryptionSubkey);
     }
     Ok(cert.strip_secret_key_material())
@@ -91,54 +85,59 @@ pub fn reporter_key_armored(text: &[u8]) -> Result<String, ReporterKeyError> {
     String::from_utf8(bytes).map_err(|_| ReporterKeyError::NotAKey)
 }
 
-fn recipients<'a>(
-    cert: &'a Cert,
-    policy: &'a StandardPolicy<'a>,
-) -> impl Iterator<
-    Item = openpgp::cert::amalgamation::key::ValidErasedKeyAmalgamation<
-        'a,
-        openpgp::packet::key::PublicParts,
-    >,
-> + 'a {
-    cert.keys()
-        .with_policy(policy, None)
-        .supported()
-        .alive()
-        .revoked(false)
-        .for_transport_encryption()
-        .for_storage_encryption()
+/// Why a reply cannot be sealed. Every variant has a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// Longer than [`MAX_MESSAGE_BYTES`].
+    #[error("the reply is {0} bytes; at most {MAX_MESSAGE_BYTES} are sent")]
+    TooLong(usize),
+    /// Not UTF-8 text.
+    #[error("the reply is not UTF-8 text")]
+    NotText,
+    /// The reporter's key has no subkey that may encrypt now.
+    #[error("the reporter's key {0} has no encryption subkey valid now")]
+    NoEncryptionSubkey(String),
+    /// Sequoia could not sign or encrypt it.
+    #[error(transparent)]
+    Encrypt(#[from] EncryptError),
 }
 
-/// Signs `text` with `signer` and encrypts it to `recipient`'s encryption
-/// subkeys: an ASCII-armoured OpenPGP message that `gpg --decrypt` reads.
-pub fn seal(signer: &SigningKey, recipient: &Cert, text: &[u8]) -> anyhow::Result<Vec<u8>> {
-    anyhow::ensure!(
-        text.len() <= MAX_MESSAGE_BYTES,
-        "the reply is {} bytes; at most {MAX_MESSAGE_BYTES} are sent",
-        text.len()
-    );
-    let policy = StandardPolicy::new();
-    let keys: Vec<_> = recipients(recipient, &policy).collect();
-    anyhow::ensure!(
-        !keys.is_empty(),
-        "the reporter's key {} has no encryption subkey valid now",
-        recipient.fingerprint()
-    );
-    let mut sink = Vec::new();
-    {
-        let message = Message::new(&mut sink);
-        let message = Armorer::new(message).build()?;
-        let message = Encryptor2::for_recipients(message, keys)
-            .build()
-            .context("starting the encryption")?;
-        let message = Signer::new(message, signer.keypair())
-            .build()
-            .context("starting the signature")?;
-        let mut literal = LiteralWriter::new(message).build()?;
-        literal.write_all(text)?;
-        literal.finalize().context("finishing the reply")?;
+impl Coded for SealError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::TooLong(_) => "reply-too-long",
+            Self::NotText => "reply-not-text",
+            Self::NoEncryptionSubkey(_) => "no-encryption-subkey",
+            Self::Encrypt(e) => e.code(),
+        }
     }
-    Ok(sink)
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::TooLong(_) | Self::NotText => ErrorClass::Usage,
+            Self::NoEncryptionSubkey(_) => ErrorClass::Failure,
+            Self::Encrypt(e) => e.class(),
+        }
+    }
+}
+
+/// Signs `text` (UTF-8, at most [`MAX_MESSAGE_BYTES`]) with `signer` and
+/// encrypts it to `recipient`'s encryption subkeys: an ASCII-armoured
+/// OpenPGP message that `gpg --decrypt` reads.
+pub fn seal(signer: &SigningKey, recipient: &Cert, text: &[u8]) -> Result<Vec<u8>, SealError> {
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(SealError::TooLong(text.len()));
+    }
+    if std::str::from_utf8(text).is_err() {
+        return Err(SealError::NotText);
+    }
+    let policy = StandardPolicy::new();
+    let keys: Vec<_> = encryption_keys(recipient, &policy).collect();
+    if keys.is_empty() {
+        return Err(SealError::NoEncryptionSubkey(
+            recipient.fingerprint().to_hex(),
+        ));
+    }
+    Ok(encrypt_to(keys, text, true, Some(signer))?)
 }
 
 /// Who signed a reply, as judged from the pack's keys.
@@ -166,52 +165,31 @@ pub struct OpenedReply {
 /// Decrypts `ciphertext` with `secret` (a certificate holding secret
 /// encryption subkeys) and checks its signature against the pack's keys
 /// (`keys`, judged by the trust engine).
-pub fn open(secret: &Cert, ciphertext: &[u8], keys: &[KeyEntry]) -> anyhow::Result<OpenedReply> {
-    let policy = StandardPolicy::new();
-    let keypairs: Vec<KeyPair> = secret
-        .keys()
-        .with_policy(&policy, None)
-        .for_transport_encryption()
-        .for_storage_encryption()
-        .secret()
-        .filter_map(|ka| ka.key().clone().into_keypair().ok())
-        .collect();
-    anyhow::ensure!(
-        !keypairs.is_empty(),
-        "no secret encryption key to open the reply"
-    );
-    let helper = Helper {
-        keypairs,
-        keys,
-        signer: None,
-    };
-    let mut decryptor = DecryptorBuilder::from_bytes(ciphertext)
-        .context("reading the reply")?
-        .with_policy(&policy, None, helper)
-        .context("decrypting the reply")?;
-    let mut plaintext = Vec::new();
-    (&mut decryptor)
-        .take(MAX_MESSAGE_BYTES as u64 + 1)
-        .read_to_end(&mut plaintext)
-        .context("decrypting the reply")?;
-    anyhow::ensure!(
-        plaintext.len() <= MAX_MESSAGE_BYTES,
-        "the reply is longer than {MAX_MESSAGE_BYTES} bytes"
-    );
-    let signer = decryptor.into_helper().signer;
+pub fn open(
+    secret: &Cert,
+    ciphertext: &[u8],
+    keys: &[KeyEntry],
+) -> Result<OpenedReply, DecryptError> {
+    let check = SignerCheck { keys, signer: None };
+    let (plaintext, check) = DecryptionKeys::unlock_cert(secret, None)?.decrypt_verifying(
+        ciphertext,
+        check,
+        MAX_MESSAGE_BYTES as u64,
+    )?;
     Ok(OpenedReply {
         text: String::from_utf8_lossy(&plaintext).into_owned(),
-        signer,
+        signer: check.signer,
     })
 }
 
-struct Helper<'a> {
-    keypairs: Vec<KeyPair>,
+/// Judges a reply's signatures by the pack's keys: the signer, a certified
+/// one first.
+struct SignerCheck<'a> {
     keys: &'a [KeyEntry],
     signer: Option<ReplySigner>,
 }
 
-impl VerificationHelper for Helper<'_> {
+impl VerificationHelper for SignerCheck<'_> {
     fn get_certs(&mut self, _: &[KeyHandle]) -> openpgp::Result<Vec<Cert>> {
         Ok(self.keys.iter().filter_map(|e| e.cert().cloned()).collect())
     }
@@ -245,31 +223,6 @@ impl VerificationHelper for Helper<'_> {
     }
 }
 
-impl DecryptionHelper for Helper<'_> {
-    fn decrypt<D>(
-        &mut self,
-        pkesks: &[PKESK],
-        _: &[SKESK],
-        sym_algo: Option<SymmetricAlgorithm>,
-        mut decrypt: D,
-    ) -> openpgp::Result<Option<Fingerprint>>
-    where
-        D: FnMut(SymmetricAlgorithm, &SessionKey) -> bool,
-    {
-        for pkesk in pkesks {
-            for key in &self.keypairs {
-                let mut key = key.clone();
-                if let Some((algo, session_key)) = pkesk.decrypt(&mut key, sym_algo) {
-                    if decrypt(algo, &session_key) {
-                        return Ok(Some(key.public().fingerprint()));
-                    }
-                }
-            }
-        }
-        Err(anyhow::anyhow!("the reply is not encrypted to this key"))
-    }
-}
-
 impl crate::error::Coded for ReporterKeyError {
     fn code(&self) -> &'static str {
         ReporterKeyError::code(self)
@@ -277,5 +230,41 @@ impl crate::error::Coded for ReporterKeyError {
     fn class(&self) -> crate::error::ErrorClass {
         use crate::error::ErrorClass;
         ErrorClass::Usage
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openpgp::serialize::SerializeInto;
+
+    fn member() -> SigningKey {
+        let (cert, _) =
+            openpgp::cert::CertBuilder::general_purpose(None, Some("m@example.invalid"))
+                .generate()
+                .unwrap();
+        let armored = cert.as_tsk().armored().to_vec().unwrap();
+        crate::signing::SecretKeyFile::from_bytes(&armored, "m")
+            .unwrap()
+            .unlock(None)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_reply_is_text_within_the_limit() {
+        let key = member();
+        let (reporter, _) = openpgp::cert::CertBuilder::general_purpose(None, Some("r@x.invalid"))
+            .generate()
+            .unwrap();
+        let code = |text: &[u8]| seal(&key, &reporter, text).unwrap_err().code();
+        assert_eq!(code(b"\xff\xfe"), "reply-not-text");
+        assert_eq!(code(&vec![b'a'; MAX_MESSAGE_BYTES + 1]), "reply-too-long");
+        let e = seal(&key, &reporter, b"\xff").unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Usage);
+        let sealed = seal(&key, &reporter, b"thanks").unwrap();
+        let opened = open(&reporter, &sealed, &[]).unwrap();
+        assert_eq!(opened.text, "thanks");
+        // No key of a pack to judge the signature by.
+        assert!(opened.signer.is_none());
     }
 }

@@ -90,6 +90,34 @@ impl SubmissionError {
     }
 }
 
+/// Why a decrypted report document cannot be read back. Every variant has a
+/// stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaintextError {
+    /// Not the JSON document of a report.
+    #[error("the report is not a secpack report document: {0}")]
+    NotADocument(#[source] serde_json::Error),
+    /// A document of another format.
+    #[error("unknown report format {0:?}")]
+    UnknownFormat(String),
+    /// The attachment's contents are not base64.
+    #[error("the attachment is not base64: {0}")]
+    BadAttachment(#[source] base64::DecodeError),
+}
+
+impl crate::error::Coded for PlaintextError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotADocument(_) => "bad-report-document",
+            Self::UnknownFormat(_) => "unknown-report-format",
+            Self::BadAttachment(_) => "bad-attachment",
+        }
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::Failure
+    }
+}
+
 /// A file sent with the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
@@ -105,8 +133,10 @@ pub struct Attachment {
 
 impl Attachment {
     /// The decoded contents.
-    pub fn bytes(&self) -> anyhow::Result<Vec<u8>> {
-        Ok(base64::engine::general_purpose::STANDARD.decode(&self.base64)?)
+    pub fn bytes(&self) -> Result<Vec<u8>, PlaintextError> {
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.base64)
+            .map_err(PlaintextError::BadAttachment)
     }
 }
 
@@ -177,13 +207,11 @@ impl Submission {
     }
 
     /// Reads a plaintext document back (after decryption).
-    pub fn from_plaintext(bytes: &[u8]) -> anyhow::Result<Self> {
-        let s: Self = serde_json::from_slice(bytes)?;
-        anyhow::ensure!(
-            s.format == PLAINTEXT_FORMAT,
-            "unknown report format {:?}",
-            s.format
-        );
+    pub fn from_plaintext(bytes: &[u8]) -> Result<Self, PlaintextError> {
+        let s: Self = serde_json::from_slice(bytes).map_err(PlaintextError::NotADocument)?;
+        if s.format != PLAINTEXT_FORMAT {
+            return Err(PlaintextError::UnknownFormat(s.format));
+        }
         Ok(s)
     }
 }
@@ -286,6 +314,31 @@ mod tests {
         ]
     }
 
+    /// The three required fields, `affected` given.
+    fn required(summary: &'static [u8], details: &'static [u8]) -> Vec<FormField<'static>> {
+        vec![
+            field("summary", summary),
+            field("details", details),
+            field("affected", b"a"),
+        ]
+    }
+
+    /// A complete form with an attachment.
+    fn with_attachment(
+        file_name: &'static str,
+        content_type: Option<&'static str>,
+        data: &'static [u8],
+    ) -> Vec<FormField<'static>> {
+        let mut fields = complete();
+        fields.push(FormField {
+            name: "attachment",
+            file_name: Some(file_name),
+            content_type,
+            data,
+        });
+        fields
+    }
+
     #[test]
     fn a_complete_form_is_accepted_and_normalised() {
         let s = Submission::from_fields(complete(), 10).unwrap();
@@ -299,13 +352,11 @@ mod tests {
 
     #[test]
     fn the_attachment_keeps_its_bytes_and_only_its_base_name() {
-        let mut fields = complete();
-        fields.push(FormField {
-            name: "attachment",
-            file_name: Some("C:\\Users\\x\\poc.py"),
-            content_type: Some("text/x-python"),
-            data: b"\x00\xffbinary",
-        });
+        let fields = with_attachment(
+            "C:\\Users\\x\\poc.py",
+            Some("text/x-python"),
+            b"\x00\xffbinary",
+        );
         // Exactly at the limit is accepted.
         let s = Submission::from_fields(fields, 8).unwrap();
         let a = s.attachment.unwrap();
@@ -317,13 +368,7 @@ mod tests {
 
     #[test]
     fn an_empty_unnamed_file_part_is_no_attachment() {
-        let mut fields = complete();
-        fields.push(FormField {
-            name: "attachment",
-            file_name: Some(""),
-            content_type: None,
-            data: b"",
-        });
+        let fields = with_attachment("", None, b"");
         assert_eq!(
             Submission::from_fields(fields, 10).unwrap().attachment,
             None
@@ -342,64 +387,15 @@ mod tests {
                 [complete(), vec![field("cc", b"x")]].concat(),
                 "unknown-field",
             ),
+            (required(b"\xff", b"d"), "not-text"),
+            (required(b"two\nlines", b"d"), "control-characters"),
+            (required(b"s", b"nul\0"), "control-characters"),
+            (required(b"s", b"   "), "missing-field"),
             (
-                vec![
-                    field("summary", b"\xff"),
-                    field("details", b"d"),
-                    field("affected", b"a"),
-                ],
-                "not-text",
-            ),
-            (
-                vec![
-                    field("summary", b"two\nlines"),
-                    field("details", b"d"),
-                    field("affected", b"a"),
-                ],
-                "control-characters",
-            ),
-            (
-                vec![
-                    field("summary", b"s"),
-                    field("details", b"nul\0"),
-                    field("affected", b"a"),
-                ],
-                "control-characters",
-            ),
-            (
-                vec![
-                    field("summary", b"s"),
-                    field("details", b"   "),
-                    field("affected", b"a"),
-                ],
-                "missing-field",
-            ),
-            (
-                [
-                    complete(),
-                    vec![FormField {
-                        name: "attachment",
-                        file_name: Some("a"),
-                        content_type: None,
-                        data: b"12345678901",
-                    }],
-                ]
-                .concat(),
+                with_attachment("a", None, b"12345678901"),
                 "attachment-too-large",
             ),
-            (
-                [
-                    complete(),
-                    vec![FormField {
-                        name: "attachment",
-                        file_name: Some("a\nb"),
-                        content_type: None,
-                        data: b"1",
-                    }],
-                ]
-                .concat(),
-                "bad-file-name",
-            ),
+            (with_attachment("a\nb", None, b"1"), "bad-file-name"),
         ];
         for (fields, code) in cases {
             let e = Submission::from_fields(fields.clone(), 10).unwrap_err();
@@ -408,16 +404,27 @@ mod tests {
     }
 
     #[test]
+    fn a_document_that_does_not_read_back_has_its_code() {
+        use crate::error::Coded;
+        let code = |bytes: &[u8]| Submission::from_plaintext(bytes).unwrap_err().code();
+        assert_eq!(code(b"plain text"), "bad-report-document");
+        let mut s = Submission::from_fields(complete(), 10).unwrap();
+        s.format = "secpack-report/9".into();
+        assert_eq!(code(&s.to_plaintext()), "unknown-report-format");
+        let a = Attachment {
+            name: "a".into(),
+            content_type: None,
+            size: 1,
+            base64: "!!".into(),
+        };
+        assert_eq!(a.bytes().unwrap_err().code(), "bad-attachment");
+    }
+
+    #[test]
     fn length_limits_count_characters_for_short_fields() {
         let at_limit = "é".repeat(MAX_SUMMARY_CHARS);
         let over = "é".repeat(MAX_SUMMARY_CHARS + 1);
-        let with = |s: &'static str| {
-            vec![
-                field("summary", s.as_bytes()),
-                field("details", b"d"),
-                field("affected", b"a"),
-            ]
-        };
+        let with = |s: &'static str| required(s.as_bytes(), b"d");
         let at_limit: &'static str = Box::leak(at_limit.into_boxed_str());
         let over: &'static str = Box::leak(over.into_boxed_str());
         assert!(Submission::from_fields(with(at_limit), 0).is_ok());

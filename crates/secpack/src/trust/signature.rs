@@ -225,7 +225,7 @@ impl VerificationHelper for &mut Helper<'_> {
                 }
                 MessageLayer::Compression { .. } => {}
                 MessageLayer::Encryption { .. } => {
-                    return Err(anyhow::anyhow!("encrypted messages are not signatures"));
+                    return Err(EncryptedMessage.into());
                 }
             }
         }
@@ -233,7 +233,13 @@ impl VerificationHelper for &mut Helper<'_> {
     }
 }
 
-fn error_chain(e: &anyhow::Error) -> String {
+/// An encrypted message where a signature was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("encrypted messages are not signatures")]
+struct EncryptedMessage;
+
+/// Sequoia's error with its causes (`outer: inner`), as `{:#}` shows it.
+fn error_chain(e: &impl std::fmt::Display) -> String {
     format!("{e:#}")
 }
 
@@ -528,7 +534,7 @@ fn binding_after_signature(
     ring: &Keyring,
     sig: &Signature,
     cert: &Cert,
-    error: &anyhow::Error,
+    error: &dyn std::fmt::Display,
 ) -> Judgement {
     let base = Judgement::of(sig, SigStatus::Bad, "").with_key(cert);
     if let Some(j) = untrusted(ring, cert, &base) {

@@ -84,12 +84,19 @@ pub fn verify_tags(root: &Path, ring: &Keyring, strict: bool) -> Vec<TagReport> 
             .into_par_iter()
             .map(|t| judge_tag(ring, t, strict))
             .collect(),
-        Err(e) => vec![TagReport::failed(
-            "(repository)",
-            None,
-            SigStatus::Malformed,
-            format!("the tags cannot be read: {e:#}"),
-        )],
+        Err(e) => {
+            // The causes, `outer: inner`, as the reason.
+            let causes: Vec<String> =
+                std::iter::successors(Some(&e.0 as &dyn std::error::Error), |c| c.source())
+                    .map(ToString::to_string)
+                    .collect();
+            vec![TagReport::failed(
+                "(repository)",
+                None,
+                SigStatus::Malformed,
+                format!("the tags cannot be read: {}", causes.join(": ")),
+            )]
+        }
     }
 }
 
@@ -102,12 +109,28 @@ struct RawTag {
     problem: Option<String>,
 }
 
-fn read_tags(root: &Path) -> anyhow::Result<Vec<RawTag>> {
-    let repo = gix::open(root)?;
+/// Why the tags of a repository cannot be read (not a git repository, or
+/// references gitoxide cannot list); the verdict on the tags then says so
+/// in one failing entry.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct TagsError(#[source] gix::Error);
+
+impl crate::error::Coded for TagsError {
+    fn code(&self) -> &'static str {
+        "tags-unreadable"
+    }
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::Failure
+    }
+}
+
+fn read_tags(root: &Path) -> Result<Vec<RawTag>, TagsError> {
+    let repo = gix::open(root).map_err(TagsError)?;
     let mut out = Vec::new();
-    let platform = repo.references()?;
-    for r in platform.tags()? {
-        let r = r.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let platform = repo.references().map_err(TagsError)?;
+    for r in platform.tags().map_err(TagsError)? {
+        let r = r.map_err(TagsError)?;
         let name = r.name().shorten().to_string();
         let Some(id) = r.target().try_id().map(|id| id.to_owned()) else {
             out.push(RawTag {

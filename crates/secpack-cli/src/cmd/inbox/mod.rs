@@ -68,12 +68,10 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         None => Inbox::default_path()?,
     };
     // A pull makes the member's inbox when it is missing.
-    anyhow::ensure!(
-        db.exists() || matches!(args.command, InboxCommand::Pull(_)),
-        "no inbox database at {} (give it with --db, or make one with `secpack inbox pull`)",
-        db.display()
-    );
-    let mut inbox = Inbox::open(&db)?;
+    let mut inbox = match args.command {
+        InboxCommand::Pull(_) => Inbox::open(&db)?,
+        _ => Inbox::open_existing(&db)?,
+    };
     match args.command {
         InboxCommand::List => list(&inbox, global),
         InboxCommand::Show(show_args) => show::show(&inbox, show_args, global),
@@ -124,9 +122,7 @@ fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
     };
     let qsb = bulletin.as_ref().map(|b| b.number);
     if let Some(server) = &args.server {
-        if let Err(e) = remote::push_state(server, &args.member, &args.id, args.set, qsb) {
-            return remote::refused_or(e);
-        }
+        remote::push_state(server, &args.member, &args.id, args.set, qsb)?;
     }
     let updated = inbox.set_state(&args.id, args.set, qsb, chrono::Utc::now())?;
     if global.json {

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use secpack::report::inbox::{Inbox, MessageKind};
-use secpack::report::remote::{Refused, Remote, StateChange};
+use secpack::report::remote::{Remote, StateChange};
 use secpack::report::reply::{self, MAX_MESSAGE_BYTES};
 use secpack::report::state::ReportState;
 use secpack::signing::{SecretKeyFile, SigningKey};
 use serde::Serialize;
 
 use crate::escape::safe;
-use crate::output::{paint, BAD, DIM, GOOD, HEAD};
+use crate::output::{paint, DIM, GOOD, HEAD};
 use crate::GlobalArgs;
 
 /// The member's secret key, which signs requests and replies.
@@ -80,10 +80,7 @@ pub struct ReplyArgs {
 /// Runs `inbox pull`.
 pub fn pull(inbox: &mut Inbox, args: PullArgs, global: &GlobalArgs) -> Result<u8> {
     let key = args.member.unlock()?;
-    let summary = match Remote::new(&args.server, &key)?.pull(inbox, args.all) {
-        Ok(s) => s,
-        Err(e) => return refused_or(e),
-    };
+    let summary = Remote::new(&args.server, &key)?.pull(inbox, args.all)?;
     if global.json {
         crate::output::print_json(&summary)?;
         return Ok(crate::EXIT_OK);
@@ -129,10 +126,12 @@ pub fn reply(inbox: &Inbox, args: ReplyArgs, global: &GlobalArgs) -> Result<u8> 
         .with_context(|| format!("the reply key of report {}", args.id))?;
     let sealed = reply::seal(&key, &cert, &text)?;
     let message = match &args.server {
-        Some(server) => match Remote::new(server, &key)?.reply(&args.id, &sealed) {
-            Ok(m) => m.id,
-            Err(e) => return refused_or(e),
-        },
+        Some(server) => {
+            Remote::new(server, &key)?
+                .reply(&args.id, &sealed)?
+                .message
+                .id
+        }
         None => {
             inbox
                 .add_message(
@@ -190,23 +189,8 @@ pub fn push_state(
     Ok(())
 }
 
-/// A refusal by the server is a failure (exit 1), with its code; any other
-/// error stays an error.
-pub fn refused_or(e: anyhow::Error) -> Result<u8> {
-    match e.downcast::<Refused>() {
-        Ok(r) => {
-            anstream::eprintln!(
-                "{} {} [{}]",
-                paint(BAD, "error:"),
-                safe(&r.message),
-                safe(&r.code)
-            );
-            Ok(crate::EXIT_FAILURE)
-        }
-        Err(e) => Err(e),
-    }
-}
-
+/// The reply's text, read up to one byte over the limit: [`reply::seal`]
+/// judges its length and that it is text.
 fn read_text(path: &std::path::Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let mut text = Vec::new();
@@ -219,13 +203,5 @@ fn read_text(path: &std::path::Path) -> Result<Vec<u8>> {
             .take(limit)
             .read_to_end(&mut text)?;
     }
-    anyhow::ensure!(
-        text.len() <= MAX_MESSAGE_BYTES,
-        "the reply is longer than {MAX_MESSAGE_BYTES} bytes"
-    );
-    anyhow::ensure!(
-        std::str::from_utf8(&text).is_ok(),
-        "the reply is not UTF-8 text"
-    );
     Ok(text)
 }

@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use secpack::report::decrypt::{decrypt_with_gpg, DecryptionKeys};
 use secpack::report::inbox::{Inbox, StoredReport};
 use secpack::report::submission::Submission;
@@ -11,7 +11,7 @@ use secpack::signing::SecretKeyFile;
 use serde::Serialize;
 
 use crate::escape::{safe, safe_text};
-use crate::output::{chain, paint, BAD, GOOD, HEAD, WARN};
+use crate::output::{paint, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
 /// Decrypt and print one report.
@@ -65,18 +65,8 @@ pub(super) fn show(inbox: &Inbox, args: ShowArgs, global: &GlobalArgs) -> Result
         }
         None => decrypt_with_gpg(&args.gpg, &stored.ciphertext),
     };
-    let plaintext = match decrypted {
-        Ok(p) => p,
-        Err(e) => {
-            anstream::eprintln!(
-                "{} report {}: {}",
-                paint(BAD, "error:"),
-                safe(&stored.id),
-                chain(&e)
-            );
-            return Ok(crate::EXIT_FAILURE);
-        }
-    };
+    // A report that cannot be decrypted is a failure (exit 1) with its code.
+    let plaintext = decrypted.with_context(|| format!("report {}", stored.id))?;
     // Reports from the intake are structured; anything else is shown as text.
     let report = Submission::from_plaintext(&plaintext).ok();
     if let (Some(out), Some(a)) = (
