@@ -471,7 +471,8 @@ impl Inbox {
     }
 
     /// The messages about report `id` (every report when `None`), oldest
-    /// first.
+    /// first; messages stored in the same millisecond in the order they were
+    /// stored.
     pub fn messages(&self, id: Option<&str>) -> Result<Vec<StoredMessage>> {
         self.select_messages("?1 IS NULL OR report = ?1", id.map(str::to_string))
     }
@@ -526,7 +527,7 @@ impl Inbox {
     ) -> Result<Vec<StoredMessage>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT id, report, kind, at, author, ciphertext FROM messages
-             WHERE {condition} ORDER BY at, id"
+             WHERE {condition} ORDER BY at, rowid"
         ))?;
         let rows = stmt.query_map([param], |r| {
             Ok((
@@ -822,6 +823,37 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn messages_of_one_millisecond_keep_the_order_they_were_stored_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox = Inbox::open(&dir.path().join("inbox.sqlite")).unwrap();
+        let t = at("2026-05-02T10:00:00Z");
+        let report = inbox.insert(b"cipher", "AAAA", t).unwrap();
+        // Message ids are random after the time: twenty messages stored in
+        // the same millisecond would come back shuffled if ordered by id.
+        let stored: Vec<String> = (0..20)
+            .map(|i| {
+                let kind = [MessageKind::FollowUp, MessageKind::Reply][i % 2];
+                let m = inbox.add_message(&report, kind, None, b"m", t).unwrap();
+                m.id
+            })
+            .collect();
+        let listed: Vec<String> = inbox
+            .messages(Some(&report))
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(listed, stored);
+        let since: Vec<String> = inbox
+            .messages_since(Some(t))
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(since, stored);
     }
 
     #[test]
