@@ -161,7 +161,18 @@ fn hash_chunks(
     })
 }
 
-/// Lower-case hex of `bytes`.
+/// SHA-256 of `bytes` in lower-case hex (OpenSSL's implementation, as for
+/// release digests).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&openssl::sha::sha256(bytes))
+}
+
+/// SHA-512 of `bytes` in lower-case hex.
+pub fn sha512_hex(bytes: &[u8]) -> String {
+    to_hex(&openssl::sha::sha512(bytes))
+}
+
+/// Lower-case hex of `bytes`: the one hex rule of the library.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes

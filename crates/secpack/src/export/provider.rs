@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
-use sha2::{Digest, Sha256, Sha512};
+use crate::digest::hashing::{sha256_hex, sha512_hex};
 
 use super::csaf::{csaf_document, document_path, CsafSettings, TLP_FOLDER, TLP_LABEL};
 use super::{json_bytes, timestamp, ExportError, OutputFile, PackBulletin};
@@ -89,11 +89,11 @@ pub fn build_provider(
         let url = format!("{base}/{rel}");
         files.push(OutputFile {
             path: format!("{path}.sha256"),
-            contents: hash_line(&hex(&Sha256::digest(&bytes)), &file_name),
+            contents: hash_line(&sha256_hex(&bytes), &file_name),
         });
         files.push(OutputFile {
             path: format!("{path}.sha512"),
-            contents: hash_line(&hex(&Sha512::digest(&bytes)), &file_name),
+            contents: hash_line(&sha512_hex(&bytes), &file_name),
         });
         let mut links = vec![
             json!({ "rel": "self", "href": url }),
@@ -249,10 +249,6 @@ fn hash_line(hex: &str, file_name: &str) -> Vec<u8> {
     format!("{hex}  {file_name}\n").into_bytes()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A CSV field, always quoted, quotes doubled.
 fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
@@ -279,6 +275,5 @@ mod tests {
     fn helpers() {
         assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
         assert_eq!(slug("Demo OS Project!"), "demo-os-project");
-        assert_eq!(hex(&[0, 15, 255]), "000fff");
     }
 }

@@ -165,8 +165,7 @@ impl Authorization {
 
 /// The statement a member signs for one request.
 pub fn statement(nonce: &str, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
-    use sha2::Digest;
-    let digest = super::codename::hex(&sha2::Sha256::digest(body));
+    let digest = crate::digest::hashing::sha256_hex(body);
     format!(
         "secpack-inbox-request/1\nnonce: {nonce}\nmethod: {}\npath: {path}\nbody-sha256: {digest}\n",
         method.to_ascii_uppercase()
@@ -263,7 +262,7 @@ fn parse_signature(bytes: &[u8]) -> Result<Signature, AuthError> {
 pub fn new_nonce() -> Result<String, openssl::error::ErrorStack> {
     let mut bytes = [0u8; NONCE_BYTES];
     openssl::rand::rand_bytes(&mut bytes)?;
-    Ok(super::codename::hex(&bytes))
+    Ok(crate::digest::hashing::to_hex(&bytes))
 }
 
 impl Coded for AuthError {
@@ -358,7 +357,7 @@ mod tests {
         #[test]
         fn well_formed_headers_parse_back(nonce in proptest::array::uniform32(any::<u8>()),
                                           sig in proptest::collection::vec(any::<u8>(), 1..200)) {
-            let a = Authorization { nonce: super::super::codename::hex(&nonce), signature: sig };
+            let a = Authorization { nonce: crate::digest::hashing::to_hex(&nonce), signature: sig };
             prop_assert_eq!(Authorization::parse(&a.to_header()).unwrap(), a);
         }
     }

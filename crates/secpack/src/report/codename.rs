@@ -156,11 +156,10 @@ impl Codename {
 
     /// The lookup index: SHA-256 of the selector, in hex. Not secret.
     pub fn index(&self) -> String {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
+        let mut h = openssl::sha::Sha256::new();
         h.update(b"secpack codename index/1\0");
         h.update(&self.0[..SELECTOR_BYTES]);
-        hex(&h.finalize())
+        hex(&h.finish())
     }
 
     /// Runs argon2id over the codename with `salt` (slow on purpose).
@@ -326,10 +325,7 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::digest::hashing::to_hex as hex;
 
 impl crate::error::Coded for CodenameError {
     fn code(&self) -> &'static str {

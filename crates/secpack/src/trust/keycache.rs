@@ -198,7 +198,7 @@ impl KeyringCache {
     }
 
     fn path_of(&self, id: &EntryId) -> PathBuf {
-        self.dir.join(hex(id))
+        self.dir.join(crate::digest::hashing::to_hex(id))
     }
 
     /// Removes all but the newest [`MAX_ENTRIES`] entry files.
@@ -549,8 +549,4 @@ fn decode(body: &[u8], now: SystemTime) -> Result<Option<Keyring>, &'static str>
         stored.master_problem,
         stored.master_warnings,
     )))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

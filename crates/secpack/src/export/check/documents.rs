@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset};
 use serde_json::Value;
-use sha2::{Digest, Sha256, Sha512};
+use crate::digest::hashing::{sha256_hex, sha512_hex};
 
 use super::fetch::{FetchFailure, Source};
 use super::metadata::Metadata;
@@ -245,8 +245,8 @@ fn check_hashes(
 ) {
     let mut found = 0;
     for (ext, digest) in [
-        ("sha256", hex(&Sha256::digest(bytes))),
-        ("sha512", hex(&Sha512::digest(bytes))),
+        ("sha256", sha256_hex(bytes)),
+        ("sha512", sha512_hex(bytes)),
     ] {
         let hash_url = format!("{url}.{ext}");
         source.check_tls(&hash_url, findings);
@@ -359,10 +359,6 @@ fn check_signature(
             "the signature",
         ),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
