@@ -58,6 +58,16 @@ pub const HEAD: Style = Style::new().bold();
 /// Style of secondary text.
 pub const DIM: Style = Style::new().dimmed();
 
+/// The style of a checker finding's severity word.
+pub fn severity_style(severity: secpack::severity::Severity) -> Style {
+    use secpack::severity::Severity;
+    match severity {
+        Severity::Error => BAD,
+        Severity::Warning => WARN,
+        Severity::Info => DIM,
+    }
+}
+
 /// `text` wrapped in `style` (stripped later when colour is off).
 pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")

@@ -44,6 +44,7 @@ pub mod keys;
 pub mod pack;
 pub mod report;
 pub mod securitytxt;
+pub mod severity;
 pub mod signing;
 pub mod team;
 pub mod tracker;

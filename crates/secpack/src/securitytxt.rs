@@ -31,15 +31,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "CSAF",
 ];
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// A recommendation not followed.
-    Warning,
-    /// A requirement not met: the file fails the lint.
-    Error,
-}
+pub use crate::severity::Severity;
 
 /// One result of the lint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -6,7 +6,7 @@ use anyhow::Result;
 use secpack::export::check::{check, CheckOptions, Severity};
 
 use crate::escape::safe;
-use crate::output::{paint, BAD, DIM, GOOD, WARN};
+use crate::output::{paint, BAD, DIM, GOOD};
 use crate::GlobalArgs;
 
 /// Check a CSAF 2.0 provider tree against the distribution requirements of
@@ -53,11 +53,10 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
         return Ok(code);
     }
     for f in &report.findings {
-        let (style, word) = match f.severity {
-            Severity::Error => (BAD, "error"),
-            Severity::Warning => (WARN, "warning"),
-            Severity::Info => (DIM, "note"),
-        };
+        let (style, word) = (
+            crate::output::severity_style(f.severity),
+            f.severity.word(),
+        );
         let req = f
             .requirement
             .map(|r| format!(" §7.1.{r}"))

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use secpack::securitytxt::{lint, read, LintOptions, LintReport, Severity};
+use secpack::securitytxt::{lint, read, LintOptions, LintReport};
 use secpack::trust::keyring::Keyring;
 use secpack_site::security_txt::{canonical_url, csaf_url};
 use serde::Serialize;
 
 use crate::cmd::args::TrustArgs;
 use crate::escape::safe;
-use crate::output::{paint, BAD, GOOD, WARN};
+use crate::output::{paint, severity_style, BAD, GOOD};
 use crate::GlobalArgs;
 
 /// Lint a security.txt (RFC 9116): a file or a URL.
@@ -138,10 +138,7 @@ pub fn lint_built(
 /// Prints each finding: `error [code] line N: message`.
 pub fn print_findings(report: &LintReport) {
     for f in &report.findings {
-        let word = match f.severity {
-            Severity::Error => paint(BAD, "error"),
-            Severity::Warning => paint(WARN, "warning"),
-        };
+        let word = paint(severity_style(f.severity), f.severity.word());
         let line = f.line.map(|l| format!(" line {l}:")).unwrap_or_default();
         anstream::println!(
             "{word} [{}] security.txt{line} {}",

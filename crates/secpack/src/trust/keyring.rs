@@ -651,21 +651,15 @@ fn altered_self_signature(cert: &Cert) -> Option<String> {
     })
 }
 
-/// Reads a file of at most `max` bytes; the error is a sentence.
+/// Reads a file of at most `max` bytes ([`crate::fsutil::read_capped`]);
+/// the error is the end of a sentence about a pack file (the report names
+/// the file by its place in the pack).
 pub(crate) fn read_limited(path: &std::path::Path, max: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-    // Sized from the file's length, so a small file takes one read and the
-    // read that sees its end; the limit holds whatever the length says.
-    let hint = f.metadata().map_or(0, |m| m.len().min(max) as usize);
-    let mut buf = Vec::with_capacity(hint + 1);
-    f.take(max + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot be read: {e}"))?;
-    if buf.len() as u64 > max {
-        return Err(format!("is larger than {max} bytes; refused"));
-    }
-    Ok(buf)
+    use crate::fsutil::ReadCappedError;
+    crate::fsutil::read_capped(path, max).map_err(|e| match e {
+        ReadCappedError::TooLarge { limit, .. } => format!("is larger than {limit} bytes; refused"),
+        ReadCappedError::Io(e) => format!("cannot be read: {}", e.source),
+    })
 }
 
 /// Every key file of `pack`, read in parallel.

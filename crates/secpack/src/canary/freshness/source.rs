@@ -3,7 +3,6 @@
 //! without network access, or with a feed reader or a Bitcoin node of its
 //! own, can still gather a proof.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::FreshnessError;
@@ -114,17 +113,12 @@ pub fn read_local(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     if !meta.is_file() {
         return Err(FreshnessError::NotRegularFile(path.to_path_buf()));
     }
-    let mut body = Vec::new();
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(reading)?;
-    if body.len() as u64 > max_bytes {
-        return Err(FreshnessError::TooLarge {
-            path: path.to_path_buf(),
-            max: max_bytes,
-        });
-    }
-    Ok(body)
+    crate::fsutil::read_open_capped(&file, path, max_bytes).map_err(|e| match e {
+        crate::fsutil::ReadCappedError::Io(e) => FreshnessError::from(e),
+        crate::fsutil::ReadCappedError::TooLarge { path, limit } => {
+            FreshnessError::TooLarge { path, max: limit }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -29,18 +29,7 @@ use serde::Serialize;
 
 use fetch::{Source, Target};
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing; not a problem.
-    Info,
-    /// A recommendation not followed, or a requirement relaxed (plain HTTP on
-    /// a loopback address).
-    Warning,
-    /// A requirement not met: the check fails.
-    Error,
-}
+pub use crate::severity::Severity;
 
 /// One result of the check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
