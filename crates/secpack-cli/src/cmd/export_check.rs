@@ -53,10 +53,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
         return Ok(code);
     }
     for f in &report.findings {
-        let (style, word) = (
-            crate::output::severity_style(f.severity),
-            f.severity.word(),
-        );
+        let (style, word) = (crate::output::severity_style(f.severity), f.severity.word());
         let req = f
             .requirement
             .map(|r| format!(" §7.1.{r}"))

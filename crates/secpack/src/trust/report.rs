@@ -341,81 +341,60 @@ pub(crate) fn verify_document(
     else {
         unreachable!("only documents are verified");
     };
+    // Every signature of the document: its detached signature files, then
+    // the document itself when it is clear-signed.
+    let sig_paths = signatures
+        .iter()
+        .map(String::as_str)
+        .chain(clearsigned.then_some(doc.path.as_str()));
     let mut reports = Vec::new();
     let mut template_text = Vec::new();
     match read_limited(&pack.path_of(&doc.path), MAX_DOCUMENT_BYTES) {
         Err(e) => {
             // Without the document no signature of it can be judged.
-            for sig in signatures {
-                reports.push(failed_read(
-                    &doc.path,
-                    sig,
-                    None,
-                    &format!("the document {e}"),
-                ));
-            }
-            if *clearsigned {
-                reports.push(failed_read(
-                    &doc.path,
-                    &doc.path,
-                    None,
-                    &format!("the document {e}"),
-                ));
-            }
+            let reason = format!("the document {e}");
+            reports.extend(sig_paths.map(|sig| failed_read(&doc.path, sig, None, &reason)));
         }
         Ok(data) => {
             if pack.config.layout.is_bulletin_text(&doc.path) {
                 template_text = template_lines(&String::from_utf8_lossy(&data));
             }
-            for sig_path in signatures {
-                let (signer, nonstandard) = match pack.file(sig_path).map(|f| &f.class) {
-                    Some(FileClass::Signature {
-                        signer,
-                        nonstandard,
-                        ..
-                    }) => (signer.clone(), *nonstandard),
-                    _ => (None, false),
-                };
-                let judgements = match read_limited(&pack.path_of(sig_path), MAX_SIGNATURE_BYTES) {
-                    Ok(sig) => ring.verify_detached(&data, &sig),
-                    Err(e) => {
-                        reports.push(failed_read(
-                            &doc.path,
-                            sig_path,
+            for sig_path in sig_paths {
+                let (signer, nonstandard, judgements) = if sig_path == doc.path {
+                    (None, false, Ok(ring.verify_inline(&data).0))
+                } else {
+                    let (signer, nonstandard) = match pack.file(sig_path).map(|f| &f.class) {
+                        Some(FileClass::Signature {
                             signer,
-                            &format!("the signature file {e}"),
-                        ));
-                        continue;
-                    }
+                            nonstandard,
+                            ..
+                        }) => (signer.clone(), *nonstandard),
+                        _ => (None, false),
+                    };
+                    let judgements = read_limited(&pack.path_of(sig_path), MAX_SIGNATURE_BYTES)
+                        .map(|sig| ring.verify_detached(&data, &sig));
+                    (signer, nonstandard, judgements)
                 };
-                for j in judgements {
-                    reports.push(finish(
-                        &pack.config,
-                        ring,
-                        folder,
+                match judgements {
+                    Err(e) => reports.push(failed_read(
                         &doc.path,
                         sig_path,
-                        signer.clone(),
-                        nonstandard,
-                        j,
-                        strict,
-                    ));
-                }
-            }
-            if *clearsigned {
-                let (judgements, _) = ring.verify_inline(&data);
-                for j in judgements {
-                    reports.push(finish(
-                        &pack.config,
-                        ring,
-                        folder,
-                        &doc.path,
-                        &doc.path,
-                        None,
-                        false,
-                        j,
-                        strict,
-                    ));
+                        signer,
+                        &format!("the signature file {e}"),
+                    )),
+                    Ok(judgements) => reports.extend(judgements.into_iter().map(|j| {
+                        finish(
+                            &pack.config,
+                            ring,
+                            folder,
+                            &doc.path,
+                            sig_path,
+                            signer.clone(),
+                            nonstandard,
+                            j,
+                            strict,
+                        )
+                    })),
                 }
             }
         }
