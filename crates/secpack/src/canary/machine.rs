@@ -286,32 +286,34 @@ pub fn check(block: &CanaryBlock, number: u32, prose: &Canary) -> Vec<BlockProbl
         }
     };
     let s = |v: &dyn ToString| v.to_string();
-    differ("number", s(&block.number), Some(s(&number)));
-    differ(
-        "release",
-        s(&block.release),
-        prose.issue_date.map(|d| s(&d)),
-    );
-    differ(
-        "expiry",
-        s(&block.expiry),
-        prose.next_window.as_ref().map(|w| s(&w.end)),
-    );
-    differ(
-        "next_from",
-        s(&block.next_from),
-        prose.next_window.as_ref().map(|w| s(&w.start)),
-    );
-    differ(
-        "bulletins",
-        s(&block.bulletins),
-        prose.bulletin_count.map(|n| s(&n)),
-    );
-    differ(
-        "master_fingerprint",
-        block.master_fingerprint.to_uppercase(),
-        prose.fingerprint.clone(),
-    );
+    let window = prose.next_window.as_ref();
+    // Each field of the block beside what the prose says about it.
+    for (field, json, text) in [
+        ("number", s(&block.number), Some(s(&number))),
+        (
+            "release",
+            s(&block.release),
+            prose.issue_date.map(|d| s(&d)),
+        ),
+        ("expiry", s(&block.expiry), window.map(|w| s(&w.end))),
+        (
+            "next_from",
+            s(&block.next_from),
+            window.map(|w| s(&w.start)),
+        ),
+        (
+            "bulletins",
+            s(&block.bulletins),
+            prose.bulletin_count.map(|n| s(&n)),
+        ),
+        (
+            "master_fingerprint",
+            block.master_fingerprint.to_uppercase(),
+            prose.fingerprint.clone(),
+        ),
+    ] {
+        differ(field, json, text);
+    }
     let texts = |v: Vec<(u32, &str)>| {
         v.iter()
             .map(|(n, t)| format!("{n}. {t}"))
