@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use secpack_testsupport::fs::tree;
+
 const CONFIG: &str = r#"
 [project]
 name = "Demo"
@@ -546,24 +548,6 @@ fn tamper_101(t: &Setup) {
     let mut text = std::fs::read(&p).unwrap();
     text[10] ^= 0x01;
     std::fs::write(&p, text).unwrap();
-}
-
-/// Every file below `dir`, relative, sorted.
-fn tree(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.push(p.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 #[test]

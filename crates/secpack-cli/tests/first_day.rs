@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use secpack_testsupport::cli::{command, listening_address, Ran};
-use secpack_testsupport::http::request;
+use secpack_testsupport::http::{request, try_submit_report};
 
 const PASSPHRASE: &str = "first day throwaway passphrase";
 
@@ -326,28 +326,13 @@ fn a_new_team_does_its_whole_first_day_with_secpack_alone() {
     let addr = listening_address(&mut server);
     let (status, _) = request(&addr, "GET", "/report/", "text/plain", b"");
     assert_eq!(status, 200);
-    let boundary = "first-day-boundary";
-    let mut body = String::new();
-    for (name, value) in [
-        ("summary", "Heap overflow in the first parser"),
-        (
-            "details",
-            "Send a 70000-byte header; it crashes.\nSecond line.",
-        ),
-        ("affected", "1.0"),
-    ] {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    let (status, answer) = request(
+    let (status, answer) = try_submit_report(
         &addr,
-        "POST",
-        "/report/",
-        &format!("multipart/form-data; boundary={boundary}"),
-        body.as_bytes(),
-    );
+        "Heap overflow in the first parser",
+        "Send a 70000-byte header; it crashes.\nSecond line.",
+        "1.0",
+    )
+    .unwrap();
     server.kill().unwrap();
     server.wait().unwrap();
     assert_eq!(status, 201, "{answer}");

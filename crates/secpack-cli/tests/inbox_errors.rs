@@ -6,28 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use secpack::report::inbox::{Inbox, ReporterAccess};
+use secpack_testsupport::cli::{command_uncached, json_error};
 use sequoia_openpgp as openpgp;
 
 use openpgp::cert::CertBuilder;
 use openpgp::serialize::SerializeInto;
 
 fn secpack() -> Command {
-    let mut c = secpack_testsupport::cli::command(env!("CARGO_BIN_EXE_secpack"));
-    c.env("SECPACK_NO_CACHE", "1").env("SECPACK_NO_STATE", "1");
-    c
-}
-
-/// The `--json` error document of a failed run, after checking the exit
-/// status and that standard error says the same code.
-fn json_error(out: &Output, status: i32) -> serde_json::Value {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(status), "{stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}): {stderr}"));
-    let code = v["error"]["code"].as_str().expect("a code");
-    assert!(stderr.contains(&format!("[{code}]")), "{stderr}");
-    assert!(!v["error"]["message"].as_str().unwrap().is_empty());
-    v
+    command_uncached(env!("CARGO_BIN_EXE_secpack"))
 }
 
 /// `inbox --json --db DB ARGS...`.

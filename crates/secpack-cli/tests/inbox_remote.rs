@@ -4,16 +4,12 @@
 //! reporter sees it on the status page; an uncertified key is refused with
 //! a code and exit 1; the server's log holds no plaintext.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use common::*;
+use secpack_testsupport::cli::listening_address;
+use secpack_testsupport::http::{request, try_submit_report};
+use secpack_testsupport::{email_key, keys, TestPack};
 
 fn secpack() -> Command {
     Command::new(env!("CARGO_BIN_EXE_secpack"))
@@ -50,61 +46,12 @@ fn serve(pack: &Path, db: &Path, log: &Path) -> Serving {
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on http://")
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let addr = listening_address(&mut child);
     Serving { child, addr }
 }
 
-/// One request; the status and the body.
-fn request(addr: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    stream.write_all(body).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer[9..12].parse().unwrap();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 fn submit(addr: &str, details: &str) -> serde_json::Value {
-    let boundary = "----inbox-remote-3a9";
-    let mut body = String::new();
-    for (name, value) in [
-        ("summary", "Overflow"),
-        ("affected", "4.2"),
-        ("details", details),
-    ] {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    let (status, answer) = request(
-        addr,
-        "/report/",
-        &format!("multipart/form-data; boundary={boundary}"),
-        body.as_bytes(),
-    );
+    let (status, answer) = try_submit_report(addr, "Overflow", details, "4.2").unwrap();
     assert_eq!(status, 201, "{answer}");
     serde_json::from_str(&answer).unwrap()
 }
@@ -112,6 +59,7 @@ fn submit(addr: &str, details: &str) -> serde_json::Value {
 fn status_page(addr: &str, codename: &str) -> serde_json::Value {
     let (status, body) = request(
         addr,
+        "POST",
         "/report/status",
         "application/x-www-form-urlencoded",
         format!("codename={codename}").as_bytes(),
@@ -363,6 +311,7 @@ fn a_pull_fetches_only_what_changed_since_the_last_and_all_fetches_everything() 
         .to_string();
     let (status, body) = request(
         &server.addr,
+        "POST",
         "/report/follow-up",
         "application/x-www-form-urlencoded",
         format!("codename={codename}&message=more").as_bytes(),

@@ -3,22 +3,16 @@
 //! SIGKILL; after a restart every report that got a receipt is present and
 //! decrypts (with a key file and with gpg).
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use common::*;
 use secpack::report::decrypt::DecryptionKeys;
 use secpack::report::inbox::Inbox;
 use secpack::report::submission::Submission;
 use secpack::signing::SecretKeyFile;
+use secpack_testsupport::cli::listening_address;
+use secpack_testsupport::http::{try_request, try_submit_numbered, Submitters};
+use secpack_testsupport::{email_key, keys, TestPack};
 
 fn secpack() -> Command {
     Command::new(env!("CARGO_BIN_EXE_secpack"))
@@ -43,68 +37,8 @@ fn serve(pack: &Path, db: &Path) -> (Child, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on http://")
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let addr = listening_address(&mut child);
     (child, addr)
-}
-
-/// One HTTP/1.1 request; returns the status and the body.
-fn request(
-    addr: &str,
-    method: &str,
-    path: &str,
-    content_type: &str,
-    body: &[u8],
-) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(body)?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer)?;
-    let status = answer
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status in {answer:?}")))?;
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    Ok((status, body))
-}
-
-fn submit(addr: &str, n: usize) -> std::io::Result<(u16, String)> {
-    let boundary = "durability-boundary";
-    let mut body = String::new();
-    for (name, value) in [
-        ("summary", format!("report {n}")),
-        ("details", format!("details of report {n}")),
-        ("affected", "all".into()),
-    ] {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    request(
-        addr,
-        "POST",
-        "/report/",
-        &format!("multipart/form-data; boundary={boundary}"),
-        body.as_bytes(),
-    )
 }
 
 #[test]
@@ -114,61 +48,23 @@ fn every_receipted_report_survives_sigkill_and_decrypts() {
     let db = dir.path().join("inbox.sqlite");
     let (mut server, addr) = serve(pack.root(), &db);
 
-    let receipts: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let (receipts, stop, counter, addr) = (
-                receipts.clone(),
-                stop.clone(),
-                counter.clone(),
-                addr.clone(),
-            );
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let n = counter.fetch_add(1, Ordering::SeqCst);
-                    match submit(&addr, n) {
-                        Ok((201, body)) => {
-                            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-                            receipts
-                                .lock()
-                                .unwrap()
-                                .push((v["id"].as_str().unwrap().to_string(), n));
-                        }
-                        Ok((status, body)) => panic!("unexpected answer {status}: {body}"),
-                        // The server was killed mid-request: no receipt.
-                        Err(_) => break,
-                    }
-                }
-            })
-        })
-        .collect();
+    let submitters = Submitters::start(&[addr.as_str(); 4]);
     // Bounded: at most 60 s for 30 receipts.
-    for _ in 0..600 {
-        if receipts.lock().unwrap().len() >= 30 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    submitters.wait_for(30);
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
-    stop.store(true, Ordering::SeqCst);
-    for w in workers {
-        w.join().unwrap();
-    }
-    let receipts = receipts.lock().unwrap().clone();
+    let receipts = submitters.finish();
     assert!(receipts.len() >= 30, "only {} receipts", receipts.len());
 
     // Restarted on the same database, it serves and takes reports again.
     let (mut server, addr) = serve(pack.root(), &db);
     assert_eq!(
-        request(&addr, "GET", "/healthz", "text/plain", b"")
+        try_request(&addr, "GET", "/healthz", "text/plain", b"")
             .unwrap()
             .0,
         200
     );
-    let (status, _) = submit(&addr, 9999).unwrap();
+    let (status, _) = try_submit_numbered(&addr, 9999).unwrap();
     assert_eq!(status, 201);
     server.kill().unwrap();
     server.wait().unwrap();

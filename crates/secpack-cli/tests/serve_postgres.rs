@@ -4,23 +4,15 @@
 //! Every report that got a receipt, from either instance, is in the
 //! database and decrypts; the surviving instance keeps taking reports.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-#[path = "../../secpack-server/tests/support/postgres.rs"]
-mod postgres;
-
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use common::*;
 use secpack::report::decrypt::DecryptionKeys;
 use secpack::report::submission::Submission;
 use secpack::signing::SecretKeyFile;
+use secpack_testsupport::cli::listening_line;
+use secpack_testsupport::http::Submitters;
+use secpack_testsupport::{email_key, keys, TempPostgres, TestPack};
 
 /// Starts an instance on `db`, given with `--db` or, `via_env`, in
 /// `SECPACK_DB` (where a URL with a password belongs).
@@ -41,54 +33,10 @@ fn serve(pack: &Path, db: &str, via_env: bool) -> (Child, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on http://")
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let (addr, line) = listening_line(&mut child);
     // The URL is shown without its password.
     assert!(line.contains("postgres://secpack@127.0.0.1"), "{line}");
     (child, addr)
-}
-
-fn submit(addr: &str, n: usize) -> std::io::Result<(u16, String)> {
-    let boundary = "pg-boundary";
-    let mut body = String::new();
-    for (name, value) in [
-        ("summary", format!("report {n}")),
-        ("details", format!("details of report {n}")),
-        ("affected", "all".into()),
-    ] {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "POST /report/ HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\
-         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer)?;
-    let status = answer
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status in {answer:?}")))?;
-    Ok((
-        status,
-        answer
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, b)| b)
-            .to_string(),
-    ))
 }
 
 fn hex(text: &str) -> Vec<u8> {
@@ -100,7 +48,7 @@ fn hex(text: &str) -> Vec<u8> {
 
 #[test]
 fn two_instances_on_postgres_every_receipted_report_survives_sigkill() {
-    let Some(pg) = postgres::TempPostgres::start() else {
+    let Some(pg) = TempPostgres::start() else {
         return;
     };
     let pack = TestPack::with_email_key();
@@ -108,60 +56,20 @@ fn two_instances_on_postgres_every_receipted_report_survives_sigkill() {
     let (mut victim, victim_addr) = serve(pack.root(), &url, false);
     let (mut survivor, survivor_addr) = serve(pack.root(), &url, true);
 
-    let receipts: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let counter = Arc::new(AtomicUsize::new(0));
     // Two workers per instance.
-    let workers: Vec<_> = [&victim_addr, &victim_addr, &survivor_addr, &survivor_addr]
-        .into_iter()
-        .map(|addr| {
-            let (receipts, stop, counter, addr) = (
-                receipts.clone(),
-                stop.clone(),
-                counter.clone(),
-                addr.clone(),
-            );
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let n = counter.fetch_add(1, Ordering::SeqCst);
-                    match submit(&addr, n) {
-                        Ok((201, body)) => {
-                            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-                            receipts
-                                .lock()
-                                .unwrap()
-                                .push((v["id"].as_str().unwrap().to_string(), n));
-                        }
-                        Ok((status, body)) => panic!("unexpected answer {status}: {body}"),
-                        // The instance was killed mid-request: no receipt.
-                        Err(_) => break,
-                    }
-                }
-            })
-        })
-        .collect();
-    let count = || receipts.lock().unwrap().len();
-    for _ in 0..600 {
-        if count() >= 30 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let submitters = Submitters::start(&[
+        victim_addr.as_str(),
+        victim_addr.as_str(),
+        survivor_addr.as_str(),
+        survivor_addr.as_str(),
+    ]);
+    submitters.wait_for(30);
     victim.kill().unwrap(); // SIGKILL, under load
     victim.wait().unwrap();
-    let at_kill = count();
+    let at_kill = submitters.count();
     // The survivor goes on taking reports.
-    for _ in 0..600 {
-        if count() >= at_kill + 10 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    stop.store(true, Ordering::SeqCst);
-    for w in workers {
-        w.join().unwrap();
-    }
-    let receipts = receipts.lock().unwrap().clone();
+    submitters.wait_for(at_kill + 10);
+    let receipts = submitters.finish();
     assert!(at_kill >= 30, "only {at_kill} receipts before the kill");
     assert!(
         receipts.len() >= at_kill + 10,

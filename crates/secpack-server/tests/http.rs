@@ -1,15 +1,11 @@
 //! End-to-end tests over HTTP: the server runs in-process on 127.0.0.1:0 on
 //! a pack of throwaway keys; requests go through a real HTTP client.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
 use secpack::error::Coded;
 use secpack::report::decrypt::DecryptionKeys;
 use secpack::report::inbox::Inbox;
@@ -17,6 +13,8 @@ use secpack::report::submission::Submission;
 use secpack::signing::SecretKeyFile;
 use secpack::trust::pin::MasterPin;
 use secpack_server::{Options, Server};
+use secpack_testsupport::http::{multipart, multipart_type};
+use secpack_testsupport::{email_key, keys, TestPack, BULLETIN, EMAIL_KEY_FILE};
 
 struct Running {
     addr: SocketAddr,
@@ -114,22 +112,7 @@ const BOUNDARY: &str = "----secpack-test-boundary-7d1f";
 
 /// A multipart/form-data body; a part with a file name is a file part.
 fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, file, data) in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match file {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
+    multipart(BOUNDARY, parts)
 }
 
 fn post_raw(run: &Running, content_type: &str, body: &[u8], json: bool) -> Answer {
@@ -143,8 +126,7 @@ fn post_raw(run: &Running, content_type: &str, body: &[u8], json: bool) -> Answe
 }
 
 fn post(run: &Running, parts: &[(&str, Option<&str>, &[u8])], json: bool) -> Answer {
-    let ct = format!("multipart/form-data; boundary={BOUNDARY}");
-    post_raw(run, &ct, &form(parts), json)
+    post_raw(run, &multipart_type(BOUNDARY), &form(parts), json)
 }
 
 /// Sends `request` as is and returns the status line of the answer.

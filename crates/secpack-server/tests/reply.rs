@@ -3,17 +3,12 @@
 //! recipients. The server runs in-process on 127.0.0.1:0 on a pack of
 //! throwaway keys made with gpg; requests go through a real HTTP client.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-mod support;
-
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::*;
 use secpack::report::auth::sign_request;
 use secpack::report::decrypt::DecryptionKeys;
 use secpack::report::inbox::{Inbox, MessageKind};
@@ -23,6 +18,8 @@ use secpack::report::state::ReportState;
 use secpack::signing::{SecretKeyFile, SigningKey};
 use secpack::trust::pin::MasterPin;
 use secpack_server::{Options, Server};
+use secpack_testsupport::http::{multipart, multipart_type};
+use secpack_testsupport::{email_key, keys, Gpg, TempPostgres, TestPack, BULLETIN, T_KEYS};
 
 struct Running {
     addr: SocketAddr,
@@ -152,33 +149,20 @@ fn answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
 const BOUNDARY: &str = "----secpack-reply-test-1f2e";
 
 fn submit(run: &Running, details: &str, public_key: Option<&[u8]>) -> Answer {
-    let mut parts: Vec<(&str, &[u8])> = vec![
-        ("summary", b"Overflow in the parser"),
-        ("affected", b"4.2"),
-        ("details", details.as_bytes()),
+    let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![
+        ("summary", None, b"Overflow in the parser"),
+        ("affected", None, b"4.2"),
+        ("details", None, details.as_bytes()),
     ];
     if let Some(k) = public_key {
-        parts.push(("public_key", k));
+        parts.push(("public_key", None, k));
     }
-    let mut body = Vec::new();
-    for (name, data) in parts {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     answer(
         agent()
             .post(format!("{}/report/", run.url()))
-            .header(
-                "Content-Type",
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
+            .header("Content-Type", multipart_type(BOUNDARY))
             .header("Accept", "application/json")
-            .send(&body[..]),
+            .send(&multipart(BOUNDARY, &parts)[..]),
     )
 }
 
@@ -719,7 +703,7 @@ fn signed_pull(run: &Running, auth: &str) -> Answer {
 
 #[test]
 fn two_instances_on_one_postgres_share_nonces_and_the_guessing_budget() {
-    let Some(pg) = support::postgres::TempPostgres::start() else {
+    let Some(pg) = TempPostgres::start() else {
         return;
     };
     let pack = TestPack::with_email_key();

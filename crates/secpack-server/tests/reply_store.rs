@@ -3,12 +3,10 @@
 //! codename's index, its follow-ups and replies, its state, and the team's
 //! pull; seen from two handles on one store (two instances on PostgreSQL).
 
-mod support;
-
 use secpack::report::inbox::{MessageKind, ReporterAccess};
 use secpack::report::state::ReportState;
 use secpack_server::store::{self, Counted, Database, Store};
-use support::postgres::TempPostgres;
+use secpack_testsupport::TempPostgres;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

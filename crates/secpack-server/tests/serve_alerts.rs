@@ -3,10 +3,6 @@
 //! a failing webhook is retried, shown failing in `/healthz`, then
 //! recovers; of several instances only one sends each digest.
 
-#[path = "../../secpack/tests/common/mod.rs"]
-mod common;
-mod support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,12 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
-use common::*;
 use secpack::trust::pin::MasterPin;
 use secpack_server::alerts::Alerter;
 use secpack_server::alerts_config::{AlertsConfig, ServerConfig};
 use secpack_server::store::{self, Database, Store};
 use secpack_server::{Options, Server};
+use secpack_testsupport::{keys, TempPostgres, TestPack};
 
 /// A webhook fixture: answers `500` to the first `failures` requests, then
 /// `200`; holds request number `hold_at` until released. Records bodies.
@@ -401,7 +397,7 @@ fn several_instances_send_each_digest_once_sqlite() {
 
 #[test]
 fn several_instances_send_each_digest_once_postgres() {
-    let Some(pg) = support::postgres::TempPostgres::start() else {
+    let Some(pg) = TempPostgres::start() else {
         return;
     };
     let hook = webhook(0, None);

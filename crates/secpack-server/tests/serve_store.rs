@@ -4,8 +4,6 @@
 //! across instances, a digest is claimed by one instance only, a lapsed
 //! claim is taken over, a finished one never.
 
-mod support;
-
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -14,7 +12,7 @@ use secpack_server::ratelimit::{Exhausted, REFUSED_FACTOR};
 use secpack_server::store::{
     self, Counted, Database, DigestClaim, DigestRecord, DigestState, Store,
 };
-use support::postgres::TempPostgres;
+use secpack_testsupport::TempPostgres;
 
 const A: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
 const B: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));

@@ -28,6 +28,28 @@ pub fn command_at_home(bin: impl AsRef<OsStr>, home: &Path) -> Command {
     c
 }
 
+/// [`command`] without the keyring cache and the pack-state file
+/// (`SECPACK_NO_CACHE`, `SECPACK_NO_STATE`): every run judges afresh.
+pub fn command_uncached(bin: impl AsRef<OsStr>) -> Command {
+    let mut c = command(bin);
+    c.env("SECPACK_NO_CACHE", "1").env("SECPACK_NO_STATE", "1");
+    c
+}
+
+/// The `--json` error document (`{"error":{"code","class","message"}}`) of
+/// a failed run, after checking that it exited with `status`, that its
+/// message is not empty and that standard error names the same code.
+pub fn json_error(out: &Output, status: i32) -> serde_json::Value {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(status), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}): {stderr}"));
+    let code = v["error"]["code"].as_str().expect("a code");
+    assert!(stderr.contains(&format!("[{code}]")), "{stderr}");
+    assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+    v
+}
+
 /// An argument list built step by step, paths taken as they are (no
 /// `to_str().unwrap()`); it is what [`Command::args`] takes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -141,14 +163,22 @@ impl Ran for Output {
 /// The address (`127.0.0.1:PORT`) a `secpack serve` started with its
 /// standard output piped says it listens on, in its first line.
 pub fn listening_address(server: &mut Child) -> String {
+    listening_line(server).0
+}
+
+/// The address (`127.0.0.1:PORT`) a `secpack serve` started with its
+/// standard output piped says it listens on, and its whole first line.
+pub fn listening_line(server: &mut Child) -> (String, String) {
     let mut line = String::new();
     std::io::BufReader::new(server.stdout.take().expect("stdout piped"))
         .read_line(&mut line)
         .unwrap();
-    line.strip_prefix("listening on http://")
+    let addr = line
+        .strip_prefix("listening on http://")
         .and_then(|r| r.split('/').next())
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string()
+        .to_string();
+    (addr, line)
 }
 
 #[cfg(test)]

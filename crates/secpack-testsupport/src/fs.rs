@@ -19,23 +19,39 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// Every file below `dir` (a `.git` folder left out), in no set order.
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.file_name().unwrap() == ".git" {
-            continue;
-        }
-        if p.is_dir() {
-            out.extend(files_below(&p));
-        } else {
-            out.push(p);
-        }
-    }
+    walk(dir, true, &mut out);
     out
 }
 
 /// The files below `dir` as sorted paths relative to it (`.git` left out).
 pub fn relative_files(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = files_below(dir)
+    relative(dir, files_below(dir))
+}
+
+/// Every file below `dir`, `.git` included, as sorted paths relative to it
+/// (all that a command wrote there).
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    walk(dir, false, &mut files);
+    relative(dir, files)
+}
+
+fn walk(dir: &Path, skip_git: bool, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if skip_git && p.file_name().unwrap() == ".git" {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, skip_git, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn relative(dir: &Path, files: Vec<PathBuf>) -> Vec<String> {
+    let mut out: Vec<String> = files
         .iter()
         .map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned())
         .collect();
@@ -66,6 +82,7 @@ mod tests {
         copy_dir(from.path(), &to.path().join("copy"));
         let copy = to.path().join("copy");
         assert_eq!(relative_files(&copy), ["a.txt", "d/e/b.txt"]);
+        assert_eq!(tree(&copy), [".git/HEAD", "a.txt", "d/e/b.txt"]);
         assert_eq!(
             std::fs::read_to_string(copy.join(".git/HEAD")).unwrap(),
             "ref"

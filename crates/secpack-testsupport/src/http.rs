@@ -1,11 +1,12 @@
 //! A fixture HTTP server on 127.0.0.1 for tests of everything that fetches:
-//! each path answers canned answers in turn, and a news feed to serve.
+//! each path answers canned answers in turn, and a news feed to serve; and
+//! the client side of tests of a server: one request, multipart form bodies.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -208,7 +209,8 @@ pub fn serve_once(
 }
 
 /// One HTTP/1.1 request to `addr` (`127.0.0.1:PORT`), asking for JSON; the
-/// answer's status and body.
+/// answer's status and body. Panics when the request fails (see
+/// [`try_request`]).
 pub fn request(
     addr: &str,
     method: &str,
@@ -216,26 +218,193 @@ pub fn request(
     content_type: &str,
     body: &[u8],
 ) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+    try_request(addr, method, path, content_type, body).unwrap()
+}
+
+/// [`request`], with the failure to connect, send or read returned (for a
+/// server killed mid-request): the answer's status and body.
+pub fn try_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\
          Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         body.len()
-    )
-    .unwrap();
-    stream.write_all(body).unwrap();
+    )?;
+    stream.write_all(body)?;
     let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer[9..12].parse().unwrap();
+    stream.read_to_string(&mut answer)?;
+    let status = answer
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status in {answer:?}")))?;
     let body = answer
         .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Ok((status, body))
+}
+
+/// Submits a report (`summary`, `details`, `affected`) to `/report/` of the
+/// `secpack serve` at `addr`, as its form does, asking for JSON: the
+/// answer's status and body, or the failure to connect, send or read (a
+/// server killed mid-request).
+pub fn try_submit_report(
+    addr: &str,
+    summary: &str,
+    details: &str,
+    affected: &str,
+) -> std::io::Result<(u16, String)> {
+    const BOUNDARY: &str = "----secpack-test-report-5c1e";
+    let fields = [
+        ("summary", summary),
+        ("details", details),
+        ("affected", affected),
+    ];
+    try_request(
+        addr,
+        "POST",
+        "/report/",
+        &multipart_type(BOUNDARY),
+        &text_form(BOUNDARY, &fields),
+    )
+}
+
+/// [`try_submit_report`] of report number `n`: summary `report N`,
+/// details `details of report N`, affected `all` (for checking later that
+/// every receipted report is stored).
+pub fn try_submit_numbered(addr: &str, n: usize) -> std::io::Result<(u16, String)> {
+    try_submit_report(
+        addr,
+        &format!("report {n}"),
+        &format!("details of report {n}"),
+        "all",
+    )
+}
+
+/// Threads submitting numbered reports ([`try_submit_numbered`]) to
+/// servers under test, for durability tests: each goes on until stopped or
+/// until its server stops answering (killed mid-request: no receipt); an
+/// answer other than `201` makes it panic, which [`Submitters::finish`]
+/// passes on.
+pub struct Submitters {
+    receipts: Arc<Mutex<Vec<(String, usize)>>>,
+    stop: Arc<AtomicBool>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Submitters {
+    /// Starts one thread per address of `addrs` (an address may be given
+    /// more than once), the reports numbered from 0 across all of them.
+    pub fn start(addrs: &[&str]) -> Self {
+        let receipts: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let counter = Arc::new(AtomicUsize::new(0));
+        let workers = addrs
+            .iter()
+            .map(|addr| {
+                let (receipts, stop, counter, addr) = (
+                    receipts.clone(),
+                    stop.clone(),
+                    counter.clone(),
+                    addr.to_string(),
+                );
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        let n = counter.fetch_add(1, Ordering::SeqCst);
+                        match try_submit_numbered(&addr, n) {
+                            Ok((201, body)) => {
+                                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                                receipts
+                                    .lock()
+                                    .unwrap()
+                                    .push((v["id"].as_str().unwrap().to_string(), n));
+                            }
+                            Ok((status, body)) => panic!("unexpected answer {status}: {body}"),
+                            // The server was killed mid-request: no receipt.
+                            Err(_) => break,
+                        }
+                    }
+                })
+            })
+            .collect();
+        Self {
+            receipts,
+            stop,
+            workers,
+        }
+    }
+
+    /// How many receipts came so far.
+    pub fn count(&self) -> usize {
+        self.receipts.lock().unwrap().len()
+    }
+
+    /// Waits until `n` receipts came, or 60 seconds passed; the count then.
+    pub fn wait_for(&self, n: usize) -> usize {
+        for _ in 0..600 {
+            if self.count() >= n {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.count()
+    }
+
+    /// Stops the threads and waits for them: every receipt (the report's
+    /// id and its number).
+    pub fn finish(self) -> Vec<(String, usize)> {
+        self.stop.store(true, Ordering::SeqCst);
+        for w in self.workers {
+            w.join().unwrap();
+        }
+        let receipts = self.receipts.lock().unwrap().clone();
+        receipts
+    }
+}
+
+/// The content type of a `multipart/form-data` body made with `boundary`.
+pub fn multipart_type(boundary: &str) -> String {
+    format!("multipart/form-data; boundary={boundary}")
+}
+
+/// A `multipart/form-data` body of `parts` (name, file name, data) between
+/// `boundary` lines; a part with a file name is a file part
+/// (`application/octet-stream`).
+pub fn multipart(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, file, data) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let disposition = match file {
+            Some(f) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// A `multipart/form-data` body of text `fields` (name, value), as a form
+/// without files sends it.
+pub fn text_form(boundary: &str, fields: &[(&str, &str)]) -> Vec<u8> {
+    let parts: Vec<(&str, Option<&str>, &[u8])> = fields
+        .iter()
+        .map(|(name, value)| (*name, None, value.as_bytes()))
+        .collect();
+    multipart(boundary, &parts)
 }
 
 #[cfg(test)]
@@ -292,5 +461,24 @@ mod tests {
             (200, "[1]".to_string())
         );
         server.join().unwrap();
+    }
+
+    #[test]
+    fn multipart_bodies_hold_text_and_file_parts() {
+        let body = multipart(
+            "B",
+            &[("summary", None, b"hi"), ("file", Some("a.txt"), b"x")],
+        );
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "--B\r\nContent-Disposition: form-data; name=\"summary\"\r\n\r\nhi\r\n\
+             --B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\nx\r\n--B--\r\n"
+        );
+        assert_eq!(
+            text_form("B", &[("a", "1")]),
+            multipart("B", &[("a", None, b"1")])
+        );
+        assert_eq!(multipart_type("B"), "multipart/form-data; boundary=B");
     }
 }

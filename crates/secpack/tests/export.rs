@@ -15,6 +15,7 @@ use secpack::export::provider::{build_provider, WELL_KNOWN};
 use secpack::export::{load_bulletins, osv, write_export, PackBulletin};
 use secpack::pack::Pack;
 use secpack::signing::{SecretKeyFile, SigningError};
+use secpack_testsupport::fs::tree;
 use serde_json::Value;
 use sha2::{Digest, Sha256, Sha512};
 
@@ -527,24 +528,6 @@ fn gpg_protected_keys_need_the_right_passphrase() {
     )
     .unwrap();
     assert!(gpg.verifies(&sig, &data));
-}
-
-/// Every file below `dir`, relative, sorted.
-fn tree(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.push(p.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 fn file(path: &str, contents: &str) -> secpack::export::OutputFile {

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a part of this module
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -215,22 +215,4 @@ impl Drop for GpgHome {
             .args(["--kill", "gpg-agent"])
             .output();
     }
-}
-
-/// Every file below `root`, relative, sorted.
-pub fn tree(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p: PathBuf = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
 }

@@ -9,8 +9,6 @@
 //! cluster belongs to the `postgres` user (else `nobody`) and the commands
 //! run through `runuser`.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -233,4 +231,21 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_answers_on_its_port_and_stops_when_dropped() {
+        let Some(pg) = TempPostgres::start() else {
+            return;
+        };
+        assert_eq!(pg.psql("SELECT 1 + 1").trim(), "2");
+        assert!(pg.url().ends_with(&format!(":{}/postgres", pg.port)));
+        let port = pg.port;
+        drop(pg);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    }
 }

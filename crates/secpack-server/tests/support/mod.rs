@@ -1,3 +1,0 @@
-//! Helpers shared by the server's tests.
-
-pub mod postgres;
