@@ -15,6 +15,7 @@ use secpack::report::remote::{
 use secpack::report::reply::MAX_MESSAGE_BYTES;
 
 use crate::error::{logged, HttpError};
+use crate::store::NewMessage;
 use crate::AppState;
 
 /// Largest sealed reply taken (armour and signature around the text).
@@ -204,7 +205,7 @@ pub async fn set_state(
     let view = existing(&state, &id, &headers).await?;
     let report = state
         .store
-        .set_state(id.clone(), change.state, change.qsb)
+        .set_state(id.clone(), change)
         .await
         .map_err(logged("setting a state", || unavailable(&headers)))?;
     tracing::info!("report {id} set to {} by {who}", report.state);
@@ -262,12 +263,12 @@ pub async fn reply(
     }
     let stored = state
         .store
-        .add_message(
-            id.clone(),
-            MessageKind::Reply,
-            Some(who.clone()),
-            body.to_vec(),
-        )
+        .add_message(NewMessage {
+            report: id.clone(),
+            kind: MessageKind::Reply,
+            author: Some(who.clone()),
+            ciphertext: body.to_vec(),
+        })
         .await
         .map_err(logged("storing a reply", || unavailable(&headers)))?;
     tracing::info!("reply {} to report {id} stored, by {who}", stored.id);

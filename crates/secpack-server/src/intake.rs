@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::error::{logged, wants_json, BoxError, HttpError};
 use crate::pages;
+use crate::store::NewReport;
 use crate::AppState;
 
 /// Most parts a form may have (it has six fields).
@@ -150,7 +151,11 @@ pub async fn submit(
     let (ciphertext, access, codename) = sealed;
     let (id, received) = state
         .store
-        .insert_with_access(ciphertext, fingerprint.clone(), access)
+        .insert_with_access(NewReport {
+            ciphertext,
+            key: fingerprint.clone(),
+            access,
+        })
         .await
         .map_err(logged("storing a report", || unavailable(&headers)))?;
     tracing::info!("report {id} stored");

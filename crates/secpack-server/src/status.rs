@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{logged, wants_json, BoxError, HttpError};
 use crate::pages;
-use crate::store::ReportView;
+use crate::store::{NewMessage, ReportView};
 use crate::AppState;
 
 /// The status form.
@@ -393,7 +393,12 @@ pub async fn follow_up(
         .map_err(logged("encrypting a follow-up", || unavailable(&headers)))?;
     let stored = state
         .store
-        .add_message(id.clone(), MessageKind::FollowUp, None, ciphertext)
+        .add_message(NewMessage {
+            report: id.clone(),
+            kind: MessageKind::FollowUp,
+            author: None,
+            ciphertext,
+        })
         .await
         .map_err(logged("storing a follow-up", || unavailable(&headers)))?;
     tracing::info!("follow-up {} to report {id} stored", stored.id);

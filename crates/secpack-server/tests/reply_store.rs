@@ -4,8 +4,9 @@
 //! pull; seen from two handles on one store (two instances on PostgreSQL).
 
 use secpack::report::inbox::{MessageKind, ReporterAccess};
+use secpack::report::remote::StateChange;
 use secpack::report::state::ReportState;
-use secpack_server::store::{self, Counted, Database, Store};
+use secpack_server::store::{self, Counted, Database, NewMessage, NewReport, Store};
 use secpack_testsupport::TempPostgres;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -26,19 +27,36 @@ fn access(index: &str, own_key: bool) -> ReporterAccess {
     }
 }
 
+fn report(ciphertext: &[u8], access: ReporterAccess) -> NewReport {
+    NewReport {
+        ciphertext: ciphertext.to_vec(),
+        key: "K".into(),
+        access,
+    }
+}
+
+fn message(report: &str, kind: MessageKind, author: Option<&str>, text: &[u8]) -> NewMessage {
+    NewMessage {
+        report: report.to_string(),
+        kind,
+        author: author.map(str::to_string),
+        ciphertext: text.to_vec(),
+    }
+}
+
+fn change(state: ReportState, qsb: Option<u32>) -> StateChange {
+    StateChange { state, qsb }
+}
+
 async fn reporters_and_messages(one: &Store, two: &Store) {
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     let a_index = "aa".repeat(32);
     let (a, _) = one
-        .insert_with_access(b"cipher-a".to_vec(), "K".into(), access(&a_index, false))
+        .insert_with_access(report(b"cipher-a", access(&a_index, false)))
         .await
         .unwrap();
     let (b, _) = two
-        .insert_with_access(
-            b"cipher-b".to_vec(),
-            "K".into(),
-            access(&"bb".repeat(32), true),
-        )
+        .insert_with_access(report(b"cipher-b", access(&"bb".repeat(32), true)))
         .await
         .unwrap();
     // A report without a codename (stored the old way) has no reply key.
@@ -49,30 +67,25 @@ async fn reporters_and_messages(one: &Store, two: &Store) {
     assert!(one.find_by_index("cc".repeat(32)).await.unwrap().is_none());
     // The index is unique: a second report cannot take it.
     assert!(two
-        .insert_with_access(b"x".to_vec(), "K".into(), access(&a_index, false))
+        .insert_with_access(report(b"x", access(&a_index, false)))
         .await
         .is_err());
 
     let f = one
-        .add_message(a.clone(), MessageKind::FollowUp, None, b"more".to_vec())
+        .add_message(message(&a, MessageKind::FollowUp, None, b"more"))
         .await
         .unwrap();
     let r = two
-        .add_message(
-            a.clone(),
-            MessageKind::Reply,
-            Some("FPR".into()),
-            b"answer".to_vec(),
-        )
+        .add_message(message(&a, MessageKind::Reply, Some("FPR"), b"answer"))
         .await
         .unwrap();
     assert!(one
-        .add_message(
-            "20200101-000000000000".into(),
+        .add_message(message(
+            "20200101-000000000000",
             MessageKind::Reply,
             None,
-            b"x".to_vec()
-        )
+            b"x"
+        ))
         .await
         .is_err());
 
@@ -94,7 +107,7 @@ async fn reporters_and_messages(one: &Store, two: &Store) {
         .is_none());
 
     let updated = one
-        .set_state(a.clone(), ReportState::Published, Some(105))
+        .set_state(a.clone(), change(ReportState::Published, Some(105)))
         .await
         .unwrap();
     assert_eq!(
@@ -102,12 +115,15 @@ async fn reporters_and_messages(one: &Store, two: &Store) {
         (ReportState::Published, Some(105))
     );
     let again = two
-        .set_state(a.clone(), ReportState::Fixed, None)
+        .set_state(a.clone(), change(ReportState::Fixed, None))
         .await
         .unwrap();
     assert_eq!(again.qsb, Some(105), "a change without a bulletin keeps it");
     assert!(one
-        .set_state("20200101-000000000000".into(), ReportState::Fixed, None)
+        .set_state(
+            "20200101-000000000000".into(),
+            change(ReportState::Fixed, None)
+        )
         .await
         .is_err());
 
@@ -135,10 +151,10 @@ async fn reporters_and_messages(one: &Store, two: &Store) {
     settle().await;
     assert!(one.changed_since(Some(mark)).await.unwrap().is_empty());
     let late = two
-        .add_message(b.clone(), MessageKind::FollowUp, None, b"later".to_vec())
+        .add_message(message(&b, MessageKind::FollowUp, None, b"later"))
         .await
         .unwrap();
-    one.set_state(c.clone(), ReportState::Rejected, None)
+    one.set_state(c.clone(), change(ReportState::Rejected, None))
         .await
         .unwrap();
     let (d, _) = two.insert(b"cipher-d".to_vec(), "K".into()).await.unwrap();

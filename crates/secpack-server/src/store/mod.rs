@@ -39,7 +39,7 @@ use secpack::report::auth::AuthError;
 use secpack::report::inbox::{
     InboxError, MessageKind, ReplyKeyInfo, ReporterAccess, StoredMessage, StoredReport,
 };
-use secpack::report::state::ReportState;
+use secpack::report::remote::StateChange;
 
 use crate::ratelimit::Exhausted;
 
@@ -362,6 +362,31 @@ pub struct ChannelState {
     pub last_error: Option<String>,
 }
 
+/// A report to store with how its reporter comes back to it.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// The report, encrypted to the team.
+    pub ciphertext: Vec<u8>,
+    /// The fingerprint of the key it is encrypted to.
+    pub key: String,
+    /// The reporter's codename index, salt and verifier, and the key replies
+    /// are encrypted to.
+    pub access: ReporterAccess,
+}
+
+/// A follow-up or a reply to store about a report.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The report's id.
+    pub report: String,
+    /// A follow-up from the reporter or a reply from the team.
+    pub kind: MessageKind,
+    /// Who wrote it: the team member's fingerprint for a reply.
+    pub author: Option<String>,
+    /// The message, encrypted.
+    pub ciphertext: Vec<u8>,
+}
+
 /// The store of reports, rate-limit counters and alert state.
 ///
 /// Every method is safe to call from several instances at once (on a
@@ -409,12 +434,7 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
     /// Stores a report as [`ReportStore::insert`] does, with how its
     /// reporter comes back to it (their codename's index, salt and
     /// verifier; the key replies are encrypted to), in one commit.
-    async fn insert_with_access(
-        &self,
-        ciphertext: Vec<u8>,
-        key: String,
-        access: ReporterAccess,
-    ) -> Result<(String, DateTime<Utc>)>;
+    async fn insert_with_access(&self, report: NewReport) -> Result<(String, DateTime<Utc>)>;
 
     /// The report whose codename has the lookup index `index`.
     async fn find_by_index(&self, index: String) -> Result<Option<(String, ReporterAccess)>>;
@@ -427,23 +447,12 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug {
     /// with its reply key and the messages stored at or after `since`.
     async fn changed_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<ReportView>>;
 
-    /// Stores a follow-up or a reply about report `id`; committed on return.
-    async fn add_message(
-        &self,
-        id: String,
-        kind: MessageKind,
-        author: Option<String>,
-        ciphertext: Vec<u8>,
-    ) -> Result<StoredMessage>;
+    /// Stores a follow-up or a reply about a report; committed on return.
+    async fn add_message(&self, message: NewMessage) -> Result<StoredMessage>;
 
     /// Sets the handling state of report `id` (and its bulletin number when
-    /// `qsb` is given).
-    async fn set_state(
-        &self,
-        id: String,
-        state: ReportState,
-        qsb: Option<u32>,
-    ) -> Result<StoredReport>;
+    /// the change gives one).
+    async fn set_state(&self, id: String, change: StateChange) -> Result<StoredReport>;
 
     /// Issues a nonce for the inbox API, redeemable once until `lifetime`
     /// from now by the database's clock. Expired nonces are purged, and at

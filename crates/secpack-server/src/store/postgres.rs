@@ -31,9 +31,11 @@ use super::{
     Counted, DigestClaim, DigestRecord, DigestState, ReportStore, ReportView, Result, StoreError,
     GUESSES, MAX_OUTSTANDING_NONCES,
 };
+use super::{NewMessage, NewReport};
 use crate::error::chain;
 use crate::ratelimit::{Exhausted, REFUSED_FACTOR};
 use secpack::report::auth::AuthError;
+use secpack::report::remote::StateChange;
 
 /// Version of the server's tables in PostgreSQL.
 pub const SCHEMA_VERSION: i32 = 2;
@@ -467,12 +469,12 @@ impl ReportStore for PostgresStore {
             .transpose()?)
     }
 
-    async fn insert_with_access(
-        &self,
-        ciphertext: Vec<u8>,
-        key: String,
-        access: ReporterAccess,
-    ) -> Result<(String, DateTime<Utc>)> {
+    async fn insert_with_access(&self, report: NewReport) -> Result<(String, DateTime<Utc>)> {
+        let NewReport {
+            ciphertext,
+            key,
+            access,
+        } = report;
         let mut db = self.client().await?;
         let tx = db.transaction().await?;
         let received = Utc::now();
@@ -526,13 +528,13 @@ impl ReportStore for PostgresStore {
         self.views(None, since).await
     }
 
-    async fn add_message(
-        &self,
-        id: String,
-        kind: MessageKind,
-        author: Option<String>,
-        ciphertext: Vec<u8>,
-    ) -> Result<StoredMessage> {
+    async fn add_message(&self, message: NewMessage) -> Result<StoredMessage> {
+        let NewMessage {
+            report: id,
+            kind,
+            author,
+            ciphertext,
+        } = message;
         let at = Utc::now();
         let message_id = new_id(at)?;
         let inserted = self
@@ -558,12 +560,8 @@ impl ReportStore for PostgresStore {
         })
     }
 
-    async fn set_state(
-        &self,
-        id: String,
-        state: ReportState,
-        qsb: Option<u32>,
-    ) -> Result<StoredReport> {
+    async fn set_state(&self, id: String, change: StateChange) -> Result<StoredReport> {
+        let StateChange { state, qsb } = change;
         let qsb = qsb.map(i32::try_from).transpose()?;
         let changed = self
             .client()

@@ -17,15 +17,16 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use secpack::report::inbox::Inbox;
 
-use secpack::report::inbox::{MessageKind, ReporterAccess, StoredMessage, StoredReport};
-use secpack::report::state::ReportState;
+use secpack::report::inbox::{ReporterAccess, StoredMessage, StoredReport};
 
 use super::{
     Counted, DigestClaim, DigestRecord, DigestState, ReportStore, ReportView, Result, StoreError,
     GUESSES, MAX_OUTSTANDING_NONCES,
 };
+use super::{NewMessage, NewReport};
 use crate::ratelimit::{Exhausted, SubmissionLimiter};
 use secpack::report::auth::AuthError;
+use secpack::report::remote::StateChange;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -218,15 +219,15 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn insert_with_access(
-        &self,
-        ciphertext: Vec<u8>,
-        key: String,
-        access: ReporterAccess,
-    ) -> Result<(String, DateTime<Utc>)> {
+    async fn insert_with_access(&self, report: NewReport) -> Result<(String, DateTime<Utc>)> {
         self.with_inbox(move |inbox| {
             let received = Utc::now();
-            let id = inbox.insert_with_access(&ciphertext, &key, received, &access)?;
+            let NewReport {
+                ciphertext,
+                key,
+                access,
+            } = &report;
+            let id = inbox.insert_with_access(ciphertext, key, received, access)?;
             Ok((id, received))
         })
         .await
@@ -249,27 +250,24 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn add_message(
-        &self,
-        id: String,
-        kind: MessageKind,
-        author: Option<String>,
-        ciphertext: Vec<u8>,
-    ) -> Result<StoredMessage> {
+    async fn add_message(&self, message: NewMessage) -> Result<StoredMessage> {
         self.with_inbox(move |inbox| {
-            Ok(inbox.add_message(&id, kind, author.as_deref(), &ciphertext, Utc::now())?)
+            let NewMessage {
+                report,
+                kind,
+                author,
+                ciphertext,
+            } = &message;
+            Ok(inbox.add_message(report, *kind, author.as_deref(), ciphertext, Utc::now())?)
         })
         .await
     }
 
-    async fn set_state(
-        &self,
-        id: String,
-        state: ReportState,
-        qsb: Option<u32>,
-    ) -> Result<StoredReport> {
-        self.with_inbox(move |inbox| Ok(inbox.set_state(&id, state, qsb, Utc::now())?))
-            .await
+    async fn set_state(&self, id: String, change: StateChange) -> Result<StoredReport> {
+        self.with_inbox(move |inbox| {
+            Ok(inbox.set_state(&id, change.state, change.qsb, Utc::now())?)
+        })
+        .await
     }
     async fn issue_nonce(&self, lifetime: Duration) -> Result<String> {
         let nonce = super::new_nonce()?;
