@@ -18,9 +18,9 @@
 //! role is `csaf_provider`; with one, every document and the provider
 //! metadata get a detached signature and the role is `csaf_trusted_provider`.
 
+use crate::digest::hashing::{sha256_hex, sha512_hex};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
-use crate::digest::hashing::{sha256_hex, sha512_hex};
 
 use super::csaf::{csaf_document, document_path, CsafSettings, TLP_FOLDER, TLP_LABEL};
 use super::{json_bytes, timestamp, ExportError, OutputFile, PackBulletin};

@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::digest::hashing::{sha256_hex, sha512_hex};
 use chrono::{DateTime, Datelike, FixedOffset};
 use serde_json::Value;
-use crate::digest::hashing::{sha256_hex, sha512_hex};
 
 use super::fetch::{FetchFailure, Source};
 use super::metadata::Metadata;
@@ -244,10 +244,7 @@ fn check_hashes(
     findings: &mut Findings,
 ) {
     let mut found = 0;
-    for (ext, digest) in [
-        ("sha256", sha256_hex(bytes)),
-        ("sha512", sha512_hex(bytes)),
-    ] {
+    for (ext, digest) in [("sha256", sha256_hex(bytes)), ("sha512", sha512_hex(bytes))] {
         let hash_url = format!("{url}.{ext}");
         source.check_tls(&hash_url, findings);
         let text = match source.get(&hash_url) {
