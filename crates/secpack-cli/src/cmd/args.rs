@@ -41,12 +41,15 @@ impl TrustArgs {
     }
 }
 
-/// The pack as the command's subject: a positional folder, `.` by default.
+/// The pack as the command's subject, judged from the pinned master key
+/// (`verify`, `status`): a positional folder, `.` by default, and `--master`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct PackDir {
+pub struct JudgedPack {
     /// The pack's root folder.
     #[arg(value_name = "PACK", default_value = ".")]
     pub pack: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// The pack beside another subject (a file, an image, an id): `--pack DIR`,

@@ -7,7 +7,7 @@ use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions}
 use secpack_site::{render, write, SiteOptions};
 use serde::Serialize;
 
-use crate::cmd::args::{PackDir, TrustArgs};
+use crate::cmd::args::JudgedPack;
 use crate::escape::safe;
 use crate::output::{paint, BAD, GOOD, HEAD, WARN};
 use crate::secret::SignerArgs;
@@ -39,15 +39,13 @@ enum SiteCommand {
 #[derive(Debug, clap::Args)]
 struct BuildArgs {
     #[command(flatten)]
-    pack: PackDir,
+    target: JudgedPack,
     /// Output folder (replaced when it holds a previous build).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
     /// URL the site is published at: canonical links, feed ids, security.txt.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    #[command(flatten)]
-    trust: TrustArgs,
     /// Build even when signatures do not verify (the pages say so).
     #[arg(long)]
     allow_failures: bool,
@@ -72,8 +70,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         SiteCommand::Build(a) => a,
         SiteCommand::CheckSecuritytxt(a) => return crate::cmd::site_check::run(a, global),
     };
-    let pin = args.trust.pin()?;
-    let VerifiedPack { pack, ring } = open_verified(&args.pack.pack, &pin)?;
+    let pin = args.target.trust.pin()?;
+    let VerifiedPack { pack, ring } = open_verified(&args.target.pack, &pin)?;
     if let Some(base) = &args.base_url {
         secpack::http::check_base_url("--base-url", base)?;
     }

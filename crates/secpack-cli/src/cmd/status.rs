@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use secpack::pack::Pack;
 use secpack::team::status::{pack_status, ItemKind, StatusReport};
 
-use crate::cmd::args::{PackDir, TrustArgs};
+use crate::cmd::args::JudgedPack;
 use crate::cmd::canary::parse_day;
 use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
@@ -21,9 +21,7 @@ use crate::GlobalArgs;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub pack: PackDir,
-    #[command(flatten)]
-    pub trust: TrustArgs,
+    pub target: JudgedPack,
     /// The day to report for, YYYY-MM-DD (default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub now: Option<NaiveDate>,
@@ -31,8 +29,8 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack.pack)?;
-    let pin = args.trust.pin()?;
+    let pack = Pack::open(&args.target.pack)?;
+    let pin = args.target.trust.pin()?;
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let report = pack_status(&pack, &pin, now);
     if global.json {

@@ -6,7 +6,7 @@ mod human;
 
 use std::path::PathBuf;
 
-use crate::cmd::args::{PackDir, TrustArgs};
+use crate::cmd::args::JudgedPack;
 
 use anyhow::Result;
 use secpack::history::{track_state, StateOptions};
@@ -31,9 +31,7 @@ use crate::GlobalArgs;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub pack: PackDir,
-    #[command(flatten)]
-    pub trust: TrustArgs,
+    pub target: JudgedPack,
     /// Treat warnings (weak hash, name mismatch, wrong role...) and unsigned
     /// files as failures.
     #[arg(long)]
@@ -73,8 +71,8 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pin = args.trust.pin()?;
-    secpack::pack::ensure_is_pack(&args.pack.pack)?;
+    let pin = args.target.trust.pin()?;
+    secpack::pack::ensure_is_pack(&args.target.pack)?;
     // The cache is restored while the pack is scanned; both are done before
     // any signature is judged.
     let (pack, cache) = std::thread::scope(|s| {
@@ -82,7 +80,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             true => None,
             false => cache::default_path().map(|path| VerificationCache::load(&path)),
         });
-        let pack = Pack::open(&args.pack.pack);
+        let pack = Pack::open(&args.target.pack);
         (
             pack,
             cache.join().expect("restoring the cache does not panic"),
