@@ -69,20 +69,14 @@ fn a_write_that_fails_is_an_io_error_naming_the_path() {
         .arg(&target)
         .output()
         .unwrap();
-    let v = json_error(&out, 1);
-    assert_eq!(v["error"]["code"], "io");
-    assert_eq!(v["error"]["class"], "io");
-    let message = v["error"]["message"].as_str().unwrap();
-    assert!(message.contains("no-such-folder"), "{message}");
+    expect_error(&out, 1, "io", "io", "no-such-folder");
     assert!(!target.exists());
 }
 
 #[test]
 fn a_store_path_serve_cannot_use_is_a_configuration_error() {
     // The database's folder is a regular file: no SQLite file can be made.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("not-a-folder");
-    std::fs::write(&file, "x").unwrap();
+    let (_dir, file) = regular_file_as_folder();
     let out = secpack()
         .args([
             "serve",
@@ -97,18 +91,12 @@ fn a_store_path_serve_cannot_use_is_a_configuration_error() {
         .arg(demo_pack())
         .output()
         .unwrap();
-    let v = json_error(&out, 2);
-    assert_eq!(v["error"]["code"], "store-unusable");
-    assert_eq!(v["error"]["class"], "config");
-    let message = v["error"]["message"].as_str().unwrap();
-    assert!(message.contains("not-a-folder"), "{message}");
+    expect_error(&out, 2, "store-unusable", "config", "not-a-folder");
 }
 
 #[test]
 fn a_site_output_that_cannot_be_made_is_an_io_error_naming_the_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("not-a-folder");
-    std::fs::write(&file, "x").unwrap();
+    let (_dir, file) = regular_file_as_folder();
     let out = secpack()
         .args(["site", "build", "--json", "--master", DEMO_MASTER])
         .arg(demo_pack())
@@ -116,9 +104,24 @@ fn a_site_output_that_cannot_be_made_is_an_io_error_naming_the_path() {
         .arg(file.join("site"))
         .output()
         .unwrap();
-    let v = json_error(&out, 1);
-    assert_eq!(v["error"]["code"], "io");
-    assert_eq!(v["error"]["class"], "io");
+    expect_error(&out, 1, "io", "io", "not-a-folder");
+}
+
+/// A regular file (in a temporary folder kept alive by the first value)
+/// that a command is asked to use as a folder.
+fn regular_file_as_folder() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    (dir, file)
+}
+
+/// `out` failed with `status`, and its JSON error has `code` and `class`
+/// and a message naming `names`.
+fn expect_error(out: &std::process::Output, status: i32, code: &str, class: &str, names: &str) {
+    let v = json_error(out, status);
+    assert_eq!(v["error"]["code"], code);
+    assert_eq!(v["error"]["class"], class);
     let message = v["error"]["message"].as_str().unwrap();
-    assert!(message.contains("not-a-folder"), "{message}");
+    assert!(message.contains(names), "{message}");
 }
