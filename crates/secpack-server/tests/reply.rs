@@ -599,17 +599,7 @@ fn the_inbox_api_refuses_unsigned_uncertified_replayed_and_forged_requests() {
     assert_eq!(e.code, "uncertified-key");
     assert!(inbox.list().unwrap().is_empty());
 
-    let nonce = || -> String {
-        answer(
-            agent()
-                .post(format!("{}/api/v1/inbox/nonce", run.url()))
-                .send_empty(),
-        )
-        .json()["nonce"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let nonce = || nonce_from(&run);
     let pull = |auth: Option<&str>| {
         let mut req = agent()
             .post(format!("{}/api/v1/inbox/pull", run.url()))
