@@ -63,6 +63,36 @@ fn next_run(dir: &Path, cache: KeyringCache) -> KeyringCache {
     KeyringCache::new(dir, Some(KEY))
 }
 
+/// A folder for the cache's entries, inside a temporary folder that the
+/// first value keeps alive.
+fn cache_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keyrings");
+    (tmp, dir)
+}
+
+/// A master key made by `gpg` on 2024-01-01 (its fingerprint).
+fn new_master(gpg: &Gpg) -> String {
+    gpg.generate(
+        "20240101T000000",
+        "Master <m@test.invalid>",
+        "ed25519",
+        "cert",
+        "never",
+    )
+}
+
+/// A pack holding `master` and the team `members` (name, fingerprint), as
+/// `gpg` exports them now.
+fn pack_of(gpg: &Gpg, master: &str, members: &[(&str, &str)]) -> TestPack {
+    let p = TestPack::empty();
+    p.write("keys/master-key/master.asc", &gpg.export(master));
+    for (name, fpr) in members {
+        p.write(&format!("keys/security-team/{name}.asc"), &gpg.export(fpr));
+    }
+    p
+}
+
 /// The entry files in `dir`.
 fn entry_files(dir: &Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
@@ -79,8 +109,7 @@ fn an_unchanged_keyring_is_taken_from_the_cache_and_judged_the_same() {
         BULLETIN,
         &[("alice", &k.alice), ("bob", &k.bob)],
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyrings");
+    let (_tmp, dir) = cache_dir();
     let now = SystemTime::now();
     let master = pin(&k.master);
 
@@ -129,13 +158,10 @@ fn an_unchanged_keyring_is_taken_from_the_cache_and_judged_the_same() {
 fn a_changed_key_file_is_judged_afresh() {
     let gpg = Gpg::new();
     let t = "20240101T000000";
-    let master = gpg.generate(t, "Master <m@test.invalid>", "ed25519", "cert", "never");
+    let master = new_master(&gpg);
     let carol = gpg.generate(t, "Carol <c@test.invalid>", "ed25519", "sign", "never");
-    let p = TestPack::empty();
-    p.write("keys/master-key/master.asc", &gpg.export(&master));
-    p.write("keys/security-team/carol.asc", &gpg.export(&carol));
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyrings");
+    let p = pack_of(&gpg, &master, &[("carol", &carol)]);
+    let (_tmp, dir) = cache_dir();
     let now = SystemTime::now();
     let pinned = pin(&master);
 
@@ -175,14 +201,11 @@ fn a_changed_key_file_is_judged_afresh() {
 fn a_newly_revoked_key_is_judged_afresh() {
     let gpg = Gpg::new();
     let t = "20240101T000000";
-    let master = gpg.generate(t, "Master <m@test.invalid>", "ed25519", "cert", "never");
+    let master = new_master(&gpg);
     let dave = gpg.generate(t, "Dave <d@test.invalid>", "ed25519", "sign", "never");
     gpg.certify("20240102T000000", &master, &dave);
-    let p = TestPack::empty();
-    p.write("keys/master-key/master.asc", &gpg.export(&master));
-    p.write("keys/security-team/dave.asc", &gpg.export(&dave));
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyrings");
+    let p = pack_of(&gpg, &master, &[("dave", &dave)]);
+    let (_tmp, dir) = cache_dir();
     let now = SystemTime::now();
     let pinned = pin(&master);
 
@@ -202,7 +225,7 @@ fn a_newly_revoked_key_is_judged_afresh() {
 fn an_expiry_or_a_clock_set_back_ends_the_entry() {
     let gpg = Gpg::new();
     let t = "20240101T000000";
-    let master = gpg.generate(t, "Master <m@test.invalid>", "ed25519", "cert", "never");
+    let master = new_master(&gpg);
     // Erin's key expires a year after it was made; the master's
     // certification of frank runs out a year after it was made.
     let erin = gpg.generate(t, "Erin <e@test.invalid>", "ed25519", "sign", "1y");
@@ -219,12 +242,8 @@ fn an_expiry_or_a_clock_set_back_ends_the_entry() {
             &frank,
         ],
     );
-    let p = TestPack::empty();
-    p.write("keys/master-key/master.asc", &gpg.export(&master));
-    p.write("keys/security-team/erin.asc", &gpg.export(&erin));
-    p.write("keys/security-team/frank.asc", &gpg.export(&frank));
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyrings");
+    let p = pack_of(&gpg, &master, &[("erin", &erin), ("frank", &frank)]);
+    let (_tmp, dir) = cache_dir();
     let pinned = pin(&master);
     let june = at("20240601T000000");
 
@@ -266,8 +285,7 @@ fn an_expiry_or_a_clock_set_back_ends_the_entry() {
 fn another_pin_is_judged_afresh() {
     let k = keys();
     let p = TestPack::with_keys();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyrings");
+    let (_tmp, dir) = cache_dir();
     let now = SystemTime::now();
 
     let cache = KeyringCache::new(&dir, Some(KEY));
@@ -299,8 +317,7 @@ fn another_pin_is_judged_afresh() {
 fn a_tampered_or_misplaced_entry_is_not_used() {
     let k = keys();
     let p = TestPack::with_keys();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyrings");
+    let (_tmp, dir) = cache_dir();
     let now = SystemTime::now();
     let master = pin(&k.master);
     let cache = KeyringCache::new(&dir, Some(KEY));
@@ -397,8 +414,7 @@ fn the_signature_cache_brings_the_keyring_cache_with_it() {
 fn no_more_than_the_bound_of_entries_is_kept() {
     let k = keys();
     let p = TestPack::with_keys();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyrings");
+    let (_tmp, dir) = cache_dir();
     let master = pin(&k.master);
     let base = SystemTime::now();
     let mut cache = KeyringCache::new(&dir, Some(KEY));
