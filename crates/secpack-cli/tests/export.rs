@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use secpack_testsupport::cli::json_error;
 use secpack_testsupport::fs::tree;
 
 const CONFIG: &str = r#"
@@ -702,12 +703,6 @@ fn a_signed_draft_still_holding_template_text_is_not_exported() {
 }
 
 /// The `{"error": ...}` object of a `--json` run.
-fn json_error(o: &Output) -> serde_json::Value {
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
-    v["error"].clone()
-}
-
 #[test]
 fn each_class_of_error_has_its_exit_status_and_code() {
     let t = setup();
@@ -717,8 +712,7 @@ fn each_class_of_error_has_its_exit_status_and_code() {
     std::fs::write(&blocker, "x").unwrap();
     let out = blocker.join("export");
     let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&out)]);
-    assert_eq!(o.status.code(), Some(1), "{o:?}");
-    let e = json_error(&o);
+    let e = &json_error(&o, 1)["error"];
     assert_eq!(
         (e["code"].as_str(), e["class"].as_str()),
         (Some("io"), Some("io"))
@@ -729,8 +723,7 @@ fn each_class_of_error_has_its_exit_status_and_code() {
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(home.join("notes.txt"), "mine").unwrap();
     let o = t.secpack(&["--json", "export", "osv", &s(&t.pack), "-o", &s(&home)]);
-    assert_eq!(o.status.code(), Some(2));
-    let e = json_error(&o);
+    let e = &json_error(&o, 2)["error"];
     assert_eq!(
         (e["code"].as_str(), e["class"].as_str()),
         (Some("output-not-an-export"), Some("usage"))
@@ -746,8 +739,7 @@ fn each_class_of_error_has_its_exit_status_and_code() {
         "--base-url",
         "http://demo.invalid/csaf",
     ]);
-    assert_eq!(o.status.code(), Some(2), "{o:?}");
-    let e = json_error(&o);
+    let e = &json_error(&o, 2)["error"];
     assert_eq!(
         (e["code"].as_str(), e["class"].as_str()),
         (Some("export-settings"), Some("config"))
@@ -767,8 +759,7 @@ fn each_class_of_error_has_its_exit_status_and_code() {
         &s(&t.out),
         "--include-unverified",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{o:?}");
-    let e = json_error(&o);
+    let e = &json_error(&o, 1)["error"];
     assert_eq!(
         (e["code"].as_str(), e["class"].as_str()),
         (Some("no-date-of-issue"), Some("failure"))
