@@ -13,7 +13,7 @@
 #            (one user ID, one binding, one certification); `real` keys carry
 #            fifteen years of history (make_bench_pack --shape real). Packs
 #            are generated on first use: pack-SCALE and real-SCALE.
-# Needs: hyperfine, sqv, gpg, git (Debian packages).
+# Needs: hyperfine, sqv, gpg, git (Debian packages), python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/secpack-bench}
@@ -127,6 +127,11 @@ print(f"| secpack verify --tags, cold | {s_tags*1000:.1f} ms | {(g_docs+g_tags)/
 print(f"| secpack verify --tags, warm | {w_tags*1000:.1f} ms | {(g_docs+g_tags)/w_tags:.0f}x faster than gpg + git verify-tag |")
 print(f"| gpg loop + git verify-tag loop | {(g_docs+g_tags)*1000:.0f} ms | |")
 EOF
+  # The same ratios measured round by round (bench/ratio.py): the anchor
+  # and secpack back to back, so the machine's drift hits both alike.
+  if [[ $scale -eq 1 ]]; then
+    python3 bench/ratio.py "$work" "$name" "$bin" 5
+  fi
 done
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
