@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use secpack_testsupport::cli::{command_at_home, Ran};
+use secpack_testsupport::cli::{command_at_home, json_error, Ran};
 use secpack_testsupport::fs::{make_executable, relative_files};
 use secpack_testsupport::http::{ok, rss, Server};
 use secpack_testsupport::pack::verify_at;
@@ -1578,6 +1578,22 @@ fn generate_hints_name_the_pack_and_run_from_another_folder() {
         .opt("-o", c.secret("master2"))
         .args(c.passphrase()));
     assert!(next_hints(out.as_bytes()).is_empty(), "{out}");
+    // It says how to pin it instead, with its fingerprint.
+    use sequoia_openpgp::parse::Parse;
+    let master2 = c
+        .files()
+        .into_iter()
+        .find(|f| f.starts_with("keys/master-key/master2-"))
+        .expect("the new master key's file");
+    let fpr = sequoia_openpgp::Cert::from_file(c.pack().join(&master2))
+        .unwrap()
+        .fingerprint()
+        .to_hex();
+    let pin = out
+        .lines()
+        .find(|l| l.starts_with("pin: "))
+        .unwrap_or_else(|| panic!("no pin line: {out}"));
+    assert!(pin.contains(&format!("SECPACK_MASTER={fpr}")), "{pin}");
 }
 
 #[test]
@@ -1778,4 +1794,33 @@ fn an_altered_key_file_is_reported_altered_and_not_certified_again() {
         "{err}"
     );
     assert_eq!(std::fs::read(pack.join(&bob_file)).unwrap(), altered);
+}
+
+#[test]
+fn sign_finds_a_pack_relative_path_from_any_folder() {
+    let c = ceremony(false);
+    let out = c.ok(c
+        .in_pack(&["--json", "qsb", "new"])
+        .opt("--title", "Signed from another folder"));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let qsb = v["path"].as_str().unwrap().to_string();
+    finish_draft(&c.pack().join(&qsb));
+    // The path as `qsb new` printed it, run from a folder outside the pack.
+    let mut sign = c.cmd();
+    sign.current_dir(c.home())
+        .args(c.sign("alice").args(c.key_args("alice")).arg(&qsb));
+    sign.output().unwrap().assert_success();
+    assert!(c.pack().join(format!("{qsb}.sig.alice")).is_file());
+    // A file found neither there nor in the pack: a usage error naming both.
+    let mut sign = c.cmd();
+    sign.current_dir(c.home()).args(
+        c.sign("alice")
+            .args(c.key_args("alice"))
+            .arg("QSBs/qsb-404-2026.txt"),
+    );
+    let v = json_error(&sign.arg("--json").output().unwrap(), 2);
+    assert_eq!(v["error"]["code"], "bad-arguments", "{v:#}");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("QSBs/qsb-404-2026.txt"), "{message}");
+    assert!(message.contains("from the pack"), "{message}");
 }

@@ -101,11 +101,24 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     Ok(crate::EXIT_OK)
 }
 
-/// `file` relative to the pack root (it must be inside the pack).
+/// `file` relative to the pack root (it must be inside the pack). A
+/// relative path names a file from the current folder, or, when there is
+/// none there, from the pack's root: `qsb new` and `canary new` print the
+/// pack-relative path, which then works from any folder.
 fn relative_to(pack: &Pack, file: &Path) -> Result<String> {
-    let abs = file
-        .canonicalize()
-        .with_context(|| format!("reading {}", file.display()))?;
+    let from_pack = pack.root.join(file);
+    let found = if file.is_relative() && !file.exists() && from_pack.exists() {
+        &from_pack
+    } else {
+        file
+    };
+    let abs = found.canonicalize().map_err(|e| {
+        crate::output::usage(format!(
+            "{}: {e} (looked for it from the current folder and from the pack {})",
+            file.display(),
+            pack.root.display()
+        ))
+    })?;
     let rel = abs.strip_prefix(&pack.root).map_err(|_| {
         crate::output::usage(format!(
             "{} is not inside the pack {}",

@@ -77,6 +77,21 @@ pub(super) fn run(pack: &Pack, args: GenerateArgs, global: &GlobalArgs) -> Resul
         for n in &next {
             anstream::println!("{}", paint(DIM, format!("next: {}", safe(n))));
         }
+        if plan.role == secpack::config::ROLE_MASTER {
+            // Every later command needs the pin; the pack itself grants none.
+            let fpr = &installed.fingerprint;
+            anstream::println!(
+                "{}",
+                paint(
+                    DIM,
+                    format!(
+                        "pin: publish {fpr} out of band, and pin it where secpack runs: \
+                         SECPACK_MASTER={fpr}, or master = \"{fpr}\" in \
+                         $XDG_CONFIG_HOME/secpack/config.toml"
+                    )
+                )
+            );
+        }
     }
     Ok(crate::EXIT_OK)
 }
