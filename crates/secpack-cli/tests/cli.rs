@@ -460,3 +460,58 @@ fn a_folder_that_is_not_a_pack_is_a_usage_error() {
     assert_ne!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("not a security pack"));
 }
+
+#[test]
+fn a_pack_subject_may_also_be_given_as_pack_option_but_not_both_ways() {
+    // Every command whose subject is the pack takes it either way, as the
+    // commands that name it beside another subject take `--pack`: the same
+    // exit status and the same document.
+    for words in [
+        &["verify", "--json"][..],
+        &["status", "--json", "--now", "2026-01-10"],
+        &["canary", "audit", "--json", "--now", "2026-01-10"],
+    ] {
+        let run = |pack_option: bool| {
+            let mut c = secpack();
+            c.args(words).args(["--master", DEMO_MASTER]);
+            if pack_option {
+                c.arg("--pack");
+            }
+            c.arg(demo_pack()).output().unwrap()
+        };
+        let (positional, option) = (run(false), run(true));
+        assert_eq!(positional.status.code(), option.status.code(), "{words:?}");
+        assert!(option.status.code().unwrap() < 2, "{words:?}");
+        let doc = |o: &std::process::Output| -> serde_json::Value {
+            serde_json::from_slice(&o.stdout).unwrap()
+        };
+        assert_eq!(doc(&positional), doc(&option), "{words:?}");
+    }
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let osv = out.path().join("osv");
+    for (words, made) in [
+        (["site", "build"], site.join("index.html")),
+        (["export", "osv"], osv.join("all.json")),
+    ] {
+        let dir = made.parent().unwrap();
+        secpack()
+            .args(words)
+            .arg("-o")
+            .arg(dir)
+            .args(["--master", DEMO_MASTER, "--pack"])
+            .arg(demo_pack())
+            .output()
+            .unwrap()
+            .assert_success();
+        assert!(made.is_file(), "{words:?}");
+    }
+    // Both ways at once is a usage error.
+    let out = secpack()
+        .args(["verify", "--master", DEMO_MASTER, "--pack"])
+        .arg(demo_pack())
+        .arg(demo_pack())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

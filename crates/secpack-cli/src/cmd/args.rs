@@ -2,7 +2,7 @@
 //! each (`#[command(flatten)]`), so `--master` and the pack folder read and
 //! behave the same everywhere.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
@@ -41,13 +41,40 @@ impl TrustArgs {
     }
 }
 
+/// The pack as the command's subject (`verify`, `status`, `site build`,
+/// `serve`, `export`, `canary audit`): a positional folder, `.` by default,
+/// also accepted as `--pack DIR`, the way the other commands take it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PackSubject {
+    /// The pack's root folder [default: .].
+    #[arg(value_name = "PACK", conflicts_with = "pack_dir")]
+    pack: Option<PathBuf>,
+    /// The pack's root folder, as `--pack` (the same as PACK).
+    #[arg(
+        long = "pack",
+        value_name = "DIR",
+        id = "pack_dir",
+        hide_short_help = true
+    )]
+    pack_dir: Option<PathBuf>,
+}
+
+impl PackSubject {
+    /// The folder given either way, else `.`.
+    pub fn path(&self) -> &Path {
+        self.pack
+            .as_deref()
+            .or(self.pack_dir.as_deref())
+            .unwrap_or(Path::new("."))
+    }
+}
+
 /// The pack as the command's subject, judged from the pinned master key
-/// (`verify`, `status`): a positional folder, `.` by default, and `--master`.
+/// (`verify`, `status`, `site build`): the pack and `--master`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct JudgedPack {
-    /// The pack's root folder.
-    #[arg(value_name = "PACK", default_value = ".")]
-    pub pack: PathBuf,
+    #[command(flatten)]
+    pub pack: PackSubject,
     #[command(flatten)]
     pub trust: TrustArgs,
 }

@@ -14,7 +14,7 @@ use secpack::signing::check_trusted_signer;
 use secpack::trust::{open_verified, verify_settled, PackReport, VerifiedPack, VerifyOptions};
 use serde::Serialize;
 
-use crate::cmd::args::TrustArgs;
+use crate::cmd::args::{PackSubject, TrustArgs};
 use crate::escape::safe;
 use crate::output::{paint, DIM, GOOD, HEAD, WARN};
 use crate::secret::SignerArgs;
@@ -50,9 +50,8 @@ enum Format {
 /// with bulletins that fail it, and the output folder.
 #[derive(Debug, clap::Args)]
 struct ExportArgs {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pack: PathBuf,
+    #[command(flatten)]
+    pack: PackSubject,
     #[command(flatten)]
     pin: TrustArgs,
     /// Also export bulletins whose signatures do not verify (each is still
@@ -126,7 +125,7 @@ fn verified_bulletins(
     args: &ExportArgs,
 ) -> Result<(Pack, Vec<PackBulletin>, Vec<Finding>, PackReport)> {
     let pin = args.pin.pin()?;
-    let VerifiedPack { pack, ring } = open_verified(&args.pack, &pin)?;
+    let VerifiedPack { pack, ring } = open_verified(args.pack.path(), &pin)?;
     let report = verify_settled(&pack, ring, &pin, VerifyOptions::default(), &|| {});
     let (bulletins, mut findings) = load_bulletins(&pack)?;
     let kept = keep_verified(bulletins, &report, args.include_unverified, &mut findings);

@@ -10,7 +10,7 @@ use secpack_server::alerts_config::ServerConfig;
 use secpack_server::store::Database;
 use secpack_server::{Options, Server};
 
-use crate::cmd::args::TrustArgs;
+use crate::cmd::args::{PackSubject, TrustArgs};
 use crate::GlobalArgs;
 
 /// Serve the security centre: the site (built in memory, rebuilt when the
@@ -28,9 +28,8 @@ use crate::GlobalArgs;
 /// the address or database cannot be used).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pack: PathBuf,
+    #[command(flatten)]
+    pack: PackSubject,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     addr: String,
@@ -99,7 +98,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     };
     let alerter = config.alerts.as_ref().map(Alerter::new).transpose()?;
     let server = Server::new(Options {
-        pack: args.pack,
+        pack: args.pack.path().to_path_buf(),
         pin,
         base_url: args.base_url,
         allow_failures: args.allow_failures,

@@ -1,7 +1,6 @@
 //! `secpack canary audit`: audit every canary a pack published.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -10,7 +9,7 @@ use secpack::pack::Pack;
 use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions};
 
 use super::parse_day;
-use crate::cmd::args::TrustArgs;
+use crate::cmd::args::{PackSubject, TrustArgs};
 use crate::escape::safe;
 use crate::output::{paint, print_json, BAD, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
@@ -21,9 +20,8 @@ use crate::GlobalArgs;
 /// Exit status 0 when nothing calls for attention, 1 when something does.
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
-    /// The pack's root folder.
-    #[arg(default_value = ".")]
-    pub pack: PathBuf,
+    #[command(flatten)]
+    pub pack: PackSubject,
     /// The day to audit for, YYYY-MM-DD (default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub now: Option<NaiveDate>,
@@ -50,11 +48,11 @@ pub fn run(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
     // skipped.
     let (pack, signatures) = match &pin {
         Some(pin) => {
-            let VerifiedPack { pack, ring } = open_verified(&args.pack, pin)?;
+            let VerifiedPack { pack, ring } = open_verified(args.pack.path(), pin)?;
             let report = verify_settled(&pack, ring, pin, VerifyOptions::default(), &|| {});
             (pack, Some(DocumentSigners::from_report(&report)))
         }
-        None => (Pack::open(&args.pack)?, None),
+        None => (Pack::open(args.pack.path())?, None),
     };
     let mut options = AuditOptions {
         now,
