@@ -43,9 +43,10 @@ pub fn template_lines(text: &str) -> Vec<TemplateLine> {
         let line = raw.trim();
         let kind = if has_placeholder(line) {
             "placeholder"
-        } else if line
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| w == "TODO")
+        } else if line.contains("TODO")
+            && line
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "TODO")
         {
             "todo"
         } else if guidance.contains(&line) {
@@ -105,7 +106,13 @@ const MIN_GUIDANCE_CHARS: usize = 30;
 /// The guidance lines of the built-in template: its lines that are not
 /// headings, underlines, placeholders or the signature block, and long
 /// enough to be the template's own sentences.
-fn guidance_lines() -> Vec<&'static str> {
+fn guidance_lines() -> &'static [&'static str] {
+    static LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LINES.get_or_init(built_in_guidance)
+}
+
+/// [`guidance_lines`], computed from the template (once per process).
+fn built_in_guidance() -> Vec<&'static str> {
     let lines: Vec<&str> = BUILT_IN_TEMPLATE.lines().map(str::trim).collect();
     let is_rule = |l: &str| super::is_rule(l);
     lines
