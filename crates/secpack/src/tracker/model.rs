@@ -363,7 +363,7 @@ pub enum ModelError {
     /// [`Tracker::decide`] for a number with no row and no date.
     #[error(
         "advisory {0} is not in the tracker: sync it from upstream first, \
-         or give its date to create the row"
+         or give its date (`--date YYYY-MM-DD`) to create the row"
     )]
     NotInTracker(u32),
     /// A title or mitigation note [`clean_text`] refuses.
