@@ -71,7 +71,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         SiteCommand::CheckSecuritytxt(a) => return crate::cmd::site_check::run(a, global),
     };
     let pin = args.target.trust.pin()?;
-    let VerifiedPack { pack, ring } = open_verified(&args.target.pack.path(), &pin)?;
+    let VerifiedPack { pack, ring } = open_verified(args.target.pack.path(), &pin)?;
     if let Some(base) = &args.base_url {
         secpack::http::check_base_url("--base-url", base)?;
     }

@@ -72,7 +72,7 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let pin = args.target.trust.pin()?;
-    secpack::pack::ensure_is_pack(&args.target.pack.path())?;
+    secpack::pack::ensure_is_pack(args.target.pack.path())?;
     // The cache is restored while the pack is scanned; both are done before
     // any signature is judged.
     let (pack, cache) = std::thread::scope(|s| {
@@ -80,7 +80,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             true => None,
             false => cache::default_path().map(|path| VerificationCache::load(&path)),
         });
-        let pack = Pack::open(&args.target.pack.path());
+        let pack = Pack::open(args.target.pack.path());
         (
             pack,
             cache.join().expect("restoring the cache does not panic"),
