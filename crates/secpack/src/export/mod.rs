@@ -212,7 +212,7 @@ pub fn load_bulletins(pack: &Pack) -> Result<(Vec<PackBulletin>, Vec<Finding>), 
         findings.push(Finding {
             code: "no-git-history",
             path: ".".into(),
-            message: "the pack is not in a git repository: dates come from the sidecars and the texts (docs/machine-readable-advisories.md)".into(),
+            message: "the pack has no git history (it is not in a git repository, or nothing is committed yet): dates come from the sidecars and the texts (docs/machine-readable-advisories.md)".into(),
         });
     }
     for (name, file) in pack.bulletins() {
