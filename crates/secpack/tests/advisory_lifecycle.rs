@@ -256,6 +256,18 @@ fn without_git_the_sidecar_dates_are_used_and_said() {
 }
 
 #[test]
+fn a_repository_with_no_commit_yet_is_a_pack_without_history() {
+    // What `secpack init` leaves: `git init` run, nothing committed.
+    let dir = tempfile::tempdir().unwrap();
+    demo_pack(dir.path());
+    git(dir.path(), "2025-06-01T07:00:00Z", &["init", "-q"]);
+    let (pack, bs, findings) = load(dir.path());
+    assert!(codes(&findings).contains(&("no-git-history", ".")));
+    let r = record(&pack, &bs, "DSB-100-2024");
+    assert_eq!(r["database_specific"]["dates_from"], "sidecar");
+}
+
+#[test]
 fn a_pack_in_a_folder_of_a_repository_reads_its_history() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("security/pack");
