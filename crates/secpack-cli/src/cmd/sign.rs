@@ -106,19 +106,21 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
 /// none there, from the pack's root: `qsb new` and `canary new` print the
 /// pack-relative path, which then works from any folder.
 fn relative_to(pack: &Pack, file: &Path) -> Result<String> {
-    let from_pack = pack.root.join(file);
-    let found = if file.is_relative() && !file.exists() && from_pack.exists() {
-        &from_pack
-    } else {
-        file
-    };
-    let abs = found.canonicalize().map_err(|e| {
-        crate::output::usage(format!(
-            "{}: {e} (looked for it from the current folder and from the pack {})",
-            file.display(),
-            pack.root.display()
-        ))
-    })?;
+    let abs = file
+        .canonicalize()
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound if file.is_relative() => {
+                pack.root.join(file).canonicalize()
+            }
+            _ => Err(e),
+        })
+        .map_err(|e| {
+            crate::output::usage(format!(
+                "{}: {e} (looked for it from the current folder and from the pack {})",
+                file.display(),
+                pack.root.display()
+            ))
+        })?;
     let rel = abs.strip_prefix(&pack.root).map_err(|_| {
         crate::output::usage(format!(
             "{} is not inside the pack {}",

@@ -80,13 +80,14 @@ pub(super) fn run(pack: &Pack, args: GenerateArgs, global: &GlobalArgs) -> Resul
         if plan.role == secpack::config::ROLE_MASTER {
             // Every later command needs the pin; the pack itself grants none.
             let fpr = &installed.fingerprint;
+            let env = secpack::trust::pin::PIN_ENV;
             anstream::println!(
                 "{}",
                 paint(
                     DIM,
                     format!(
                         "pin: publish {fpr} out of band, and pin it where secpack runs: \
-                         SECPACK_MASTER={fpr}, or master = \"{fpr}\" in \
+                         {env}={fpr}, or master = \"{fpr}\" in \
                          $XDG_CONFIG_HOME/secpack/config.toml"
                     )
                 )
