@@ -2,13 +2,35 @@
 //! or clear-signed) and verify, at faked times.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::sync::RwLock;
 
 /// A GnuPG home in a temporary folder (its agent is stopped on drop).
+///
+/// Tests on several threads share one home (see [`crate::keys`]). A gpg that
+/// reads the keyring while another one rewrites it can find no key at all
+/// and still exit 0 ("WARNING: nothing exported"), so every command that
+/// changes the keyring holds `keyring` for writing and every other command
+/// holds it for reading.
 pub struct Gpg {
     /// The home folder (`GNUPGHOME`).
     pub home: tempfile::TempDir,
+    keyring: RwLock<()>,
 }
+
+/// The gpg commands that change the keyring.
+const KEYRING_CHANGES: &[&str] = &[
+    "--quick-gen-key",
+    "--quick-add-key",
+    "--quick-sign-key",
+    "--quick-revoke-sig",
+    "--quick-revoke-uid",
+    "--quick-set-expire",
+    "--import",
+    "--delete-keys",
+    "--delete-secret-keys",
+    "--delete-secret-and-public-keys",
+];
 
 impl Default for Gpg {
     fn default() -> Self {
@@ -34,7 +56,10 @@ impl Gpg {
             "allow-loopback-pinentry\n",
         )
         .unwrap();
-        Self { home }
+        Self {
+            home,
+            keyring: RwLock::new(()),
+        }
     }
 
     /// The home folder.
@@ -43,7 +68,7 @@ impl Gpg {
     }
 
     /// `gpg` in this home, in batch mode with an empty loopback passphrase.
-    pub fn command(&self) -> Command {
+    fn command(&self) -> Command {
         let mut c = Command::new("gpg");
         c.env("GNUPGHOME", self.home.path()).args([
             "--batch",
@@ -58,9 +83,24 @@ impl Gpg {
         c
     }
 
+    /// Runs gpg with `args` under the keyring lock (for writing when `args`
+    /// change the keyring) and returns what it did.
+    fn output(&self, args: &[&str]) -> Output {
+        let changes = args.iter().any(|a| KEYRING_CHANGES.contains(a));
+        let run = || self.command().args(args).output().expect("gpg runs");
+        // A test that panicked while holding the lock leaves nothing to undo.
+        if changes {
+            let _w = self.keyring.write().unwrap_or_else(|e| e.into_inner());
+            run()
+        } else {
+            let _r = self.keyring.read().unwrap_or_else(|e| e.into_inner());
+            run()
+        }
+    }
+
     /// Runs gpg with `args` and returns stdout; panics with stderr on failure.
     pub fn run(&self, args: &[&str]) -> Vec<u8> {
-        let out = self.command().args(args).output().expect("gpg runs");
+        let out = self.output(args);
         assert!(
             out.status.success(),
             "gpg {args:?} failed: {}",
@@ -93,13 +133,9 @@ impl Gpg {
     }
 
     fn verify_files(&self, files: &[&Path]) -> bool {
-        self.command()
-            .arg("--verify")
-            .args(files)
-            .output()
-            .unwrap()
-            .status
-            .success()
+        let mut args = vec!["--verify"];
+        args.extend(files.iter().map(|f| f.to_str().expect("a UTF-8 path")));
+        self.output(&args).status.success()
     }
 
     /// Generates a key and returns its fingerprint.
@@ -128,12 +164,24 @@ impl Gpg {
 
     /// The armoured public key `fpr`.
     pub fn export(&self, fpr: &str) -> Vec<u8> {
-        self.run(&["--armor", "--export", fpr])
+        self.export_with(&["--armor", "--export", fpr])
     }
 
     /// The armoured secret key `fpr`.
     pub fn export_secret(&self, fpr: &str) -> Vec<u8> {
-        self.run(&["--armor", "--export-secret-keys", fpr])
+        self.export_with(&["--armor", "--export-secret-keys", fpr])
+    }
+
+    /// Runs the export `args` and returns its output, which must not be
+    /// empty: gpg exits 0 when it exports nothing.
+    fn export_with(&self, args: &[&str]) -> Vec<u8> {
+        let out = self.output(args);
+        assert!(
+            out.status.success() && !out.stdout.is_empty(),
+            "gpg {args:?} exported nothing: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
     }
 
     /// Runs gpg at `time` with `args`, the last of them naming a file holding
@@ -174,6 +222,7 @@ impl Gpg {
     pub fn edit(&self, time: &str, key: &str, commands: &str) {
         use std::io::Write;
         let t = format!("{time}!");
+        let _w = self.keyring.write().unwrap_or_else(|e| e.into_inner());
         let mut child = self
             .command()
             .args([
