@@ -9,9 +9,12 @@ use secpack::config::{BlockSource, CanaryConfig, Feed};
 
 use secpack_testsupport::http::{ok, rss, status, Answer, Server};
 
+/// A fetcher for fixture servers that answer at once: the timeout only
+/// has to outlast a busy CI machine (the timeout itself is tested with a
+/// server that waits on purpose).
 fn fetcher() -> Fetcher {
     Fetcher::new(HttpOptions {
-        timeout: Duration::from_millis(1500),
+        timeout: Duration::from_secs(10),
         retries: 0,
         retry_delay: Duration::from_millis(10),
         ..HttpOptions::default()
