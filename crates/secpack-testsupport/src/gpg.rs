@@ -83,19 +83,25 @@ impl Gpg {
         c
     }
 
-    /// Runs gpg with `args` under the keyring lock (for writing when `args`
-    /// change the keyring) and returns what it did.
-    fn output(&self, args: &[&str]) -> Output {
-        let changes = args.iter().any(|a| KEYRING_CHANGES.contains(a));
-        let run = || self.command().args(args).output().expect("gpg runs");
+    /// Runs `f` holding the keyring lock: for writing when it `changes` the
+    /// keyring, else for reading.
+    fn with_keyring<T>(&self, changes: bool, f: impl FnOnce() -> T) -> T {
         // A test that panicked while holding the lock leaves nothing to undo.
         if changes {
             let _w = self.keyring.write().unwrap_or_else(|e| e.into_inner());
-            run()
+            f()
         } else {
             let _r = self.keyring.read().unwrap_or_else(|e| e.into_inner());
-            run()
+            f()
         }
+    }
+
+    /// Runs gpg with `args` under the keyring lock and returns what it did.
+    fn output(&self, args: &[&str]) -> Output {
+        let changes = args.iter().any(|a| KEYRING_CHANGES.contains(a));
+        self.with_keyring(changes, || {
+            self.command().args(args).output().expect("gpg runs")
+        })
     }
 
     /// Runs gpg with `args` and returns stdout; panics with stderr on failure.
@@ -222,29 +228,30 @@ impl Gpg {
     pub fn edit(&self, time: &str, key: &str, commands: &str) {
         use std::io::Write;
         let t = format!("{time}!");
-        let _w = self.keyring.write().unwrap_or_else(|e| e.into_inner());
-        let mut child = self
-            .command()
-            .args([
-                "--faked-system-time",
-                &t,
-                "--command-fd",
-                "0",
-                "--edit-key",
-                key,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(commands.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = self.with_keyring(true, || {
+            let mut child = self
+                .command()
+                .args([
+                    "--faked-system-time",
+                    &t,
+                    "--command-fd",
+                    "0",
+                    "--edit-key",
+                    key,
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(commands.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        });
         assert!(
             out.status.success(),
             "edit-key: {}",
