@@ -45,6 +45,7 @@ use std::sync::{mpsc, Arc};
 
 use sequoia_openpgp::packet::signature::cache::SignatureVerificationCache;
 
+use super::judgecache::{self, JudgementCache};
 use super::keycache::{self, KeyringCache};
 use crate::error::{Coded, ErrorClass, IoError};
 use crate::fsutil::ReadCappedError;
@@ -175,8 +176,9 @@ impl Coded for CacheError {
 }
 
 /// A cache file in use for this run: restored at [`VerificationCache::load`],
-/// written back by [`VerificationCache::save`]. It brings the cache of
-/// keyring judgements ([`super::keycache`]) beside it.
+/// written back by [`VerificationCache::save`]. It brings the caches of
+/// keyring judgements ([`super::keycache`]) and of signature judgements
+/// ([`super::judgecache`]) beside it.
 #[derive(Debug)]
 pub struct VerificationCache {
     path: PathBuf,
@@ -184,6 +186,7 @@ pub struct VerificationCache {
     key: Option<Key>,
     restored: usize,
     keyrings: Arc<KeyringCache>,
+    judgements: Arc<JudgementCache>,
 }
 
 /// The default cache file: `$XDG_CACHE_HOME/secpack/signatures.cache`, or
@@ -226,7 +229,8 @@ impl VerificationCache {
     /// verify is ignored with a warning and replaced on save. The cache of
     /// keyring judgements in `keyrings/` beside `path`, under the same key,
     /// becomes the one [`super::keyring::Keyring::from_files`] uses in this
-    /// process.
+    /// process, and the cache of signature judgements in `judgements/` the
+    /// one [`super::judgecache::judge`] uses.
     pub fn load_keyed(path: &Path, key_path: Option<&Path>) -> VerificationCache {
         let key = match key_path {
             Some(key_path) => read_key(key_path).unwrap_or_else(|e| {
@@ -277,12 +281,15 @@ impl VerificationCache {
         );
         let keyrings = Arc::new(KeyringCache::new(&keycache::folder_beside(path), key));
         keycache::install(Some(keyrings.clone()));
+        let judgements = Arc::new(JudgementCache::new(&judgecache::folder_beside(path), key));
+        judgecache::install(Some(judgements.clone()));
         VerificationCache {
             path: path.to_path_buf(),
             key_path: key_path.map(Path::to_path_buf),
             key,
             restored,
             keyrings,
+            judgements,
         }
     }
 
@@ -301,13 +308,18 @@ impl VerificationCache {
         &self.keyrings
     }
 
+    /// The cache of signature judgements restored with it.
+    pub fn judgements(&self) -> &JudgementCache {
+        &self.judgements
+    }
+
     /// Writes the cache back if this run added entries (atomically, mode
     /// 0600, authenticated; the key is created on the first save), and the
     /// keyring judgements made in this run. When the signature cache would
     /// exceed its bound, keeps only the entries this run used or added.
     pub fn save(&self) -> Result<(), CacheError> {
         let signatures = SignatureVerificationCache::insertions() > 0;
-        if !signatures && !self.keyrings.has_pending() {
+        if !signatures && !self.keyrings.has_pending() && !self.judgements.has_pending() {
             return Ok(());
         }
         let key = match self.key {
@@ -329,7 +341,10 @@ impl VerificationCache {
         }
         self.keyrings
             .save(&key)
-            .map_err(|e| e.at("not saving the keyring cache beside", &self.path))
+            .map_err(|e| e.at("not saving the keyring cache beside", &self.path))?;
+        self.judgements
+            .save(&key)
+            .map_err(|e| e.at("not saving the judgement cache beside", &self.path))
     }
 }
 

@@ -7,7 +7,8 @@
 //! `secpack verify`, so the judgement is kept: the verdict on every key
 //! entry (status, reason, facts, warnings), what is wrong with the master
 //! key, and each certificate as judged (only the packets that can grant
-//! trust: the key's own and the pinned master's signatures).
+//! trust: the key's own and the pinned master's signatures), read back only
+//! when a signature must be judged with it (`certslot`).
 //!
 //! An entry is used only when all of these hold; otherwise the keys are
 //! judged afresh and the entry replaced:
@@ -48,14 +49,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use sequoia_openpgp::packet::Signature;
-use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::policy::{AsymmetricAlgorithm, HashAlgoSecurity, StandardPolicy};
 use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::types::HashAlgorithm;
-use sequoia_openpgp::Cert;
+use sequoia_openpgp::{Cert, Fingerprint, KeyID};
 use serde::{Deserialize, Serialize};
 
 use super::cache::{self, CacheError, Key};
+use super::certslot::CertSlot;
+use super::entries::EntryFolder;
 use super::keyring::{KeyEntry, KeyFile, Keyring};
 use super::pin::MasterPin;
 use super::verdict::KeyStatus;
@@ -65,7 +67,7 @@ const MAGIC: &[u8; 16] = b"secpack-keyr-v1\n";
 
 /// What the entry names are derived from, besides the inputs: bump it when
 /// the judgement of keys changes in a way the secpack version does not show.
-const FORMAT: &[u8] = b"secpack keyring judgement, format 1";
+const FORMAT: &[u8] = b"secpack keyring judgement, format 2";
 
 /// Entries kept at most (one per pack and pin verified).
 pub const MAX_ENTRIES: usize = 16;
@@ -74,11 +76,19 @@ pub const MAX_ENTRIES: usize = 16;
 /// megabytes).
 const MAX_ENTRY_BYTES: u64 = 64 << 20;
 
-/// Size of the authentication code (HMAC-SHA256).
-const MAC_BYTES: usize = 32;
+pub use super::entries::EntryId;
 
-/// The name of an entry: a SHA-256 digest of what the judgement reads.
-pub type EntryId = [u8; 32];
+/// Where a keyring judgement stands in the cache: its name, and the first
+/// instant at which it could change with time alone ([`valid_until`];
+/// `None`: never). Whatever is judged with the keyring holds no longer
+/// (the judgements of documents' signatures, [`super::judgecache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    /// The entry's name ([`entry_id`]).
+    pub id: EntryId,
+    /// Until when the judgement holds.
+    pub valid_until: Option<SystemTime>,
+}
 
 /// The capabilities a key entry may list ([`KeyEntry::capabilities`]).
 const CAPABILITIES: [&str; 4] = ["certify", "sign", "encrypt", "authenticate"];
@@ -86,7 +96,7 @@ const CAPABILITIES: [&str; 4] = ["certify", "sign", "encrypt", "authenticate"];
 /// The cache of keyring judgements in use for this run.
 #[derive(Debug)]
 pub struct KeyringCache {
-    dir: PathBuf,
+    folder: EntryFolder,
     key: Option<Key>,
     pending: Mutex<Vec<(EntryId, Vec<u8>)>>,
     hits: AtomicUsize,
@@ -119,7 +129,7 @@ impl KeyringCache {
     /// nothing is found and [`KeyringCache::save`] needs one).
     pub fn new(dir: &Path, key: Option<Key>) -> Self {
         Self {
-            dir: dir.to_path_buf(),
+            folder: EntryFolder::new(dir, MAGIC, MAX_ENTRY_BYTES, MAX_ENTRIES),
             key,
             pending: Mutex::new(Vec::new()),
             hits: AtomicUsize::new(0),
@@ -146,14 +156,17 @@ impl KeyringCache {
     /// authenticated entry holds it and is still valid `now`.
     pub(super) fn lookup(&self, id: &EntryId, now: SystemTime) -> Option<Keyring> {
         let found = self.key.as_ref().and_then(|key| {
-            let path = self.path_of(id);
-            match read_entry(&path, key, id, now) {
-                Ok(ring) => ring,
-                Err(e) => {
-                    tracing::warn!("not using the keyring cache entry {}: {e}", path.display());
-                    None
-                }
-            }
+            let read = self.folder.read(key, id).and_then(|body| match body {
+                Some(body) => decode(&body, id, now).map_err(|e| CacheError::Malformed(e.into())),
+                None => Ok(None),
+            });
+            read.unwrap_or_else(|e| {
+                tracing::warn!(
+                    "not using the keyring cache entry {}: {e}",
+                    self.folder.path_of(id).display()
+                );
+                None
+            })
         });
         let counter = match found {
             Some(_) => &self.hits,
@@ -163,13 +176,13 @@ impl KeyringCache {
         found
     }
 
-    /// Keeps `ring`, judged at `judged_at` from the files `id` names, to be
-    /// written by [`KeyringCache::save`].
-    pub(super) fn store(&self, id: EntryId, ring: &Keyring, judged_at: SystemTime) {
-        let body = encode(ring, judged_at);
+    /// Keeps `ring`, judged at `judged_at` from the files `scope` names, to
+    /// be written by [`KeyringCache::save`].
+    pub(super) fn store(&self, scope: Scope, ring: &Keyring, judged_at: SystemTime) {
+        let body = encode(ring, judged_at, scope.valid_until);
         if let Ok(mut p) = self.pending.lock() {
-            p.retain(|(i, _)| *i != id);
-            p.push((id, body));
+            p.retain(|(i, _)| *i != scope.id);
+            p.push((scope.id, body));
         }
     }
 
@@ -185,45 +198,10 @@ impl KeyringCache {
             return Ok(());
         }
         for (id, body) in &pending {
-            let path = self.path_of(id);
-            let mut bytes = Vec::with_capacity(MAGIC.len() + MAC_BYTES + body.len());
-            bytes.extend_from_slice(MAGIC);
-            bytes.extend_from_slice(&entry_mac(key, id, body)?);
-            bytes.extend_from_slice(body);
-            cache::prepare_folder(&path)?;
-            cache::write_private(&path, &bytes)?;
+            self.folder.write(key, id, body)?;
         }
-        self.prune();
+        self.folder.prune();
         Ok(())
-    }
-
-    fn path_of(&self, id: &EntryId) -> PathBuf {
-        self.dir.join(crate::digest::hashing::to_hex(id))
-    }
-
-    /// Removes all but the newest [`MAX_ENTRIES`] entry files.
-    fn prune(&self) {
-        let Ok(dir) = std::fs::read_dir(&self.dir) else {
-            return;
-        };
-        let mut entries: Vec<(SystemTime, PathBuf)> = dir
-            .filter_map(Result::ok)
-            .filter(|e| {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
-            })
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .collect();
-        if entries.len() <= MAX_ENTRIES {
-            return;
-        }
-        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
-        for (_, path) in entries.into_iter().skip(MAX_ENTRIES) {
-            if let Err(e) = std::fs::remove_file(&path) {
-                tracing::debug!("removing the old keyring entry {}: {e}", path.display());
-            }
-        }
     }
 }
 
@@ -359,6 +337,8 @@ struct StoredEntry {
     warnings: Vec<String>,
     /// Where its certificate lies in the entry's certificate bytes.
     cert: Option<(usize, usize)>,
+    /// The key IDs of the certificate's primary key and subkeys.
+    keyids: Vec<String>,
 }
 
 /// A keyring judgement as kept in the cache (the certificates follow it).
@@ -374,18 +354,14 @@ struct Stored {
     entries: Vec<StoredEntry>,
 }
 
-fn unix(t: SystemTime) -> u64 {
+/// Seconds since the epoch, rounded down (0 before it).
+pub(super) fn unix(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// The body of an entry: the judgement as JSON, its length first (8 bytes,
 /// little endian), then the certificates.
-fn encode(ring: &Keyring, judged_at: SystemTime) -> Vec<u8> {
-    let until = valid_until(
-        ring.entries.iter().filter_map(KeyEntry::cert),
-        ring.policy(),
-        judged_at,
-    );
+fn encode(ring: &Keyring, judged_at: SystemTime, until: Option<SystemTime>) -> Vec<u8> {
     let mut blob = Vec::new();
     let entries = ring
         .entries
@@ -411,20 +387,18 @@ fn encode(ring: &Keyring, judged_at: SystemTime) -> Vec<u8> {
                 capabilities: e.capabilities.iter().map(|c| c.to_string()).collect(),
                 warnings: e.warnings.clone(),
                 cert,
+                keyids: e
+                    .cert()
+                    .map(|c| c.keys().map(|k| k.keyid().to_hex()).collect())
+                    .unwrap_or_default(),
             }
         })
         .collect();
     let stored = Stored {
-        // Rounded down, and the end up: the entry never outlives the
-        // judgement by a fraction of a second.
+        // Whole seconds, as OpenPGP keeps times; the end rounded down, so
+        // that the entry never outlives the judgement.
         judged_at: unix(judged_at),
-        valid_until: until.map(|t| {
-            unix(t)
-                + u64::from(
-                    t.duration_since(UNIX_EPOCH)
-                        .is_ok_and(|d| d.subsec_nanos() > 0),
-                )
-        }),
+        valid_until: until.map(unix),
         master: ring.master,
         master_problem: ring.master_problem.clone(),
         master_warnings: ring.master_warnings.clone(),
@@ -438,38 +412,8 @@ fn encode(ring: &Keyring, judged_at: SystemTime) -> Vec<u8> {
     body
 }
 
-/// HMAC-SHA256 under `key` of the header, the entry's name and its body.
-fn entry_mac(key: &Key, id: &EntryId, body: &[u8]) -> Result<[u8; MAC_BYTES], CacheError> {
-    cache::hmac(key, &[MAGIC, id, body])
-}
-
-/// Reads the entry at `path`: `Ok(None)` when there is none or it is no
-/// longer valid `now`, an error when it is unsafe, damaged or does not
-/// authenticate.
-fn read_entry(
-    path: &Path,
-    key: &Key,
-    id: &EntryId,
-    now: SystemTime,
-) -> Result<Option<Keyring>, CacheError> {
-    let Some(bytes) = cache::read_private(path, MAX_ENTRY_BYTES, 0o022)? else {
-        return Ok(None);
-    };
-    let rest = bytes
-        .strip_prefix(MAGIC.as_slice())
-        .ok_or_else(|| CacheError::Malformed("it is not a secpack keyring entry".into()))?;
-    if rest.len() < MAC_BYTES {
-        return Err(CacheError::Malformed("it is truncated".into()));
-    }
-    let (code, body) = rest.split_at(MAC_BYTES);
-    if !openssl::memcmp::eq(code, &entry_mac(key, id, body)?) {
-        return Err(CacheError::Unauthenticated);
-    }
-    decode(body, now).map_err(|e| CacheError::Malformed(e.into()))
-}
-
-/// The keyring of an authenticated body, if still valid `now`.
-fn decode(body: &[u8], now: SystemTime) -> Result<Option<Keyring>, &'static str> {
+/// The keyring of the authenticated body of entry `id`, if still valid `now`.
+fn decode(body: &[u8], id: &EntryId, now: SystemTime) -> Result<Option<Keyring>, &'static str> {
     const DAMAGED: &str = "its contents do not read back";
     let len = body
         .get(..8)
@@ -493,26 +437,29 @@ fn decode(body: &[u8], now: SystemTime) -> Result<Option<Keyring>, &'static str>
         tracing::debug!("keyring cache entry judged at {judged_at:?}: not valid now");
         return Ok(None);
     }
-    let certs: Vec<Option<Cert>> = stored
-        .entries
-        .par_iter()
-        .map(|e| {
-            let Some((a, b)) = e.cert else {
-                return Ok(None);
-            };
-            let bytes = blob.get(a..b).ok_or(DAMAGED)?;
-            let cert = Cert::from_bytes(bytes).map_err(|_| DAMAGED)?;
-            if e.fingerprint.as_deref() != Some(cert.fingerprint().to_hex().as_str()) {
-                return Err(DAMAGED);
-            }
-            Ok(Some(cert))
-        })
-        .collect::<Result<_, _>>()?;
+    // The certificates are parsed when first needed (`CertSlot`).
+    let blob: Arc<[u8]> = Arc::from(blob);
     let entries = stored
         .entries
         .into_iter()
-        .zip(certs)
-        .map(|(e, cert)| {
+        .map(|e| {
+            let cert = match e.cert {
+                None => CertSlot::default(),
+                Some((a, b)) => {
+                    let fingerprint = e
+                        .fingerprint
+                        .as_deref()
+                        .and_then(|f| f.parse::<Fingerprint>().ok())
+                        .ok_or(DAMAGED)?;
+                    let keyids = e
+                        .keyids
+                        .iter()
+                        .map(|k| k.parse::<KeyID>().map_err(|_| DAMAGED))
+                        .collect::<Result<_, _>>()?;
+                    blob.get(a..b).ok_or(DAMAGED)?;
+                    CertSlot::stored(blob.clone(), a..b, fingerprint, keyids)
+                }
+            };
             let status = KeyStatus::ALL
                 .into_iter()
                 .find(|s| s.code() == e.status)
@@ -543,10 +490,17 @@ fn decode(body: &[u8], now: SystemTime) -> Result<Option<Keyring>, &'static str>
     if stored.master.is_some_and(|m| m >= entries.len()) {
         return Err(DAMAGED);
     }
+    let scope = Scope {
+        id: *id,
+        valid_until: stored
+            .valid_until
+            .map(|u| UNIX_EPOCH + Duration::from_secs(u)),
+    };
     Ok(Some(Keyring::restored(
         entries,
         stored.master,
         stored.master_problem,
         stored.master_warnings,
+        scope,
     )))
 }

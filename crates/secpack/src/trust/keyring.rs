@@ -19,6 +19,7 @@ use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, KeyID, Packet};
 use serde::Serialize;
 
 use super::armor::{dearmor, ArmorKind};
+use super::certslot::CertSlot;
 use super::keycache::KeyringCache;
 use super::pin::MasterPin;
 use super::policy::{is_weak_hash, pack_policy};
@@ -62,13 +63,13 @@ pub struct KeyEntry {
     /// starting with a stable code (`weak-hash: ...`).
     pub warnings: Vec<String>,
     #[serde(skip)]
-    pub(super) cert: Option<Cert>,
+    pub(super) cert: CertSlot,
 }
 
 impl KeyEntry {
     /// The parsed certificate (merged with duplicates), if the file parsed.
     pub fn cert(&self) -> Option<&Cert> {
-        self.cert.as_ref()
+        self.cert.get()
     }
 
     /// Whether one of its (sub)keys may sign documents.
@@ -128,6 +129,10 @@ pub struct Keyring {
     /// Primary fingerprint to entry.
     by_fingerprint: HashMap<Fingerprint, usize>,
     policy: StandardPolicy<'static>,
+    /// What names this judgement in the keyring cache and until when it
+    /// holds; `None` when no cache was in use (nor is then any judgement
+    /// made with it cached).
+    pub(super) scope: Option<super::keycache::Scope>,
 }
 
 impl Keyring {
@@ -179,7 +184,16 @@ impl Keyring {
         ring.judged = true;
         ring.judge(pin, now);
         if let (Some(cache), Some(id)) = (cache, id) {
-            cache.store(id, &ring, now);
+            let scope = super::keycache::Scope {
+                id,
+                valid_until: super::keycache::valid_until(
+                    ring.entries.iter().filter_map(KeyEntry::cert),
+                    ring.policy(),
+                    now,
+                ),
+            };
+            cache.store(scope, &ring, now);
+            ring.scope = Some(scope);
         }
         ring
     }
@@ -192,6 +206,7 @@ impl Keyring {
         master: Option<usize>,
         master_problem: Option<String>,
         master_warnings: Vec<String>,
+        scope: super::keycache::Scope,
     ) -> Self {
         let mut ring = Self {
             entries,
@@ -202,18 +217,10 @@ impl Keyring {
             by_keyid: HashMap::new(),
             by_fingerprint: HashMap::new(),
             policy: pack_policy(),
+            scope: Some(scope),
         };
+        // The certificates are read back when first needed (`CertSlot`).
         ring.index();
-        // The certificates were read back with their signatures unchecked;
-        // each self-signature is checked once here, in parallel (answered
-        // by the signature cache when warm), rather than again in the copy
-        // of its certificate handed to the verifier for every signature.
-        ring.entries
-            .par_iter()
-            .filter_map(|e| e.cert.as_ref())
-            .for_each(|c| {
-                c.bad_signatures().for_each(drop);
-            });
         ring
     }
 
@@ -237,6 +244,7 @@ impl Keyring {
             by_keyid: HashMap::new(),
             by_fingerprint: HashMap::new(),
             policy: pack_policy(),
+            scope: None,
         };
         ring.merge_duplicates();
         ring.index();
@@ -247,7 +255,7 @@ impl Keyring {
     fn merge_duplicates(&mut self) {
         let mut first: HashMap<Fingerprint, usize> = HashMap::new();
         for i in 0..self.entries.len() {
-            let Some(fingerprint) = self.entries[i].cert.as_ref().map(Cert::fingerprint) else {
+            let Some(fingerprint) = self.entries[i].cert.get().map(Cert::fingerprint) else {
                 continue;
             };
             match first.get(&fingerprint) {
@@ -255,19 +263,23 @@ impl Keyring {
                     first.insert(fingerprint, i);
                 }
                 Some(&j) => {
-                    let cert = self.entries[i].cert.clone().expect("the entry has a cert");
+                    let cert = self.entries[i]
+                        .cert
+                        .get()
+                        .cloned()
+                        .expect("the entry has a cert");
                     let merged = self.entries[j]
                         .cert
                         .take()
                         .expect("first entry has a cert")
                         .merge_public(cert);
                     match merged {
-                        Ok(m) => self.entries[j].cert = Some(m),
+                        Ok(m) => self.entries[j].cert = CertSlot::parsed(Some(m)),
                         Err(e) => {
                             tracing::warn!("merging {}: {e}", self.entries[i].file);
                         }
                     }
-                    if self.entries[j].cert.is_none() {
+                    if !self.entries[j].cert.is_some() {
                         self.entries[j].cert = self.entries[i].cert.clone();
                     }
                     let reason = format!(
@@ -275,7 +287,7 @@ impl Keyring {
                         self.entries[j].file
                     );
                     let e = &mut self.entries[i];
-                    e.cert = None;
+                    e.cert = CertSlot::default();
                     e.status = KeyStatus::Duplicate;
                     e.reason = reason;
                 }
@@ -285,10 +297,12 @@ impl Keyring {
 
     fn index(&mut self) {
         for (i, e) in self.entries.iter().enumerate() {
-            let Some(cert) = &e.cert else { continue };
-            self.by_fingerprint.insert(cert.fingerprint(), i);
-            for k in cert.keys() {
-                self.by_keyid.entry(k.keyid()).or_default().push(i);
+            let Some((fingerprint, keyids)) = e.cert.keys() else {
+                continue;
+            };
+            self.by_fingerprint.insert(fingerprint, i);
+            for k in keyids {
+                self.by_keyid.entry(k).or_default().push(i);
             }
         }
     }
@@ -298,7 +312,7 @@ impl Keyring {
     fn facts(&mut self, now: SystemTime) {
         let policy = &self.policy;
         self.entries.par_iter_mut().for_each(|e| {
-            let Some(cert) = &e.cert else { return };
+            let Some(cert) = e.cert.get() else { return };
             e.user_ids = cert
                 .userids()
                 .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
@@ -348,7 +362,8 @@ impl Keyring {
         self.master = Some(mi);
         let master_cert = self.entries[mi]
             .cert
-            .clone()
+            .get()
+            .cloned()
             .expect("indexed entries have certs");
         self.master_problem = master_problem(&master_cert, &self.policy, now);
         if self.entries[mi].role != ROLE_MASTER {
@@ -376,7 +391,7 @@ impl Keyring {
             .par_iter()
             .enumerate()
             .map(|(i, e)| {
-                let cert = e.cert.as_ref().filter(|_| i != mi)?;
+                let cert = e.cert.get().filter(|_| i != mi)?;
                 Some(match &self.master_problem {
                     Some(p) => Err((KeyStatus::Uncertified, format!("not trusted: {p}"))),
                     None => certification(&master_cert, cert, &self.policy, now),
@@ -427,7 +442,7 @@ impl Keyring {
         idx.sort_unstable();
         idx.dedup();
         idx.into_iter()
-            .filter_map(|i| self.entries[i].cert.clone())
+            .filter_map(|i| self.entries[i].cert.get().cloned())
             .collect()
     }
 
@@ -438,7 +453,7 @@ impl Keyring {
 
     /// The master key's certificate, when the pin matched one.
     pub fn master_cert(&self) -> Option<&Cert> {
-        self.master.and_then(|i| self.entries[i].cert.as_ref())
+        self.master.and_then(|i| self.entries[i].cert.get())
     }
 }
 
@@ -748,7 +763,7 @@ fn parse_key_file(f: KeyFile, master: Option<&Fingerprint>) -> Vec<KeyEntry> {
         certified: None,
         capabilities: Vec::new(),
         warnings: Vec::new(),
-        cert: None,
+        cert: CertSlot::default(),
     };
     let bytes = match f.contents {
         Ok(b) => b,
@@ -781,7 +796,7 @@ fn parse_key_file(f: KeyFile, master: Option<&Fingerprint>) -> Vec<KeyEntry> {
         .map(|c| match c {
             Ok(cert) => KeyEntry {
                 fingerprint: Some(cert.fingerprint().to_hex()),
-                cert: Some(cert.strip_secret_key_material()),
+                cert: CertSlot::parsed(Some(cert.strip_secret_key_material())),
                 ..base.clone()
             },
             Err(e) => KeyEntry {

@@ -7,8 +7,11 @@
 
 pub mod armor;
 pub mod cache;
+mod certslot;
 pub mod cleartext;
 pub mod config;
+mod entries;
+pub mod judgecache;
 pub mod keycache;
 pub mod keyring;
 pub mod pin;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::judgecache::{judge, Document, Signed};
 use super::keyring::{read_limited, KeyEntry, Keyring};
 use super::pin::MasterPin;
 use super::signature::{Judgement, MAX_SIGNATURE_BYTES};
@@ -232,9 +233,10 @@ pub fn verify_settled(
     }
     let git = options.tags || options.head || options.history;
     let all_tags = git.then(|| verify_tags(&pack.root, &ring, options.strict));
-    let (head, history) = match (&all_tags, Repo::open(&pack.root)) {
-        (None, _) => (None, None),
-        (Some(t), Ok(repo)) => {
+    // The repository is opened only when the git checks were asked for.
+    let (head, history) = match all_tags.as_ref().map(|t| (t, Repo::open(&pack.root))) {
+        None => (None, None),
+        Some((t, Ok(repo))) => {
             // The tags' vouchers, judged once for HEAD and the walk.
             let by_tag = vouch::from_tags(&ring, &pack.config.history, t, options.strict);
             (
@@ -244,7 +246,7 @@ pub fn verify_settled(
                     .then(|| verify_history(pack, &repo, &ring, &by_tag, options.strict)),
             )
         }
-        (Some(_), Err(e)) => (
+        Some((_, Err(e))) => (
             Some(HeadReport::unreadable(&e)),
             options.history.then(|| {
                 HistoryReport::failed(FindingCode::RepositoryUnreadable, None, e.to_string())
@@ -359,9 +361,10 @@ pub(crate) fn verify_document(
             if pack.config.layout.is_bulletin_text(&doc.path) {
                 template_text = template_lines(&String::from_utf8_lossy(&data));
             }
+            let data = Document::new(&data);
             for sig_path in sig_paths {
                 let (signer, nonstandard, judgements) = if sig_path == doc.path {
-                    (None, false, Ok(ring.verify_inline(&data).0))
+                    (None, false, Ok(judge(ring, &data, Signed::Inline)))
                 } else {
                     let (signer, nonstandard) = match pack.file(sig_path).map(|f| &f.class) {
                         Some(FileClass::Signature {
@@ -372,7 +375,7 @@ pub(crate) fn verify_document(
                         _ => (None, false),
                     };
                     let judgements = read_limited(&pack.path_of(sig_path), MAX_SIGNATURE_BYTES)
-                        .map(|sig| ring.verify_detached(&data, &sig));
+                        .map(|sig| judge(ring, &data, Signed::Detached(&sig)));
                     (signer, nonstandard, judgements)
                 };
                 match judgements {

@@ -49,6 +49,8 @@ pub struct Judgement {
     pub key: Option<String>,
     /// When the signature says it was made.
     pub created: Option<DateTime<Utc>>,
+    /// When the signature says it expires, if it does.
+    pub expires: Option<DateTime<Utc>>,
     /// The hash algorithm it uses.
     pub hash: Option<String>,
     /// Why, in a sentence.
@@ -62,6 +64,7 @@ impl Judgement {
             warnings: Vec::new(),
             key: None,
             created: None,
+            expires: None,
             hash: None,
             reason: reason.into(),
         }
@@ -73,6 +76,7 @@ impl Judgement {
             warnings: Vec::new(),
             key: None,
             created: sig.signature_creation_time().map(DateTime::<Utc>::from),
+            expires: sig.signature_expiration_time().map(DateTime::<Utc>::from),
             hash: Some(sig.hash_algo().to_string()),
             reason: reason.into(),
         }

@@ -62,9 +62,10 @@ pub struct Args {
     /// List every signature, not only those with something to say.
     #[arg(long)]
     pub all: bool,
-    /// Do not use the cache of successful signature verifications
-    /// ($XDG_CACHE_HOME/secpack/signatures.cache). Documents and keys are
-    /// judged afresh on every run either way; see docs/verify.md.
+    /// Do not use the caches of signature verifications and judgements
+    /// ($XDG_CACHE_HOME/secpack/): judge every key and signature afresh.
+    /// Cached judgements are used only for unchanged bytes and only while
+    /// time cannot change them; see docs/verify.md.
     #[arg(long, env = "SECPACK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_cache: bool,
 }
@@ -111,9 +112,11 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     }
     if let Some(cache) = &cache {
         tracing::info!(
-            "signature cache: {} entries restored, {} verifications answered from it",
+            "signature cache: {} entries restored, {} verifications answered from it; \
+             {} signature files judged from the judgement cache",
             cache.restored(),
-            cache.hits()
+            cache.hits(),
+            cache.judgements().hits()
         );
         if let Err(e) = cache.save() {
             tracing::warn!("{e:#}");
@@ -126,6 +129,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
                 used: cache.is_some(),
                 restored: cache.as_ref().map_or(0, |c| c.restored()),
                 hits: cache.as_ref().map_or(0, |c| c.hits()),
+                judgements: cache.as_ref().map_or(0, |c| c.judgements().hits()),
             },
         })?;
     } else {
@@ -156,4 +160,7 @@ struct CacheUse {
     restored: usize,
     /// Verifications it answered.
     hits: usize,
+    /// Signature files whose judgement it answered (the pack-level checks
+    /// are made afresh).
+    judgements: usize,
 }
