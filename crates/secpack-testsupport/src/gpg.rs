@@ -62,6 +62,30 @@ impl Gpg {
         }
     }
 
+    /// A home for the whole test process, kept in a static that is never
+    /// dropped: a watchdog process stops its agent and removes the folder
+    /// once this process has ended (however it ended), so that test runs
+    /// leave no agents running and no keys behind.
+    pub fn for_this_process() -> Self {
+        let gpg = Self::new();
+        let watchdog = "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; \
+                        GNUPGHOME=\"$2\" gpgconf --kill gpg-agent; rm -rf -- \"$2\"";
+        let spawned = Command::new("sh")
+            .args(["-c", watchdog, "sh", &std::process::id().to_string()])
+            .arg(gpg.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        if let Err(e) = spawned {
+            eprintln!(
+                "no watchdog for the GnuPG home {}: {e}",
+                gpg.path().display()
+            );
+        }
+        gpg
+    }
+
     /// The home folder.
     pub fn path(&self) -> &Path {
         self.home.path()

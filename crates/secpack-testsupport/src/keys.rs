@@ -33,7 +33,7 @@ pub const T_SIGN: &str = "20240301T120000";
 pub fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let gpg = Gpg::new();
+        let gpg = Gpg::for_this_process();
         let make =
             |uid: &str, algo: &str, usage: &str| gpg.generate(T_KEYS, uid, algo, usage, "never");
         let master = make(
