@@ -11,6 +11,8 @@
 //! keeps only the most recently written entries.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use super::cache::{self, CacheError, Key};
@@ -107,5 +109,56 @@ impl EntryFolder {
                 tracing::debug!("removing the old cache entry {}: {e}", path.display());
             }
         }
+    }
+}
+
+/// The cache of one kind installed for the whole process (`None`: none).
+#[derive(Debug)]
+pub(super) struct Installed<T>(RwLock<Option<Arc<T>>>);
+
+impl<T> Installed<T> {
+    /// Nothing installed.
+    pub(super) const fn none() -> Self {
+        Self(RwLock::new(None))
+    }
+
+    /// The installed cache, if any.
+    pub(super) fn get(&self) -> Option<Arc<T>> {
+        self.0.read().ok().and_then(|a| a.clone())
+    }
+
+    /// Installs `cache` (`None`: none).
+    pub(super) fn set(&self, cache: Option<Arc<T>>) {
+        if let Ok(mut a) = self.0.write() {
+            *a = cache;
+        }
+    }
+}
+
+/// How often a cache answered in this run, and how often it could not.
+#[derive(Debug, Default)]
+pub(super) struct Counts {
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+impl Counts {
+    /// Counts one lookup, found or not.
+    pub(super) fn record<T>(&self, found: &Option<T>) {
+        let counter = match found {
+            Some(_) => &self.hits,
+            None => &self.misses,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Lookups answered.
+    pub(super) fn hits(&self) -> usize {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Lookups not answered.
+    pub(super) fn misses(&self) -> usize {
+        self.misses.load(Ordering::Relaxed)
     }
 }

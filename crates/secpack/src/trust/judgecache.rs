@@ -36,15 +36,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::cache::{self, CacheError, Key};
-use super::entries::{EntryFolder, EntryId};
+use super::entries::{Counts, EntryFolder, EntryId, Installed};
 use super::keycache::{unix, Scope};
 use super::keyring::Keyring;
 use super::signature::Judgement;
@@ -78,8 +77,7 @@ pub struct JudgementCache {
     key: Option<Key>,
     /// The entry files read or started in this run, by keyring entry name.
     tables: Mutex<HashMap<EntryId, Table>>,
-    hits: AtomicUsize,
-    misses: AtomicUsize,
+    counts: Counts,
 }
 
 /// The judgements of one keyring entry.
@@ -92,18 +90,16 @@ struct Table {
 
 /// The cache [`judge`] uses, installed by
 /// [`super::cache::VerificationCache::load_keyed`].
-static ACTIVE: RwLock<Option<Arc<JudgementCache>>> = RwLock::new(None);
+static ACTIVE: Installed<JudgementCache> = Installed::none();
 
 /// The cache installed for this process, if any.
 pub fn active() -> Option<Arc<JudgementCache>> {
-    ACTIVE.read().map(|a| a.clone()).unwrap_or_default()
+    ACTIVE.get()
 }
 
 /// Installs `cache` as the one [`judge`] uses (`None`: none).
 pub fn install(cache: Option<Arc<JudgementCache>>) {
-    if let Ok(mut a) = ACTIVE.write() {
-        *a = cache;
-    }
+    ACTIVE.set(cache);
 }
 
 /// The folder of judgement entries beside the signature cache file `path`.
@@ -200,20 +196,19 @@ impl JudgementCache {
             folder: EntryFolder::new(dir, MAGIC, MAX_FILE_BYTES, MAX_FILES),
             key,
             tables: Mutex::new(HashMap::new()),
-            hits: AtomicUsize::new(0),
-            misses: AtomicUsize::new(0),
+            counts: Counts::default(),
         }
     }
 
     /// How many signature files this run took the judgement of from the
     /// cache.
     pub fn hits(&self) -> usize {
-        self.hits.load(Ordering::Relaxed)
+        self.counts.hits()
     }
 
     /// How many signature files this run judged while the cache was in use.
     pub fn misses(&self) -> usize {
-        self.misses.load(Ordering::Relaxed)
+        self.counts.misses()
     }
 
     /// [`judge`] with this cache at `now`: the kept judgements when they
@@ -255,11 +250,7 @@ impl JudgementCache {
                 .or_insert_with(|| self.read_table(&scope.id));
             table.judgements.get(id).and_then(|s| s.restore(now))
         });
-        let counter = match found {
-            Some(_) => &self.hits,
-            None => &self.misses,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.counts.record(&found);
         found
     }
 

@@ -42,8 +42,7 @@
 //! [`Keyring::from_files`] uses; `--no-cache` turns both off.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
@@ -57,7 +56,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::{self, CacheError, Key};
 use super::certslot::CertSlot;
-use super::entries::EntryFolder;
+use super::entries::{Counts, EntryFolder, Installed};
 use super::keyring::{KeyEntry, KeyFile, Keyring};
 use super::pin::MasterPin;
 use super::verdict::KeyStatus;
@@ -99,24 +98,21 @@ pub struct KeyringCache {
     folder: EntryFolder,
     key: Option<Key>,
     pending: Mutex<Vec<(EntryId, Vec<u8>)>>,
-    hits: AtomicUsize,
-    misses: AtomicUsize,
+    counts: Counts,
 }
 
 /// The cache [`Keyring::from_files`] uses, installed by
 /// [`super::cache::VerificationCache::load_keyed`].
-static ACTIVE: RwLock<Option<Arc<KeyringCache>>> = RwLock::new(None);
+static ACTIVE: Installed<KeyringCache> = Installed::none();
 
 /// The cache installed for this process, if any.
 pub fn active() -> Option<Arc<KeyringCache>> {
-    ACTIVE.read().map(|a| a.clone()).unwrap_or_default()
+    ACTIVE.get()
 }
 
 /// Installs `cache` as the one [`Keyring::from_files`] uses (`None`: none).
 pub fn install(cache: Option<Arc<KeyringCache>>) {
-    if let Ok(mut a) = ACTIVE.write() {
-        *a = cache;
-    }
+    ACTIVE.set(cache);
 }
 
 /// The folder of keyring entries beside the signature cache file `path`.
@@ -132,19 +128,18 @@ impl KeyringCache {
             folder: EntryFolder::new(dir, MAGIC, MAX_ENTRY_BYTES, MAX_ENTRIES),
             key,
             pending: Mutex::new(Vec::new()),
-            hits: AtomicUsize::new(0),
-            misses: AtomicUsize::new(0),
+            counts: Counts::default(),
         }
     }
 
     /// How many keyrings this run took from the cache.
     pub fn hits(&self) -> usize {
-        self.hits.load(Ordering::Relaxed)
+        self.counts.hits()
     }
 
     /// How many keyrings this run judged afresh while the cache was in use.
     pub fn misses(&self) -> usize {
-        self.misses.load(Ordering::Relaxed)
+        self.counts.misses()
     }
 
     /// Whether judgements wait to be saved.
@@ -168,11 +163,7 @@ impl KeyringCache {
                 None
             })
         });
-        let counter = match found {
-            Some(_) => &self.hits,
-            None => &self.misses,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.counts.record(&found);
         found
     }
 
