@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::armor::find_bytes;
+use super::judgecache::{judge, Document, Signed};
 use super::keyring::Keyring;
 use super::signature::Judgement;
 use super::verdict::{signature_counts, SigStatus, SigWarning};
@@ -207,9 +208,11 @@ fn judge_tag(ring: &Keyring, t: RawTag, strict: bool) -> TagReport {
 }
 
 /// The judgement on a git object's one signature (a tag's or a commit's):
-/// if several signature packets were found, the worst one decides.
+/// if several signature packets were found, the worst one decides. Judged
+/// as a detached signature over the payload, through the judgement cache
+/// when one is in use ([`super::judgecache`]).
 pub(crate) fn single_signature(ring: &Keyring, payload: &[u8], sig: &[u8]) -> Judgement {
-    ring.verify_detached(payload, sig)
+    judge(ring, &Document::new(payload), Signed::Detached(sig))
         .into_iter()
         .max_by_key(|j| (j.status != SigStatus::Valid, j.status))
         .expect("verify_detached always returns a judgement")
