@@ -69,6 +69,32 @@ impl EntryFolder {
         Ok(Some(bytes))
     }
 
+    /// The entry `id` read and authenticated with `key`, then decoded;
+    /// `None` when there is none, and also, with a warning naming the
+    /// `kind` of cache, when it cannot be used: unsafe, damaged, not
+    /// authenticated, or not decoded.
+    pub(super) fn read_decoded<T>(
+        &self,
+        key: &Key,
+        id: &EntryId,
+        kind: &str,
+        decode: impl FnOnce(&[u8]) -> Result<T, &'static str>,
+    ) -> Option<T> {
+        let read = self.read(key, id).and_then(|body| match body {
+            Some(body) => decode(&body)
+                .map(Some)
+                .map_err(|e| CacheError::Malformed(e.into())),
+            None => Ok(None),
+        });
+        read.unwrap_or_else(|e| {
+            tracing::warn!(
+                "not using the {kind} cache entry {}: {e}",
+                self.path_of(id).display()
+            );
+            None
+        })
+    }
+
     /// Writes entry `id` with `body`, authenticated with `key` (atomically,
     /// mode 0600).
     pub(super) fn write(&self, key: &Key, id: &EntryId, body: &[u8]) -> Result<(), CacheError> {

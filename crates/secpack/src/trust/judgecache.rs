@@ -276,25 +276,14 @@ impl JudgementCache {
     /// The table of the entry `id` as its file holds it (empty when there is
     /// none or it cannot be used, with a warning for the latter).
     fn read_table(&self, id: &EntryId) -> Table {
-        let Some(key) = &self.key else {
-            return Table::default();
-        };
-        let read = self.folder.read(key, id).and_then(|body| match body {
-            Some(body) => decode(&body).map_err(|e| CacheError::Malformed(e.into())),
-            None => Ok(HashMap::new()),
-        });
-        match read {
-            Ok(judgements) => Table {
-                judgements,
-                changed: false,
-            },
-            Err(e) => {
-                tracing::warn!(
-                    "not using the judgement cache entry {}: {e}",
-                    self.folder.path_of(id).display()
-                );
-                Table::default()
-            }
+        let judgements = self
+            .key
+            .as_ref()
+            .and_then(|key| self.folder.read_decoded(key, id, "judgement", decode))
+            .unwrap_or_default();
+        Table {
+            judgements,
+            changed: false,
         }
     }
 

@@ -151,17 +151,9 @@ impl KeyringCache {
     /// authenticated entry holds it and is still valid `now`.
     pub(super) fn lookup(&self, id: &EntryId, now: SystemTime) -> Option<Keyring> {
         let found = self.key.as_ref().and_then(|key| {
-            let read = self.folder.read(key, id).and_then(|body| match body {
-                Some(body) => decode(&body, id, now).map_err(|e| CacheError::Malformed(e.into())),
-                None => Ok(None),
-            });
-            read.unwrap_or_else(|e| {
-                tracing::warn!(
-                    "not using the keyring cache entry {}: {e}",
-                    self.folder.path_of(id).display()
-                );
-                None
-            })
+            self.folder
+                .read_decoded(key, id, "keyring", |body| decode(body, id, now))
+                .flatten()
         });
         self.counts.record(&found);
         found
