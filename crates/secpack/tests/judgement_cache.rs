@@ -437,6 +437,35 @@ fn a_tampered_foreign_or_unsafe_entry_is_not_used() {
         std::fs::set_permissions(entry, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
+    // Authenticated under the right key, but not a table of judgements.
+    let name: [u8; 32] =
+        sequoia_openpgp::fmt::hex::decode(entry.file_name().unwrap().to_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+    let magic = &bytes[..16];
+    let forge = |body: &[u8]| {
+        let mac_key = openssl::pkey::PKey::hmac(&KEY).unwrap();
+        let mut mac =
+            openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &mac_key).unwrap();
+        for part in [magic, name.as_slice(), body] {
+            mac.update(part).unwrap();
+        }
+        let mut file = magic.to_vec();
+        file.extend_from_slice(&mac.sign_to_vec().unwrap());
+        file.extend_from_slice(body);
+        file
+    };
+    // The forging is right: it rebuilds the entry secpack wrote.
+    assert_eq!(forge(&bytes[16 + 32..]), bytes);
+    let forged = forge(b"not a table of judgements");
+    std::fs::write(entry, forged).unwrap();
+    let run = Run::new(tmp.path(), KEY);
+    let ring = run.ring(p.root(), &k.master);
+    assert_eq!(run.detached(&ring, p.root(), QSB1, &sig, now), fresh);
+    assert_eq!(run.counts(), (0, 1));
+    std::fs::write(entry, &bytes).unwrap();
+
     // Untouched, it is used.
     let run = Run::new(tmp.path(), KEY);
     let ring = run.ring(p.root(), &k.master);
