@@ -2,12 +2,14 @@
 //! (never from arguments), and unlocking a signer's key after checking it is
 //! theirs in the pack.
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use secpack::pack::Pack;
 use secpack::signing::{check_role_key, Password, SecretKeyFile, SigningKey};
+use secpack::team::Backend;
 
 /// The passphrase of an existing key: the first line of `file`, else asked
 /// at the terminal; an error when there is neither.
@@ -91,6 +93,59 @@ impl SignerArgs {
                 self.passphrase_file.as_deref(),
             )?)),
             _ => Ok(None),
+        }
+    }
+}
+
+/// How a team member signs what they vouch for (`sign`, `tag`): with a
+/// secret key file, or with their own GnuPG.
+#[derive(Debug, clap::Args)]
+pub struct MemberKeyArgs {
+    /// Secret key file to sign with.
+    #[arg(
+        long,
+        value_name = "SECRETKEYFILE",
+        conflicts_with = "gpg",
+        required_unless_present = "gpg"
+    )]
+    pub key: Option<PathBuf>,
+    /// File whose first line is the secret key's passphrase.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Sign with your own GnuPG (gpg-agent, smartcard) using NAME's key.
+    #[arg(long)]
+    pub gpg: bool,
+    /// The gpg program to run.
+    #[arg(
+        long,
+        value_name = "PROGRAM",
+        default_value = "gpg",
+        env = "SECPACK_GPG"
+    )]
+    pub gpg_program: OsString,
+}
+
+impl MemberKeyArgs {
+    /// The unlocked secret key file (its passphrase read from the file or
+    /// the terminal), or `None` with `--gpg`.
+    pub fn unlock(&self) -> Result<Option<SigningKey>> {
+        let Some(path) = &self.key else {
+            return Ok(None);
+        };
+        let file = SecretKeyFile::load(path)?;
+        let passphrase = passphrase_if(
+            file.needs_passphrase()?,
+            self.passphrase_file.as_deref(),
+            path,
+        )?;
+        Ok(Some(file.unlock(passphrase.as_ref())?))
+    }
+
+    /// What signs: `key` (from [`Self::unlock`]) or the user's gpg.
+    pub fn backend<'a>(&'a self, key: &'a Option<SigningKey>) -> Backend<'a> {
+        match key {
+            Some(k) => Backend::KeyFile(k),
+            None => Backend::Gpg(&self.gpg_program),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! `init`; a master key, two members, a release key and the team's
 //! report-encryption key, all certified; `secpack.toml` signed; two bulletins
 //! written and signed by both members; a canary with an offline proof of
-//! freshness, signed by both; a release digest; `verify --strict`; the site;
+//! freshness, signed by both; a release digest; `verify --strict`; the
+//! commit tagged by both members (`tag`) and `verify --history`; the site;
 //! `serve`; a report submitted over HTTP, read with `inbox show` and
 //! decrypted with the team's key. No gpg, no hand-made keys, no network
 //! beyond 127.0.0.1.
@@ -278,6 +279,33 @@ fn a_new_team_does_its_whole_first_day_with_secpack_alone() {
     let docs = v["documents"].as_array().unwrap();
     assert_eq!(docs.len(), 5, "{docs:#?}"); // config, 2 bulletins, canary, digests
     assert!(docs.iter().all(|d| d["ok"] == true));
+    // Committed, then tagged by both members: the state verifies too.
+    secpack_testsupport::Git::unsigned().commit_all(&day.pack(), "first day");
+    for who in ["alice", "bob"] {
+        let (secret, pass) = (day.secret(who), day.pass());
+        let tagged = day.json(&[
+            "tag",
+            "--pack",
+            &p,
+            "--master",
+            &master,
+            "--as",
+            who,
+            "--key",
+            &secret,
+            "--passphrase-file",
+            &pass,
+        ]);
+        assert!(tagged["tag"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{who}_sec_")));
+    }
+    let v = day.json(&["verify", &p, "--master", &master, "--strict", "--history"]);
+    assert_eq!(v["summary"]["ok"], true, "{:#}", v["summary"]);
+    assert_eq!(v["head"]["status"], "covered");
+    assert_eq!(v["head"]["covered_by"].as_array().unwrap().len(), 2);
+    assert_eq!(v["history"]["ok"], true, "{:#}", v["history"]);
     let status = day.run(&["--json", "status", &p, "--master", &master]);
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert!(

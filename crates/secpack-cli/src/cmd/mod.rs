@@ -17,5 +17,6 @@ pub mod sign;
 pub mod site;
 pub mod site_check;
 pub mod status;
+pub mod tag;
 pub mod verify;
 pub mod xsa;

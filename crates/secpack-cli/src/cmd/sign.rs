@@ -1,17 +1,16 @@
 //! `secpack sign`: sign documents of the pack as a team member.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use secpack::pack::Pack;
-use secpack::signing::SecretKeyFile;
-use secpack::team::{sign_document, Backend, Signed};
+use secpack::team::{sign_document, Signed};
 use secpack::trust::keyring::Keyring;
 
 use crate::cmd::args::{PackOption, TrustArgs};
 use crate::escape::safe;
 use crate::output::{paint, print_json, GOOD};
+use crate::secret::MemberKeyArgs;
 use crate::GlobalArgs;
 
 /// Sign documents as team member NAME: writes `FILE.sig.NAME` next to each.
@@ -28,28 +27,8 @@ pub struct Args {
     /// The signer name used in the signature file name.
     #[arg(long = "as", value_name = "NAME")]
     pub signer: String,
-    /// Secret key file to sign with.
-    #[arg(
-        long,
-        value_name = "SECRETKEYFILE",
-        conflicts_with = "gpg",
-        required_unless_present = "gpg"
-    )]
-    pub key: Option<PathBuf>,
-    /// File whose first line is the secret key's passphrase.
-    #[arg(long, value_name = "FILE", requires = "key")]
-    pub passphrase_file: Option<PathBuf>,
-    /// Sign with your own GnuPG (gpg-agent, smartcard) using NAME's key.
-    #[arg(long)]
-    pub gpg: bool,
-    /// The gpg program to run.
-    #[arg(
-        long,
-        value_name = "PROGRAM",
-        default_value = "gpg",
-        env = "SECPACK_GPG"
-    )]
-    pub gpg_program: OsString,
+    #[command(flatten)]
+    pub signer_key: MemberKeyArgs,
     #[command(flatten)]
     pub pack: PackOption,
     /// Replace existing signature files.
@@ -64,25 +43,11 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let pack = Pack::open(&args.pack.pack)?;
     let pin = args.trust.pin()?;
     let ring = Keyring::load(&pack, &pin);
-    let key = match &args.key {
-        Some(path) => {
-            let file = SecretKeyFile::load(path)?;
-            let passphrase = crate::secret::passphrase_if(
-                file.needs_passphrase()?,
-                args.passphrase_file.as_deref(),
-                path,
-            )?;
-            Some(file.unlock(passphrase.as_ref())?)
-        }
-        None => None,
-    };
+    let key = args.signer_key.unlock()?;
     let mut done: Vec<Signed> = Vec::new();
     for file in &args.files {
         let rel = relative_to(&pack, file)?;
-        let backend = match &key {
-            Some(k) => Backend::KeyFile(k),
-            None => Backend::Gpg(&args.gpg_program),
-        };
+        let backend = args.signer_key.backend(&key);
         let signed = sign_document(&pack, &ring, &rel, &args.signer, backend, args.force)
             .with_context(|| format!("signing {rel}"))?;
         if !global.json {

@@ -15,7 +15,8 @@ use crate::GlobalArgs;
 
 /// Show what needs attention: documents below their signer threshold and who
 /// has not signed them, the next canary's due date, tracker rows awaiting
-/// triage, keys expiring within 90 days, unsigned files.
+/// triage, keys expiring within 90 days, unsigned files, a HEAD no team
+/// member vouched for (`secpack tag`) and changes left uncommitted.
 ///
 /// Exit status 0 when nothing needs attention, 1 when something does.
 #[derive(Debug, clap::Args)]
@@ -54,6 +55,7 @@ fn heading(kind: ItemKind) -> &'static str {
         ItemKind::Tracker => "Tracker",
         ItemKind::Keys => "Keys",
         ItemKind::Files => "Files",
+        ItemKind::State => "State of the repository",
     }
 }
 

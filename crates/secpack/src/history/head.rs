@@ -169,7 +169,8 @@ fn head_reason(covered_by: &[Voucher], refused: &[Voucher], policy: &HistoryConf
     match refused.first() {
         None => format!(
             "no signed tag points to HEAD and HEAD is not signed: nothing a key of role {} \
-             signed vouches for this commit",
+             signed vouches for this commit (a team member vouches for it with \
+             `secpack tag --as NAME --key SECRETKEYFILE`, or `--gpg`)",
             policy.signer_roles.join(" or ")
         ),
         Some(v) => format!(

@@ -1,8 +1,10 @@
-//! Reading the pack's git repository: HEAD, commits and their signatures,
-//! the objects at a path, and what the work tree changed.
+//! The pack's git repository: HEAD, commits and their signatures, the
+//! objects at a path, and what the work tree changed; and the one thing
+//! secpack writes there, a signed tag (`secpack tag`).
 //!
-//! Read with gitoxide; neither git nor gpg is run. Only what the state checks
-//! need is read, and every object is parsed by gitoxide's own parsers.
+//! Read and written with gitoxide; neither git nor gpg is run. Only what the
+//! state checks need is read, and every object is parsed by gitoxide's own
+//! parsers.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
@@ -281,6 +283,65 @@ impl Repo {
         );
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+}
+
+/// Writing the one kind of object secpack makes: a signed tag.
+impl Repo {
+    /// The abbreviation of `id` that `git rev-parse --short` prints: at
+    /// least 7 hex digits, more in big or ambiguous repositories.
+    pub fn short_id(&self, id: ObjectId) -> String {
+        use gix::prelude::ObjectIdExt as _;
+        id.attach(&self.repo).shorten_or_id().to_string()
+    }
+
+    /// What `refs/tags/NAME` points to, when it exists.
+    pub fn tag_target(&self, name: &str) -> Result<Option<ObjectId>, RepoError> {
+        let full = format!("refs/tags/{name}");
+        let found = self
+            .repo
+            .try_find_reference(full.as_str())
+            .map_err(unreadable)?;
+        Ok(found.and_then(|r| r.target().try_id().map(ToOwned::to_owned)))
+    }
+
+    /// Stores `object`, the bytes of an annotated tag object (checked to
+    /// parse as one, named `name`), and points `refs/tags/NAME` to it: a new
+    /// reference, or, with `replace`, one that may exist. `who` is written
+    /// to the reference log when the repository keeps one for tags.
+    pub fn write_tag(
+        &self,
+        name: &str,
+        object: &[u8],
+        replace: bool,
+        who: gix::actor::SignatureRef<'_>,
+    ) -> Result<ObjectId, RepoError> {
+        use gix::objs::Write as _;
+        use gix::refs::transaction::{PreviousValue, RefEdit};
+        let kind = self.repo.object_hash();
+        let parsed = gix::objs::TagRef::from_bytes(object, kind).map_err(unreadable)?;
+        if parsed.name != name {
+            return Err(RepoError::Unreadable(format!(
+                "the tag object names {:?}, not {name:?}",
+                parsed.name
+            )));
+        }
+        let id = self
+            .repo
+            .objects
+            .write_buf(gix::object::Kind::Tag, object)
+            .map_err(unreadable)?;
+        let full = format!("refs/tags/{name}").try_into().map_err(unreadable)?;
+        let expected = if replace {
+            PreviousValue::Any
+        } else {
+            PreviousValue::MustNotExist
+        };
+        let edit = RefEdit::update(full, id, expected, format!("secpack tag: {name}"));
+        self.repo
+            .edit_references_as([edit], Some(who))
+            .map_err(unreadable)?;
+        Ok(id)
     }
 }
 

@@ -7,6 +7,7 @@ mod draft;
 mod init;
 mod sign;
 pub mod status;
+mod tag;
 
 pub use canary::{
     bulletins_published, check_freshness_text, draft_canary, draft_canary_with, next_canary_number,
@@ -15,6 +16,7 @@ pub use canary::{
 pub use draft::{draft_bulletin, next_number, BulletinDraft};
 pub use init::{init_pack, InitOptions};
 pub use sign::{member_entry, sign_document, Backend, Signed};
+pub use tag::{tag_head, tag_name, Tagged};
 
 /// Why the team workflow refused to act. Each has a stable code.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,21 @@ pub enum TeamError {
     /// The key's role may not sign in the document's folder.
     #[error("the key {0} has role {1:?}, which may not sign in {2}/ (allowed: {3})")]
     WrongRole(String, String, String, String),
+    /// The key's role is not among `[history] signer_roles`: its tag would
+    /// not vouch for the pack's state.
+    #[error("the key {0} has role {1:?}, whose tags do not vouch for the pack's state ([history] signer_roles: {2})")]
+    WrongTagRole(String, String, String),
+    /// The pack's repository has no commit to tag.
+    #[error(
+        "HEAD names a branch without any commit: commit the pack first (git add -A && git commit)"
+    )]
+    NoCommit,
+    /// A tag of that name exists.
+    #[error("the tag {0} exists already (use --force to replace it)")]
+    TagExists(String),
+    /// The pack's git repository cannot be used.
+    #[error(transparent)]
+    Repo(#[from] crate::history::RepoError),
     /// The key is not the member's.
     #[error("the key {0} ({1}) does not belong to {2:?}")]
     SignerMismatch(String, String, String),
@@ -101,6 +118,10 @@ impl TeamError {
             Self::UntrustedKey(..) => "untrusted-key",
             Self::RetiredKey(..) => "retired-key",
             Self::WrongRole(..) => "wrong-role",
+            Self::WrongTagRole(..) => "wrong-role",
+            Self::NoCommit => "unborn-head",
+            Self::TagExists(_) => "tag-exists",
+            Self::Repo(e) => e.code(),
             Self::SignerMismatch(..) => "signer-mismatch",
             Self::SignatureExists(_) => "signature-exists",
             Self::SelfCheckFailed(..) => "self-check-failed",
@@ -132,6 +153,9 @@ impl crate::error::Coded for TeamError {
             Self::NoMemberKey(..) => ErrorClass::Usage,
             Self::AmbiguousMember(..) => ErrorClass::Usage,
             Self::SignatureExists(..) => ErrorClass::Usage,
+            Self::TagExists(..) => ErrorClass::Usage,
+            Self::NoCommit => ErrorClass::Usage,
+            Self::Repo(e) => crate::error::Coded::class(e),
             Self::NumberTaken(..) => ErrorClass::Usage,
             Self::CanaryNumberTaken(..) => ErrorClass::Usage,
             Self::NotEmpty(..) => ErrorClass::Usage,

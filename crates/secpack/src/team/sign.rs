@@ -75,12 +75,15 @@ pub fn member_entry<'r>(
     }
 }
 
-/// Checks that `entry` may sign in `folder` as `name`.
-fn check_key(
+/// Checks that `entry` is a current key of member `name` that the pinned
+/// master certifies, and that its role is among `roles` (when the pack
+/// restricts them); `wrong_role` words the refusal for the place signed.
+pub(super) fn check_key(
     config: &PackConfig,
     entry: &KeyEntry,
     name: &str,
-    folder: &str,
+    roles: Option<&[String]>,
+    wrong_role: impl FnOnce(String, String, String) -> TeamError,
 ) -> Result<(), TeamError> {
     let fpr = entry.fingerprint.clone().unwrap_or_default();
     if entry.status != KeyStatus::Certified {
@@ -100,17 +103,38 @@ fn check_key(
             name.to_string(),
         ));
     }
-    if let Some(roles) = config.allowed_roles(folder) {
+    if let Some(roles) = roles {
         if !roles.contains(&entry.role) {
-            return Err(TeamError::WrongRole(
-                fpr,
-                entry.role.clone(),
-                folder.to_string(),
-                roles.join(", "),
-            ));
+            return Err(wrong_role(fpr, entry.role.clone(), roles.join(", ")));
         }
     }
     Ok(())
+}
+
+/// The pack's key that signs for member `signer` with `backend`: the key
+/// file's own (which must be in the pack), or, through gpg, the member's.
+pub(super) fn signing_entry<'r>(
+    pack: &Pack,
+    ring: &'r Keyring,
+    signer: &str,
+    backend: &Backend<'_>,
+) -> Result<&'r KeyEntry, TeamError> {
+    match backend {
+        Backend::KeyFile(key) => {
+            let fpr = key.cert_fingerprint();
+            fpr.parse()
+                .ok()
+                .and_then(|p| ring.entry_by_fingerprint(&p))
+                .ok_or_else(|| {
+                    TeamError::UntrustedKey(
+                        fpr,
+                        "no key file".into(),
+                        "the key is not in the pack".into(),
+                    )
+                })
+        }
+        Backend::Gpg(_) => member_entry(pack, ring, signer),
+    }
 }
 
 /// Whether a file that is neither a key, a document nor a signature may be
@@ -174,23 +198,14 @@ pub fn sign_document(
             ))
         }
     };
-    let entry = match &backend {
-        Backend::KeyFile(key) => {
-            let fpr = key.cert_fingerprint();
-            let parsed = fpr.parse().ok();
-            parsed
-                .and_then(|p| ring.entry_by_fingerprint(&p))
-                .ok_or_else(|| {
-                    TeamError::UntrustedKey(
-                        fpr,
-                        "no key file".into(),
-                        "the key is not in the pack".into(),
-                    )
-                })?
-        }
-        Backend::Gpg(_) => member_entry(pack, ring, signer)?,
-    };
-    check_key(&pack.config, entry, signer, &folder)?;
+    let entry = signing_entry(pack, ring, signer, &backend)?;
+    check_key(
+        &pack.config,
+        entry,
+        signer,
+        pack.config.allowed_roles(&folder),
+        |fpr, role, allowed| TeamError::WrongRole(fpr, role, folder.clone(), allowed),
+    )?;
     let fpr = entry.fingerprint.clone().unwrap_or_default();
 
     let sig_rel = format!("{document}.sig.{signer}");
@@ -213,22 +228,7 @@ pub fn sign_document(
         Backend::KeyFile(key) => sign_detached(key, &data)?,
         Backend::Gpg(program) => sign_with_gpg(program, &fpr, &doc_path)?,
     };
-    let judgements = ring.verify_detached(&data, signature.as_bytes());
-    let good = judgements
-        .iter()
-        .any(|j| j.status == SigStatus::Valid && j.key.as_deref() == Some(fpr.as_str()));
-    if !good {
-        let why = if judgements.is_empty() {
-            "no signature in gpg's output".to_string()
-        } else {
-            judgements
-                .iter()
-                .map(|j| format!("{}: {}", j.status.code(), j.reason))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        return Err(TeamError::SelfCheckFailed(document.to_string(), why));
-    }
+    self_check(ring, &data, signature.as_bytes(), &fpr, document)?;
     write_atomic(&sig_path, signature.as_bytes(), force)?;
     Ok(Signed {
         document: document.to_string(),
@@ -236,4 +236,33 @@ pub fn sign_document(
         key: fpr,
         key_file: entry.file.clone(),
     })
+}
+
+/// Checks that `signature`, just made, is a valid signature of `data` by the
+/// key `fpr` with the pack's keys; `what` names the signed thing in the
+/// error ([`TeamError::SelfCheckFailed`]).
+pub(super) fn self_check(
+    ring: &Keyring,
+    data: &[u8],
+    signature: &[u8],
+    fpr: &str,
+    what: &str,
+) -> Result<(), TeamError> {
+    let judgements = ring.verify_detached(data, signature);
+    let good = judgements
+        .iter()
+        .any(|j| j.status == SigStatus::Valid && j.key.as_deref() == Some(fpr));
+    if good {
+        return Ok(());
+    }
+    let why = if judgements.is_empty() {
+        "no signature in gpg's output".to_string()
+    } else {
+        judgements
+            .iter()
+            .map(|j| format!("{}: {}", j.status.code(), j.reason))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Err(TeamError::SelfCheckFailed(what.to_string(), why))
 }

@@ -1,6 +1,7 @@
 //! What needs the team's attention: documents below their signer threshold
 //! and who has yet to sign them, the next canary, tracker rows awaiting
-//! triage, keys about to expire, and unsigned files.
+//! triage, keys about to expire, unsigned files, and a HEAD nobody vouched
+//! for or work left uncommitted.
 //!
 //! [`status`] works on results already computed (the trust engine's
 //! [`PackReport`], the canary [`AuditReport`], the tracker), so that it
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 use crate::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners, FindingKind};
 use crate::config::PackConfig;
+use crate::history::HeadStatus;
 use crate::pack::Pack;
 use crate::tracker::{store, Affected, Tracker};
 use crate::trust::keyring::KeyEntry;
@@ -79,6 +81,8 @@ pub enum ItemKind {
     Keys,
     /// Files that are neither signed nor known.
     Files,
+    /// The pack's git state: HEAD and the work tree.
+    State,
 }
 
 impl StatusReport {
@@ -91,7 +95,11 @@ impl StatusReport {
 /// Runs the trust engine, the audit of the latest canary and reads the
 /// tracker, then reports what needs attention on `now`.
 pub fn pack_status(pack: &Pack, pin: &MasterPin, now: NaiveDate) -> StatusReport {
-    let report = verify_pack(pack, pin, VerifyOptions::default(), &|| {});
+    let options = VerifyOptions {
+        head: true,
+        ..VerifyOptions::default()
+    };
+    let report = verify_pack(pack, pin, options, &|| {});
     let latest = pack
         .canaries()
         .iter()
@@ -142,11 +150,47 @@ pub fn status(config: &PackConfig, inputs: &StatusInputs<'_>) -> StatusReport {
             format!("{}: {}", f.path, f.reason),
         ));
     }
+    state_items(inputs.report, &mut items);
     items.sort_by_key(|i| i.kind);
     StatusReport {
         now: inputs.now,
         next_canary_due: inputs.canaries.latest.as_ref().and_then(|l| l.next_due),
         items,
+    }
+}
+
+/// A HEAD no allowed signature vouches for, and files of the work tree that
+/// differ from HEAD, once the pack has a commit (the report judged HEAD).
+fn state_items(report: &PackReport, items: &mut Vec<Item>) {
+    let Some(head) = &report.head else { return };
+    if !matches!(head.status, HeadStatus::Covered | HeadStatus::UncoveredHead) {
+        return;
+    }
+    let commit = head.commit.as_deref().unwrap_or("HEAD");
+    let short = commit.get(..12).unwrap_or(commit);
+    if head.status == HeadStatus::UncoveredHead {
+        items.push(item(
+            ItemKind::State,
+            "uncovered-head",
+            short,
+            head.reason.clone(),
+        ));
+    }
+    let changes = &head.worktree_changes;
+    if !changes.is_empty() {
+        let listed: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
+        items.push(item(
+            ItemKind::State,
+            "worktree-changed",
+            "work tree",
+            format!(
+                "{} file(s) differ from HEAD ({}{}): commit them, then vouch for the new \
+                 HEAD with `secpack tag --as NAME`",
+                changes.len(),
+                listed.join(", "),
+                if changes.len() > 5 { ", ..." } else { "" }
+            ),
+        ));
     }
 }
 
