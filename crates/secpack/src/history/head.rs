@@ -123,14 +123,7 @@ pub fn verify_head(
     let mut vouchers = by_tag.get(&head.to_string()).cloned().unwrap_or_default();
     vouchers.extend(vouch::from_commits(ring, policy, &[&commit], strict).into_values());
     let (covered_by, refused): (Vec<_>, Vec<_>) = vouchers.into_iter().partition(|v| v.counts);
-    // The repository's own folder is listed by the scan, never tracked.
-    let present: Vec<String> = pack
-        .files
-        .iter()
-        .filter(|f| f.path != ".git" && !f.path.starts_with(".git/"))
-        .map(|f| f.path.clone())
-        .collect();
-    let worktree_changes = match repo.worktree_changes(&pack.root, head, &present) {
+    let worktree_changes = match repo.pack_changes(pack, head) {
         Ok(c) => c,
         Err(e) => return unreadable_at_head(e),
     };

@@ -234,10 +234,27 @@ impl Repo {
         Ok(out)
     }
 
+    /// The files of `pack` (as its scan found them) that differ from the
+    /// tree of `head`, and those of `head` the pack no longer holds.
+    pub fn pack_changes(
+        &self,
+        pack: &crate::pack::Pack,
+        head: ObjectId,
+    ) -> Result<Vec<WorktreeChange>, RepoError> {
+        // The repository's own folder is listed by the scan, never tracked.
+        let present: Vec<String> = pack
+            .files
+            .iter()
+            .filter(|f| f.path != ".git" && !f.path.starts_with(".git/"))
+            .map(|f| f.path.clone())
+            .collect();
+        self.worktree_changes(&pack.root, head, &present)
+    }
+
     /// The files of the work tree (`present`: paths relative to `root`) that
     /// differ from the tree of `head`, compared by git blob id. Files git
     /// ignores are not in `present` only if the caller left them out.
-    pub fn worktree_changes(
+    fn worktree_changes(
         &self,
         root: &Path,
         head: ObjectId,

@@ -127,13 +127,7 @@ pub fn tag_head(
     };
     let mut time_buf = gix::date::parse::TimeBuf::default();
     let id = repo.write_tag(&tag, object.as_bytes(), force, who.to_ref(&mut time_buf))?;
-    let present: Vec<String> = pack
-        .files
-        .iter()
-        .filter(|f| f.path != ".git" && !f.path.starts_with(".git/"))
-        .map(|f| f.path.clone())
-        .collect();
-    let worktree_changes = repo.worktree_changes(&pack.root, head, &present)?;
+    let worktree_changes = repo.pack_changes(pack, head)?;
     Ok(Tagged {
         tag,
         commit: head.to_string(),
