@@ -148,12 +148,18 @@ fn config(text: &str) -> AlertsConfig {
     ServerConfig::parse(text).unwrap().alerts.unwrap()
 }
 
-fn tomorrow_at(hour: u32) -> DateTime<Utc> {
-    (Utc::now() + chrono::Duration::days(1))
-        .date_naive()
-        .and_hms_opt(hour, 0, 30)
-        .unwrap()
-        .and_utc()
+/// Half a minute into the first `hour`:00 UTC still to come: the digest of
+/// that slot covers the 24 hours before it, so what was stored a moment ago
+/// is counted in it, whatever the time of day the test runs at.
+fn next_at(hour: u32) -> DateTime<Utc> {
+    let now = Utc::now();
+    let slot = now.date_naive().and_hms_opt(hour, 0, 0).unwrap().and_utc();
+    let slot = if slot > now {
+        slot
+    } else {
+        slot + chrono::Duration::days(1)
+    };
+    slot + chrono::Duration::seconds(30)
 }
 
 const MARKER: &[u8] = b"REPORT-CONTENT-MARKER-7d1f";
@@ -201,13 +207,13 @@ fn the_digest_goes_by_smtp_and_webhook_with_counts_only() {
             .unwrap();
         let ids = store_reports(&store, 3).await;
         let state = alerter
-            .deliver_due(&store, tomorrow_at(7))
+            .deliver_due(&store, next_at(7))
             .await
             .unwrap()
             .expect("this instance sends it");
         // Sent: a second look at the same hour sends nothing more.
         assert!(alerter
-            .deliver_due(&store, tomorrow_at(7))
+            .deliver_due(&store, next_at(7))
             .await
             .unwrap()
             .is_none());
@@ -240,7 +246,7 @@ fn the_digest_goes_by_smtp_and_webhook_with_counts_only() {
     );
     // Exactly the digest: counts and the period, nothing of the reports
     // (no content, no id, no time of arrival).
-    let slot = tomorrow_at(7).with_second(0).unwrap();
+    let slot = next_at(7).with_second(0).unwrap();
     let (_, expected) = secpack_server::alerts::digest_text(3, 0, slot);
     assert_eq!(text, expected);
     let body = mail.split_once("\r\n\r\n").unwrap().1.replace("=\r\n", "");
@@ -313,7 +319,7 @@ fn a_failing_webhook_is_retried_shown_in_healthz_and_recovers() {
     let alerter = Alerter::new(&alerts).unwrap();
     let digest = rt.spawn(async move {
         store_reports(&store, 2).await;
-        alerter.deliver_due(&store, tomorrow_at(5)).await
+        alerter.deliver_due(&store, next_at(5)).await
     });
     for _ in 0..300 {
         if hook.seen.load(Ordering::SeqCst) >= 3 {
@@ -367,7 +373,7 @@ async fn one_digest_for_several_instances(stores: Vec<Store>, hook: &Hook, alert
     store_reports(&stores[0], 1).await;
     let runs = stores.into_iter().map(|store| {
         let alerter = Alerter::new(alerts).unwrap();
-        tokio::spawn(async move { alerter.deliver_due(&store, tomorrow_at(3)).await.unwrap() })
+        tokio::spawn(async move { alerter.deliver_due(&store, next_at(3)).await.unwrap() })
     });
     let mut sent = 0;
     for run in runs.collect::<Vec<_>>() {
