@@ -140,8 +140,9 @@ pub fn tag_head(
 }
 
 /// The tag message, ending with one newline: not empty, and without a line
-/// that starts an OpenPGP signature block (it would end the signed part
-/// where git looks for the signature).
+/// that starts an OpenPGP armour block (git and secpack take the last such
+/// line as the signature's start, but a reader taking the first would cut
+/// the signed part there).
 fn tag_message(message: &str) -> Result<String, TeamError> {
     let text = message.trim_end_matches(['\n', '\r', ' ', '\t']);
     if text.trim().is_empty() {
@@ -208,6 +209,31 @@ mod tests {
         assert_eq!(who(&["Alice\nEvil <x>"]), pair("AliceEvil", "x"));
         assert_eq!(who(&["just <a> name"]), pair("just a name", ""));
         assert_eq!(who(&[]), pair("FPR", ""));
+    }
+
+    proptest::proptest! {
+        /// Whatever the message and user IDs, an accepted tag object splits
+        /// where git splits it: exactly after the signed payload.
+        #[test]
+        fn the_signature_is_found_where_it_was_put(
+            message in "(([a-z -]|-----BEGIN PGP SIGNATURE-----|\n|\r|<|>)){0,80}",
+            uid in "[A-Za-z <>@.\n]{0,40}",
+        ) {
+            let (name, email) = identity(&[uid], "FPR");
+            let both = format!("{name}{email}");
+            proptest::prop_assert!(!both.contains(['<', '>', '\n']), "{}", both);
+            if let Ok(message) = tag_message(&message) {
+                let payload = format!(
+                    "object 0000\ntype commit\ntag t\ntagger {name} <{email}> 0 +0000\n\n{message}"
+                );
+                let object = format!(
+                    "{payload}-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n"
+                );
+                let (signed, _) = split_signed_tag(object.as_bytes()).expect("a signature");
+                proptest::prop_assert_eq!(signed, payload.as_bytes());
+                proptest::prop_assert!(message.ends_with('\n') && !message.ends_with("\n\n"));
+            }
+        }
     }
 
     #[test]
