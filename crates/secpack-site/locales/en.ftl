@@ -90,12 +90,13 @@ keys-how-to-check = How to check: compare the master fingerprint above with the 
 verify-title = Verifying signatures
 verify-intro = Do not take this site's word for it: verify the pack on your own computer.
 verify-secpack-heading = With secpack
-verify-secpack-text = Clone the pack and run one command, giving the master fingerprint you obtained out of band:
+verify-secpack-text = Clone the pack and run one command, giving the master fingerprint you obtained out of band. With --history it also checks that a team member's signed tag vouches for the newest commit and the commits before it, and that your copy is not older than the one you verified last:
 verify-gpg-heading = With GnuPG, by hand
 verify-gpg-step1 = Import the master key and compare its fingerprint with the one you trust:
 verify-gpg-step2 = Mark the master key as trusted (only after checking its fingerprint):
 verify-gpg-step3 = Import the team's keys; GnuPG shows which ones the master key certifies:
 verify-gpg-step4 = Verify each signature against its document:
+verify-gpg-step-tag = Check that a team member's signed tag (named after the signer and the commit, like alice_sec_1a2b3c4) points to the newest commit, with the team's keys imported:
 verify-gpg-step5 = Every signature must be reported as good, by a key certified by the master key.
 
 team-title = Security team

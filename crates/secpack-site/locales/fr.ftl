@@ -90,12 +90,13 @@ keys-how-to-check = Pour vérifier : comparez l'empreinte maîtresse ci-dessus �
 verify-title = Vérifier les signatures
 verify-intro = Ne vous fiez pas à ce site : vérifiez le paquet sur votre propre ordinateur.
 verify-secpack-heading = Avec secpack
-verify-secpack-text = Clonez le paquet et lancez une seule commande, en donnant l'empreinte maîtresse obtenue par un autre canal :
+verify-secpack-text = Clonez le paquet et lancez une seule commande, en donnant l'empreinte maîtresse obtenue par un autre canal. Avec --history, elle vérifie aussi qu'une étiquette signée par un membre de l'équipe garantit le dernier commit et ceux qui le précèdent, et que votre copie n'est pas plus ancienne que celle que vous avez vérifiée la dernière fois :
 verify-gpg-heading = Avec GnuPG, à la main
 verify-gpg-step1 = Importez la clé maîtresse et comparez son empreinte à celle en laquelle vous avez confiance :
 verify-gpg-step2 = Accordez votre confiance à la clé maîtresse (seulement après avoir vérifié son empreinte) :
 verify-gpg-step3 = Importez les clés de l'équipe ; GnuPG indique celles que la clé maîtresse certifie :
 verify-gpg-step4 = Vérifiez chaque signature avec son document :
+verify-gpg-step-tag = Vérifiez qu'une étiquette signée par un membre de l'équipe (nommée d'après le signataire et le commit, comme alice_sec_1a2b3c4) désigne le dernier commit, les clés de l'équipe étant importées :
 verify-gpg-step5 = Chaque signature doit être déclarée bonne, faite par une clé certifiée par la clé maîtresse.
 
 team-title = Équipe de sécurité

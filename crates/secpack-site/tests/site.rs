@@ -317,6 +317,14 @@ fn french_hub_shows_the_french_content_and_translations_are_linked() {
     assert!(fr_hub.contains("<html lang=\"fr\">"));
     assert!(fr_hub.contains(fr) && !fr_hub.contains(en));
     let en_hub = read(&out.join("index.html"));
+    // The guide checks the pack's state too: secpack with --history, gpg
+    // with the newest commit's signed tag; in both languages.
+    for (lang, page) in [("en", "verify/index.html"), ("fr", "fr/verify/index.html")] {
+        let guide = read(&out.join(page));
+        assert!(guide.contains("--history</code>"), "{lang}: {guide}");
+        assert!(guide.contains("git tag -v TAG"), "{lang}: {guide}");
+        assert!(guide.contains("alice_sec_1a2b3c4"), "{lang}: {guide}");
+    }
     assert!(en_hub.contains(en) && !en_hub.contains(fr));
     // The switcher links each page to its translation.
     assert!(fr_hub.contains("href=\"../index.html\" hreflang=\"en\""));
