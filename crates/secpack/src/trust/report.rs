@@ -232,9 +232,18 @@ pub fn verify_settled(
         signatures.extend(s);
     }
     let git = options.tags || options.head || options.history;
-    let all_tags = git.then(|| verify_tags(&pack.root, &ring, options.strict));
     // The repository is opened only when the git checks were asked for.
-    let (head, history) = match all_tags.as_ref().map(|t| (t, Repo::open(&pack.root))) {
+    let repo = git.then(|| Repo::open(&pack.root));
+    // HEAD alone needs only the tags that point to it.
+    let head_only = !options.tags && !options.history;
+    let all_tags = repo.as_ref().map(|repo| match repo {
+        Ok(r) if head_only => match r.head() {
+            Ok(Some(id)) => verify_tags(&pack.root, &ring, options.strict, Some(&id.to_string())),
+            _ => Vec::new(),
+        },
+        _ => verify_tags(&pack.root, &ring, options.strict, None),
+    });
+    let (head, history) = match all_tags.as_ref().zip(repo) {
         None => (None, None),
         Some((t, Ok(repo))) => {
             // The tags' vouchers, judged once for HEAD and the walk.

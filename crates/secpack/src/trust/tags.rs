@@ -77,12 +77,14 @@ pub fn split_signed_tag(data: &[u8]) -> Option<(&[u8], &[u8])> {
     at.map(|i| (&data[..i], &data[i..]))
 }
 
-/// Verifies every tag of the git repository at `root`. A folder that is not
-/// a git repository yields one failing entry saying so.
-pub fn verify_tags(root: &Path, ring: &Keyring, strict: bool) -> Vec<TagReport> {
+/// Verifies every tag of the git repository at `root`, or with `at` only
+/// the tags pointing to that object (full hex id). A folder that is not a
+/// git repository yields one failing entry saying so.
+pub fn verify_tags(root: &Path, ring: &Keyring, strict: bool, at: Option<&str>) -> Vec<TagReport> {
     match read_tags(root) {
         Ok(tags) => tags
             .into_par_iter()
+            .filter(|t| at.is_none_or(|id| t.target.as_deref() == Some(id)))
             .map(|t| judge_tag(ring, t, strict))
             .collect(),
         Err(e) => {
