@@ -48,6 +48,15 @@ pub fn first_line(f: &Path) -> Result<Password> {
     Ok(text.lines().next().unwrap_or("").to_string().into())
 }
 
+/// Loads the secret key file at `key_path` and unlocks the key that may
+/// sign, its passphrase read from `passphrase_file` or the terminal when it
+/// has one.
+pub fn unlock_signing_key(key_path: &Path, passphrase_file: Option<&Path>) -> Result<SigningKey> {
+    let file = SecretKeyFile::load(key_path)?;
+    let passphrase = passphrase_if(file.needs_passphrase()?, passphrase_file, key_path)?;
+    Ok(file.unlock(passphrase.as_ref())?)
+}
+
 /// Loads and unlocks the secret key at `key_path` and checks it is `name`'s
 /// key of `role` in `pack`; returns the pack-relative key file and the key.
 fn unlock_role_key(
@@ -57,9 +66,7 @@ fn unlock_role_key(
     key_path: &Path,
     passphrase_file: Option<&Path>,
 ) -> Result<(String, SigningKey)> {
-    let file = SecretKeyFile::load(key_path)?;
-    let passphrase = passphrase_if(file.needs_passphrase()?, passphrase_file, key_path)?;
-    let key = file.unlock(passphrase.as_ref())?;
+    let key = unlock_signing_key(key_path, passphrase_file)?;
     let key_file = check_role_key(pack, role, name, &key)?;
     Ok((key_file, key))
 }
@@ -129,16 +136,10 @@ impl MemberKeyArgs {
     /// The unlocked secret key file (its passphrase read from the file or
     /// the terminal), or `None` with `--gpg`.
     pub fn unlock(&self) -> Result<Option<SigningKey>> {
-        let Some(path) = &self.key else {
-            return Ok(None);
-        };
-        let file = SecretKeyFile::load(path)?;
-        let passphrase = passphrase_if(
-            file.needs_passphrase()?,
-            self.passphrase_file.as_deref(),
-            path,
-        )?;
-        Ok(Some(file.unlock(passphrase.as_ref())?))
+        self.key
+            .as_deref()
+            .map(|path| unlock_signing_key(path, self.passphrase_file.as_deref()))
+            .transpose()
     }
 
     /// What signs: `key` (from [`Self::unlock`]) or the user's gpg.

@@ -6,7 +6,6 @@ use anyhow::Result;
 use secpack::digest::image::{
     digest_images, output_for, write_digest_file, DigestSigners, MadeImage,
 };
-use secpack::signing::{SecretKeyFile, SigningKey};
 use serde::Serialize;
 
 use super::{byte_progress, load_pack};
@@ -56,7 +55,10 @@ pub(super) fn run(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     let signer = match (&args.signer.sign_as, &args.signer.key) {
         (Some(name), Some(key_path)) => {
             let (pack, ring) = load_pack(&args.pack, &args.trust)?;
-            let key = unlock(key_path, args.signer.passphrase_file.as_deref())?;
+            let key = crate::secret::unlock_signing_key(
+                key_path,
+                args.signer.passphrase_file.as_deref(),
+            )?;
             let file = DigestSigners::of(&pack, &ring).check_signer(&pack, name, &key)?;
             Some((file, key, pack, ring))
         }
@@ -110,13 +112,4 @@ pub(super) fn run(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
         );
     }
     Ok(crate::EXIT_OK)
-}
-
-/// The secret key at `key_path`, unlocked (its passphrase from
-/// `passphrase_file` or the terminal when it needs one).
-fn unlock(key_path: &Path, passphrase_file: Option<&Path>) -> Result<SigningKey> {
-    let file = SecretKeyFile::load(key_path)?;
-    let passphrase =
-        crate::secret::passphrase_if(file.needs_passphrase()?, passphrase_file, key_path)?;
-    Ok(file.unlock(passphrase.as_ref())?)
 }

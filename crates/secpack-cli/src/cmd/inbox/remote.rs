@@ -9,7 +9,7 @@ use secpack::report::inbox::{Inbox, MessageKind};
 use secpack::report::remote::{Remote, StateChange};
 use secpack::report::reply::{self, MAX_MESSAGE_BYTES};
 use secpack::report::state::ReportState;
-use secpack::signing::{SecretKeyFile, SigningKey};
+use secpack::signing::SigningKey;
 use serde::Serialize;
 
 use crate::escape::safe;
@@ -35,13 +35,7 @@ impl MemberKey {
             .key
             .as_deref()
             .context("give the member's secret key with --key")?;
-        let file = SecretKeyFile::load(path)?;
-        let passphrase = crate::secret::passphrase_if(
-            file.needs_passphrase()?,
-            self.passphrase_file.as_deref(),
-            path,
-        )?;
-        Ok(file.unlock(passphrase.as_ref())?)
+        crate::secret::unlock_signing_key(path, self.passphrase_file.as_deref())
     }
 }
 
