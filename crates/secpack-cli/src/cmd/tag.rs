@@ -2,6 +2,7 @@
 //! signed tag `<NAME>_sec_<short hash>` that `verify --head` looks for.
 
 use anyhow::{Context, Result};
+use secpack::history::repo::some_paths;
 use secpack::pack::Pack;
 use secpack::team::tag_head;
 use secpack::trust::keyring::Keyring;
@@ -71,19 +72,12 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         if tagged.replaced { ", replaced" } else { "" }
     );
     if !tagged.worktree_changes.is_empty() {
-        let n = tagged.worktree_changes.len();
-        let listed: Vec<String> = tagged
-            .worktree_changes
-            .iter()
-            .take(5)
-            .map(|c| safe(&c.path).to_string())
-            .collect();
         anstream::println!(
-            "{} {n} file(s) of the work tree differ from HEAD ({}{}): the tag vouches for \
+            "{} {} file(s) of the work tree differ from HEAD ({}): the tag vouches for \
              the commit, not for them; commit them and tag again",
             paint(WARN, "note:"),
-            listed.join(", "),
-            if n > 5 { ", ..." } else { "" }
+            tagged.worktree_changes.len(),
+            safe(some_paths(&tagged.worktree_changes)),
         );
     }
     anstream::println!("next: git push origin {}", safe(&tagged.tag));

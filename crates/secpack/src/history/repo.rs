@@ -83,6 +83,16 @@ pub struct WorktreeChange {
     pub change: Change,
 }
 
+/// The paths of `changes` for a sentence: the first five, comma-separated,
+/// then `...` when there are more.
+pub fn some_paths(changes: &[WorktreeChange]) -> String {
+    let mut listed: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
+    if changes.len() > 5 {
+        listed.push("...");
+    }
+    listed.join(", ")
+}
+
 /// The pack's git repository.
 pub struct Repo {
     repo: gix::Repository,
@@ -372,5 +382,26 @@ impl crate::error::Coded for RepoError {
             Self::Unreadable(..) => ErrorClass::Io,
             _ => ErrorClass::Config,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn some_paths_names_five_then_says_there_are_more() {
+        let changes = |n: usize| -> Vec<WorktreeChange> {
+            (0..n)
+                .map(|i| WorktreeChange {
+                    path: format!("f{i}"),
+                    change: Change::Modified,
+                })
+                .collect()
+        };
+        assert_eq!(some_paths(&changes(0)), "");
+        assert_eq!(some_paths(&changes(2)), "f0, f1");
+        assert_eq!(some_paths(&changes(5)), "f0, f1, f2, f3, f4");
+        assert_eq!(some_paths(&changes(7)), "f0, f1, f2, f3, f4, ...");
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners, FindingKind};
 use crate::config::PackConfig;
+use crate::history::repo::some_paths;
 use crate::history::HeadStatus;
 use crate::pack::Pack;
 use crate::tracker::{store, Affected, Tracker};
@@ -178,17 +179,15 @@ fn state_items(report: &PackReport, items: &mut Vec<Item>) {
     }
     let changes = &head.worktree_changes;
     if !changes.is_empty() {
-        let listed: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
         items.push(item(
             ItemKind::State,
             "worktree-changed",
             "work tree",
             format!(
-                "{} file(s) differ from HEAD ({}{}): commit them, then vouch for the new \
+                "{} file(s) differ from HEAD ({}): commit them, then vouch for the new \
                  HEAD with `secpack tag --as NAME`",
                 changes.len(),
-                listed.join(", "),
-                if changes.len() > 5 { ", ..." } else { "" }
+                some_paths(changes),
             ),
         ));
     }
