@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use secpack::pack::Pack;
-use secpack::signing::{check_role_key, Password, SecretKeyFile, SigningKey};
+use secpack::signing::{find_role_key, Password, SecretKeyFile, Signer, SigningKey};
 use secpack::team::Backend;
+use sequoia_openpgp::Cert;
 
 /// The passphrase of an existing key: the first line of `file`, else asked
 /// at the terminal; an error when there is neither.
@@ -57,50 +58,75 @@ pub fn unlock_signing_key(key_path: &Path, passphrase_file: Option<&Path>) -> Re
     Ok(file.unlock(passphrase.as_ref())?)
 }
 
-/// Loads and unlocks the secret key at `key_path` and checks it is `name`'s
-/// key of `role` in `pack`; returns the pack-relative key file and the key.
-fn unlock_role_key(
-    pack: &Pack,
-    role: &str,
-    name: &str,
-    key_path: &Path,
-    passphrase_file: Option<&Path>,
-) -> Result<(String, SigningKey)> {
-    let key = unlock_signing_key(key_path, passphrase_file)?;
-    let key_file = check_role_key(pack, role, name, &key)?;
-    Ok((key_file, key))
-}
-
-/// Who signs and with which secret key file: `--sign-as NAME --key FILE
-/// [--passphrase-file F]`, the same on every command that signs.
+/// Who signs what is published signed (release digests, `security.txt`,
+/// CSAF documents) and how: `--sign-as NAME` with a secret key file (`--key
+/// FILE [--passphrase-file F]`) or the member's own GnuPG (`--gpg`), the same
+/// on every command that publishes.
 #[derive(Debug, clap::Args)]
 pub struct SignerArgs {
     /// Who signs: their key file in the pack starts with NAME.
-    #[arg(long, value_name = "NAME", requires = "key")]
+    #[arg(long, value_name = "NAME")]
     pub sign_as: Option<String>,
     /// The signer's secret key file (armoured, from `gpg --export-secret-keys`).
-    #[arg(long, value_name = "SECRETKEYFILE", requires = "sign_as")]
+    #[arg(
+        long,
+        value_name = "SECRETKEYFILE",
+        requires = "sign_as",
+        conflicts_with = "gpg"
+    )]
     pub key: Option<PathBuf>,
     /// File whose first line is the key's passphrase (else asked at the
     /// terminal when the key is protected).
     #[arg(long, value_name = "FILE", requires = "key")]
     pub passphrase_file: Option<PathBuf>,
+    /// Sign with your own GnuPG (gpg-agent, smartcard) using NAME's key as
+    /// the pack holds it; the signature is checked against it.
+    #[arg(long, requires = "sign_as")]
+    pub gpg: bool,
+    /// The gpg program to run with `--gpg`.
+    #[arg(
+        long,
+        value_name = "PROGRAM",
+        default_value = "gpg",
+        env = "SECPACK_GPG"
+    )]
+    pub gpg_program: OsString,
 }
 
 impl SignerArgs {
-    /// The signer's unlocked key of `role` and its file in `pack`, or `None`
-    /// when no signer was given.
-    pub fn unlock(&self, pack: &Pack, role: &str) -> Result<Option<(String, SigningKey)>> {
-        match (&self.sign_as, &self.key) {
-            (Some(name), Some(key)) => Ok(Some(unlock_role_key(
-                pack,
-                role,
-                name,
-                key,
-                self.passphrase_file.as_deref(),
-            )?)),
-            _ => Ok(None),
+    /// The signer and their key file, or `None` when no signer was given.
+    /// `find` gives the key file and certificate of the signer named with
+    /// `--sign-as`, from the fingerprint of the secret key file when there is
+    /// one (else `None`: through gpg, the signer's one key in the pack).
+    pub fn resolve(
+        &self,
+        find: impl FnOnce(&str, Option<&str>) -> Result<(String, Cert)>,
+    ) -> Result<Option<(String, Signer)>> {
+        let Some(name) = &self.sign_as else {
+            return Ok(None);
+        };
+        match &self.key {
+            Some(path) => {
+                let key = unlock_signing_key(path, self.passphrase_file.as_deref())?;
+                let (file, _) = find(name, Some(&key.cert_fingerprint()))?;
+                Ok(Some((file, Signer::KeyFile(Box::new(key)))))
+            }
+            None if self.gpg => {
+                let (file, cert) = find(name, None)?;
+                let program = self.gpg_program.clone();
+                let cert = Box::new(cert);
+                Ok(Some((file, Signer::Gpg { program, cert })))
+            }
+            None => Err(crate::output::usage(
+                "--sign-as needs --key SECRETKEYFILE or --gpg: say how to sign".to_string(),
+            )),
         }
+    }
+
+    /// The signer's key of `role` in `pack` ([`find_role_key`]) and its
+    /// file, or `None` when no signer was given.
+    pub fn unlock(&self, pack: &Pack, role: &str) -> Result<Option<(String, Signer)>> {
+        self.resolve(|name, fpr| Ok(find_role_key(pack, role, name, fpr)?))
     }
 }
 

@@ -659,3 +659,80 @@ fn each_class_of_error_has_its_exit_status_and_code() {
         "{err}"
     );
 }
+
+/// `digest make --json` signed as `signer` through the gpg at `home`.
+fn make_through_gpg(s: &Setup, signer: &str, home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secpack"))
+        .args([
+            "--json",
+            "digest",
+            "make",
+            s.image.to_str().unwrap(),
+            "--pack",
+            s.pack.root().to_str().unwrap(),
+            "--sign-as",
+            signer,
+            "--gpg",
+            "--master",
+            &keys().master,
+        ])
+        .env("GNUPGHOME", home)
+        .env_remove("SECPACK_GPG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn make_clear_signs_through_the_release_managers_gpg() {
+    let s = Setup::new();
+    let k = keys();
+    let out = make_through_gpg(&s, "release", k.gpg.home.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["signed_with"], "keys/release-keys/release-test.asc");
+    assert!(k.gpg.verifies_clearsigned(&s.digests));
+    let (code, r) = s.check(&[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(statuses(&r), all("match"));
+}
+
+#[test]
+fn make_through_gpg_refuses_a_wrong_role_a_missing_key_and_an_unpublished_subkey() {
+    let s = Setup::new();
+    let k = keys();
+    // Alice's key is a security-team key: not for digests.
+    let out = make_through_gpg(&s, "alice", k.gpg.home.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no release key file for \"alice\""));
+    assert!(!s.digests.exists(), "nothing written");
+
+    // A gpg that does not hold the release key.
+    let empty = secpack_testsupport::Gpg::new();
+    let out = make_through_gpg(&s, "release", empty.path());
+    assert_eq!(json_error(&out)["code"], "gpg-failed");
+    assert!(!s.digests.exists(), "nothing written");
+
+    // A gpg holding the release key with a signing subkey the pack's copy
+    // lacks: its signature could not be checked by anyone.
+    let gpg = secpack_testsupport::Gpg::new();
+    let secret = s.pack.dir.path().join("release-secret.asc");
+    std::fs::write(&secret, k.gpg.export_secret(&k.release)).unwrap();
+    gpg.import(&secret);
+    gpg.run(&["--quick-add-key", &k.release, "ed25519", "sign", "never"]);
+    let out = make_through_gpg(&s, "release", gpg.path());
+    let e = json_error(&out);
+    assert_eq!(e["code"], "gpg-failed");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("pack's copy of the key"),
+        "{e}"
+    );
+    assert!(!s.digests.exists(), "nothing written");
+}

@@ -256,7 +256,8 @@ fn csaf_provider_validates_and_its_hashes_and_signatures_verify() {
         .unlock(None)
         .unwrap();
     let now = chrono::Utc.with_ymd_and_hms(2025, 1, 2, 3, 4, 5).unwrap();
-    let layout = build_provider(&bulletins, &pack.config, &settings, Some(&key), now).unwrap();
+    let signer = secpack::signing::Signer::KeyFile(Box::new(key));
+    let layout = build_provider(&bulletins, &pack.config, &settings, Some(&signer), now).unwrap();
     let out = tempfile::tempdir().unwrap();
     write_export(out.path(), "csaf", &layout.files).unwrap();
     let root = out.path();

@@ -15,7 +15,7 @@ use secpack::export::csaf::CsafSettings;
 use secpack::export::provider::{build_provider, WELL_KNOWN};
 use secpack::export::{load_bulletins, write_export};
 use secpack::pack::Pack;
-use secpack::signing::{sign_detached, SecretKeyFile, SigningKey};
+use secpack::signing::{Framing, SecretKeyFile, Signer};
 use secpack_testsupport::http::serve_files;
 use sha2::{Digest, Sha256, Sha512};
 
@@ -29,7 +29,7 @@ struct Tree {
     _pack: tempfile::TempDir,
     out: tempfile::TempDir,
     gpg: GpgHome,
-    key: SigningKey,
+    key: Signer,
 }
 
 impl Tree {
@@ -48,6 +48,7 @@ impl Tree {
             .unwrap()
             .unlock(None)
             .unwrap();
+        let key = Signer::KeyFile(Box::new(key));
         let now = chrono::Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).unwrap();
         let signer = signed.then_some(&key);
         let layout = build_provider(&bulletins, &pack.config, &settings, signer, now).unwrap();
@@ -92,7 +93,7 @@ impl Tree {
         );
         self.write(
             &format!("{rel}.asc"),
-            sign_detached(&self.key, bytes).unwrap(),
+            self.key.sign(bytes, Framing::Detached).unwrap(),
         );
     }
 
@@ -487,7 +488,7 @@ impl Tree {
         self.write("provider-metadata.json", text);
         self.write(
             "provider-metadata.json.asc",
-            sign_detached(&self.key, text.as_bytes()).unwrap(),
+            self.key.sign(text.as_bytes(), Framing::Detached).unwrap(),
         );
     }
 }

@@ -159,8 +159,8 @@ fn run_csaf(args: CsafArgs, global: &GlobalArgs) -> Result<u8> {
     let (pack, bulletins, findings, trust) = verified_bulletins(&args.export)?;
     let settings = CsafSettings::from_config(&pack.config, args.base_url.as_deref())?;
     let signer = args.signer.unlock(&pack, ROLE_SECURITY_TEAM)?;
-    if let Some((_, key)) = &signer {
-        check_trusted_signer(&trust.keys, &key.cert_fingerprint(), ROLE_SECURITY_TEAM)?;
+    if let Some((_, signer)) = &signer {
+        check_trusted_signer(&trust.keys, &signer.cert_fingerprint(), ROLE_SECURITY_TEAM)?;
     }
     let layout = build_provider(
         &bulletins,

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use minijinja::context;
 use secpack::pack::Pack;
-use secpack::signing::SigningKey;
+use secpack::signing::Signer;
 use secpack::trust::PackReport;
 use serde::Serialize;
 
@@ -49,7 +49,7 @@ pub struct SiteOptions<'a> {
     /// The build time.
     pub now: DateTime<Utc>,
     /// Key that clear-signs `security.txt`, if any.
-    pub security_txt_key: Option<&'a SigningKey>,
+    pub security_txt_key: Option<&'a Signer>,
     /// The site is served by `secpack serve`, whose report form answers at
     /// `/report/`: the hub and `security.txt` point to it.
     pub report_form: bool,

@@ -79,7 +79,7 @@ pub(super) fn security_txt(
     let text = match options.security_txt_key {
         Some(k) => {
             site.summary.security_txt = "signed";
-            secpack::signing::sign_cleartext(k, text.as_bytes())?
+            k.sign(text.as_bytes(), secpack::signing::Framing::Cleartext)?
         }
         None => {
             site.summary.security_txt = "unsigned";

@@ -21,12 +21,11 @@ use super::{render, Algorithm};
 use crate::config::PackConfig;
 use crate::fsutil::ReadCappedError;
 use crate::pack::Pack;
-use crate::signing::{
-    check_role_key, check_trusted_signer, sign_cleartext, SigningError, SigningKey,
-};
+use crate::signing::{check_trusted_signer, find_role_key, Framing, Signer, SigningError};
 use crate::trust::keyring::Keyring;
 use crate::trust::signature::MAX_SIGNATURE_BYTES;
 use crate::trust::verdict::SigStatus;
+use sequoia_openpgp::Cert;
 
 /// Why an image or digest file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -173,40 +172,45 @@ impl<'a> DigestSigners<'a> {
         }
     }
 
-    /// Checks that `key`, unlocked from `signer`'s secret key file, may sign
-    /// `pack`'s digest files: `signer`'s key file in the pack holds it, with
-    /// a role [`digest_roles`] allows (tried in the configuration's order),
-    /// and the pinned master certifies it (neither retired nor revoked).
-    /// Returns the key file. Meant to run before any image is read: a wrong
-    /// key should not cost a full read.
+    /// Finds the key with which `signer` may sign `pack`'s digest files:
+    /// `signer`'s key file in the pack holds it (the key `fingerprint` when
+    /// a secret key file gives it, else the one key of those files:
+    /// [`find_role_key`]), with a role [`digest_roles`] allows (tried in the
+    /// configuration's order), and the pinned master certifies it (neither
+    /// retired nor revoked). Returns the key file and the key. Meant to run
+    /// before any image is read: a wrong key should not cost a full read.
     pub fn check_signer(
         &self,
         pack: &Pack,
         signer: &str,
-        key: &SigningKey,
-    ) -> Result<String, ImageError> {
-        let fpr = key.cert_fingerprint();
+        fingerprint: Option<&str>,
+    ) -> Result<(String, Cert), ImageError> {
         let roles: Vec<&str> = match self.roles {
             Some(roles) => roles.iter().map(String::as_str).collect(),
-            // Any certified key: the role of the key file holding it.
-            None => self
-                .ring
-                .entries
-                .iter()
-                .filter(|e| {
-                    e.fingerprint
-                        .as_deref()
-                        .is_some_and(|f| f.eq_ignore_ascii_case(&fpr))
-                })
-                .map(|e| e.role.as_str())
-                .collect(),
+            // Any certified key: the roles of the key files.
+            None => {
+                let mut roles: Vec<&str> = Vec::new();
+                let holding = self.ring.entries.iter().filter(|e| {
+                    fingerprint.is_none_or(|fpr| {
+                        e.fingerprint
+                            .as_deref()
+                            .is_some_and(|f| f.eq_ignore_ascii_case(fpr))
+                    })
+                });
+                for e in holding {
+                    if !roles.contains(&e.role.as_str()) {
+                        roles.push(&e.role);
+                    }
+                }
+                roles
+            }
         };
         let mut first_refusal = None;
         for role in roles {
-            match check_role_key(pack, role, signer, key) {
-                Ok(file) => {
-                    check_trusted_signer(&self.ring.entries, &fpr, role)?;
-                    return Ok(file);
+            match find_role_key(pack, role, signer, fingerprint) {
+                Ok((file, cert)) => {
+                    check_trusted_signer(&self.ring.entries, &cert.fingerprint().to_hex(), role)?;
+                    return Ok((file, cert));
                 }
                 Err(e) => {
                     first_refusal.get_or_insert(e);
@@ -215,9 +219,10 @@ impl<'a> DigestSigners<'a> {
         }
         Err(first_refusal
             .unwrap_or_else(|| {
-                SigningError::NotAllowed(format!(
-                    "the signing key {fpr} is not in the pack's keys/"
-                ))
+                SigningError::NotAllowed(match fingerprint {
+                    Some(fpr) => format!("the signing key {fpr} is not in the pack's keys/"),
+                    None => format!("no key of {signer:?} in the pack's keys/"),
+                })
             })
             .into())
     }
@@ -406,13 +411,13 @@ pub fn digest_images(
 /// written.
 pub fn write_digest_file(
     text: String,
-    signer: Option<(&SigningKey, &DigestSigners<'_>)>,
+    signer: Option<(&Signer, &DigestSigners<'_>)>,
     output: &Path,
     force: bool,
 ) -> Result<String, ImageError> {
     let contents = match signer {
         Some((key, signers)) => {
-            let signed = sign_cleartext(key, text.as_bytes())?;
+            let signed = key.sign(text.as_bytes(), Framing::Cleartext)?;
             self_check(signed.as_bytes(), signers, output)?;
             signed
         }

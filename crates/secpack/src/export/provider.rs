@@ -25,7 +25,7 @@ use serde_json::json;
 use super::csaf::{csaf_document, document_path, CsafSettings, TLP_FOLDER, TLP_LABEL};
 use super::{json_bytes, timestamp, ExportError, OutputFile, PackBulletin};
 use crate::config::PackConfig;
-use crate::signing::{sign_detached, SigningKey};
+use crate::signing::{Framing, Signer};
 
 /// Folder of the provider below the output folder.
 pub const WELL_KNOWN: &str = ".well-known/csaf";
@@ -61,7 +61,7 @@ pub fn build_provider(
     bulletins: &[PackBulletin],
     config: &PackConfig,
     settings: &CsafSettings,
-    signer: Option<&SigningKey>,
+    signer: Option<&Signer>,
     now: DateTime<Utc>,
 ) -> Result<ProviderLayout, ExportError> {
     let base = &settings.base_url;
@@ -72,7 +72,7 @@ pub fn build_provider(
     let mut changes: Vec<(String, String)> = Vec::new();
     let sign = |bytes: &[u8]| -> Result<Option<Vec<u8>>, ExportError> {
         Ok(signer
-            .map(|k| sign_detached(k, bytes).map(String::into_bytes))
+            .map(|k| k.sign(bytes, Framing::Detached).map(String::into_bytes))
             .transpose()?)
     };
 

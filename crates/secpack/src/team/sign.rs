@@ -9,7 +9,7 @@ use crate::bulletin::template::{describe, template_lines};
 use crate::config::PackConfig;
 use crate::fsutil::write_atomic;
 use crate::pack::{FileClass, OtherReason, Pack};
-use crate::signing::{sign_detached, sign_with_gpg, SigningKey};
+use crate::signing::{sign_detached, sign_with_gpg, Framing, SigningKey};
 use crate::trust::keyring::{KeyEntry, Keyring};
 use crate::trust::verdict::{KeyStatus, SigStatus};
 
@@ -226,7 +226,7 @@ pub fn sign_document(
     }
     let signature = match backend {
         Backend::KeyFile(key) => sign_detached(key, &data)?,
-        Backend::Gpg(program) => sign_with_gpg(program, &fpr, &doc_path)?,
+        Backend::Gpg(program) => sign_with_gpg(program, &fpr, &data, Framing::Detached)?,
     };
     self_check(ring, &data, signature.as_bytes(), &fpr, document)?;
     write_atomic(&sig_path, signature.as_bytes(), force)?;

@@ -11,11 +11,10 @@ use serde::Serialize;
 
 use super::sign::{check_key, self_check, signing_entry, Backend};
 use super::TeamError;
-use crate::error::IoError;
 use crate::history::repo::WorktreeChange;
 use crate::history::Repo;
 use crate::pack::Pack;
-use crate::signing::{sign_detached, sign_with_gpg};
+use crate::signing::{sign_detached, sign_with_gpg, Framing};
 use crate::trust::keyring::Keyring;
 use crate::trust::tags::split_signed_tag;
 
@@ -95,11 +94,7 @@ pub fn tag_head(
     let mut signature = match backend {
         Backend::KeyFile(key) => sign_detached(key, payload.as_bytes())?,
         Backend::Gpg(program) => {
-            let dir = tempfile::tempdir()
-                .map_err(|e| IoError::new("creating a folder in", &std::env::temp_dir(), e))?;
-            let file = dir.path().join("tag");
-            std::fs::write(&file, &payload).map_err(|e| IoError::new("writing", &file, e))?;
-            sign_with_gpg(program, &fpr, &file)?
+            sign_with_gpg(program, &fpr, payload.as_bytes(), Framing::Detached)?
         }
     };
     // git ends the armoured signature with a newline, as `git tag -s` does.

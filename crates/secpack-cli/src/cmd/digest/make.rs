@@ -52,17 +52,16 @@ pub(super) fn run(args: MakeArgs, global: &GlobalArgs) -> Result<u8> {
     let output = output_for(args.output.as_deref(), &args.images, args.force)?;
     // Unlock and judge the key first: a wrong passphrase or an untrusted key
     // should not cost a full read. Without a signer the pack is not read.
-    let signer = match (&args.signer.sign_as, &args.signer.key) {
-        (Some(name), Some(key_path)) => {
+    let signer = match args.signer.sign_as {
+        Some(_) => {
             let (pack, ring) = load_pack(&args.pack, &args.trust)?;
-            let key = crate::secret::unlock_signing_key(
-                key_path,
-                args.signer.passphrase_file.as_deref(),
-            )?;
-            let file = DigestSigners::of(&pack, &ring).check_signer(&pack, name, &key)?;
-            Some((file, key, pack, ring))
+            let signers = DigestSigners::of(&pack, &ring);
+            let signer = args
+                .signer
+                .resolve(|name, fpr| Ok(signers.check_signer(&pack, name, fpr)?))?;
+            signer.map(|(file, signer)| (file, signer, pack, ring))
         }
-        _ => None,
+        None => None,
     };
     let bars = std::cell::RefCell::new(None::<(PathBuf, indicatif::ProgressBar)>);
     let progress = |path: &Path, n: u64| {

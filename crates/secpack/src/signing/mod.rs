@@ -1,14 +1,21 @@
-//! Detached OpenPGP signatures made with a secret key file.
+//! OpenPGP signatures made by the team: with a secret key file, or with a
+//! member's own GnuPG.
 //!
 //! A team member exports their key (`gpg --armor --export-secret-keys`) to a
 //! file; [`SecretKeyFile::load`] reads it, [`SecretKeyFile::unlock`] picks the
 //! key that may sign now under the standard policy and decrypts it when it is
 //! protected, and [`sign_detached`] makes an ASCII-armoured detached
 //! signature with SHA-512, which `gpg --verify` accepts. [`sign_with_gpg`]
-//! asks the user's own GnuPG instead (gpg-agent, smartcards).
+//! asks the user's own GnuPG instead (gpg-agent, smartcards), and
+//! [`Signer`] is either, for what is published signed (release digests,
+//! `security.txt`, CSAF documents).
 //!
 //! The passphrase never comes from the command line: callers read it from a
 //! file or the terminal.
+
+mod gpg;
+
+pub use gpg::{check_made_by, sign_with_gpg};
 
 use std::io::Write;
 use std::path::Path;
@@ -25,7 +32,7 @@ use openpgp::crypto::KeyPair;
 pub use openpgp::crypto::Password;
 use openpgp::parse::Parse;
 use openpgp::policy::StandardPolicy;
-use openpgp::serialize::stream::{Armorer, Message, Signer};
+use openpgp::serialize::stream::{Armorer, Message, Signer as StreamSigner};
 use openpgp::serialize::SerializeInto;
 use openpgp::types::HashAlgorithm;
 
@@ -216,17 +223,6 @@ impl SigningKey {
     pub(crate) fn keypair(&self) -> KeyPair {
         self.keypair.clone()
     }
-
-    /// The certificate's public part, ASCII-armoured, to publish beside the
-    /// signatures.
-    pub fn public_cert_armored(&self) -> Result<String, SigningError> {
-        let bytes = self
-            .cert
-            .armored()
-            .to_vec()
-            .map_err(openpgp_error("writing the public key"))?;
-        String::from_utf8(bytes).map_err(|e| SigningError::OpenPgp(e.to_string()))
-    }
 }
 
 /// Checks, from the trust engine's verdicts on the pack's keys (`Keyring::
@@ -271,37 +267,39 @@ pub fn check_trusted_signer(
     Ok(())
 }
 
-/// Checks that `key` is `signer`'s key of `role` in `pack`: a non-retired key
-/// file of that role whose name starts with `signer` (`alice-...asc` for
-/// `alice`) holds the same certificate; for the security team the member's
-/// fingerprint pinned in `secpack.toml`, if any, must match too. Returns the
-/// pack-relative path of the matching key file.
+/// Finds `signer`'s key of `role` in `pack`: a non-retired key file of that
+/// role whose name starts with `signer` (`alice-...asc` for `alice`). With
+/// `fingerprint` (the key a secret key file holds), the certificate with that
+/// primary fingerprint; without (signing through gpg), the one certificate
+/// those files hold, refused when there are several. For the security team
+/// the member's fingerprint pinned in `secpack.toml`, if any, must match too.
+/// Returns the pack-relative path of the key file and the certificate.
 ///
 /// This proves the key is among the pack's published keys; whether the
 /// master certifies it is the trust engine's verdict.
-pub fn check_role_key(
+pub fn find_role_key(
     pack: &crate::pack::Pack,
     role: &str,
     signer: &str,
-    key: &SigningKey,
-) -> Result<String, SigningError> {
+    fingerprint: Option<&str>,
+) -> Result<(String, Cert), SigningError> {
     use crate::config::ROLE_SECURITY_TEAM;
     use crate::pack::FileClass;
-    let fpr = key.cert_fingerprint();
-    let member = (role == ROLE_SECURITY_TEAM)
+    let pinned = (role == ROLE_SECURITY_TEAM)
         .then(|| pack.config.team.iter().find(|m| m.signer == signer))
-        .flatten();
-    if let Some(member) = member {
-        if let Some(pinned) = &member.fingerprint {
-            let pinned: String = pinned.chars().filter(|c| !c.is_whitespace()).collect();
-            if !pinned.eq_ignore_ascii_case(&fpr) {
-                return Err(SigningError::NotAllowed(format!(
-                    "the key {fpr} is not {signer}'s: secpack.toml pins {pinned}"
-                )));
-            }
+        .flatten()
+        .and_then(|m| m.fingerprint.as_ref())
+        .map(|p| p.chars().filter(|c| !c.is_whitespace()).collect::<String>());
+    if let (Some(pinned), Some(fpr)) = (&pinned, fingerprint) {
+        if !pinned.eq_ignore_ascii_case(fpr) {
+            return Err(SigningError::NotAllowed(format!(
+                "the key {fpr} is not {signer}'s: secpack.toml pins {pinned}"
+            )));
         }
     }
+    let wanted = fingerprint.or(pinned.as_deref());
     let mut candidates = Vec::new();
+    let mut found: Vec<(String, Cert)> = Vec::new();
     for f in pack.keys() {
         let FileClass::Key {
             role: file_role,
@@ -318,19 +316,89 @@ pub fn check_role_key(
         let parser = openpgp::cert::CertParser::from_file(pack.path_of(&f.path))
             .map_err(|e| SigningError::Unreadable(f.path.clone(), e.to_string()))?;
         for cert in parser.flatten() {
-            if cert.fingerprint().to_hex() == fpr {
-                return Ok(f.path.clone());
+            let matches =
+                wanted.is_none_or(|w| cert.fingerprint().to_hex().eq_ignore_ascii_case(w));
+            if matches {
+                found.push((f.path.clone(), cert));
             }
         }
     }
     if candidates.is_empty() {
         return Err(SigningError::NotAllowed(format!("no {role} key file for {signer:?} in the pack (expected a file named {signer}-*.asc among the {role} keys)")));
     }
-    Err(SigningError::NotAllowed(format!(
-        "the key {fpr} is not in {signer}'s key file{} {}",
+    let files = format!(
+        "{signer}'s key file{} {}",
         if candidates.len() > 1 { "s" } else { "" },
         candidates.join(", ")
-    )))
+    );
+    match (found.len(), wanted) {
+        (1, _) => Ok(found.remove(0)),
+        (0, Some(fpr)) => Err(SigningError::NotAllowed(format!(
+            "the key {fpr} is not in {files}"
+        ))),
+        (0, None) => Err(SigningError::NotAllowed(format!("no key in {files}"))),
+        (n, _) => Err(SigningError::NotAllowed(format!(
+            "{files} hold {n} keys: sign with the secret key file (--key) to say which"
+        ))),
+    }
+}
+
+/// Who signs what the team publishes signed (release digests,
+/// `security.txt`, CSAF documents): an unlocked secret key file, or the
+/// member's own GnuPG with a key of the pack.
+#[derive(Debug)]
+pub enum Signer {
+    /// An unlocked secret key file.
+    KeyFile(Box<SigningKey>),
+    /// The member's GnuPG (gpg-agent, smartcard); `cert` is the pack's copy
+    /// of the key it signs with, against which each signature is checked.
+    Gpg {
+        /// The gpg program to run.
+        program: std::ffi::OsString,
+        /// The key, as the pack holds it.
+        cert: Box<Cert>,
+    },
+}
+
+impl Signer {
+    /// The signing certificate (for a key file, secret parts included).
+    fn cert(&self) -> &Cert {
+        match self {
+            Self::KeyFile(key) => &key.cert,
+            Self::Gpg { cert, .. } => cert,
+        }
+    }
+
+    /// Fingerprint of the signing certificate's primary key (upper-case hex).
+    pub fn cert_fingerprint(&self) -> String {
+        self.cert().fingerprint().to_hex()
+    }
+
+    /// The certificate's public part, ASCII-armoured, to publish beside the
+    /// signatures.
+    pub fn public_cert_armored(&self) -> Result<String, SigningError> {
+        let bytes = self
+            .cert()
+            .armored()
+            .to_vec()
+            .map_err(openpgp_error("writing the public key"))?;
+        String::from_utf8(bytes).map_err(|e| SigningError::OpenPgp(e.to_string()))
+    }
+
+    /// Signs `data`, framed as `framing` says; the armoured result. What gpg
+    /// makes is checked against the pack's copy of the key first
+    /// ([`check_made_by`]).
+    pub fn sign(&self, data: &[u8], framing: Framing) -> Result<String, SigningError> {
+        match self {
+            Self::KeyFile(key) => sign(key, data, framing),
+            Self::Gpg { program, cert } => {
+                let signature =
+                    sign_with_gpg(program, &cert.fingerprint().to_hex(), data, framing)?;
+                check_made_by(cert, data, signature.as_bytes(), framing)?;
+                Ok(signature)
+            }
+        }
+    }
 }
 
 /// Signs `data` and returns an ASCII-armoured detached signature (SHA-512).
@@ -340,7 +408,7 @@ pub fn sign_detached(key: &SigningKey, data: &[u8]) -> Result<String, SigningErr
 
 /// How a signature is framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
+pub enum Framing {
     /// An armoured detached signature.
     Detached,
     /// The text framed by the OpenPGP cleartext signature.
@@ -359,9 +427,9 @@ fn sign(key: &SigningKey, data: &[u8], framing: Framing) -> Result<String, Signi
                     .kind(armor::Kind::Signature)
                     .build()
                     .map_err(openpgp_error("starting the signature"))?;
-                Signer::new(armored, key.keypair.clone()).detached()
+                StreamSigner::new(armored, key.keypair.clone()).detached()
             }
-            Framing::Cleartext => Signer::new(message, key.keypair.clone()).cleartext(),
+            Framing::Cleartext => StreamSigner::new(message, key.keypair.clone()).cleartext(),
         };
         let mut signer = signer
             .hash_algo(HashAlgorithm::SHA512)
@@ -376,50 +444,6 @@ fn sign(key: &SigningKey, data: &[u8], framing: Framing) -> Result<String, Signi
             .map_err(openpgp_error("finishing the signature"))?;
     }
     String::from_utf8(sink).map_err(|e| SigningError::OpenPgp(e.to_string()))
-}
-
-/// Signs the file at `path` with the user's own GnuPG (and so their running
-/// gpg-agent, smartcard or keyring): `gpg --batch --detach-sign --armor -u
-/// FPR`. `gpg` is the program to run (normally `gpg`). Returns the
-/// ASCII-armoured detached signature; gpg's own message on failure.
-pub fn sign_with_gpg(
-    gpg: &std::ffi::OsStr,
-    fingerprint: &str,
-    path: &Path,
-) -> Result<String, SigningError> {
-    let out = std::process::Command::new(gpg)
-        .args(["--batch", "--detach-sign", "--armor", "--output", "-"])
-        .args(["--local-user", fingerprint])
-        .arg("--")
-        .arg(path)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| {
-            SigningError::GpgFailed(
-                fingerprint.to_string(),
-                format!("running {}: {e}", gpg.to_string_lossy()),
-            )
-        })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(SigningError::GpgFailed(
-            fingerprint.to_string(),
-            stderr.trim().to_string(),
-        ));
-    }
-    String::from_utf8(out.stdout).map_err(|_| {
-        SigningError::GpgFailed(
-            fingerprint.to_string(),
-            "gpg wrote a signature that is not ASCII armour".into(),
-        )
-    })
-}
-
-/// Clear-signs `text` (SHA-512): the text stays readable, framed by the
-/// OpenPGP cleartext signature, as release digest files and a signed security.txt
-/// (RFC 9116, section 2.3) are published.
-pub fn sign_cleartext(key: &SigningKey, text: &[u8]) -> Result<String, SigningError> {
-    sign(key, text, Framing::Cleartext)
 }
 
 impl crate::error::Coded for SigningError {
@@ -443,9 +467,6 @@ impl crate::error::Coded for SigningError {
 mod tests {
     use super::*;
     use openpgp::cert::CertBuilder;
-    use openpgp::parse::stream::{
-        DetachedVerifierBuilder, MessageLayer, MessageStructure, VerificationHelper,
-    };
     use openpgp::serialize::Serialize;
 
     fn tsk_bytes(cert: &Cert) -> Vec<u8> {
@@ -468,29 +489,8 @@ mod tests {
         assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 
-    struct Helper(Cert);
-    impl VerificationHelper for Helper {
-        fn get_certs(&mut self, _: &[openpgp::KeyHandle]) -> openpgp::Result<Vec<Cert>> {
-            Ok(vec![self.0.clone()])
-        }
-        fn check(&mut self, structure: MessageStructure) -> openpgp::Result<()> {
-            for layer in structure {
-                if let MessageLayer::SignatureGroup { results } = layer {
-                    anyhow::ensure!(results.iter().any(|r| r.is_ok()), "no good signature");
-                }
-            }
-            Ok(())
-        }
-    }
-
     fn verifies(cert: &Cert, sig: &str, data: &[u8]) -> bool {
-        let policy = StandardPolicy::new();
-        let Ok(mut v) = DetachedVerifierBuilder::from_bytes(sig.as_bytes())
-            .and_then(|b| b.with_policy(&policy, None, Helper(cert.clone())))
-        else {
-            return false;
-        };
-        v.verify_bytes(data).is_ok()
+        check_made_by(cert, data, sig.as_bytes(), Framing::Detached).is_ok()
     }
 
     // These tests check the sequoia side in-process; `tests/csaf_provider.rs`
@@ -508,12 +508,15 @@ mod tests {
         assert!(verifies(&cert, &sig, b"hello"));
         assert!(!verifies(&cert, &sig, b"hellO"));
         assert_eq!(key.cert_fingerprint(), cert.fingerprint().to_hex());
-        assert!(!key.public_cert_armored().unwrap().contains("PRIVATE"));
+        let public = Signer::KeyFile(Box::new(key))
+            .public_cert_armored()
+            .unwrap();
+        assert!(public.contains("PUBLIC KEY BLOCK"), "{public}");
+        assert!(!public.contains("PRIVATE"), "{public}");
     }
 
     #[test]
     fn clear_signs_text_that_stays_readable() {
-        use openpgp::parse::stream::VerifierBuilder;
         let (cert, _) = CertBuilder::general_purpose(None, Some("T <t@example.org>"))
             .generate()
             .unwrap();
@@ -522,22 +525,54 @@ mod tests {
             .unlock(None)
             .unwrap();
         let text = "abc *x.iso\n";
-        let signed = sign_cleartext(&key, text.as_bytes()).unwrap();
+        let signed = sign(&key, text.as_bytes(), Framing::Cleartext).unwrap();
         assert!(signed.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n"));
         assert!(signed.contains("\nabc *x.iso\n"));
-        let policy = StandardPolicy::new();
-        let mut v = VerifierBuilder::from_bytes(signed.as_bytes())
-            .unwrap()
-            .with_policy(&policy, None, Helper(cert.clone()))
-            .unwrap();
-        let mut out = Vec::new();
-        std::io::copy(&mut v, &mut out).unwrap();
-        assert_eq!(out, text.as_bytes());
+        check_made_by(
+            &cert,
+            text.as_bytes(),
+            signed.as_bytes(),
+            Framing::Cleartext,
+        )
+        .unwrap();
+        // Another text, a tampered text, another key: refused.
+        let e = check_made_by(
+            &cert,
+            b"abd *x.iso\n",
+            signed.as_bytes(),
+            Framing::Cleartext,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not the text given"), "{e}");
         let forged = signed.replace("abc *x.iso", "abd *x.iso");
-        let verified = VerifierBuilder::from_bytes(forged.as_bytes())
-            .and_then(|b| b.with_policy(&policy, None, Helper(cert.clone())))
-            .and_then(|mut v| std::io::copy(&mut v, &mut Vec::new()).map_err(Into::into));
-        assert!(verified.is_err());
+        assert!(check_made_by(
+            &cert,
+            b"abd *x.iso\n",
+            forged.as_bytes(),
+            Framing::Cleartext
+        )
+        .is_err());
+        let (other, _) = CertBuilder::general_purpose(None, Some("O <o@example.org>"))
+            .generate()
+            .unwrap();
+        assert!(check_made_by(
+            &other,
+            text.as_bytes(),
+            signed.as_bytes(),
+            Framing::Cleartext
+        )
+        .is_err());
+        let detached = sign_detached(&key, text.as_bytes()).unwrap();
+        assert!(verifies(&cert, &detached, text.as_bytes()));
+        assert!(!verifies(&other, &detached, text.as_bytes()));
+        // A detached signature is no clear-signed text.
+        assert!(check_made_by(
+            &cert,
+            text.as_bytes(),
+            detached.as_bytes(),
+            Framing::Cleartext
+        )
+        .is_err());
     }
 
     #[test]
