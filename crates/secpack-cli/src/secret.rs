@@ -83,14 +83,21 @@ pub struct SignerArgs {
     /// the pack holds it; the signature is checked against it.
     #[arg(long, requires = "sign_as")]
     pub gpg: bool,
+    #[command(flatten)]
+    pub gpg_program: GpgProgram,
+}
+
+/// The gpg program `--gpg` runs.
+#[derive(Debug, clap::Args)]
+pub struct GpgProgram {
     /// The gpg program to run with `--gpg`.
     #[arg(
-        long,
+        long = "gpg-program",
         value_name = "PROGRAM",
         default_value = "gpg",
         env = "SECPACK_GPG"
     )]
-    pub gpg_program: OsString,
+    pub program: OsString,
 }
 
 impl SignerArgs {
@@ -113,7 +120,7 @@ impl SignerArgs {
             }
             None if self.gpg => {
                 let (file, cert) = find(name, None)?;
-                let program = self.gpg_program.clone();
+                let program = self.gpg_program.program.clone();
                 let cert = Box::new(cert);
                 Ok(Some((file, Signer::Gpg { program, cert })))
             }
@@ -148,14 +155,8 @@ pub struct MemberKeyArgs {
     /// Sign with your own GnuPG (gpg-agent, smartcard) using NAME's key.
     #[arg(long)]
     pub gpg: bool,
-    /// The gpg program to run.
-    #[arg(
-        long,
-        value_name = "PROGRAM",
-        default_value = "gpg",
-        env = "SECPACK_GPG"
-    )]
-    pub gpg_program: OsString,
+    #[command(flatten)]
+    pub gpg_program: GpgProgram,
 }
 
 impl MemberKeyArgs {
@@ -172,7 +173,7 @@ impl MemberKeyArgs {
     pub fn backend<'a>(&'a self, key: &'a Option<SigningKey>) -> Backend<'a> {
         match key {
             Some(k) => Backend::KeyFile(k),
-            None => Backend::Gpg(&self.gpg_program),
+            None => Backend::Gpg(&self.gpg_program.program),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::process::Output;
 
 use secpack_testsupport::cli::{command_at_home, json_error};
 use secpack_testsupport::demo::{demo_key, demo_pack, DEMO_MASTER as MASTER};
+use secpack_testsupport::fs::files_below;
 use secpack_testsupport::Gpg;
 
 fn s(p: &Path) -> &str {
@@ -145,7 +146,7 @@ fn csaf_documents_are_signed_through_the_members_gpg() {
     );
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let mut signed = 0;
-    for entry in walk(&out) {
+    for entry in files_below(&out) {
         // The signatures (the signing key is published as `openpgp/FPR.asc`).
         let Some(doc) = entry.to_str().unwrap().strip_suffix(".json.asc") else {
             continue;
@@ -189,18 +190,4 @@ fn a_signer_needs_a_key_file_or_gpg_and_not_both() {
     );
     assert_eq!(r.status.code(), Some(2), "--gpg needs --sign-as");
     assert!(!out.exists(), "nothing written");
-}
-
-/// Every file under `dir`.
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
