@@ -217,15 +217,6 @@ impl SignatureVerdict {
     }
 }
 
-/// Whether `bytes` is a clear-signed OpenPGP message.
-pub fn is_cleartext_signed(bytes: &[u8]) -> bool {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    bytes[start..].starts_with(b"-----BEGIN PGP SIGNED MESSAGE-----")
-}
-
 impl crate::error::Coded for CompareError {
     fn code(&self) -> &'static str {
         CompareError::code(self)
@@ -292,14 +283,5 @@ mod tests {
         assert!(e.to_string().contains("b.iso, c.iso"));
         let e = algorithms_for(&DigestFile::parse("# nothing\n").unwrap(), "a.iso").unwrap_err();
         assert_eq!(e, CompareError::Empty);
-    }
-
-    #[test]
-    fn cleartext_detection() {
-        assert!(is_cleartext_signed(
-            b"\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n"
-        ));
-        assert!(!is_cleartext_signed(MD5.as_bytes()));
-        assert!(!is_cleartext_signed(b""));
     }
 }

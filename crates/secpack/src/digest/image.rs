@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::check::DigestResult;
-use super::check::{algorithms_for, compare, is_cleartext_signed, DigestStatus, SignatureVerdict};
+use super::check::{algorithms_for, compare, DigestStatus, SignatureVerdict};
 use super::file::{DigestFile, MAX_DIGEST_FILE_BYTES};
 use super::hashing::{hash_reader, Computed, HashError};
 use super::{render, Algorithm};
@@ -134,7 +134,7 @@ impl SignatureSource {
     /// The signature of the digest file `raw` read from `path`: clear-signed,
     /// `explicit` when given, else `<path>.asc` when it exists.
     pub fn find(path: &Path, raw: &[u8], explicit: Option<&Path>) -> Self {
-        if is_cleartext_signed(raw) {
+        if crate::trust::cleartext::holds_signed_message(raw) {
             return Self::Cleartext;
         }
         match explicit {

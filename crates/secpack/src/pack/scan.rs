@@ -217,10 +217,18 @@ fn classify(root: &Path, config: &PackConfig, regular: &BTreeSet<String>, out: &
     }
 
     // Whether each candidate carries its own cleartext signature: one small
-    // read per file, done in parallel.
+    // read per file, done in parallel. In the folders of bulletins, canaries
+    // and digests, a signed message after other text counts too (readers
+    // skip that text; verify then refuses it as extra content), so text put
+    // in front of a clear-signed digest file does not pass it off as unsigned.
+    let document_folders = [&layout.bulletins, &layout.canaries, &layout.digests];
     let clearsigned: Vec<bool> = candidates_for_documents
         .par_iter()
-        .map(|path| starts_with(root, path, CLEARSIGN_HEADER))
+        .map(|path| {
+            starts_with(root, path, CLEARSIGN_HEADER)
+                || (document_folders.iter().any(|f| is_under(path, f))
+                    && holds_signed_message(root, path))
+        })
         .collect();
     for (path, clearsigned) in candidates_for_documents.into_iter().zip(clearsigned) {
         let (dir, name) = split(path);
@@ -334,6 +342,20 @@ fn starts_with(root: &Path, rel: &str, prefix: &[u8]) -> bool {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(head.len());
     head[start..].starts_with(prefix)
+}
+
+/// How much of a file [`holds_signed_message`] searches.
+const SIGNED_MESSAGE_SEARCH_BYTES: u64 = 1 << 20;
+
+/// Whether the first MiB of the file holds a cleartext-signed message
+/// anywhere ([`crate::trust::cleartext::holds_signed_message`]). A message
+/// further in is missed, which leaves the file unsigned: no more than an
+/// attacker gets by deleting the signature.
+fn holds_signed_message(root: &Path, rel: &str) -> bool {
+    let mut head = Vec::new();
+    std::fs::File::open(root.join(rel))
+        .and_then(|f| f.take(SIGNED_MESSAGE_SEARCH_BYTES).read_to_end(&mut head))
+        .is_ok_and(|_| crate::trust::cleartext::holds_signed_message(&head))
 }
 
 /// Whether a file with a signature-like name holds an armoured signature or

@@ -67,6 +67,42 @@ pub struct Cleartext<'a> {
     pub signature: &'a [u8],
 }
 
+/// Whether `bytes` hold a cleartext-signed message as GnuPG and Sequoia
+/// find one: the `-----BEGIN PGP SIGNED MESSAGE-----` line at the start
+/// (after white space) or at the start of any later line, with a
+/// `-----BEGIN PGP SIGNATURE-----` line after it. Both readers skip what
+/// comes before the message, so a file holding text and then a signed
+/// message is a clear-signed file whose extra text [`frame`] refuses, not an
+/// unsigned file.
+pub fn holds_signed_message(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let at = if bytes[start..].starts_with(SIGNED_MESSAGE) {
+        start
+    } else {
+        match find_line_start(bytes, SIGNED_MESSAGE) {
+            Some(at) => at,
+            None => return false,
+        }
+    };
+    find_line_start(&bytes[at..], SIGNATURE_MARKER).is_some()
+}
+
+/// Where a line of `bytes` after the first starts with `prefix`.
+fn find_line_start(bytes: &[u8], prefix: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = find_bytes(&bytes[from..], prefix) {
+        let at = from + i;
+        if at > 0 && bytes[at - 1] == b'\n' {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Splits a message of the canonical cleartext-signed shape into its signed
 /// text and signature block; `None` for anything else.
 pub fn split(message: &[u8]) -> Option<Cleartext<'_>> {
@@ -914,6 +950,51 @@ mod tests {
             if frame(&msg).is_err() {
                 prop_assert_eq!(fast, (vec!["extra-content"], None));
             }
+        }
+    }
+
+    const MESSAGE: &str = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nabc *x.iso\n-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n";
+
+    #[test]
+    fn a_signed_message_is_found_where_readers_find_it() {
+        assert!(holds_signed_message(MESSAGE.as_bytes()));
+        assert!(holds_signed_message(format!(" \n\t{MESSAGE}").as_bytes()));
+        assert!(holds_signed_message(format!("Hello\n{MESSAGE}").as_bytes()));
+        assert!(holds_signed_message(
+            format!("a\r\nb\n\n{MESSAGE}").as_bytes()
+        ));
+        // Not at the start of a line, no signature block after it, or none.
+        assert!(!holds_signed_message(format!("Hello {MESSAGE}").as_bytes()));
+        let cut = &MESSAGE[..MESSAGE.find("-----BEGIN PGP SIGNATURE").unwrap()];
+        assert!(!holds_signed_message(format!("x\n{cut}").as_bytes()));
+        assert!(!holds_signed_message(
+            b"d41d8cd98f00b204e9800998ecf8427e *x.iso\n"
+        ));
+        assert!(!holds_signed_message(b""));
+        // A signature block before the header does not count.
+        let sig_first = "-----BEGIN PGP SIGNATURE-----\nx\n-----BEGIN PGP SIGNED MESSAGE-----\n";
+        assert!(!holds_signed_message(sig_first.as_bytes()));
+    }
+
+    proptest! {
+        /// Whatever text comes before a signed message (on lines of its
+        /// own), the file holds a signed message, and unless that text is
+        /// white space its frame is refused as text no signature covers.
+        #[test]
+        fn text_before_a_signed_message_is_found_and_refused(
+            before in proptest::collection::vec("[^\\n]{0,40}", 0..5)
+        ) {
+            let mut file = String::new();
+            for line in &before {
+                file.push_str(line);
+                file.push('\n');
+            }
+            file.push_str(MESSAGE);
+            prop_assert!(holds_signed_message(file.as_bytes()));
+            let blank = before
+                .iter()
+                .all(|l| l.trim_matches(|c| matches!(c, ' ' | '\t' | '\r')).is_empty());
+            prop_assert_eq!(frame(file.as_bytes()).is_err(), !blank, "{:?}", before);
         }
     }
 }
