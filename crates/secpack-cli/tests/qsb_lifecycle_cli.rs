@@ -13,9 +13,10 @@ fn secpack(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// A pack with bulletin 7 of 2026.
+/// A pack (its keys folder makes it one) with bulletin 7 of 2026.
 fn pack() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("keys")).unwrap();
     std::fs::create_dir(dir.path().join("QSBs")).unwrap();
     std::fs::write(
         dir.path().join("QSBs/qsb-007-2026.txt"),

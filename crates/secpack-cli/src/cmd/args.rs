@@ -1,11 +1,32 @@
 //! Arguments several subcommands share, declared once and flattened into
 //! each (`#[command(flatten)]`), so `--master` and the pack folder read and
-//! behave the same everywhere.
+//! behave the same everywhere; and the one way a command opens the pack it
+//! works on ([`open_pack`], [`open_verified_pack`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use secpack::pack::{ensure_is_pack, Pack};
 use secpack::trust::pin::{MasterPin, HOW_TO_PIN};
+use secpack::trust::{open_verified, VerifiedPack};
+
+/// Opens the existing pack at `root` as the team's tools do (`secpack.toml`
+/// applied as written). A folder that is not a pack (no keys folder, no
+/// `secpack.toml`) is refused first with `not-a-pack` (exit status 2),
+/// before anything is read or written: every command working on a pack
+/// says so the same way, and only `secpack init` makes a folder a pack.
+pub fn open_pack(root: &Path) -> Result<Pack> {
+    ensure_is_pack(root)?;
+    Ok(Pack::open(root)?)
+}
+
+/// Opens the existing pack at `root` as a verifier (`secpack.toml` counts
+/// only when signed), refusing a folder that is not a pack as [`open_pack`]
+/// does.
+pub fn open_verified_pack(root: &Path, pin: &MasterPin) -> Result<VerifiedPack> {
+    ensure_is_pack(root)?;
+    Ok(open_verified(root, pin)?)
+}
 
 /// The pinned master key: the only trust taken from outside the pack.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -67,6 +88,16 @@ impl PackSubject {
             .or(self.pack_dir.as_deref())
             .unwrap_or(Path::new("."))
     }
+
+    /// The pack, opened with [`open_pack`].
+    pub fn open(&self) -> Result<Pack> {
+        open_pack(self.path())
+    }
+
+    /// The pack, opened with [`open_verified_pack`].
+    pub fn open_verified(&self, pin: &MasterPin) -> Result<VerifiedPack> {
+        open_verified_pack(self.path(), pin)
+    }
 }
 
 /// The pack as the command's subject, judged from the pinned master key
@@ -86,4 +117,11 @@ pub struct PackOption {
     /// The pack's root folder.
     #[arg(long, value_name = "DIR", default_value = ".", global = true)]
     pub pack: PathBuf,
+}
+
+impl PackOption {
+    /// The pack, opened with [`open_pack`].
+    pub fn open(&self) -> Result<Pack> {
+        open_pack(&self.pack)
+    }
 }

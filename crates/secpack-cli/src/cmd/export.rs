@@ -11,7 +11,7 @@ use secpack::export::trust::keep_verified;
 use secpack::export::{load_bulletins, osv, write_export, Finding, PackBulletin};
 use secpack::pack::Pack;
 use secpack::signing::check_trusted_signer;
-use secpack::trust::{open_verified, verify_settled, PackReport, VerifiedPack, VerifyOptions};
+use secpack::trust::{verify_settled, PackReport, VerifiedPack, VerifyOptions};
 use serde::Serialize;
 
 use crate::cmd::args::{PackSubject, TrustArgs};
@@ -125,7 +125,7 @@ fn verified_bulletins(
     args: &ExportArgs,
 ) -> Result<(Pack, Vec<PackBulletin>, Vec<Finding>, PackReport)> {
     let pin = args.pin.pin()?;
-    let VerifiedPack { pack, ring } = open_verified(args.pack.path(), &pin)?;
+    let VerifiedPack { pack, ring } = args.pack.open_verified(&pin)?;
     let report = verify_settled(&pack, ring, &pin, VerifyOptions::default(), &|| {});
     let (bulletins, mut findings) = load_bulletins(&pack)?;
     let kept = keep_verified(bulletins, &report, args.include_unverified, &mut findings);

@@ -40,7 +40,7 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack.pack)?;
+    let pack = args.pack.open()?;
     let pin = args.trust.pin()?;
     let ring = Keyring::load(&pack, &pin);
     let key = args.signer_key.unlock()?;

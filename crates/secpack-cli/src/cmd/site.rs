@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions};
+use secpack::trust::{verify_settled, VerifiedPack, VerifyOptions};
 use secpack_site::{render, write, SiteOptions};
 use serde::Serialize;
 
@@ -71,7 +71,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         SiteCommand::CheckSecuritytxt(a) => return crate::cmd::site_check::run(a, global),
     };
     let pin = args.target.trust.pin()?;
-    let VerifiedPack { pack, ring } = open_verified(args.target.pack.path(), &pin)?;
+    let VerifiedPack { pack, ring } = args.target.pack.open_verified(&pin)?;
     if let Some(base) = &args.base_url {
         secpack::http::check_base_url("--base-url", base)?;
     }

@@ -4,7 +4,6 @@ use std::io::Write;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use secpack::pack::Pack;
 use secpack::team::status::{pack_status, ItemKind, StatusReport};
 
 use crate::cmd::args::JudgedPack;
@@ -30,7 +29,7 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(args.target.pack.path())?;
+    let pack = args.target.pack.open()?;
     let pin = args.target.trust.pin()?;
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let report = pack_status(&pack, &pin, now);

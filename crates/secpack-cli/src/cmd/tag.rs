@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result};
 use secpack::history::repo::some_paths;
-use secpack::pack::Pack;
 use secpack::team::tag_head;
 use secpack::trust::keyring::Keyring;
 
@@ -45,7 +44,7 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack.pack)?;
+    let pack = args.pack.open()?;
     let pin = args.trust.pin()?;
     let ring = Keyring::load(&pack, &pin);
     let key = args.signer_key.unlock()?;

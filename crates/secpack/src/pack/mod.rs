@@ -181,11 +181,13 @@ impl OtherReason {
 }
 
 /// A folder that is not a security pack: it has neither the keys folder
-/// nor a `secpack.toml`. Commands that judge signatures with the pack's keys
-/// say so up front instead of calling every signature `unknown-key`.
+/// nor a `secpack.toml`. Every command working on an existing pack says so
+/// up front, before it reads or writes anything: instead of calling every
+/// signature `unknown-key`, reporting an empty pack, or making a stray
+/// `keys/` tree in the wrong folder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{path} is not a security pack: no {keys}/ folder and no {config}; name the pack's root folder (the one holding {keys}/), e.g. `secpack verify PACK` or `--pack PACK`",
+    "{path} is not a security pack: no {keys}/ folder and no {config}; name the pack's root folder (the one holding {keys}/), e.g. `secpack verify PACK` or `--pack PACK`; `secpack init DIR` makes a new one",
     config = crate::config::CONFIG_FILE
 )]
 pub struct NotAPack {

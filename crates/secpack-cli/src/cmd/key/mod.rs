@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use secpack::keys::Algorithm;
-use secpack::pack::Pack;
 
 use crate::cmd::args::{PackOption, TrustArgs};
 use crate::GlobalArgs;
@@ -140,7 +139,7 @@ pub struct ExportArgs {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack.pack)?;
+    let pack = args.pack.open()?;
     match args.command {
         KeyCommand::Generate(a) => generate::run(&pack, a, global),
         KeyCommand::Certify(a) => certify::run(&pack, a, global),

@@ -3,8 +3,6 @@
 
 mod lifecycle;
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use secpack::bulletin::index::index;
@@ -14,7 +12,7 @@ use secpack::pack::Pack;
 use secpack::team::{draft_bulletin, BulletinDraft};
 use secpack::trust::{verify_pack, VerifyOptions};
 
-use crate::cmd::args::TrustArgs;
+use crate::cmd::args::{PackOption, TrustArgs};
 use crate::escape::safe;
 use crate::output::{chain, paint, print_json, BAD, DIM, GOOD, WARN};
 use crate::GlobalArgs;
@@ -24,9 +22,8 @@ use crate::GlobalArgs;
 pub struct Args {
     #[command(subcommand)]
     command: QsbCommand,
-    /// The pack's root folder.
-    #[arg(long, default_value = ".", global = true)]
-    pack: PathBuf,
+    #[command(flatten)]
+    pack: PackOption,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -71,7 +68,7 @@ pub struct ListArgs {
 
 /// Runs the subcommand.
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
+    let pack = args.pack.open()?;
     match args.command {
         QsbCommand::New(a) => new(&pack, a, global),
         QsbCommand::List(a) => list(&pack, a, global),
