@@ -69,6 +69,21 @@ pub fn check_base_url(option: &str, url: &str) -> Result<(), BadUrl> {
     }
 }
 
+/// The origin of an `http://` or `https://` URL (`https://example.org:8443`
+/// of `https://example.org:8443/security/?x`): where RFC 8615 puts
+/// `/.well-known/`, whatever path a site lives under. `None` for anything
+/// that is no web URL ([`crate::bulletin::sidecar::is_web_url`]).
+pub fn origin(url: &str) -> Option<&str> {
+    if !crate::bulletin::sidecar::is_web_url(url) {
+        return None;
+    }
+    let start = url.find("://")? + 3;
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    Some(&url[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +115,23 @@ mod tests {
             let e = check_base_url("--base-url", bad).unwrap_err();
             assert_eq!(crate::error::Coded::code(&e), "bad-url");
             assert!(e.to_string().starts_with("--base-url"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_origin_of_a_url_drops_its_path_query_and_fragment() {
+        let cases = [
+            ("https://example.org/security/", "https://example.org"),
+            ("https://example.org", "https://example.org"),
+            ("http://127.0.0.1:8080/a/b?c#d", "http://127.0.0.1:8080"),
+            ("https://example.org?x", "https://example.org"),
+            ("https://example.org#x", "https://example.org"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(origin(url), Some(want), "{url}");
+        }
+        for bad in ["ftp://x/y", "example.org/a", "https:///a", ""] {
+            assert_eq!(origin(bad), None, "{bad}");
         }
     }
 

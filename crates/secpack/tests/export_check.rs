@@ -137,6 +137,26 @@ fn assert_only_error(report: &CheckReport, code: &str, requirement: Option<u8>) 
 }
 
 #[test]
+fn provider_metadata_under_a_path_is_not_where_consumers_look() {
+    // CSAF 2.0 §7.1.9: at /.well-known/csaf/ of the origin's root; under a
+    // path prefix (a project site in /security/) consumers miss it.
+    for (base, warned) in [
+        ("https://demo.invalid/.well-known/csaf", false),
+        ("https://demo.invalid/security/.well-known/csaf", true),
+        ("https://demo.invalid/csaf", true),
+    ] {
+        let report = Tree::new(Some(base), true).check();
+        assert!(report.ok, "{base}: {:#?}", report.findings);
+        assert_eq!(
+            codes(&report, Severity::Warning).contains("not-well-known"),
+            warned,
+            "{base}: {:#?}",
+            report.findings
+        );
+    }
+}
+
+#[test]
 fn secpacks_own_signed_export_passes_from_a_folder() {
     let tree = Tree::new(None, true);
     let report = tree.check();

@@ -49,18 +49,19 @@ pub const TLP_FOLDER: &str = "white";
 
 impl CsafSettings {
     /// Settings from the pack configuration. The base URL is `base_url` when
-    /// given, else `export.csaf_base_url`, else `project.url` +
-    /// `/.well-known/csaf`; it must be an https URL.
+    /// given, else `export.csaf_base_url`, else the origin of `project.url`
+    /// + `/.well-known/csaf` (RFC 8615 and CSAF 2.0 §7.1.9 put `.well-known`
+    /// at the origin's root, whatever path the project's pages live under);
+    /// it must be an https URL.
     pub fn from_config(config: &PackConfig, base_url: Option<&str>) -> Result<Self, ExportError> {
         let project = &config.project;
         let base = base_url
             .map(str::to_string)
             .or_else(|| config.export.csaf_base_url.clone())
             .or_else(|| {
-                project
-                    .url
-                    .as_deref()
-                    .map(|u| format!("{}/.well-known/csaf", u.trim_end_matches('/')))
+                let url = project.url.as_deref()?;
+                let origin = crate::http::origin(url).unwrap_or(url.trim_end_matches('/'));
+                Some(format!("{origin}/.well-known/csaf"))
             })
             .ok_or_else(|| {
                 ExportError::Settings(
@@ -414,6 +415,10 @@ mod tests {
         let s = CsafSettings::from_config(&c, None).unwrap();
         assert_eq!(s.base_url, "https://demo.example/.well-known/csaf");
         assert_eq!(s.publisher_namespace, "https://demo.example");
+        // A project whose pages live under a path: .well-known at the root.
+        c.project.url = Some("https://demo.example/security/".into());
+        let s = CsafSettings::from_config(&c, None).unwrap();
+        assert_eq!(s.base_url, "https://demo.example/.well-known/csaf");
         c.export.csaf_base_url = Some("https://cdn.example/csaf/".into());
         assert_eq!(
             CsafSettings::from_config(&c, None).unwrap().base_url,

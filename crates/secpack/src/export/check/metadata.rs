@@ -109,12 +109,14 @@ pub fn check(source: &Source, findings: &mut Findings) -> Option<Metadata> {
         source.set_base(&folder_of(&canonical));
         canonical.clone()
     };
-    if !canonical.ends_with("/.well-known/csaf/provider-metadata.json") {
+    let well_known = crate::http::origin(&canonical)
+        .map(|o| format!("{o}/.well-known/csaf/provider-metadata.json"));
+    if well_known.as_deref() != Some(canonical.as_str()) {
         findings.warn(
             "not-well-known",
             9,
             &url,
-            format!("canonical_url {canonical:?} is not at /.well-known/csaf/provider-metadata.json, where consumers look first"),
+            format!("canonical_url {canonical:?} is not at /.well-known/csaf/provider-metadata.json of its origin's root, where consumers look first"),
         );
     }
     source.check_tls(&canonical, findings);
