@@ -69,7 +69,7 @@ fn sealed_to(dir: &Path, to: &openpgp::Cert) -> Vec<u8> {
         .unwrap()
         .unlock(None)
         .unwrap();
-    secpack::report::reply::seal(&key, to, b"a report").unwrap()
+    secpack::report::reply::seal(&key, to, None, b"a report").unwrap()
 }
 
 #[test]

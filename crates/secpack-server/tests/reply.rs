@@ -292,6 +292,7 @@ fn codename_status_follow_up_reply_and_pull_round_trip() {
     let sealed = reply::seal(
         &bob,
         &reply_cert(&inbox, &id),
+        None,
         format!("Thanks, confirmed. {marker_reply}").as_bytes(),
     )
     .unwrap();
@@ -331,7 +332,7 @@ fn codename_status_follow_up_reply_and_pull_round_trip() {
 
     // A reply signed by a key the master does not certify is shown as such.
     let mallory = member(&keys().mallory);
-    let forged = reply::seal(&mallory, &reply_cert(&inbox, &id), b"pay me").unwrap();
+    let forged = reply::seal(&mallory, &reply_cert(&inbox, &id), None, b"pay me").unwrap();
     {
         let db = Inbox::open(&run.db).unwrap();
         db.add_message(&id, MessageKind::Reply, None, &forged, chrono::Utc::now())
@@ -532,7 +533,7 @@ fn a_reply_to_the_reporters_own_key_decrypts_and_verifies_with_gpg() {
     let cert = reply_cert(&inbox, &id);
     assert_eq!(cert.fingerprint().to_hex(), fpr);
     let marker = "MARKER-OWNKEY-REPLY-9931";
-    let sealed = reply::seal(&bob, &cert, marker.as_bytes()).unwrap();
+    let sealed = reply::seal(&bob, &cert, None, marker.as_bytes()).unwrap();
     Remote::new(&run.url(), &bob)
         .unwrap()
         .reply(&id, &sealed)

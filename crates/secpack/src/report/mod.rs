@@ -9,7 +9,8 @@
 //! * [`state`] is the handling state of a report.
 //! * [`codename`] is the reporter's one secret; [`reply`] the team's signed,
 //!   encrypted replies; [`auth`] how a member's machine signs its requests;
-//!   [`remote`] the server's inbox API as that machine uses it.
+//!   [`remote`] the server's inbox API as that machine uses it; [`thread`]
+//!   a report's follow-ups and replies as the team reads them.
 
 pub mod auth;
 pub mod codename;
@@ -20,6 +21,7 @@ pub mod remote;
 pub mod reply;
 pub mod state;
 pub mod submission;
+pub mod thread;
 
 use sequoia_openpgp as openpgp;
 

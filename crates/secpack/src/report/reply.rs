@@ -121,9 +121,17 @@ impl Coded for SealError {
 }
 
 /// Signs `text` (UTF-8, at most [`MAX_MESSAGE_BYTES`]) with `signer` and
-/// encrypts it to `recipient`'s encryption subkeys: an ASCII-armoured
-/// OpenPGP message that `gpg --decrypt` reads.
-pub fn seal(signer: &SigningKey, recipient: &Cert, text: &[u8]) -> Result<Vec<u8>, SealError> {
+/// encrypts it to `recipient`'s encryption subkeys, and to `team`'s when
+/// given (the key the report is encrypted to, so that the team reads its
+/// replies in the thread later, as SecureDrop encrypts a reply to the
+/// source and to the submission key): an ASCII-armoured OpenPGP message
+/// that `gpg --decrypt` reads.
+pub fn seal(
+    signer: &SigningKey,
+    recipient: &Cert,
+    team: Option<&Cert>,
+    text: &[u8],
+) -> Result<Vec<u8>, SealError> {
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(SealError::TooLong(text.len()));
     }
@@ -131,13 +139,32 @@ pub fn seal(signer: &SigningKey, recipient: &Cert, text: &[u8]) -> Result<Vec<u8
         return Err(SealError::NotText);
     }
     let policy = StandardPolicy::new();
-    let keys: Vec<_> = encryption_keys(recipient, &policy).collect();
+    let mut keys: Vec<_> = encryption_keys(recipient, &policy).collect();
     if keys.is_empty() {
         return Err(SealError::NoEncryptionSubkey(
             recipient.fingerprint().to_hex(),
         ));
     }
+    if let Some(team) = team {
+        let before = keys.len();
+        keys.extend(encryption_keys(team, &policy));
+        if keys.len() == before {
+            return Err(SealError::NoEncryptionSubkey(team.fingerprint().to_hex()));
+        }
+    }
     Ok(encrypt_to(keys, text, true, Some(signer))?)
+}
+
+/// The certificate in `pack` whose primary fingerprint is `fingerprint`
+/// (the key a report is encrypted to, as its inbox row records it): what
+/// [`seal`] also encrypts a reply to. The fingerprint itself is the check:
+/// only that key's own bound subkeys are encrypted to.
+pub fn team_cert(pack: &crate::pack::Pack, fingerprint: &str) -> Option<Cert> {
+    let fpr = openpgp::Fingerprint::from_hex(fingerprint).ok()?;
+    crate::trust::keyring::Keyring::unjudged(pack)
+        .entry_by_fingerprint(&fpr)
+        .and_then(KeyEntry::cert)
+        .cloned()
 }
 
 /// Who signed a reply, as judged from the pack's keys.
@@ -256,15 +283,47 @@ mod tests {
         let (reporter, _) = openpgp::cert::CertBuilder::general_purpose(None, Some("r@x.invalid"))
             .generate()
             .unwrap();
-        let code = |text: &[u8]| seal(&key, &reporter, text).unwrap_err().code();
+        let code = |text: &[u8]| seal(&key, &reporter, None, text).unwrap_err().code();
         assert_eq!(code(b"\xff\xfe"), "reply-not-text");
         assert_eq!(code(&vec![b'a'; MAX_MESSAGE_BYTES + 1]), "reply-too-long");
-        let e = seal(&key, &reporter, b"\xff").unwrap_err();
+        let e = seal(&key, &reporter, None, b"\xff").unwrap_err();
         assert_eq!(e.class(), ErrorClass::Usage);
-        let sealed = seal(&key, &reporter, b"thanks").unwrap();
+        let sealed = seal(&key, &reporter, None, b"thanks").unwrap();
         let opened = open(&reporter, &sealed, &[]).unwrap();
         assert_eq!(opened.text, "thanks");
         // No key of a pack to judge the signature by.
         assert!(opened.signer.is_none());
+    }
+
+    #[test]
+    fn a_reply_sealed_for_the_team_too_opens_with_either_key() {
+        let key = member();
+        let generate = |email: &str| {
+            openpgp::cert::CertBuilder::general_purpose(None, Some(email))
+                .generate()
+                .unwrap()
+                .0
+        };
+        let (reporter, team, other) = (
+            generate("r@x.invalid"),
+            generate("t@x.invalid"),
+            generate("o@x.invalid"),
+        );
+        let sealed = seal(&key, &reporter, Some(&team), b"thanks").unwrap();
+        assert_eq!(open(&reporter, &sealed, &[]).unwrap().text, "thanks");
+        assert_eq!(open(&team, &sealed, &[]).unwrap().text, "thanks");
+        let e = open(&other, &sealed, &[]).unwrap_err();
+        assert_eq!(e.code(), "not-encrypted-to-key");
+        // Sealed for the reporter only, the team cannot read it.
+        let only = seal(&key, &reporter, None, b"thanks").unwrap();
+        assert!(open(&team, &only, &[]).is_err());
+        let code = |c: &Cert| seal(&key, &reporter, Some(c), b"x").unwrap_err().code();
+        let signing_only = openpgp::cert::CertBuilder::new()
+            .add_userid("s@x.invalid")
+            .add_signing_subkey()
+            .generate()
+            .unwrap()
+            .0;
+        assert_eq!(code(&signing_only), "no-encryption-subkey");
     }
 }

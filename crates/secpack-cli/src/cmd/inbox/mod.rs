@@ -3,7 +3,7 @@
 mod remote;
 mod show;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use secpack::bulletin::{resolve_bulletin, ResolvedBulletin};
@@ -31,11 +31,21 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum InboxCommand {
-    List,
+    List(ListArgs),
     Show(show::ShowArgs),
     Status(StatusArgs),
     Pull(remote::PullArgs),
     Reply(remote::ReplyArgs),
+}
+
+/// List the reports: receipt id, when received, state, the bulletin that
+/// covers it, size.
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    /// The pack whose bulletins cover the reports (to name them by their
+    /// ids).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pack: PathBuf,
 }
 
 /// Set the handling state of a report: received, triaged, confirmed, fixed,
@@ -73,7 +83,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         _ => Inbox::open_existing(&db)?,
     };
     match args.command {
-        InboxCommand::List => list(&inbox, global),
+        InboxCommand::List(list_args) => list(&inbox, &list_args, global),
         InboxCommand::Show(show_args) => show::show(&inbox, show_args, global),
         InboxCommand::Status(status_args) => status(&inbox, status_args, global),
         InboxCommand::Pull(pull_args) => remote::pull(&mut inbox, pull_args, global),
@@ -81,7 +91,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     }
 }
 
-fn list(inbox: &Inbox, global: &GlobalArgs) -> Result<u8> {
+fn list(inbox: &Inbox, args: &ListArgs, global: &GlobalArgs) -> Result<u8> {
     let reports = inbox.list()?;
     if global.json {
         crate::output::print_json(&reports)?;
@@ -90,17 +100,43 @@ fn list(inbox: &Inbox, global: &GlobalArgs) -> Result<u8> {
     if reports.is_empty() {
         anstream::println!("{}", paint(DIM, "no reports"));
     }
+    let pack = reports
+        .iter()
+        .any(|r| r.qsb.is_some())
+        .then(|| open_pack(&args.pack))
+        .flatten();
     for r in &reports {
         anstream::println!(
-            "{}  {}  {:<9}  {:>6}  {}",
+            "{}  {}  {:<9}  {:>12}  {}",
             paint(HEAD, safe(&r.id)),
             r.received.format("%Y-%m-%d %H:%M:%SZ"),
             r.state.code(),
-            r.qsb.map_or(String::new(), |n| format!("bulletin {n:03}")),
+            r.qsb
+                .map_or(String::new(), |n| bulletin_label(pack.as_ref(), n)),
             paint(DIM, format!("{} bytes", r.size)),
         );
     }
     Ok(crate::EXIT_OK)
+}
+
+/// The pack at `dir`, when it is one (a folder that is not is not scanned).
+fn open_pack(dir: &Path) -> Option<Pack> {
+    secpack::pack::ensure_is_pack(dir).ok()?;
+    Pack::open(dir).ok()
+}
+
+/// The id (`QSB-001-2026`) of bulletin number `n` in the pack at `dir`,
+/// when the pack holds exactly one bulletin of that number.
+fn bulletin_id(dir: &Path, n: u32) -> Option<String> {
+    let pack = open_pack(dir)?;
+    resolve_bulletin(&pack, &n.to_string()).ok().map(|b| b.id)
+}
+
+/// Bulletin number `n` as shown: its id when `pack` has it, else
+/// `bulletin 001`.
+fn bulletin_label(pack: Option<&Pack>, n: u32) -> String {
+    pack.and_then(|p| resolve_bulletin(p, &n.to_string()).ok())
+        .map_or_else(|| format!("bulletin {n:03}"), |b| b.id)
 }
 
 /// The stored report with receipt id `id` (an unknown id is a usage error).
@@ -140,7 +176,10 @@ fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
     } else {
         let covered = match (&bulletin, updated.qsb) {
             (Some(b), _) => format!(" (covered by {})", safe(b)),
-            (None, Some(n)) => format!(" (bulletin {n:03})"),
+            (None, Some(n)) => format!(
+                " ({})",
+                safe(bulletin_label(open_pack(&args.pack).as_ref(), n))
+            ),
             (None, None) => String::new(),
         };
         anstream::println!(

@@ -13,7 +13,7 @@ use secpack::signing::SigningKey;
 use serde::Serialize;
 
 use crate::escape::safe;
-use crate::output::{paint, DIM, GOOD, HEAD};
+use crate::output::{paint, DIM, GOOD, HEAD, WARN};
 use crate::GlobalArgs;
 
 /// The member's secret key, which signs requests and replies.
@@ -55,11 +55,16 @@ pub struct PullArgs {
 }
 
 /// Reply to a reporter: the text of FILE, signed with --key and encrypted
-/// to the reporter's key (their own, or the one their codename opens).
+/// to the reporter's key (their own, or the one their codename opens), and
+/// to the team key the report is encrypted to, found in the pack at --pack,
+/// so that `inbox show` shows it in the thread.
 #[derive(Debug, clap::Args)]
 pub struct ReplyArgs {
     /// The receipt id.
     id: String,
+    /// The pack holding the team key the report is encrypted to.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pack: PathBuf,
     /// The reply's text (UTF-8, at most 64 KiB); `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     file: PathBuf,
@@ -102,12 +107,14 @@ struct Sent {
     message: String,
     signer: String,
     to_own_key: bool,
+    /// Whether the team key the report is encrypted to can read it too.
+    to_team_key: bool,
     server: Option<String>,
 }
 
 /// Runs `inbox reply`.
 pub fn reply(inbox: &Inbox, args: ReplyArgs, global: &GlobalArgs) -> Result<u8> {
-    inbox.require(&args.id)?;
+    let stored = inbox.require(&args.id)?;
     let reply_key = inbox.reply_key(&args.id)?.with_context(|| {
         format!(
             "report {} has no reply key here: it came without a codename, or pull it again with `secpack inbox pull`",
@@ -118,7 +125,17 @@ pub fn reply(inbox: &Inbox, args: ReplyArgs, global: &GlobalArgs) -> Result<u8> 
     let key = args.member.unlock()?;
     let cert = reply::parse_reporter_key(reply_key.armored.as_bytes())
         .with_context(|| format!("the reply key of report {}", args.id))?;
-    let sealed = reply::seal(&key, &cert, &text)?;
+    let team = super::open_pack(&args.pack).and_then(|pack| reply::team_cert(&pack, &stored.key));
+    if team.is_none() {
+        anstream::eprintln!(
+            "{} the key {} that report {} is encrypted to is not in the pack at {}: the reply is encrypted to the reporter only, and `secpack inbox show` will not show its text (give the pack with --pack)",
+            paint(WARN, "warning:"),
+            safe(&stored.key),
+            safe(&stored.id),
+            safe(args.pack.display()),
+        );
+    }
+    let sealed = reply::seal(&key, &cert, team.as_ref(), &text)?;
     let message = match &args.server {
         Some(server) => {
             Remote::new(server, &key)?
@@ -143,6 +160,7 @@ pub fn reply(inbox: &Inbox, args: ReplyArgs, global: &GlobalArgs) -> Result<u8> 
         message,
         signer: key.cert_fingerprint(),
         to_own_key: reply_key.own_key,
+        to_team_key: team.is_some(),
         server: args.server,
     };
     if global.json {
@@ -150,13 +168,18 @@ pub fn reply(inbox: &Inbox, args: ReplyArgs, global: &GlobalArgs) -> Result<u8> 
         return Ok(crate::EXIT_OK);
     }
     anstream::println!(
-        "{} to report {} ({}), signed by {}{}",
+        "{} to report {} ({}{}), signed by {}{}",
         paint(GOOD, "reply stored"),
         safe(&sent.report),
         if sent.to_own_key {
             "encrypted to the reporter's own key"
         } else {
             "encrypted to the key their codename opens"
+        },
+        if sent.to_team_key {
+            " and to the team key"
+        } else {
+            ""
         },
         sent.signer,
         paint(
