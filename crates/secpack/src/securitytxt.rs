@@ -462,6 +462,27 @@ fn check_canonical(parsed: &Parsed, options: &LintOptions<'_>, signed: bool, out
         ),
         _ => {}
     }
+    // RFC 9116 §3: at /.well-known/security.txt of the origin (or, for old
+    // clients, /security.txt), not under the path a site lives in.
+    for c in canon {
+        let Some(origin) = crate::http::origin(&c.value) else {
+            continue;
+        };
+        let places = [
+            format!("{origin}/.well-known/security.txt"),
+            format!("{origin}/security.txt"),
+        ];
+        if !places.contains(&c.value) {
+            out.warn(
+                "not-well-known",
+                Some(c.line),
+                format!(
+                    "Canonical {} is not {}, where clients look for the file (RFC 9116 §3): publish it at the root of the origin",
+                    c.value, places[0]
+                ),
+            );
+        }
+    }
 }
 
 /// Whether `tag` has the shape of an RFC 5646 language tag: a 2–8 letter

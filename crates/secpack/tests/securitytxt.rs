@@ -325,3 +325,33 @@ proptest! {
         let _ = lint(&data, &options());
     }
 }
+
+#[test]
+fn a_canonical_place_under_a_path_is_not_where_clients_look() {
+    // RFC 9116 §3: /.well-known/security.txt of the origin (or the legacy
+    // /security.txt); a site under /security/ must still publish it there.
+    for (place, warned) in [
+        ("https://demo.invalid/.well-known/security.txt", false),
+        ("https://demo.invalid/security.txt", false),
+        ("https://demo.invalid/security/.well-known/security.txt", true),
+        ("https://demo.invalid/security/security.txt", true),
+    ] {
+        let text = good().replace(CANONICAL, place);
+        let opts = LintOptions {
+            canonical: Some(place.to_string()),
+            ..options()
+        };
+        let r = lint(text.as_bytes(), &opts);
+        assert!(r.ok, "{place}: {:#?}", r.findings);
+        assert_eq!(
+            codes(&r, Severity::Warning).contains("not-well-known"),
+            warned,
+            "{place}: {:#?}",
+            r.findings
+        );
+        let f = r.findings.iter().find(|f| f.code == "not-well-known");
+        if let Some(f) = f {
+            assert!(f.message.contains("RFC 9116"), "{}", f.message);
+        }
+    }
+}
