@@ -333,7 +333,10 @@ fn a_canonical_place_under_a_path_is_not_where_clients_look() {
     for (place, warned) in [
         ("https://demo.invalid/.well-known/security.txt", false),
         ("https://demo.invalid/security.txt", false),
-        ("https://demo.invalid/security/.well-known/security.txt", true),
+        (
+            "https://demo.invalid/security/.well-known/security.txt",
+            true,
+        ),
         ("https://demo.invalid/security/security.txt", true),
     ] {
         let text = good().replace(CANONICAL, place);
