@@ -227,6 +227,25 @@ fn a_bad_signature_fails_although_the_digests_match() {
 }
 
 #[test]
+fn text_put_before_the_signed_message_is_extra_content() {
+    let s = Setup::new();
+    let k = keys();
+    let signed = k
+        .gpg
+        .clearsign(T_SIGN, &k.release, s.reference().as_bytes());
+    let mut file = format!("{} *Evil.iso\nHello\n", "0".repeat(32)).into_bytes();
+    file.extend_from_slice(&signed);
+    s.write_digests(&file);
+    // gpg still finds a good signature in it.
+    assert!(k.gpg.verifies_clearsigned(&s.digests));
+    let (code, r) = s.check(&[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(r["signature"]["status"], "extra-content", "{r:#}");
+    assert_eq!(r["signature"]["trusted"], false);
+    assert_eq!(r["ok"], false);
+}
+
+#[test]
 fn a_key_the_master_does_not_certify_is_untrusted() {
     let s = Setup::new();
     let k = keys();
