@@ -122,6 +122,9 @@ pub struct Snapshot {
     /// The pack's keys as judged from the pinned master (who may use the
     /// inbox API, who signed a reply).
     pub keys: Arc<Vec<secpack::trust::keyring::KeyEntry>>,
+    /// The pack's `export.csaf_base_url` (the `CSAF` field of the served
+    /// `security.txt`, which its lint checks).
+    pub csaf_base_url: Option<String>,
     /// Whether the pack verified.
     pub verified: bool,
     /// Verification failures, one sentence each.
@@ -193,6 +196,7 @@ impl Snapshot {
             api,
             key,
             keys,
+            csaf_base_url: pack.config.export.csaf_base_url.clone(),
             verified: report.summary.ok,
             failures: report.summary.failures.clone(),
             built: now,

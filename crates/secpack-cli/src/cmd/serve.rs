@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use secpack::report::inbox::Inbox;
+use secpack::severity::Severity;
 use secpack_server::alerts::Alerter;
 use secpack_server::alerts_config::ServerConfig;
 use secpack_server::store::Database;
 use secpack_server::{Options, Server};
 
 use crate::cmd::args::{PackSubject, TrustArgs};
+use crate::escape::safe;
 use crate::GlobalArgs;
 
 /// Serve the security centre: the site (built in memory, rebuilt when the
@@ -23,9 +25,13 @@ use crate::GlobalArgs;
 /// ciphertext is stored, in the inbox database. The server does not start
 /// without such a key.
 ///
+/// The security.txt it would serve is linted as `site build` lints the one
+/// it would write: an error (an http:// --base-url, say) refuses to start.
+///
 /// Exit status: 0 after a clean shutdown (Ctrl-C or SIGTERM), 2 usage or
 /// configuration error (the pack does not verify, no valid encryption key,
-/// the address or database cannot be used).
+/// the security.txt fails its lint, the address or database cannot be
+/// used).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -100,7 +106,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let server = Server::new(Options {
         pack: args.pack.path().to_path_buf(),
         pin,
-        base_url: args.base_url,
+        base_url: args.base_url.clone(),
         allow_failures: args.allow_failures,
         db,
         rate_limit_per_minute: args.rate_limit,
@@ -109,6 +115,9 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         header_timeout: Duration::from_secs(args.header_timeout),
         poll_interval: Duration::from_secs(args.poll),
     })?;
+    if let Some(refused) = refuse_failing_security_txt(&server, args.base_url.as_deref(), global) {
+        return Err(refused);
+    }
     let server = match alerter {
         Some(alerter) => server.with_alerts(alerter),
         None => server,
@@ -139,6 +148,60 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         anyhow::Ok(())
     })?;
     Ok(crate::EXIT_OK)
+}
+
+/// The lint `site build` runs on the `security.txt` it would publish
+/// (`site_check::lint_built`), run on the one the server would serve: an
+/// error refuses to start, as it stops a site build; the findings are
+/// printed (or, with --json, the error names them), warnings too.
+fn refuse_failing_security_txt(
+    server: &Server,
+    base_url: Option<&str>,
+    global: &GlobalArgs,
+) -> Option<anyhow::Error> {
+    let snapshot = server.state().snapshot();
+    let bytes = snapshot.files.get(".well-known/security.txt")?;
+    let lint = crate::cmd::site_check::lint_built(
+        &bytes.body,
+        base_url,
+        snapshot.csaf_base_url.as_deref(),
+        None,
+        chrono::Utc::now(),
+    );
+    if lint.ok {
+        // Standard output's first line says where the server listens: the
+        // other findings go to standard error.
+        for f in lint.findings.iter().filter(|_| !global.json) {
+            anstream::eprintln!(
+                "{} [{}] security.txt {}",
+                f.severity.word(),
+                f.code,
+                safe(&f.message)
+            );
+        }
+        return None;
+    }
+    if !global.json {
+        crate::cmd::site_check::print_findings(&lint);
+    }
+    let codes: Vec<&str> = lint
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.code)
+        .collect();
+    let hint = if codes.contains(&"insecure-uri") {
+        ": give the https:// address the server is published at with --base-url"
+    } else {
+        ""
+    };
+    Some(crate::output::usage_notice(
+        "security-txt-lint",
+        format!(
+            "the security.txt the server would publish fails its lint ({}); the server was not started{hint}",
+            codes.join(", ")
+        ),
+    ))
 }
 
 /// Completes on Ctrl-C or SIGTERM.
