@@ -64,11 +64,13 @@ pub async fn submit(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, HttpError> {
     let error = |status, code, message: String| HttpError::new(status, code, message, &headers);
-    let mut multipart = multipart.map_err(|e| {
+    // The only rejection is a Content-Type that is not multipart/form-data
+    // with a boundary: the parser's own words would not help a reporter.
+    let mut multipart = multipart.map_err(|_: MultipartRejection| {
         error(
             StatusCode::BAD_REQUEST,
             "not-a-form",
-            format!("send the report as multipart/form-data ({})", e.body_text()),
+            "send the report as multipart/form-data, as the form at /report/ does (the request is not of that type)".to_string(),
         )
     })?;
     let mut parts = Vec::new();

@@ -306,6 +306,22 @@ fn malformed_and_oversized_submissions_are_refused_with_4xx_and_not_stored() {
             assert!(!a.json()["error"]["message"].as_str().unwrap().is_empty());
         }
     }
+    // A URL-encoded form is told, in plain words, the type to send; the
+    // multipart parser's own message is not passed on.
+    let encoded = post_raw(
+        &run,
+        "application/x-www-form-urlencoded",
+        b"summary=x&details=y",
+        true,
+    );
+    assert_eq!(encoded.status, 400, "{}", encoded.body);
+    assert_eq!(encoded.json()["error"]["code"], "not-a-form");
+    let message = encoded.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("multipart/form-data"), "{message}");
+    assert!(!message.contains("boundary"), "{message}");
     // A body announced larger than the limit is refused before it is read.
     let head = raw_request(
         &run,
