@@ -313,6 +313,7 @@ fn tracker_view(
             }),
             unused: r.unused,
             title: r.title.clone(),
+            mitigation: r.mitigation.clone(),
         })
         .collect();
     let s = stats::compute(tracker.rows());

@@ -100,6 +100,8 @@ pub(super) struct TrackerRow {
     pub(super) bulletin_stem: Option<String>,
     pub(super) unused: bool,
     pub(super) title: Option<String>,
+    /// The team's note: why not affected, or what mitigates it.
+    pub(super) mitigation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -109,6 +111,8 @@ pub(super) struct TrackerStats {
     pub(super) published: usize,
     pub(super) affected: usize,
     pub(super) tba: usize,
+    /// The share affected with two decimals and a point; each language
+    /// writes it with its own decimal separator (`Speaker::decimal`).
     pub(super) percent: String,
 }
 
