@@ -12,6 +12,8 @@ nav-more = More pages
 switch-language = Read this page in
 skip-to-content = Skip to the content
 generated-by = Built by secpack on { $date }.
+# The decimal separator of numbers shown with decimals (percentages).
+decimal-separator = .
 offline-note = Every page of this site works without JavaScript and can be read offline.
 
 trust-ok = The whole pack verified from the pinned master key { $master }.
@@ -69,7 +71,10 @@ tracker-title = { $upstream } advisory tracker
 tracker-intro = One row per { $upstream } security advisory: whether it affects { $project }, and the bulletin that covers it when it does.
 tracker-none = This pack has no advisory tracker, so there is nothing to show here.
 tracker-stats = From { $first } to { $last }, { $published } advisories were published; { $affected } of them affected { $project } ({ $percent } %).
-tracker-tba = { $count } advisory(ies) are still being assessed.
+tracker-tba = { $count ->
+    [one] { $count } advisory is still being assessed.
+   *[other] { $count } advisories are still being assessed.
+}
 affected-yes = yes
 affected-no = no
 affected-tba = to be announced

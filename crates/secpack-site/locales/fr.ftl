@@ -12,6 +12,8 @@ nav-more = Autres pages
 switch-language = Lire cette page en
 skip-to-content = Aller au contenu
 generated-by = Construit par secpack le { $date }.
+# Le séparateur décimal des nombres à décimales (pourcentages).
+decimal-separator = ,
 offline-note = Toutes les pages de ce site fonctionnent sans JavaScript et se lisent hors ligne.
 
 trust-ok = Tout le paquet a été vérifié à partir de la clé maîtresse épinglée { $master }.
@@ -68,8 +70,14 @@ col-next-window = Prochain canari promis
 tracker-title = Suivi des avis de sécurité { $upstream }
 tracker-intro = Une ligne par avis de sécurité { $upstream } : s'il concerne { $project } et, le cas échéant, le bulletin qui le traite.
 tracker-none = Ce paquet n'a pas de suivi des avis : il n'y a rien à afficher ici.
-tracker-stats = Du { $first } au { $last }, { $published } avis ont été publiés ; { $affected } d'entre eux concernaient { $project } ({ $percent } %).
-tracker-tba = { $count } avis sont encore en cours d'évaluation.
+tracker-stats = Du { $first } au { $last }, { $published } avis ont été publiés ; { $affected ->
+    [one] { $affected } d'entre eux concernait
+   *[other] { $affected } d'entre eux concernaient
+} { $project } ({ $percent } %).
+tracker-tba = { $count ->
+    [one] { $count } avis est encore en cours d'évaluation.
+   *[other] { $count } avis sont encore en cours d'évaluation.
+}
 affected-yes = oui
 affected-no = non
 affected-tba = à annoncer

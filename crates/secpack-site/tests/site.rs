@@ -280,6 +280,94 @@ fn tracker_page_has_one_anchored_row_per_advisory() {
     }
 }
 
+/// The demo pack with a tracker of `rows`, built; the English and French
+/// tracker pages.
+fn tracker_pages(rows: Vec<secpack::tracker::Advisory>) -> (String, String) {
+    let dir = demo_copy();
+    let pack = dir.path().join("pack");
+    let tracker = secpack::tracker::Tracker::from_rows(rows).unwrap();
+    secpack::tracker::store::save(&tracker, &pack.join("tracker/xsa.toml")).unwrap();
+    let out = dir.path().join("site");
+    build(&pack, &out);
+    (
+        read(&out.join("tracker/index.html")),
+        read(&out.join("fr/tracker/index.html")),
+    )
+}
+
+/// The `<tr>` of advisory `n` in a tracker page.
+fn tracker_row(html: &str, n: u32) -> &str {
+    let row = &html[html.find(&format!("<tr id=\"xsa-{n}\"")).unwrap()..];
+    &row[..row.find("</tr>").unwrap()]
+}
+
+#[test]
+fn tracker_page_shows_the_mitigation_note_counts_in_the_singular_and_writes_french_decimals() {
+    use secpack::tracker::{Advisory, Affected};
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let row = |number, affected, d, title: Option<&str>, mitigation: Option<&str>| Advisory {
+        date: Some(day(d)),
+        affected,
+        title: title.map(str::to_string),
+        mitigation: mitigation.map(str::to_string),
+        ..Advisory::new(number)
+    };
+    let note = "Only reachable from a device model we <b>do not</b> ship & never build";
+    let escaped =
+        "Only reachable from a device model we &lt;b&gt;do not&lt;/b&gt; ship &amp; never build";
+    let mut rows = vec![
+        row(469, Affected::No, 20, None, Some(note)),
+        row(
+            470,
+            Affected::No,
+            21,
+            Some("Frobnicator overflow"),
+            Some("Disabled by default"),
+        ),
+        row(471, Affected::Yes, 22, Some("Heap overflow"), None),
+        row(472, Affected::Tba, 23, Some("Embargoed"), None),
+    ];
+    let (en, fr) = tracker_pages(rows.clone());
+    for html in [&en, &fr] {
+        // The note, escaped, in the Notes column, after the title if any.
+        let r469 = tracker_row(html, 469);
+        assert!(
+            r469.contains(&format!("<span class=\"mitigation\">{escaped}</span>")),
+            "{r469}"
+        );
+        assert!(!html.contains("<b>do not</b>"));
+        let r470 = tracker_row(html, 470);
+        assert!(
+            r470.contains(
+                "Frobnicator overflow<br><span class=\"mitigation\">Disabled by default</span>"
+            ),
+            "{r470}"
+        );
+        assert!(!tracker_row(html, 471).contains("mitigation"));
+    }
+    // One advisory of four affected, one still being assessed.
+    assert!(
+        en.contains("(25.00 %). 1 advisory is still being assessed."),
+        "{en}"
+    );
+    assert!(
+        fr.contains("1 d&#39;entre eux concernait Demo Project (25,00 %). 1 avis est encore en cours d&#39;évaluation."),
+        "{fr}"
+    );
+
+    rows.push(row(473, Affected::Tba, 24, None, None));
+    rows.push(row(474, Affected::No, 25, None, None));
+    let (en, fr) = tracker_pages(rows);
+    assert!(
+        en.contains("(16.67 %). 2 advisories are still being assessed."),
+        "{en}"
+    );
+    assert!(
+        fr.contains("(16,67 %). 2 avis sont encore en cours d&#39;évaluation."),
+        "{fr}"
+    );
+}
+
 #[test]
 fn french_hub_shows_the_french_content_and_translations_are_linked() {
     let dir = demo_copy();

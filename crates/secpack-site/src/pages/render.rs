@@ -58,6 +58,12 @@ impl Speaker {
         self.strings.get(id, &map)
     }
 
+    /// A decimal number written with a point (`50.00`), with this
+    /// language's decimal separator (`decimal-separator`: `50,00` in French).
+    pub(super) fn decimal(&self, number: &str) -> Result<String, StringsError> {
+        Ok(number.replace('.', &self.t("decimal-separator")?))
+    }
+
     /// Site path prefix of this language (`""` or `fr/`).
     pub(super) fn prefix(&self) -> String {
         lang_prefix(&self.lang)
@@ -283,7 +289,10 @@ pub(super) fn render_language(
                 days_overdue => data.audit.days_overdue,
                 findings => findings(&data.audit, None),
             },
-            "tracker/index.html" => context! { tracker => &data.tracker },
+            "tracker/index.html" => context! {
+                tracker => &data.tracker,
+                percent => data.tracker.as_ref().map(|t| sp.decimal(&t.stats.percent)).transpose()?,
+            },
             "keys/index.html" => context! { groups => &data.key_groups },
             "verify/index.html" => context! {
                 master_file => &data.master_file,
