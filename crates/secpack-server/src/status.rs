@@ -334,7 +334,13 @@ fn shown(
         id: view.report.id.clone(),
         received: view.report.received.to_rfc3339(),
         state: view.report.state,
-        bulletin: view.report.qsb.map(|n| n.to_string()),
+        // The page says "published in": a bulletin the team has linked
+        // before publishing is not named (nor announced) to the reporter.
+        bulletin: view
+            .report
+            .qsb
+            .filter(|_| view.report.state == ReportState::Published)
+            .map(|n| n.to_string()),
         bulletin_url: None,
         replies,
         follow_ups: view

@@ -835,16 +835,29 @@ fn a_published_report_links_to_its_bulletin() {
     let receipt = submit(&run, "details", None).json();
     let id = receipt["id"].as_str().unwrap().to_string();
     let codename = receipt["codename"].as_str().unwrap().to_string();
-    Remote::new(&run.url(), &member(&keys().alice))
-        .unwrap()
-        .set_state(
-            &id,
-            &StateChange {
-                state: ReportState::Published,
-                qsb: Some(1),
-            },
-        )
-        .unwrap();
+    let alice = member(&keys().alice);
+    let remote = Remote::new(&run.url(), &alice).unwrap();
+    let set = |state| {
+        remote
+            .set_state(
+                &id,
+                &StateChange {
+                    state,
+                    qsb: Some(1),
+                },
+            )
+            .unwrap()
+    };
+    // Confirmed, with the bulletin that will cover it: the page does not
+    // say "published in" before it is.
+    set(ReportState::Confirmed);
+    let doc = status(&run, &codename).json();
+    assert_eq!(doc["state"], "confirmed");
+    assert!(doc["bulletin"].is_null(), "{doc}");
+    assert!(doc["bulletin_url"].is_null(), "{doc}");
+    let html = form_post(&run, "/report/status", &[("codename", &codename)], false);
+    assert!(!html.body.contains("QSB-001-2024"), "{}", html.body);
+    set(ReportState::Published);
     let doc = status(&run, &codename).json();
     assert_eq!(doc["state"], "published");
     assert_eq!(doc["bulletin"], "QSB-001-2024", "{doc}");
