@@ -18,8 +18,9 @@ use crate::GlobalArgs;
 
 /// The reports received by `secpack serve`, decrypted locally.
 ///
-/// Exit status: 0 done, 1 a report could not be decrypted, 2 usage or
-/// configuration error (unknown id, unreadable database or key).
+/// Exit status: 0 done, 1 a report (or a message of its thread) could not
+/// be decrypted, 2 usage or configuration error (unknown id, unreadable
+/// database or key).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The inbox database [default: $XDG_DATA_HOME/secpack/inbox.sqlite].
