@@ -336,11 +336,12 @@ fn a_file_feed_and_a_local_block_source_give_a_canary() {
     let written = std::fs::read_to_string(pack.join(v["path"].as_str().unwrap())).unwrap();
     assert!(written.contains(BLOCK), "{written}");
     // The node has not moved on: the next canary would quote the same
-    // block, which is refused (a failure: exit 1).
+    // block, which is refused before writing (exit 2, as for a proof given
+    // with --freshness).
     let out = canary_new(&pack, dir.path(), &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("[block-hash-reused]"), "{err}");
+    assert_eq!(err.matches("[block-hash-reused]").count(), 1, "{err}");
 }
 
 #[test]
@@ -375,10 +376,12 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         dir.path(),
         &["--freshness", &stale, "--date", "2026-04-02"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("[stale-proof]").count(), 1, "{err}");
     assert!(
-        err.contains("[stale-proof]")
+        err.starts_with("error: the proof of freshness is dated")
+            && err.trim_end().ends_with("[stale-proof]")
             && err.contains("2026-01-05, 87 days before")
             && err.contains("--allow-stale-proof"),
         "{err}"
@@ -396,7 +399,7 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         dir.path(),
         &["--freshness", &eight, "--date", "2026-04-02"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("[stale-proof]"));
 
     // A reused block hash: refused, even when staleness is allowed.
@@ -408,12 +411,18 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         let mut args = vec!["--freshness", reused.as_str(), "--date", "2026-04-02"];
         args.extend_from_slice(extra);
         let out = canary_new(&pack, dir.path(), &args);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("[block-hash-reused]") && err.contains("canaries/canary-001-2026.txt"),
+            err.starts_with("error: the proof of freshness quotes the block hash")
+                && err.contains("canaries/canary-001-2026.txt")
+                && err.trim_end().ends_with("[block-hash-reused]"),
             "{err}"
         );
+        assert_eq!(err.matches("[block-hash-reused]").count(), 1, "{err}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["error"]["code"], "block-hash-reused");
+        assert_eq!(v["error"]["class"], "usage");
     }
     assert_eq!(canary_files(&pack), after_first);
 
@@ -424,7 +433,13 @@ fn stale_proofs_and_reused_blocks_are_refused() {
         &["--freshness", &eight, "--date", "2026-03-20"],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("[proof-after-issue]"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: the proof of freshness is dated 2026-03-25, after")
+            && err.trim_end().ends_with("[proof-after-issue]"),
+        "{err}"
+    );
+    assert_eq!(err.matches("[proof-after-issue]").count(), 1, "{err}");
 
     // --allow-stale-proof: written, with a loud warning and its code.
     let out = canary_new(
@@ -440,7 +455,11 @@ fn stale_proofs_and_reused_blocks_are_refused() {
     );
     out.assert_success();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("warning: [stale-proof]"), "{err}");
+    assert!(
+        err.contains("warning: [stale-proof] the proof of freshness is dated"),
+        "{err}"
+    );
+    assert_eq!(err.matches("[stale-proof]").count(), 1, "{err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["number"], 2);
     assert_eq!(v["warnings"][0]["code"], "stale-proof");

@@ -10,13 +10,16 @@ use chrono::NaiveDate;
 use crate::canary::audit::{FRESHNESS_MAX_DAYS_AFTER, FRESHNESS_MAX_DAYS_BEFORE};
 use crate::canary::parse::Freshness;
 
-/// Why a proof of freshness is refused. Each has a stable code.
+/// Why a proof of freshness is refused. Each has a stable code, which the
+/// message leaves to whoever prints it (`error: ... [code]`). Each is a
+/// refusal before anything is written (class usage, exit status 2): the
+/// proof given, or the `--date`, must change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
     /// Dated more than [`FRESHNESS_MAX_DAYS_BEFORE`] days before the date of
     /// issue.
     #[error(
-        "[stale-proof] the proof of freshness is dated {proof}, {days} days before the canary's date of issue {issued} (at most {FRESHNESS_MAX_DAYS_BEFORE} allowed): gather a new one (`secpack canary freshness`), or pass --allow-stale-proof to issue the canary anyway (its audit will report freshness-date-mismatch)"
+        "the proof of freshness is dated {proof}, {days} days before the canary's date of issue {issued} (at most {FRESHNESS_MAX_DAYS_BEFORE} allowed): gather a new one (`secpack canary freshness`), or pass --allow-stale-proof to issue the canary anyway (its audit will report freshness-date-mismatch)"
     )]
     Stale {
         /// Day of the proof (UTC).
@@ -29,7 +32,7 @@ pub enum ProofError {
     /// Dated more than [`FRESHNESS_MAX_DAYS_AFTER`] day after the date of
     /// issue.
     #[error(
-        "[proof-after-issue] the proof of freshness is dated {proof}, after the canary's date of issue {issued} (at most {FRESHNESS_MAX_DAYS_AFTER} day later allowed): check --date"
+        "the proof of freshness is dated {proof}, after the canary's date of issue {issued} (at most {FRESHNESS_MAX_DAYS_AFTER} day later allowed): check --date"
     )]
     AfterIssue {
         /// Day of the proof (UTC).
@@ -39,7 +42,7 @@ pub enum ProofError {
     },
     /// Quotes the block hash an earlier canary quoted.
     #[error(
-        "[block-hash-reused] the proof of freshness quotes the block hash {hash}, which {previous} already quoted: a block proves freshness only when it is newer than the previous canary; quote a recent block"
+        "the proof of freshness quotes the block hash {hash}, which {previous} already quoted: a block proves freshness only when it is newer than the previous canary; quote a recent block"
     )]
     BlockHashReused {
         /// The hash (lower-case hex).
@@ -107,10 +110,12 @@ impl crate::error::Coded for ProofError {
     }
     fn class(&self) -> crate::error::ErrorClass {
         use crate::error::ErrorClass;
+        // Refused before writing: another proof (or --date, or
+        // --allow-stale-proof) is needed, as docs/canaries.md says.
         match self {
-            // A proof dated after the canary: the --date given is wrong.
-            Self::AfterIssue { .. } => ErrorClass::Usage,
-            Self::Stale { .. } | Self::BlockHashReused { .. } => ErrorClass::Failure,
+            Self::Stale { .. } | Self::AfterIssue { .. } | Self::BlockHashReused { .. } => {
+                ErrorClass::Usage
+            }
         }
     }
 }
@@ -170,5 +175,21 @@ mod tests {
             assert!(e.to_string().contains("canary-002-2025"), "{e}");
         }
         assert!(check_proof(&p, ymd(2026, 1, 5), &earlier[..1], false).is_ok());
+    }
+
+    #[test]
+    fn refusals_are_usage_class_and_leave_the_code_to_the_printer() {
+        use crate::error::{Coded, ErrorClass};
+        let p = proof("Mon, 05 Jan 2026 10:00:00 +0000");
+        let earlier = vec![("canaries/canary-001-2025.txt".to_string(), HASH.to_string())];
+        let refused = [
+            check_proof(&p, ymd(2026, 2, 5), &[], false).unwrap_err(),
+            check_proof(&p, ymd(2026, 1, 2), &[], false).unwrap_err(),
+            check_proof(&p, ymd(2026, 1, 5), &earlier, false).unwrap_err(),
+        ];
+        for e in refused {
+            assert_eq!(Coded::class(&e), ErrorClass::Usage, "{e}");
+            assert!(!e.to_string().contains(&format!("[{}]", e.code())), "{e}");
+        }
     }
 }
