@@ -72,21 +72,51 @@ pub fn masked(statement: &Statement) -> String {
         StatementRole::BulletinCount => {
             // Numbers may be written `#13` ("up to bulletin #13").
             let unhashed: Vec<&str> = view.iter().map(|t| t.trim_start_matches('#')).collect();
+            let mut first = None;
             let mut i = 0;
             while i < unhashed.len() {
                 match number_at(&unhashed, i) {
                     Some((_, used)) => {
                         mask_span(&mut tokens, i..i + used, NUMBER_MASK);
+                        first.get_or_insert(i);
                         i += used;
                     }
                     None => i += 1,
                 }
+            }
+            if let Some(first) = first {
+                plural_count(&mut tokens, first);
             }
         }
         StatementRole::Fingerprint | StatementRole::Other => {}
     }
     tokens.retain(|t| !t.is_empty());
     tokens.join(" ")
+}
+
+/// Reads a count statement in the plural whatever the count: "There has
+/// been <number> ... Bulletin" as "There have been <number> ... Bulletins",
+/// so that a canary stating one bulletin and the next stating two do not
+/// differ by grammar alone. Only `has been` just before the count (at
+/// `first`) and the first `bulletin` after it are touched.
+fn plural_count(tokens: &mut [String], first: usize) {
+    let has = first.checked_sub(2);
+    if let Some(has) = has.filter(|&i| matches!(tokens[i].as_str(), "has" | "Has")) {
+        if bare(&tokens[has + 1]) == "been" {
+            tokens[has] = tokens[has].replacen("as", "ave", 1);
+        }
+    }
+    let noun = tokens[first..]
+        .iter()
+        .position(|t| bare(t).starts_with("bulletin"))
+        .map(|k| first + k);
+    if let Some(k) = noun {
+        if bare(&tokens[k]) == "bulletin" {
+            let t = &mut tokens[k];
+            let end = t.trim_end_matches(|c: char| !c.is_alphanumeric()).len();
+            t.insert(end, 's');
+        }
+    }
 }
 
 /// Replaces the tokens of `span` by `mask`, keeping the punctuation that
@@ -249,6 +279,23 @@ mod tests {
                 "Next one in the first two weeks of June 2015. Look twice."
             )),
             "Next one <window>. Look twice."
+        );
+        // One bulletin or two: the same statement.
+        for one in [
+            "There has been 1 Demo Security Bulletin published so far.",
+            "There has been one Demo Security Bulletin published so far.",
+        ] {
+            assert_eq!(
+                masked(&statement(StatementRole::BulletinCount, one)),
+                "There have been <number> Demo Security Bulletins published so far."
+            );
+        }
+        assert_eq!(
+            masked(&statement(
+                StatementRole::BulletinCount,
+                "There have been 2 Demo Security Bulletins published so far."
+            )),
+            "There have been <number> Demo Security Bulletins published so far."
         );
         // A placeholder is not masked: it shows in the diff.
         assert_eq!(

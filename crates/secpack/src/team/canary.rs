@@ -313,12 +313,48 @@ fn fill(
             && !line.contains("@@MASTER@@");
         if is_banner {
             text.push_str(&centre(&replace(line.trim())));
+        } else if line.contains("@@BULLETINS@@") && facts.bulletins == 1 {
+            text.push_str(&replace(&singular_count(line)));
         } else {
             text.push_str(&replace(line));
         }
         text.push('\n');
     }
     text
+}
+
+/// The template's line stating the bulletin count, in the singular: "There
+/// have been @@BULLETINS@@ ... Bulletins" becomes "There has been
+/// @@BULLETINS@@ ... Bulletin" (the first `bulletins` after the count loses
+/// its `s`; `have been` just before it becomes `has been`). The audit's drift
+/// check reads both forms as the same statement.
+fn singular_count(line: &str) -> String {
+    const COUNT: &str = "@@BULLETINS@@";
+    let Some(at) = line.find(COUNT) else {
+        return line.to_string();
+    };
+    let (before, after) = line.split_at(at);
+    let mut before = before.to_string();
+    for (plural, singular) in [("have been ", "has been "), ("Have been ", "Has been ")] {
+        let starts_word = before
+            .strip_suffix(plural)
+            .is_some_and(|rest| !rest.ends_with(char::is_alphanumeric));
+        if starts_word {
+            before.truncate(before.len() - plural.len());
+            before.push_str(singular);
+        }
+    }
+    let (count, after) = after.split_at(COUNT.len());
+    before.push_str(count);
+    let mut after = after.to_string();
+    let lower = after.to_ascii_lowercase();
+    if let Some(i) = lower.find("bulletins") {
+        let ends_word = !lower[i + "bulletins".len()..].starts_with(char::is_alphanumeric);
+        if ends_word {
+            after.remove(i + "bulletin".len());
+        }
+    }
+    before + &after
 }
 
 /// `text` with `section` inserted before its signature block (a line `--`),
@@ -491,6 +527,74 @@ mod tests {
         let e =
             draft_canary(&pack, Some(1), ymd(2026, 4, 2), MASTER, FRESHNESS, false).unwrap_err();
         assert_eq!(e.code(), "canary-number-taken");
+    }
+
+    #[test]
+    fn one_bulletin_is_stated_in_the_singular_and_audits_clean() {
+        use crate::canary::audit::{audit_pack, AuditOptions};
+        let dir = pack_with_bulletins(&[ymd(2025, 12, 1)]);
+        let root = dir.path().join("p");
+        let pack = Pack::open(&root).unwrap();
+        let first = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS, false).unwrap();
+        assert!(
+            first
+                .text
+                .contains("2. There has been 1 Demo Security Bulletin published so far.\n"),
+            "{}",
+            first.text
+        );
+        assert!(first
+            .text
+            .contains("with regard to the Demo\nproject (e.g."));
+        assert!(first
+            .text
+            .contains("Footnotes\n----------\n\n[1] Each signer's"));
+        std::fs::write(root.join(&first.path), &first.text).unwrap();
+
+        // A second bulletin, then the next canary: plural, and no drift.
+        let pack = Pack::open(&root).unwrap();
+        let qsb = super::super::draft_bulletin(&pack, None, ymd(2026, 3, 1), "Bug 2", &[]).unwrap();
+        std::fs::write(root.join(&qsb.path), qsb.text).unwrap();
+        let pack = Pack::open(&root).unwrap();
+        let fresh = FRESHNESS
+            .replace("Mon, 05 Jan 2026", "Wed, 01 Apr 2026")
+            .replace("00000000000000000002fb", "00000000000000000003aa");
+        let second = draft_canary(&pack, None, ymd(2026, 4, 2), MASTER, &fresh, false).unwrap();
+        assert!(second
+            .text
+            .contains("2. There have been 2 Demo Security Bulletins published so far.\n"));
+        std::fs::write(root.join(&second.path), &second.text).unwrap();
+        let pack = Pack::open(&root).unwrap();
+        let options = AuditOptions {
+            now: ymd(2026, 4, 3),
+            master: Some(MASTER.into()),
+            signatures: None,
+            since: None,
+        };
+        let report = audit_pack(&pack, &options);
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    }
+
+    #[test]
+    fn the_singular_touches_only_the_count() {
+        assert_eq!(
+            singular_count(
+                "2. There have been @@BULLETINS@@ @@PROJECT@@ Security Bulletins published so far."
+            ),
+            "2. There has been @@BULLETINS@@ @@PROJECT@@ Security Bulletin published so far."
+        );
+        assert_eq!(
+            singular_count("2. So far, @@BULLETINS@@ bulletins; bulletins are numbered."),
+            "2. So far, @@BULLETINS@@ bulletin; bulletins are numbered."
+        );
+        assert_eq!(
+            singular_count("2. We have been busy: @@BULLETINS@@ BulletinsX."),
+            "2. We have been busy: @@BULLETINS@@ BulletinsX."
+        );
+        assert_eq!(
+            singular_count("Have been @@BULLETINS@@ bulletins. Behave been @@BULLETINS@@"),
+            "Has been @@BULLETINS@@ bulletin. Behave been @@BULLETINS@@"
+        );
     }
 
     #[test]
