@@ -112,6 +112,44 @@ fn audit_exit_status_and_json() {
 }
 
 #[test]
+fn a_bulletin_of_the_canary_s_day_may_be_left_out_of_its_count() {
+    let dir = tempfile::tempdir().unwrap();
+    pack(dir.path());
+    let p = dir.path().to_str().unwrap();
+    std::fs::create_dir_all(dir.path().join("QSBs")).unwrap();
+    let bulletin = |day: &str| {
+        let text = format!(
+            "\n     ---===[ Example Security Bulletin 001 ]===---\n\n              {day}\n\n       Something broke\n"
+        );
+        std::fs::write(dir.path().join("QSBs/qsb-001-2030.txt"), text).unwrap();
+    };
+    let audit = || {
+        let out = secpack(
+            &["--json", "canary", "audit", p, "--now", "2030-04-01"],
+            dir.path(),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let kinds: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect();
+        (out.status.code(), kinds)
+    };
+    // Canary 1 (2030-01-07) states 0 bulletins; one dated that same day may
+    // have come out after it was signed.
+    bulletin("2030-01-07");
+    assert_eq!(audit(), (Some(0), vec![]));
+    // One dated the day before was out: 0 is wrong.
+    bulletin("2030-01-06");
+    assert_eq!(
+        audit(),
+        (Some(1), vec!["bulletin-count-mismatch".to_string()])
+    );
+}
+
+#[test]
 fn freshness_writes_nothing_when_a_source_fails() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(vec![("/rss", vec![ok("not a feed")])]);

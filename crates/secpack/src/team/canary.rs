@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::draft::centre;
 use super::init::CANARY_TEMPLATE;
 use super::TeamError;
-use crate::canary::audit::bulletin_dates;
+use crate::canary::audit::{bulletin_dates, published_by};
 use crate::canary::freshness::check_proof;
 use crate::canary::machine::{self, BlockFacts};
 use crate::canary::parse::{read_freshness, Canary, MAX_CANARY_BYTES};
@@ -104,16 +104,10 @@ pub fn next_window(
 }
 
 /// Bulletins published on or before `date`: those dated then or earlier,
-/// and undated ones whose file name gives that year or an earlier one.
+/// and undated ones whose file name gives that year or an earlier one (the
+/// most a canary of that day may state, [`published_by`]).
 pub fn bulletins_published(pack: &Pack, date: NaiveDate) -> u32 {
-    let count = bulletin_dates(pack)
-        .iter()
-        .filter(|b| match b.date {
-            Some(d) => d <= date,
-            None => b.year <= date.year(),
-        })
-        .count();
-    u32::try_from(count).unwrap_or(u32::MAX)
+    *published_by(&bulletin_dates(pack), date).end()
 }
 
 /// Checks that `text` is a proof of freshness the canary parser reads back:
@@ -573,6 +567,63 @@ mod tests {
         };
         let report = audit_pack(&pack, &options);
         assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    }
+
+    #[test]
+    fn a_bulletin_of_the_canary_s_day_published_after_it_raises_no_alert() {
+        use crate::canary::audit::{audit_pack, AuditOptions, FindingKind};
+        let dir = pack_with_bulletins(&[ymd(2025, 12, 1)]);
+        let root = dir.path().join("p");
+        let pack = Pack::open(&root).unwrap();
+        let canary = draft_canary(&pack, None, ymd(2026, 1, 5), MASTER, FRESHNESS, false).unwrap();
+        assert_eq!(canary.facts.bulletins, 1);
+        std::fs::write(root.join(&canary.path), &canary.text).unwrap();
+        let audit = |root: &std::path::Path| {
+            let options = AuditOptions {
+                now: ymd(2026, 1, 6),
+                master: Some(MASTER.into()),
+                signatures: None,
+                since: None,
+            };
+            audit_pack(&Pack::open(root).unwrap(), &options)
+        };
+        // A bulletin dated the canary's day, written after it: the canary's
+        // "1" is still right (so would "2" be).
+        let pack = Pack::open(&root).unwrap();
+        let qsb = super::super::draft_bulletin(&pack, None, ymd(2026, 1, 5), "Bug 2", &[]).unwrap();
+        std::fs::write(root.join(&qsb.path), qsb.text).unwrap();
+        let report = audit(&root);
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+        let path = root.join(&canary.path);
+        let stated = |n: &str| {
+            let text = canary
+                .text
+                .replace("There has been 1 Demo Security Bulletin", n);
+            std::fs::write(&path, text).unwrap();
+            audit(&root)
+                .findings
+                .into_iter()
+                .filter(|f| f.kind == FindingKind::BulletinCountMismatch)
+                .map(|f| f.detail)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            stated("There have been 2 Demo Security Bulletins"),
+            Vec::<String>::new()
+        );
+        // Fewer than those dated before the day, or more than those dated
+        // on or before it: an alert naming both counts.
+        for wrong in [
+            "There have been 0 Demo Security Bulletins",
+            "There have been 3 Demo Security Bulletins",
+        ] {
+            let found = stated(wrong);
+            assert_eq!(found.len(), 1, "{wrong}: {found:?}");
+            assert!(
+                found[0].contains("holds 1 dated before 2026-01-05 and 2 dated on or before it"),
+                "{found:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! it and against the pack. Each check adds findings; none decides alone.
 
 use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 
 use super::report::{
     AuditOptions, BulletinDate, CanaryFile, DocumentSigners, Finding, FindingKind,
@@ -252,9 +253,8 @@ fn check_against_previous(ctx: &mut Ctx<'_>, pf: &CanaryFile, pc: &Canary) {
     }
 }
 
-/// The stated bulletin count against the bulletins dated on or before the
-/// date of issue. Undated bulletins count by their file-name year; those of
-/// the canary's own year may or may not be included.
+/// The stated bulletin count against the bulletins the pack held when the
+/// canary was signed ([`published_by`]).
 fn check_count(ctx: &mut Ctx<'_>, bulletins: &[BulletinDate]) {
     let c = ctx.canary;
     let Some(stated) = c.bulletin_count else {
@@ -267,28 +267,46 @@ fn check_count(ctx: &mut Ctx<'_>, bulletins: &[BulletinDate]) {
     let Some(date) = c.issue_date else {
         return;
     };
+    let range = published_by(bulletins, date);
+    if !range.contains(&stated) {
+        let (low, high) = range.into_inner();
+        let held = if low == high {
+            format!("{low} dated on or before {date}")
+        } else {
+            format!(
+                "{low} dated before {date} and {high} dated on or before it \
+                 (one issued that day, or undated of that year, may or may not \
+                 have been out when the canary was signed)"
+            )
+        };
+        ctx.push(
+            FindingKind::BulletinCountMismatch,
+            format!("states {stated} bulletins published; the pack holds {held}"),
+        );
+    }
+}
+
+/// The bulletin counts a canary issued on `date` may state: at least the
+/// bulletins dated strictly before that day, at most those dated on or
+/// before it. A bulletin dated the same day may have come out before or
+/// after the canary was signed; an undated one counts by its file-name year,
+/// and one of the canary's own year may or may not be included. The one
+/// rule for the count: the audit checks it, `canary new` states the upper
+/// end.
+pub fn published_by(bulletins: &[BulletinDate], date: NaiveDate) -> RangeInclusive<u32> {
     let mut low = 0u32;
     let mut unsure = 0u32;
     for b in bulletins {
         match b.date {
-            Some(d) if d <= date => low += 1,
+            Some(d) if d < date => low += 1,
+            Some(d) if d == date => unsure += 1,
             Some(_) => {}
             None if b.year < date.year() => low += 1,
             None if b.year == date.year() => unsure += 1,
             None => {}
         }
     }
-    if stated < low || stated > low + unsure {
-        let held = if unsure == 0 {
-            format!("{low}")
-        } else {
-            format!("between {low} and {}", low + unsure)
-        };
-        ctx.push(
-            FindingKind::BulletinCountMismatch,
-            format!("states {stated} bulletins published; the pack holds {held} dated on or before {date}"),
-        );
-    }
+    low..=low.saturating_add(unsure)
 }
 
 /// The proof of freshness: present, dated near the date of issue, sources
@@ -374,5 +392,54 @@ pub(super) fn check_signatures(
                 result.required
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn dated(number: u32, date: NaiveDate) -> BulletinDate {
+        BulletinDate {
+            number,
+            year: date.year(),
+            date: Some(date),
+        }
+    }
+
+    #[test]
+    fn a_bulletin_of_the_same_day_may_or_may_not_be_counted() {
+        let issued = ymd(2026, 12, 4);
+        let bulletins = [
+            dated(1, ymd(2026, 11, 20)),
+            dated(2, issued),
+            dated(3, ymd(2026, 12, 5)),
+        ];
+        assert_eq!(published_by(&bulletins, issued), 1..=2);
+        // The day after, the same-day bulletin is certain; the next is not.
+        assert_eq!(published_by(&bulletins, ymd(2026, 12, 5)), 2..=3);
+        assert_eq!(published_by(&bulletins[..1], issued), 1..=1);
+        assert_eq!(published_by(&[], issued), 0..=0);
+    }
+
+    #[test]
+    fn undated_bulletins_count_by_their_file_name_year() {
+        let issued = ymd(2026, 6, 1);
+        let undated = |number, year| BulletinDate {
+            number,
+            year,
+            date: None,
+        };
+        let bulletins = [
+            undated(1, 2025),
+            undated(2, 2026),
+            dated(3, issued),
+            undated(4, 2027),
+        ];
+        assert_eq!(published_by(&bulletins, issued), 1..=3);
     }
 }

@@ -21,6 +21,8 @@ pub use report::{
 use std::collections::BTreeSet;
 use std::path::Path;
 
+pub use self::checks::published_by;
+
 use self::checks::{check_block, check_numbering, check_one, check_signatures, Ctx, Findings};
 use self::report::summary;
 use super::machine;
