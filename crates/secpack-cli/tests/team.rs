@@ -191,7 +191,7 @@ fn finish_draft(path: &Path) {
     let mut text = std::fs::read_to_string(path).unwrap();
     let mut left = secpack::bulletin::template::template_lines(&text);
     assert!(!left.is_empty(), "a fresh draft holds template text");
-    // A few lines are reported at a time.
+    // Every line is reported; a second look finds none left.
     while !left.is_empty() {
         let lines: Vec<&str> = text
             .lines()

@@ -19,9 +19,9 @@ use serde::Serialize;
 /// secpack's bulletin template (the one `secpack init` copies into a pack).
 const BUILT_IN_TEMPLATE: &str = include_str!("../team/templates/qsb-template.txt");
 
-/// Lines of template text reported at most (a whole unedited draft has a
-/// dozen).
-const MAX_REPORTED: usize = 5;
+/// Lines of template text a sentence ([`describe`]) names at most (a whole
+/// unedited draft has a dozen); it counts the others.
+const MAX_DESCRIBED: usize = 5;
 
 /// One line of a bulletin that is still template text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,8 +34,8 @@ pub struct TemplateLine {
     pub text: String,
 }
 
-/// The lines of `text` that are still template text (at most a few), in
-/// order; empty for a finished bulletin.
+/// Every line of `text` that is still template text, in order; empty for a
+/// finished bulletin.
 pub fn template_lines(text: &str) -> Vec<TemplateLine> {
     let guidance = guidance_lines();
     let mut out = Vec::new();
@@ -59,18 +59,18 @@ pub fn template_lines(text: &str) -> Vec<TemplateLine> {
             kind,
             text: line.to_string(),
         });
-        if out.len() == MAX_REPORTED {
-            break;
-        }
     }
     out
 }
 
 /// One sentence saying where template text was left, for error messages and
 /// findings: `line 9 ("Say in one or two sentences..."), line 15 (...)`.
+/// The first few lines are named; the others are counted (`and 2 more`), so
+/// a shortened list never reads as the whole of it.
 pub fn describe(lines: &[TemplateLine]) -> String {
-    lines
+    let mut parts: Vec<String> = lines
         .iter()
+        .take(MAX_DESCRIBED)
         .map(|l| {
             let mut t: String = l.text.chars().take(48).collect();
             if t.len() < l.text.len() {
@@ -78,8 +78,12 @@ pub fn describe(lines: &[TemplateLine]) -> String {
             }
             format!("line {} ({t:?})", l.line)
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    let left_out = lines.len().saturating_sub(MAX_DESCRIBED);
+    if left_out > 0 {
+        parts.push(format!("and {left_out} more"));
+    }
+    parts.join(", ")
 }
 
 /// `@@NAME@@` somewhere in `line`.
@@ -137,7 +141,7 @@ mod tests {
     #[test]
     fn the_template_itself_is_template_text() {
         let found = template_lines(BUILT_IN_TEMPLATE);
-        assert_eq!(found.len(), MAX_REPORTED);
+        assert!(found.len() > MAX_DESCRIBED, "{found:?}");
         assert_eq!(found[0].kind, "placeholder");
         assert!(guidance_lines().len() >= 6, "{:?}", guidance_lines());
         assert!(guidance_lines()
@@ -162,6 +166,28 @@ mod tests {
     }
 
     #[test]
+    fn every_line_is_found_and_a_long_list_says_how_many_it_leaves_out() {
+        let text: String = (1..=7).map(|i| format!("Step {i}: TODO\n")).collect();
+        let found = template_lines(&text);
+        assert_eq!(
+            found.iter().map(|f| f.line).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5, 6, 7]
+        );
+        let sentence = describe(&found);
+        assert!(
+            sentence.starts_with("line 1 (\"Step 1: TODO\"), line 2 (")
+                && sentence.contains("line 5 (\"Step 5: TODO\")")
+                && !sentence.contains("line 6")
+                && sentence.ends_with(", and 2 more"),
+            "{sentence}"
+        );
+        // Five lines or fewer are all named, with nothing counted.
+        let five = describe(&found[..5]);
+        assert!(five.contains("line 5") && !five.contains("more"), "{five}");
+        assert_eq!(describe(&found[..1]), "line 1 (\"Step 1: TODO\")");
+    }
+
+    #[test]
     fn finished_bulletins_have_none() {
         for text in [
             include_str!("../../tests/data/bulletins/qsb-100-2024.txt"),
@@ -180,7 +206,7 @@ mod tests {
         #[test]
         fn never_panics(s in "\\PC{0,300}") {
             let found = template_lines(&s);
-            prop_assert!(found.len() <= MAX_REPORTED);
+            prop_assert!(found.len() <= s.lines().count());
             let _ = describe(&found);
         }
     }
