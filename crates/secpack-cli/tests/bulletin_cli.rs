@@ -234,6 +234,13 @@ fn sign_refuses_the_template_and_drafts_still_holding_template_text() {
         "{}",
         stdout(&o)
     );
+    // The template holds more lines of guidance than the note names: it
+    // counts the others rather than stopping silently.
+    assert!(
+        stdout(&o).contains(" more): replace it before signing"),
+        "{}",
+        stdout(&o)
+    );
     let draft = "QSBs/qsb-001-2026.txt";
     let o = sign_as_bob(&p, draft);
     // A refusal of the request, not a usage error: exit 1, code template-text.
@@ -313,6 +320,83 @@ fn qsb_list_flags_a_signed_draft() {
     }
     let o = secpack(&["qsb", "list", "--pack", &s(p.root()), "--master", &k.master]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn qsb_list_flags_a_sidecar_not_signed_enough() {
+    let p = keyed_pack();
+    let k = keys();
+    let signers = [("alice", k.alice.as_str()), ("bob", k.bob.as_str())];
+    p.signed_doc("QSBs/qsb-001-2024.txt", BULLETIN, &signers);
+    let list = |json: bool| {
+        let mut args = vec!["qsb", "list", "--master", &k.master];
+        if json {
+            args.insert(0, "--json");
+        }
+        let root = s(p.root());
+        args.extend(["--pack", &root]);
+        secpack(&args)
+    };
+    let o = list(true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["bulletins"][0].get("sidecar").is_none(),
+        "no sidecar: {v}"
+    );
+
+    // A revision writes the sidecar; nobody has signed it yet.
+    let o = secpack(&[
+        "qsb",
+        "revise",
+        "1",
+        "--pack",
+        &s(p.root()),
+        "--summary",
+        "Packages for 4.3.",
+        "--date",
+        "2024-04-01",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = list(true);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = &v["bulletins"][0];
+    assert_eq!(row["ok"], true, "the bulletin itself is signed: {v}");
+    assert_eq!(
+        row["sidecar"],
+        serde_json::json!({
+            "path": "QSBs/qsb-001-2024.toml",
+            "valid_signers": 0,
+            "required": 1,
+            "ok": false,
+        })
+    );
+    let o = list(false);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "SIDECAR NOT SIGNED ENOUGH QSBs/qsb-001-2024.toml has 0 of the 1 valid signatures it needs"
+        ) && out.contains("secpack sign QSBs/qsb-001-2024.toml --as NAME"),
+        "{out}"
+    );
+    // The verdict is the trust engine's: `status` names the same file.
+    let o = secpack(&["status", "--pack", &s(p.root()), "--master", &k.master]);
+    assert!(
+        stdout(&o).contains("[below-threshold]") && stdout(&o).contains("qsb-001-2024.toml"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Signed by both, the sidecar counts and the list is clean.
+    let sidecar = std::fs::read(p.path("QSBs/qsb-001-2024.toml")).unwrap();
+    p.signed_doc("QSBs/qsb-001-2024.toml", &sidecar, &signers);
+    let o = list(true);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bulletins"][0]["sidecar"]["ok"], true, "{v}");
+    assert_eq!(v["bulletins"][0]["sidecar"]["valid_signers"], 2, "{v}");
 }
 
 #[test]

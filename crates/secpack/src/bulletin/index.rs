@@ -4,6 +4,9 @@
 //! `secpack qsb list`, the site's pages and the server's `/api/v1/bulletins`
 //! are made from.
 
+use std::path::Path;
+
+use super::sidecar::Sidecar;
 use super::{document_id, BulletinHeader, MAX_BULLETIN_BYTES};
 use crate::fsutil::{read_capped, ReadCappedError};
 use crate::pack::{NumberedName, Pack};
@@ -35,6 +38,25 @@ pub struct SignatureVerdict {
     /// Valid signers the bulletin needs.
     pub required: u32,
     /// Enough valid signers, and nothing wrong with the document.
+    pub ok: bool,
+    /// The verdict on its sidecar (`qsb-NNN-YYYY.toml`, which revises or
+    /// withdraws it), when it has one. A sidecar counts only when it meets
+    /// its threshold too: the exports leave out a bulletin whose sidecar
+    /// does not (`unverified-sidecar`).
+    pub sidecar: Option<SidecarVerdict>,
+}
+
+/// The trust engine's verdict on a bulletin's sidecar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SidecarVerdict {
+    /// Path of the sidecar relative to the pack root.
+    pub path: String,
+    /// Distinct valid signers of the sidecar.
+    pub valid_signers: usize,
+    /// Valid signers it needs.
+    pub required: u32,
+    /// Enough valid signers, and nothing wrong with the file (`false` too
+    /// when the trust engine did not judge it).
     pub ok: bool,
 }
 
@@ -68,11 +90,22 @@ pub fn index(
             let text = read_bulletin(pack, &file.path)?;
             let header = BulletinHeader::parse(&text, prefix);
             let signatures = report.map(|r| {
-                let doc = r.documents.iter().find(|d| d.path == file.path);
+                let judged = |path: &str| r.documents.iter().find(|d| d.path == path);
+                let doc = judged(&file.path);
+                let sidecar = sidecar_of(pack, &file.path).map(|path| {
+                    let d = judged(&path);
+                    SidecarVerdict {
+                        valid_signers: d.map_or(0, |d| d.valid_signers),
+                        required: d.map_or(0, |d| d.required),
+                        ok: d.is_some_and(|d| d.ok),
+                        path,
+                    }
+                });
                 SignatureVerdict {
                     signers: doc.map(|d| d.signers.clone()).unwrap_or_default(),
                     required: doc.map_or(0, |d| d.required),
                     ok: doc.is_some_and(|d| d.ok),
+                    sidecar,
                 }
             });
             Ok(IndexedBulletin {
@@ -85,6 +118,14 @@ pub fn index(
             })
         })
         .collect()
+}
+
+/// The pack-relative path of the sidecar beside the bulletin `rel`, when the
+/// pack holds one.
+fn sidecar_of(pack: &Pack, rel: &str) -> Option<String> {
+    let path = Sidecar::path_for(Path::new(rel));
+    let path = path.to_str()?;
+    pack.file(path).map(|f| f.path.clone())
 }
 
 /// Reads a bulletin of at most [`MAX_BULLETIN_BYTES`] bytes.

@@ -172,9 +172,23 @@ struct Row {
     signers: Option<Vec<String>>,
     /// Enough valid signers; `None` when not verified.
     ok: Option<bool>,
+    /// Its sidecar's verdict, when it has a sidecar and was verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sidecar: Option<SidecarRow>,
     /// Lines still holding template text (a draft): empty for a finished
     /// bulletin.
     template_text: Vec<TemplateLine>,
+}
+
+/// The trust engine's verdict on a bulletin's sidecar, as listed.
+#[derive(serde::Serialize)]
+struct SidecarRow {
+    path: String,
+    valid_signers: usize,
+    required: u32,
+    /// Enough valid signers: until then the changes it makes (revisions,
+    /// withdrawal) do not count and the exports leave the bulletin out.
+    ok: bool,
 }
 
 fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
@@ -192,12 +206,26 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
             date: b.header.date,
             title: b.header.title,
             ok: b.signatures.as_ref().map(|v| v.ok),
+            sidecar: b
+                .signatures
+                .as_ref()
+                .and_then(|v| v.sidecar.clone())
+                .map(|s| SidecarRow {
+                    path: s.path,
+                    valid_signers: s.valid_signers,
+                    required: s.required,
+                    ok: s.ok,
+                }),
             signers: b.signatures.map(|v| v.signers),
         })
         .collect();
     let failing = rows
         .iter()
-        .filter(|r| r.ok == Some(false) || !r.template_text.is_empty())
+        .filter(|r| {
+            r.ok == Some(false)
+                || r.sidecar.as_ref().is_some_and(|s| !s.ok)
+                || !r.template_text.is_empty()
+        })
         .count();
     if global.json {
         print_json(&serde_json::json!({ "verified": report.is_some(), "bulletins": rows }))?;
@@ -223,6 +251,18 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
                     .as_ref()
                     .map_or(String::new(), |s| format!(", {} valid signer(s)", s.len()))
             );
+            if let Some(s) = r.sidecar.as_ref().filter(|s| !s.ok) {
+                anstream::println!(
+                    "     {} {} has {} of the {} valid signatures it needs: its changes \
+                     (revisions, withdrawal) do not count and the exports leave the bulletin \
+                     out until it is signed (`secpack sign {} --as NAME ...`)",
+                    paint(BAD, "SIDECAR NOT SIGNED ENOUGH"),
+                    safe(&s.path),
+                    s.valid_signers,
+                    s.required,
+                    safe(&s.path),
+                );
+            }
             if !r.template_text.is_empty() {
                 anstream::println!(
                     "     {} {}: {}",
