@@ -49,10 +49,10 @@ pub const TLP_FOLDER: &str = "white";
 
 impl CsafSettings {
     /// Settings from the pack configuration. The base URL is `base_url` when
-    /// given, else `export.csaf_base_url`, else the origin of `project.url`
-    /// + `/.well-known/csaf` (RFC 8615 and CSAF 2.0 §7.1.9 put `.well-known`
-    /// at the origin's root, whatever path the project's pages live under);
-    /// it must be an https URL.
+    /// given, else `export.csaf_base_url`, else `/.well-known/csaf` at the
+    /// origin of `project.url` (RFC 8615 and CSAF 2.0 §7.1.9 put
+    /// `.well-known` at the origin's root, whatever path the project's pages
+    /// live under); it must be an https URL.
     pub fn from_config(config: &PackConfig, base_url: Option<&str>) -> Result<Self, ExportError> {
         let project = &config.project;
         let base = base_url
