@@ -172,6 +172,8 @@ status-title = Your report
 status-intro = Give the codename shown on your receipt to see where your report stands and the security team's replies.
 status-codename = Codename
 status-show = Show my report
+# What ends a label before its value ("State: confirmed").
+label-colon = :
 status-state = State
 status-bulletin = Published in
 status-replies = Replies from the security team

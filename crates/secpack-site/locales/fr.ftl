@@ -175,6 +175,9 @@ status-title = Votre signalement
 status-intro = Saisissez le nom de code de votre accusé de réception pour voir où en est votre signalement et les réponses de l'équipe de sécurité.
 status-codename = Nom de code
 status-show = Voir mon signalement
+# Ce qui suit une étiquette (« État : confirmé ») : une espace fine
+# insécable avant les deux-points, selon l'usage français.
+label-colon = {"\u202F"}:
 status-state = État
 status-bulletin = Publié dans
 status-replies = Réponses de l'équipe de sécurité
