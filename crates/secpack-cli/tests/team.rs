@@ -639,7 +639,26 @@ fn bad_passphrases_and_unwritable_destinations() {
             .arg(pack.join(doc)),
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    // It names alice's key as every other message does: by its primary
+    // key's fingerprint, not by the signing subkey's.
+    let alice_file = std::fs::read_dir(pack.join("keys/security-team"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("alice-")
+        })
+        .unwrap();
+    let alice = fingerprint_of(&std::fs::read(alice_file).unwrap());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "wrong passphrase for the secret key {alice} [wrong-passphrase]"
+        )),
+        "{err}"
+    );
     // Missing passphrase (no terminal to ask).
     let out = c.run(
         c.sign("alice")

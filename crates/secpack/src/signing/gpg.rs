@@ -51,9 +51,15 @@ pub fn sign_with_gpg(
     })
     .map_err(|e| failed(format!("running {}: {e}", gpg.to_string_lossy())))?;
     if !out.status.success() {
-        return Err(failed(
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        ));
+        // gpg's message, one sentence: its lines joined with "; " (a line
+        // break would be shown escaped, as `\n`, by the CLI).
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        return Err(failed(lines.join("; ")));
     }
     String::from_utf8(out.stdout)
         .map_err(|_| failed("gpg wrote a signature that is not ASCII armour".into()))

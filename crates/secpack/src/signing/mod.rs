@@ -155,10 +155,13 @@ impl SecretKeyFile {
         let key = if key.has_unencrypted_secret() {
             key
         } else {
+            // A passphrase error names the member's key as every other
+            // message does: by its primary key, not the signing subkey.
+            let primary = self.cert.fingerprint().to_hex();
             let password =
-                passphrase.ok_or_else(|| SigningError::PassphraseRequired(fingerprint.clone()))?;
+                passphrase.ok_or_else(|| SigningError::PassphraseRequired(primary.clone()))?;
             key.decrypt_secret(password)
-                .map_err(|_| SigningError::WrongPassphrase(fingerprint.clone()))?
+                .map_err(|_| SigningError::WrongPassphrase(primary))?
         };
         let keypair = key.into_keypair().map_err(openpgp_error(&format!(
             "using the secret key {fingerprint} of {}",
