@@ -125,3 +125,123 @@ fn expect_error(out: &std::process::Output, status: i32, code: &str, class: &str
     let message = v["error"]["message"].as_str().unwrap();
     assert!(message.contains(names), "{message}");
 }
+
+#[test]
+fn a_name_that_is_no_member_is_a_usage_error_in_sign_and_tag_as_in_key_export() {
+    let pack = demo_copy();
+    let doc = pack.path().join("QSBs/qsb-001-2025.txt");
+    // `carol` names no key of the pack: whatever key is given, it is no
+    // member (not a key that "does not belong" to her).
+    let sign = secpack()
+        .args(["sign", "--json", "--as", "carol", "--master", DEMO_MASTER])
+        .arg("--pack")
+        .arg(pack.path())
+        .arg("--key")
+        .arg(demo_key("alice"))
+        .arg(&doc)
+        .output()
+        .unwrap();
+    expect_error(&sign, 2, "no-such-member", "usage", "\"carol\"");
+    assert!(!pack.path().join("QSBs/qsb-001-2025.txt.sig.carol").exists());
+    let tag = secpack()
+        .args(["tag", "--json", "--as", "carol", "--master", DEMO_MASTER])
+        .arg("--pack")
+        .arg(pack.path())
+        .arg("--key")
+        .arg(demo_key("alice"))
+        .output()
+        .unwrap();
+    expect_error(&tag, 2, "no-such-member", "usage", "\"carol\"");
+    let export = secpack()
+        .args(["key", "export", "carol", "--json", "--pack"])
+        .arg(pack.path())
+        .output()
+        .unwrap();
+    expect_error(&export, 2, "no-such-member", "usage", "\"carol\"");
+    // A member with another member's key is still refused as such.
+    let out = secpack()
+        .args(["sign", "--json", "--as", "bob", "--master", DEMO_MASTER])
+        .arg("--pack")
+        .arg(pack.path())
+        .arg("--key")
+        .arg(demo_key("alice"))
+        .arg(&doc)
+        .args(["--force"])
+        .output()
+        .unwrap();
+    expect_error(&out, 1, "signer-mismatch", "failure", "\"bob\"");
+}
+
+#[test]
+fn a_file_at_the_pack_root_is_not_a_document_in_words_that_say_why() {
+    let pack = demo_copy();
+    std::fs::write(pack.path().join("foo.txt"), "notes\n").unwrap();
+    let out = secpack()
+        .args(["sign", "--json", "--as", "alice", "--master", DEMO_MASTER])
+        .arg("--pack")
+        .arg(pack.path())
+        .arg("--key")
+        .arg(demo_key("alice"))
+        .arg(pack.path().join("foo.txt"))
+        .output()
+        .unwrap();
+    expect_error(
+        &out,
+        2,
+        "not-a-document",
+        "usage",
+        "foo.txt is not a document of the pack (a file at the pack's root, outside every folder of documents)",
+    );
+    // A key file says what is done with keys instead.
+    let key = std::fs::read_dir(pack.path().join("keys/security-team"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("alice")
+        })
+        .unwrap();
+    let out = secpack()
+        .args(["sign", "--json", "--as", "alice", "--master", DEMO_MASTER])
+        .arg("--pack")
+        .arg(pack.path())
+        .arg("--key")
+        .arg(demo_key("alice"))
+        .arg(&key)
+        .output()
+        .unwrap();
+    expect_error(
+        &out,
+        2,
+        "not-a-document",
+        "usage",
+        "(a key file: the master key certifies keys",
+    );
+}
+
+#[test]
+fn gpgs_message_is_one_line_in_a_gpg_failed_error() {
+    // A GnuPG home without alice's key: gpg says so on two lines.
+    let gpg = secpack_testsupport::gpg::Gpg::new();
+    let pack = demo_copy();
+    let out = secpack()
+        .env("GNUPGHOME", gpg.path())
+        .env_remove("SECPACK_GPG")
+        .args(["sign", "--json", "--as", "alice", "--gpg", "--force"])
+        .args(["--master", DEMO_MASTER, "--pack"])
+        .arg(pack.path())
+        .arg(pack.path().join("QSBs/qsb-001-2025.txt"))
+        .output()
+        .unwrap();
+    let v = json_error(&out, 1);
+    assert_eq!(v["error"]["code"], "gpg-failed");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("No secret key; gpg: ") && !message.contains('\n'),
+        "{message}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("\\n"), "no escaped line break: {stderr}");
+}

@@ -27,6 +27,10 @@ pub enum TeamError {
     /// The signer name cannot be used in a file name.
     #[error("{0:?} is not a signer name (use lower-case letters, digits, '-' and '_')")]
     BadSignerName(String),
+    /// No key of the pack, current or retired, belongs to the name: it is
+    /// no member of the team (the code `key export` gives too).
+    #[error("no key of the pack belongs to {0:?}: it is no member of the team (expected a key file named {0}-*.asc or a [[team]] entry; `secpack key list` lists the keys)")]
+    NoSuchMember(String),
     /// No current key of the pack belongs to the member.
     #[error("no current key of the pack belongs to {0:?} (expected a key file named {0}-*.asc or a [[team]] entry)")]
     NoMemberKey(String),
@@ -113,6 +117,7 @@ impl TeamError {
         match self {
             Self::NotADocument(..) => "not-a-document",
             Self::BadSignerName(_) => "bad-signer-name",
+            Self::NoSuchMember(_) => "no-such-member",
             Self::NoMemberKey(_) => "no-member-key",
             Self::AmbiguousMember(..) => "ambiguous-member",
             Self::UntrustedKey(..) => "untrusted-key",
@@ -150,6 +155,7 @@ impl crate::error::Coded for TeamError {
         match self {
             Self::NotADocument(..) => ErrorClass::Usage,
             Self::BadSignerName(..) => ErrorClass::Usage,
+            Self::NoSuchMember(..) => ErrorClass::Usage,
             Self::NoMemberKey(..) => ErrorClass::Usage,
             Self::AmbiguousMember(..) => ErrorClass::Usage,
             Self::SignatureExists(..) => ErrorClass::Usage,

@@ -112,17 +112,27 @@ pub(super) fn check_key(
 }
 
 /// The pack's key that signs for member `signer` with `backend`: the key
-/// file's own (which must be in the pack), or, through gpg, the member's.
+/// file's own (which must be in the pack: else `untrusted-key`), or,
+/// through gpg, the member's. A name no key of the pack belongs to (retired
+/// keys included) is no member: `no-such-member`, as `key export` says,
+/// rather than a key that "does not belong" to it.
 pub(super) fn signing_entry<'r>(
     pack: &Pack,
     ring: &'r Keyring,
     signer: &str,
     backend: &Backend<'_>,
 ) -> Result<&'r KeyEntry, TeamError> {
+    let is_member = || {
+        ring.entries
+            .iter()
+            .any(|e| names_member(&pack.config, signer, e))
+    };
+    let no_such_member = || TeamError::NoSuchMember(signer.to_string());
     match backend {
         Backend::KeyFile(key) => {
             let fpr = key.cert_fingerprint();
-            fpr.parse()
+            let entry = fpr
+                .parse()
                 .ok()
                 .and_then(|p| ring.entry_by_fingerprint(&p))
                 .ok_or_else(|| {
@@ -131,8 +141,10 @@ pub(super) fn signing_entry<'r>(
                         "no key file".into(),
                         "the key is not in the pack".into(),
                     )
-                })
+                })?;
+            is_member().then_some(entry).ok_or_else(no_such_member)
         }
+        Backend::Gpg(_) if !is_member() => Err(no_such_member()),
         Backend::Gpg(_) => member_entry(pack, ring, signer),
     }
 }
@@ -182,14 +194,22 @@ pub fn sign_document(
             document.split('/').next().unwrap_or_default().to_string()
         }
         Some(other) => {
-            let what = serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v["class"].as_str().map(str::to_string))
-                .unwrap_or_default();
-            return Err(TeamError::NotADocument(
-                document.to_string(),
-                format!("a {what} file"),
-            ));
+            let why = match other {
+                FileClass::Key { .. } => {
+                    "a key file: the master key certifies keys (`secpack key certify`)".to_string()
+                }
+                FileClass::Signature { .. } => "a signature file".to_string(),
+                FileClass::Link { target } => format!("a symbolic link: sign its target {target}"),
+                FileClass::Refused { reason } => {
+                    format!("a file secpack refuses to read: {reason}")
+                }
+                // Only secpack.toml is signed at the root: a document's
+                // folder sets who signs it and how many must.
+                FileClass::Document { .. } | FileClass::Other { .. } => {
+                    "a file at the pack's root, outside every folder of documents".to_string()
+                }
+            };
+            return Err(TeamError::NotADocument(document.to_string(), why));
         }
         None => {
             return Err(TeamError::NotADocument(
