@@ -62,6 +62,9 @@ struct Report<'a> {
     summary: Option<&'a secpack_site::pages::Summary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     security_txt_lint: Option<&'a secpack::securitytxt::LintReport>,
+    /// Why the signer given with --sign-as signed nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signer_unused: Option<String>,
 }
 
 /// Runs the subcommand.
@@ -87,6 +90,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             failures: &report.summary.failures,
             summary: None,
             security_txt_lint: None,
+            signer_unused: None,
         };
         if global.json {
             crate::output::print_json(&r)?;
@@ -129,6 +133,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
                 failures: &report.summary.failures,
                 summary: None,
                 security_txt_lint: Some(l),
+                signer_unused: None,
             })?;
         } else {
             crate::cmd::site_check::print_findings(l);
@@ -141,6 +146,18 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     }
     write(&site, &args.output)?;
     let s = &site.summary;
+    // The signer signs security.txt only: none built, it signed nothing.
+    let signer_unused = args
+        .signer
+        .sign_as
+        .as_ref()
+        .filter(|_| signer.is_some() && !site.files.contains_key(".well-known/security.txt"))
+        .map(|name| {
+            format!(
+                "--sign-as {name} was not used: it signs security.txt only, and no \
+                 security.txt was built (the pack gives it no Contact)"
+            )
+        });
     if global.json {
         crate::output::print_json(&Report {
             output,
@@ -148,6 +165,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             failures: &report.summary.failures,
             summary: Some(s),
             security_txt_lint: lint.as_ref(),
+            signer_unused,
         })?;
     } else {
         anstream::println!(
@@ -171,7 +189,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
         if s.canary_overdue {
             anstream::println!("{} the latest canary is overdue", paint(WARN, "warning:"));
         }
-        for n in &s.notices {
+        for n in s.notices.iter().chain(&signer_unused) {
             anstream::println!("{} {}", paint(HEAD, "note:"), safe(n));
         }
         if let Some(l) = &lint {
