@@ -37,8 +37,15 @@ certifies every other key; verify the pack only from the master key's
 fingerprint obtained out of band, never from the file here.
 ";
 
+const DIGESTS_README: &str = "\
+Release digest files (IMAGE.DIGESTS), clear-signed by a release key:
+`secpack digest make IMAGE --sign-as NAME --key SECRETKEYFILE --master FPR
+-o digests/IMAGE.DIGESTS` makes one. `[signers] roles` in secpack.toml says
+which roles sign in this folder.
+";
+
 /// Creates a pack at `dir` (absent or empty): keys folders, bulletin and
-/// canary folders with their templates, a commented `secpack.toml`, a README,
+/// canary folders with their templates, the release digests folder, a commented `secpack.toml`, a README,
 /// and (with `options.git`) a git repository. Returns the files written,
 /// relative to `dir`.
 pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>, TeamError> {
@@ -66,10 +73,17 @@ pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>, TeamE
         (CONFIG_FILE, config),
         ("README.md", README_TEMPLATE.replace("@@PROJECT@@", project)),
         ("keys/README.md", KEYS_README.to_string()),
+        ("digests/README.md", DIGESTS_README.to_string()),
         ("QSBs/qsb-template.txt", BULLETIN_TEMPLATE.to_string()),
         ("canaries/canary-template.txt", CANARY_TEMPLATE.to_string()),
     ];
-    for folder in ["keys/master-key", "keys/security-team", "QSBs", "canaries"] {
+    for folder in [
+        "keys/master-key",
+        "keys/security-team",
+        "QSBs",
+        "canaries",
+        "digests",
+    ] {
         let p = dir.join(folder);
         std::fs::create_dir_all(&p).map_err(|e| IoError::new("creating", &p, e))?;
     }
@@ -108,6 +122,32 @@ mod tests {
         };
         init_pack(&dir.path().join("p"), &options).unwrap();
         std::fs::read_to_string(dir.path().join("p").join(CONFIG_FILE)).unwrap()
+    }
+
+    #[test]
+    fn every_folder_the_config_names_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("p");
+        let options = InitOptions {
+            project: "Demo".into(),
+            git: false,
+        };
+        let written = init_pack(&root, &options).unwrap();
+        let config = crate::config::PackConfig::load(&root).unwrap().unwrap();
+        let l = &config.layout;
+        for folder in [&l.keys, &l.bulletins, &l.canaries, &l.digests] {
+            assert!(root.join(folder).is_dir(), "{folder}");
+        }
+        // The digests folder holds a README saying what goes there (git
+        // keeps no empty folder), which is never taken for a document.
+        assert!(written.contains(&"digests/README.md".to_string()));
+        let pack = crate::pack::Pack::open(&root).unwrap();
+        assert_eq!(
+            pack.file("digests/README.md").map(|f| &f.class),
+            Some(&crate::pack::FileClass::Other {
+                reason: crate::pack::OtherReason::Readme
+            })
+        );
     }
 
     #[test]
