@@ -183,23 +183,32 @@ pub fn usage_notice(code: &'static str, message: String) -> anyhow::Error {
 
 /// An error's chain of causes, `outer: inner: ...` as `{:#}` shows it, each
 /// cause escaped on one line (causes quote file names, user IDs and other
-/// pack text) except a [`UsageError`] of the CLI's own text.
+/// pack text) except a [`UsageError`] of the CLI's own text. A cause whose
+/// text the one before it already shows (an error that prints its source
+/// in its own message, as the operating system's errors of `tempfile` do)
+/// is not shown twice.
 pub fn chain(e: &anyhow::Error) -> impl std::fmt::Display + '_ {
     struct Chain<'a>(&'a anyhow::Error);
     impl std::fmt::Display for Chain<'_> {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            for (i, cause) in self.0.chain().enumerate() {
-                if i > 0 {
-                    f.write_str(": ")?;
-                }
+            let mut shown = String::new();
+            for cause in self.0.chain() {
                 let own = cause
                     .downcast_ref::<UsageError>()
                     .filter(|u| u.own_text)
                     .map(|u| u.message.as_str());
-                match own {
-                    Some(text) => f.write_str(text)?,
-                    None => write!(f, "{}", safe(cause))?,
+                let text = match own {
+                    Some(text) => text.to_string(),
+                    None => safe(cause).to_string(),
+                };
+                if !shown.is_empty() && shown.contains(&text) {
+                    continue;
                 }
+                if !shown.is_empty() {
+                    f.write_str(": ")?;
+                }
+                f.write_str(&text)?;
+                shown = text;
             }
             Ok(())
         }
@@ -233,4 +242,36 @@ pub fn progress(len: u64, what: &str, global: &GlobalArgs) -> indicatif::Progres
     }
     bar.set_message(safe(what).to_string());
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that prints its source in its own message.
+    #[derive(Debug)]
+    struct Wrapping(std::io::Error);
+    impl std::fmt::Display for Wrapping {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{} at path \"/p/.tmp\"", self.0)
+        }
+    }
+    impl std::error::Error for Wrapping {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_shown_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let e = anyhow::Error::new(Wrapping(io)).context("creating a temporary file in /p");
+        assert_eq!(
+            chain(&e).to_string(),
+            "creating a temporary file in /p: No such file at path \"/p/.tmp\""
+        );
+        // Causes with their own text are all shown.
+        let e = anyhow::anyhow!("inner").context("middle").context("outer");
+        assert_eq!(chain(&e).to_string(), "outer: middle: inner");
+    }
 }
