@@ -65,6 +65,13 @@ fn commands(secret: &Path) -> Vec<Vec<String>> {
             "--master",
             DEMO_MASTER,
         ]),
+        own(&["canary", "new", "--freshness", &passphrase]),
+        own(&["canary", "audit", "--master", DEMO_MASTER]),
+        own(&["canary", "audit"]),
+        own(&["canary", "freshness"]),
+        own(&["xsa", "list"]),
+        own(&["xsa", "set", "400", "--affected", "no"]),
+        own(&["serve", "--master", DEMO_MASTER, "--addr", "127.0.0.1:0"]),
     ]
 }
 

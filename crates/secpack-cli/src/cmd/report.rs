@@ -4,7 +4,6 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use secpack::pack::Pack;
 use secpack::report::encrypt::TeamKey;
 use secpack::trust::keyring::Keyring;
 use serde::Serialize;
@@ -62,7 +61,7 @@ struct Encrypted<'a> {
 pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     let ReportCommand::Encrypt(args) = args.command;
     let pin = args.trust.pin()?;
-    let pack = Pack::open(&args.pack.pack)?;
+    let pack = args.pack.open()?;
     let keyring = Keyring::load(&pack, &pin);
     let key = TeamKey::select(&pack, &keyring.entries)?;
     let plaintext = read_report(&args.file)?;

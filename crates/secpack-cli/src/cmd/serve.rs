@@ -93,6 +93,8 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     if let Some(base) = &args.base_url {
         secpack::http::check_base_url("--base-url", base)?;
     }
+    // A folder that is no pack is refused before the store is opened.
+    secpack::pack::ensure_is_pack(args.pack.path())?;
     let db = match &args.db {
         Some(db) => Database::parse(db).map_err(|e| crate::output::usage(format!("--db: {e}")))?,
         None => Database::Sqlite(Inbox::default_path()?),

@@ -65,7 +65,7 @@ pub fn run(args: CheckArgs, global: &GlobalArgs) -> Result<u8> {
     let ring = match &args.pack {
         Some(root) => {
             let pin = args.trust.pin()?;
-            let v = secpack::trust::open_verified(root, &pin)?;
+            let v = crate::cmd::args::open_verified_pack(root, &pin)?;
             if csaf.is_none() {
                 csaf = v.pack.config.export.csaf_base_url.as_deref().map(csaf_url);
             }

@@ -5,8 +5,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use secpack::canary::audit::{audit_pack, AuditOptions, AuditReport, DocumentSigners, Severity};
-use secpack::pack::Pack;
-use secpack::trust::{open_verified, verify_settled, VerifiedPack, VerifyOptions};
+use secpack::trust::{verify_settled, VerifiedPack, VerifyOptions};
 
 use super::parse_day;
 use crate::cmd::args::{PackSubject, TrustArgs};
@@ -48,11 +47,11 @@ pub fn run(args: AuditArgs, global: &GlobalArgs) -> Result<u8> {
     // skipped.
     let (pack, signatures) = match &pin {
         Some(pin) => {
-            let VerifiedPack { pack, ring } = open_verified(args.pack.path(), pin)?;
+            let VerifiedPack { pack, ring } = args.pack.open_verified(pin)?;
             let report = verify_settled(&pack, ring, pin, VerifyOptions::default(), &|| {});
             (pack, Some(DocumentSigners::from_report(&report)))
         }
-        None => (Pack::open(args.pack.path())?, None),
+        None => (args.pack.open()?, None),
     };
     let mut options = AuditOptions {
         now,

@@ -36,7 +36,7 @@ pub struct FreshnessArgs {
 
 /// Runs `canary freshness`.
 pub fn run(args: FreshnessArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack)?;
+    let pack = crate::cmd::args::open_pack(&args.pack)?;
     let Some(proof) = gather_now(&pack)? else {
         return Ok(crate::EXIT_FAILURE);
     };

@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use secpack::canary::machine::BlockFacts;
 use secpack::fsutil::write_atomic;
-use secpack::pack::Pack;
 use secpack::team::{check_freshness_text, draft_canary_with, CanaryProof};
 
 use super::freshness::gather_now;
@@ -66,7 +65,7 @@ pub struct NewArgs {
 
 /// Runs `canary new`.
 pub fn run(args: NewArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&args.pack.pack)?;
+    let pack = args.pack.open()?;
     let pin = args.trust.pin()?;
     let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let mut block = BlockFacts {

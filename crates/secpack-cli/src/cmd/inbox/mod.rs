@@ -150,7 +150,7 @@ fn status(inbox: &Inbox, args: StatusArgs, global: &GlobalArgs) -> Result<u8> {
     // The bulletin must exist before anything is recorded.
     let bulletin = match &args.qsb {
         Some(text) => {
-            let pack = Pack::open(&args.pack)?;
+            let pack = crate::cmd::args::open_pack(&args.pack)?;
             Some(resolve_bulletin(&pack, text).with_context(|| {
                 format!("--qsb {text:?} in the pack at {}", args.pack.display())
             })?)

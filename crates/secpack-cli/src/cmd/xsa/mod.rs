@@ -140,7 +140,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
 
 /// The opened pack and the path of its tracker file.
 fn open(pack: &PackArg) -> Result<(Pack, PathBuf)> {
-    let pack = Pack::open(&pack.pack)?;
+    let pack = crate::cmd::args::open_pack(&pack.pack)?;
     let path = store::path_in(&pack);
     Ok((pack, path))
 }

@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use secpack::pack::Pack;
 use secpack::tracker::triage::{self, SetRequest, Verdict};
 
 use super::{rows::describe_row, PackArg};
@@ -44,7 +43,7 @@ enum AffectedVerdict {
 }
 
 pub(super) fn run(a: SetArgs, global: &GlobalArgs) -> Result<u8> {
-    let pack = Pack::open(&a.pack.pack)?;
+    let pack = crate::cmd::args::open_pack(&a.pack.pack)?;
     let verdict = match (a.unused, a.affected) {
         (true, _) => Some(Verdict::Unused),
         (false, Some(AffectedVerdict::Yes)) => Some(Verdict::Affected),
