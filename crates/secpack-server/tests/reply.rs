@@ -330,7 +330,11 @@ fn codename_status_follow_up_reply_and_pull_round_trip() {
     );
     assert!(html.body.contains(marker_reply));
     // French puts a narrow no-break space before a colon.
-    assert!(html.body.contains("État\u{202f}:</strong>"), "{}", html.body);
+    assert!(
+        html.body.contains("État\u{202f}:</strong>"),
+        "{}",
+        html.body
+    );
 
     // A reply signed by a key the master does not certify is shown as such.
     let mallory = member(&keys().mallory);
