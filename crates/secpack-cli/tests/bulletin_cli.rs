@@ -404,6 +404,8 @@ fn inbox_status_takes_a_bulletin_of_the_pack_in_any_form() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("pack");
     std::fs::create_dir_all(pack.join("QSBs")).unwrap();
+    // A pack has keys/ (a folder without is refused as not-a-pack).
+    std::fs::create_dir_all(pack.join("keys")).unwrap();
     for f in ["qsb-001-2026.txt", "qsb-002-2026.txt"] {
         std::fs::write(pack.join("QSBs").join(f), "a bulletin\n").unwrap();
     }
