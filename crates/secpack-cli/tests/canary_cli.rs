@@ -26,6 +26,7 @@ fn canary(n: u32, issued: &str, due_month: &str, count: u32) -> String {
 
 fn pack(dir: &Path) {
     std::fs::create_dir_all(dir.join("canaries")).unwrap();
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
     std::fs::write(
         dir.join("canaries/canary-001-2030.txt"),
         canary(1, "January 7, 2030", "April 2030", 0),

@@ -120,6 +120,7 @@ fn every_receipted_report_survives_sigkill_and_decrypts() {
     // --qsb names a bulletin of the pack.
     let bulletins = dir.path().join("pack");
     std::fs::create_dir_all(bulletins.join("QSBs")).unwrap();
+    std::fs::create_dir_all(bulletins.join("keys")).unwrap();
     std::fs::write(bulletins.join("QSBs/qsb-007-2026.txt"), "bulletin 7\n").unwrap();
     let out = secpack()
         .args(["--json", "inbox", "--db"])

@@ -503,6 +503,7 @@ fn the_pin_help_keeps_its_lines() {
 #[test]
 fn xsa_sync_and_list_show_upstream_titles_escaped() {
     let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir(pack.path().join("keys")).unwrap();
     let p = pack.path().to_str().unwrap();
     let list = pack.path().join("upstream.json");
     // The upstream parser already refuses control characters in titles

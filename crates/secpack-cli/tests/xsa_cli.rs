@@ -61,6 +61,7 @@ fn entries(text: &str) -> Vec<(u32, String, bool, bool)> {
 #[test]
 fn real_data_import_list_stats_and_export() {
     let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir(pack.path().join("keys")).unwrap();
     let p = pack.path();
     let out = secpack(p, &["import-jekyll", real_data().to_str().unwrap()]);
     assert!(out.status.success(), "{out:?}");
@@ -150,6 +151,7 @@ fn codes(report: &Value) -> Vec<(String, Option<u64>)> {
 #[test]
 fn set_and_check_against_bulletins() {
     let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir(pack.path().join("keys")).unwrap();
     let p = pack.path();
     write_bulletin(p, "qsb-001-2024.txt", "XSA-1, XSA-3");
 
@@ -273,6 +275,7 @@ fn set_and_check_against_bulletins() {
 #[test]
 fn sync_from_files_and_urls() {
     let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir(pack.path().join("keys")).unwrap();
     let p = pack.path();
     let tracker_file = p.join("tracker/xsa.toml");
     let out = secpack(
@@ -343,6 +346,7 @@ fn sync_from_files_and_urls() {
 #[test]
 fn qsb_takes_every_form_of_a_bulletin_number_of_the_pack() {
     let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir(pack.path().join("keys")).unwrap();
     let p = pack.path();
     write_bulletin(p, "qsb-001-2024.txt", "XSA-1");
     write_bulletin(p, "qsb-002-2026.txt", "XSA-2");
@@ -409,6 +413,7 @@ fn code_and_class(e: &Value) -> (Option<&str>, Option<&str>) {
 #[test]
 fn each_class_of_error_has_its_exit_status_and_code() {
     let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir(pack.path().join("keys")).unwrap();
     let p = pack.path();
     write_bulletin(p, "qsb-001-2024.txt", "XSA-1");
     // Usage: a malformed advisory number, and a verdict that needs a bulletin.

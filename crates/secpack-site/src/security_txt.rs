@@ -28,10 +28,16 @@ pub struct SecurityTxt {
     pub csaf: Option<String>,
 }
 
-/// Where a site's `security.txt` is published: `base` +
-/// `.well-known/security.txt` (its `Canonical`).
+/// Where a site's `security.txt` is published (its `Canonical`):
+/// `/.well-known/security.txt` at the root of `base`'s origin, where RFC 9116
+/// clients look, also for a site that lives under a path
+/// (`https://example.org/security/`); that site's own copy must then be
+/// published at the root too.
 pub fn canonical_url(base: &str) -> String {
-    urls::absolute(base, ".well-known/security.txt")
+    match secpack::http::origin(base) {
+        Some(origin) => format!("{origin}/.well-known/security.txt"),
+        None => urls::absolute(base, ".well-known/security.txt"),
+    }
 }
 
 /// The `CSAF` field for a provider published at `csaf_base_url`
@@ -165,6 +171,30 @@ impl SecurityTxt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_canonical_place_is_at_the_origins_root() {
+        for (base, place) in [
+            (
+                "https://example.org/",
+                "https://example.org/.well-known/security.txt",
+            ),
+            (
+                "https://example.org",
+                "https://example.org/.well-known/security.txt",
+            ),
+            (
+                "https://example.org/security/",
+                "https://example.org/.well-known/security.txt",
+            ),
+            (
+                "http://127.0.0.1:8080/a/b",
+                "http://127.0.0.1:8080/.well-known/security.txt",
+            ),
+        ] {
+            assert_eq!(canonical_url(base), place, "{base}");
+        }
+    }
 
     #[test]
     fn contacts_are_uris() {
