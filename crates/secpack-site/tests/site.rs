@@ -551,9 +551,12 @@ fn security_txt_follows_rfc_9116() {
     assert_eq!(fields["Expires"].len(), 1, "Expires must appear once");
     let expires = DateTime::parse_from_rfc3339(&fields["Expires"][0]).unwrap();
     assert!(expires > now && expires < now + Duration::days(366));
+    // At the root of the origin, where clients look (RFC 9116 §3), though
+    // the site itself lives under a path.
+    assert!(BASE.ends_with("/security/"), "{BASE}");
     assert_eq!(
         fields["Canonical"],
-        [format!("{BASE}.well-known/security.txt")]
+        ["https://demo.invalid/.well-known/security.txt"]
     );
     assert_eq!(fields["Preferred-Languages"], ["en, fr"]);
     assert_eq!(fields["Policy"], [format!("{BASE}index.html")]);
