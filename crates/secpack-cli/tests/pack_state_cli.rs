@@ -165,6 +165,12 @@ fn a_rolled_back_clone_fails_with_rollback_and_a_frozen_copy_with_frozen() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["state"]["saved"], true);
     assert_eq!(v["state"]["observed"]["bulletin"]["number"], 3);
+    // First use: the overdue canary (mid-June 2026) is no failure yet, but
+    // the report says how late it is (a note in the text output).
+    assert!(
+        v["state"]["overdue_days"].as_i64().is_some_and(|d| d > 0),
+        "{v:#}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

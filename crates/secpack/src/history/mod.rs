@@ -66,6 +66,7 @@ pub fn track_state(
         remembered,
         observed,
         findings,
+        overdue_days: overdue,
         saved: false,
     };
     report.add_state_findings(&state);

@@ -206,6 +206,11 @@ pub struct StateReport {
     pub observed: PackState,
     /// Rollback and freeze findings.
     pub findings: Vec<StateFinding>,
+    /// How many days the newest canary is overdue, if it is: a freeze
+    /// against a remembered state, and on first use a note that the next
+    /// run will say so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_days: Option<i64>,
     /// Whether the observed state was written as the new baseline (only
     /// after a run in which everything verified).
     pub saved: bool,

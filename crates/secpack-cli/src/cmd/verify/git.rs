@@ -178,6 +178,13 @@ pub fn print_state(out: &mut impl Write, s: &StateReport) -> Result<()> {
     for f in &s.findings {
         writeln!(out, "  {} {}", paint(BAD, f.code.code()), safe(&f.reason))?;
     }
+    if let (None, Some(days)) = (&s.remembered, s.overdue_days) {
+        writeln!(
+            out,
+            "  {} the newest canary is {days} day(s) overdue: against the state remembered now, the next run reports this copy frozen unless a new canary comes",
+            paint(WARN, "note")
+        )?;
+    }
     let what = if s.saved {
         "remembered in"
     } else {
