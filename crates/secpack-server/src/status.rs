@@ -386,7 +386,7 @@ pub async fn follow_up(
         .clone()
         .map_err(|_| unavailable(&headers))?;
     let document = serde_json::json!({
-        "format": "secpack-follow-up/1",
+        "format": secpack::report::thread::FOLLOW_UP_FORMAT,
         "report": id,
         "message": form.message,
     });
