@@ -47,7 +47,7 @@ pub struct SignatureVerdict {
 }
 
 /// The trust engine's verdict on a bulletin's sidecar.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SidecarVerdict {
     /// Path of the sidecar relative to the pack root.
     pub path: String,

@@ -45,9 +45,9 @@ which roles sign in this folder.
 ";
 
 /// Creates a pack at `dir` (absent or empty): keys folders, bulletin and
-/// canary folders with their templates, the release digests folder, a commented `secpack.toml`, a README,
-/// and (with `options.git`) a git repository. Returns the files written,
-/// relative to `dir`.
+/// canary folders with their templates, the release digests folder, a
+/// commented `secpack.toml`, a README, and (with `options.git`) a git
+/// repository. Returns the files written, relative to `dir`.
 pub fn init_pack(dir: &Path, options: &InitOptions) -> Result<Vec<String>, TeamError> {
     let project = options.project.trim();
     if project.is_empty() {

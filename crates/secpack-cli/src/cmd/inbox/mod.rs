@@ -122,22 +122,25 @@ fn list(inbox: &Inbox, args: &ListArgs, global: &GlobalArgs) -> Result<u8> {
 
 /// The pack at `dir`, when it is one (a folder that is not is not scanned).
 fn open_pack(dir: &Path) -> Option<Pack> {
-    secpack::pack::ensure_is_pack(dir).ok()?;
-    Pack::open(dir).ok()
+    crate::cmd::args::open_pack(dir).ok()
 }
 
-/// The id (`QSB-001-2026`) of bulletin number `n` in the pack at `dir`,
-/// when the pack holds exactly one bulletin of that number.
+/// The id (`QSB-001-2026`) of bulletin number `n` in `pack`, when it holds
+/// exactly one bulletin of that number.
+fn id_in(pack: &Pack, n: u32) -> Option<String> {
+    resolve_bulletin(pack, &n.to_string()).ok().map(|b| b.id)
+}
+
+/// The id of bulletin number `n` in the pack at `dir` ([`id_in`]).
 fn bulletin_id(dir: &Path, n: u32) -> Option<String> {
-    let pack = open_pack(dir)?;
-    resolve_bulletin(&pack, &n.to_string()).ok().map(|b| b.id)
+    id_in(&open_pack(dir)?, n)
 }
 
 /// Bulletin number `n` as shown: its id when `pack` has it, else
 /// `bulletin 001`.
 fn bulletin_label(pack: Option<&Pack>, n: u32) -> String {
-    pack.and_then(|p| resolve_bulletin(p, &n.to_string()).ok())
-        .map_or_else(|| format!("bulletin {n:03}"), |b| b.id)
+    pack.and_then(|p| id_in(p, n))
+        .unwrap_or_else(|| format!("bulletin {n:03}"))
 }
 
 /// The stored report with receipt id `id` (an unknown id is a usage error).

@@ -5,7 +5,7 @@ mod lifecycle;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use secpack::bulletin::index::index;
+use secpack::bulletin::index::{index, SidecarVerdict};
 use secpack::bulletin::template::{describe, template_lines, TemplateLine};
 use secpack::fsutil::write_atomic;
 use secpack::pack::Pack;
@@ -174,21 +174,10 @@ struct Row {
     ok: Option<bool>,
     /// Its sidecar's verdict, when it has a sidecar and was verified.
     #[serde(skip_serializing_if = "Option::is_none")]
-    sidecar: Option<SidecarRow>,
+    sidecar: Option<SidecarVerdict>,
     /// Lines still holding template text (a draft): empty for a finished
     /// bulletin.
     template_text: Vec<TemplateLine>,
-}
-
-/// The trust engine's verdict on a bulletin's sidecar, as listed.
-#[derive(serde::Serialize)]
-struct SidecarRow {
-    path: String,
-    valid_signers: usize,
-    required: u32,
-    /// Enough valid signers: until then the changes it makes (revisions,
-    /// withdrawal) do not count and the exports leave the bulletin out.
-    ok: bool,
 }
 
 fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
@@ -206,16 +195,7 @@ fn list(pack: &Pack, args: ListArgs, global: &GlobalArgs) -> Result<u8> {
             date: b.header.date,
             title: b.header.title,
             ok: b.signatures.as_ref().map(|v| v.ok),
-            sidecar: b
-                .signatures
-                .as_ref()
-                .and_then(|v| v.sidecar.clone())
-                .map(|s| SidecarRow {
-                    path: s.path,
-                    valid_signers: s.valid_signers,
-                    required: s.required,
-                    ok: s.ok,
-                }),
+            sidecar: b.signatures.as_ref().and_then(|v| v.sidecar.clone()),
             signers: b.signatures.map(|v| v.signers),
         })
         .collect();
