@@ -241,3 +241,51 @@ fn an_unusable_state_file_is_a_configuration_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("malformed"), "{err}");
 }
+
+#[test]
+fn a_digest_stripped_of_its_signature_is_a_downgrade_in_json_and_text() {
+    let r = Repo::new();
+    let state = r.state();
+    let state = state.to_str().unwrap();
+    let (code, v) = r.verify(&r.pack(), &["--state", state]);
+    assert_eq!(code, 0, "{v:#}");
+    let digest = "digests/Demo-1.0-x86_64.iso.DIGESTS";
+    assert!(
+        v["state"]["observed"]["signed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == digest),
+        "{v:#}"
+    );
+    // The clear-signed digest becomes the plain text it signed: a default
+    // run without the remembered state lets an unsigned digest pass.
+    let path = r.pack().join(digest);
+    let signed = std::fs::read_to_string(&path).unwrap();
+    let body = signed
+        .split("\n\n")
+        .nth(1)
+        .and_then(|rest| rest.split("-----BEGIN PGP SIGNATURE-----").next())
+        .unwrap()
+        .to_string();
+    assert!(!body.contains("PGP"), "{body}");
+    std::fs::write(&path, &body).unwrap();
+    let (code, v) = r.verify(&r.pack(), &["--no-state"]);
+    assert_eq!(code, 0, "{v:#}");
+    let (code, v) = r.verify(&r.pack(), &["--state", state]);
+    assert_eq!(code, 1, "{v:#}");
+    // The demo canary is overdue too (`frozen`), but the downgrade is named.
+    assert!(state_codes(&v).iter().any(|c| c == "downgrade"), "{v:#}");
+    let out = secpack()
+        .args(["verify", "--master", DEMO_MASTER, "--state", state])
+        .arg(r.pack())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("downgrade") && l.contains(digest)),
+        "{text}"
+    );
+}

@@ -481,6 +481,122 @@ fourteen days of June 2024.\n";
     assert!(!again.summary.ok);
 }
 
+/// Verifies `root` with default options (no git checks) and tracks its
+/// state in `file`.
+fn verify_remembering(root: &Path, file: &Path, forget: bool) -> PackReport {
+    let pack = Pack::open(root).unwrap();
+    let mut r = verify_pack(
+        &pack,
+        &MasterPin::parse(&keys().master).unwrap(),
+        VerifyOptions::default(),
+        &|| {},
+    );
+    let options = StateOptions {
+        forget,
+        ..state_options(file)
+    };
+    track_state(&pack, &mut r, &options).unwrap();
+    r
+}
+
+#[test]
+fn a_signed_file_left_without_its_signatures_fails_with_downgrade() {
+    let k = keys();
+    let p = TestPack::with_keys();
+    std::fs::remove_file(p.path("keys/security-team/mallory-test.asc")).unwrap();
+    let digests = b"0123456789abcdef0123456789abcdef *Demo.iso\n";
+    p.write(
+        "digests/Clear.iso.DIGESTS",
+        &k.gpg.clearsign(T_SIGN, &k.release, digests),
+    );
+    p.signed_doc(
+        "digests/Detached.iso.DIGESTS",
+        digests,
+        &[("rel", &k.release)],
+    );
+    p.signed_doc("digests/Gone.iso.DIGESTS", digests, &[("rel", &k.release)]);
+    // Unsigned from the start: allowed by default, and never a downgrade.
+    p.write("digests/Old.iso.DIGESTS", digests);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.toml");
+    let first = verify_remembering(p.root(), &file, false);
+    assert!(first.summary.ok, "{:?}", first.summary.failures);
+    let remembered = state::load(&file).unwrap().unwrap();
+    assert_eq!(
+        remembered
+            .signed
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [
+            "digests/Clear.iso.DIGESTS",
+            "digests/Detached.iso.DIGESTS",
+            "digests/Gone.iso.DIGESTS"
+        ]
+    );
+
+    // Each file unsigned alone would pass a default run; only the memory
+    // of it having been signed refuses it. A removed file is no downgrade.
+    p.write("digests/Clear.iso.DIGESTS", digests);
+    std::fs::remove_file(p.path("digests/Detached.iso.DIGESTS.sig.rel")).unwrap();
+    std::fs::remove_file(p.path("digests/Gone.iso.DIGESTS")).unwrap();
+    std::fs::remove_file(p.path("digests/Gone.iso.DIGESTS.sig.rel")).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let unremembered = verify_remembering(p.root(), &fresh.path().join("s.toml"), false);
+    assert!(
+        unremembered.summary.ok,
+        "{:?}",
+        unremembered.summary.failures
+    );
+    let r = verify_remembering(p.root(), &file, false);
+    assert_eq!(
+        state_codes(&r),
+        [StateCode::Downgrade, StateCode::Downgrade]
+    );
+    let reasons: Vec<&str> = r
+        .state
+        .as_ref()
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.reason.as_str())
+        .collect();
+    assert!(
+        reasons[0].starts_with("digests/Clear.iso.DIGESTS was signed"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].starts_with("digests/Detached.iso.DIGESTS was signed"),
+        "{reasons:?}"
+    );
+    assert!(!r.summary.ok);
+    assert!(r
+        .summary
+        .failures
+        .iter()
+        .any(|f| f.ends_with("(downgrade)")));
+    // The failing run did not lower the baseline: the next run fails too.
+    assert_eq!(state::load(&file).unwrap().unwrap(), remembered);
+    assert_eq!(
+        state_codes(&verify_remembering(p.root(), &file, false)).len(),
+        2
+    );
+    // Signed again, it passes; a deliberate change is accepted by forgetting.
+    p.write(
+        "digests/Clear.iso.DIGESTS",
+        &k.gpg.clearsign(T_SIGN, &k.release, digests),
+    );
+    let r = verify_remembering(p.root(), &file, false);
+    assert_eq!(state_codes(&r), [StateCode::Downgrade]);
+    let r = verify_remembering(p.root(), &file, true);
+    assert!(r.summary.ok, "{:?}", r.summary.failures);
+    assert!(!state::load(&file)
+        .unwrap()
+        .unwrap()
+        .signed
+        .contains("digests/Detached.iso.DIGESTS"));
+}
+
 #[test]
 fn the_state_check_compares_numbers_dates_and_commit_times() {
     let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
@@ -497,6 +613,7 @@ fn the_state_check_compares_numbers_dates_and_commit_times() {
             number: 3,
             date: d("2025-01-01"),
         }),
+        signed: Default::default(),
         verified_at: t("2025-01-03T00:00:00Z"),
     };
     let same = old.clone();
@@ -618,6 +735,7 @@ mod properties {
                 head_time: t.and_then(|t| chrono::DateTime::from_timestamp(1_500_000_000 + t, 0)),
                 bulletin,
                 canary,
+                signed: Default::default(),
                 verified_at: chrono::Utc::now(),
             })
     }

@@ -59,8 +59,15 @@ pub fn track_state(
         });
     }
     let repo = Repo::open(&pack.root).ok();
-    let (observed, overdue) = PackState::observe(pack, repo.as_ref(), &master, options.now);
-    let findings = state::check(remembered.as_ref(), &observed, overdue, repo.as_ref());
+    let (mut observed, overdue) = PackState::observe(pack, repo.as_ref(), &master, options.now);
+    observed.signed = report
+        .documents
+        .iter()
+        .filter(|d| d.ok && d.valid_signers > 0)
+        .map(|d| d.path.clone())
+        .collect();
+    let mut findings = state::check(remembered.as_ref(), &observed, overdue, repo.as_ref());
+    findings.extend(state::downgrades(remembered.as_ref(), pack));
     let mut state = StateReport {
         file: options.path.display().to_string(),
         remembered,

@@ -10,12 +10,18 @@
 //! - with `frozen` when the pack's newest canary is overdue (the promised
 //!   window of the next one has closed: the canary audit's rule), or the
 //!   remembered state is newer than the pack (a later HEAD commit time or
-//!   canary date than the pack now holds).
+//!   canary date than the pack now holds);
+//! - with `downgrade` when a file that met its signature threshold then is
+//!   in the pack now without any signature (its signatures deleted, or a
+//!   clear-signed file replaced by plain text): a release digest or tracker
+//!   file may be unsigned without failing a default run, so only the memory
+//!   of it having been signed tells the difference.
 //!
 //! The state file is `$XDG_STATE_HOME/secpack/<MASTER FPR>.toml` (or one the
 //! caller names), written atomically with mode 0600, and only after a run in
 //! which everything verified: a failing pack never becomes the baseline.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -26,10 +32,11 @@ use crate::bulletin::{BulletinHeader, MAX_BULLETIN_BYTES};
 use crate::canary::audit::{audit, AuditOptions, CanaryFile};
 use crate::canary::parse::MAX_CANARY_BYTES;
 use crate::fsutil::{read_capped, ReadCappedError};
-use crate::pack::Pack;
+use crate::pack::{FileClass, Pack};
 
-/// Largest state file read (it holds a few lines).
-const MAX_STATE_BYTES: u64 = 64 * 1024;
+/// Largest state file read: a few lines, and the path of every signed
+/// document (a real pack has about a thousand).
+const MAX_STATE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Why the state file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +100,9 @@ pub struct PackState {
     /// The highest-numbered canary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary: Option<Numbered>,
+    /// The documents that met their signature threshold, by path.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub signed: BTreeSet<String>,
     /// When this state was seen verified.
     pub verified_at: DateTime<Utc>,
 }
@@ -112,6 +122,7 @@ impl PackState {
             head_time: None,
             bulletin: None,
             canary: None,
+            signed: BTreeSet::new(),
             verified_at: now,
         };
         if let Some(repo) = repo {
@@ -174,6 +185,8 @@ pub enum StateCode {
     Rollback,
     /// The pack stopped moving: overdue canary, or older than remembered.
     Frozen,
+    /// A file signed in the remembered state is now unsigned.
+    Downgrade,
 }
 
 impl StateCode {
@@ -182,6 +195,7 @@ impl StateCode {
         match self {
             Self::Rollback => "rollback",
             Self::Frozen => "frozen",
+            Self::Downgrade => "downgrade",
         }
     }
 }
@@ -410,6 +424,30 @@ pub fn check(
         );
     }
     out
+}
+
+/// The files of `pack` that the remembered state holds as signed (they met
+/// their threshold) and that now carry no signature at all: each is a
+/// `downgrade`. A file that is gone is not one (a removal shows in the
+/// pack's history, and renaming folders is ordinary work); a document whose
+/// signatures are there but fall short already fails the run.
+pub fn downgrades(remembered: Option<&PackState>, pack: &Pack) -> Vec<StateFinding> {
+    let Some(old) = remembered else {
+        return Vec::new();
+    };
+    pack.files
+        .iter()
+        .filter(|f| matches!(f.class, FileClass::Other { .. }) && old.signed.contains(&f.path))
+        .map(|f| StateFinding {
+            code: StateCode::Downgrade,
+            reason: format!(
+                "{} was signed when the pack was verified on {}, and now carries no signature: \
+                 its signatures were removed or the signed file was replaced",
+                f.path,
+                old.verified_at.format("%Y-%m-%d")
+            ),
+        })
+        .collect()
 }
 
 fn read_text(pack: &Pack, path: &str, max: usize) -> Result<String, String> {

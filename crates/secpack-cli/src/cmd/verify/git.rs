@@ -143,25 +143,25 @@ pub fn print_history(out: &mut impl Write, h: &HistoryReport, all: bool) -> Resu
                 paint(DIM, safe(&f.reason))
             )?;
         }
-        if findings.len() > shown {
-            writeln!(
-                out,
-                "  {}",
-                paint(
-                    DIM,
-                    format!(
-                        "(and {} more {code}; --all lists them)",
-                        findings.len() - shown
-                    )
-                )
-            )?;
-        }
+        print_more(out, findings.len().saturating_sub(shown), code)?;
+    }
+    Ok(())
+}
+
+/// Says how many findings of `code` were left out, if any.
+fn print_more(out: &mut impl Write, hidden: usize, code: &str) -> Result<()> {
+    if hidden > 0 {
+        writeln!(
+            out,
+            "  {}",
+            paint(DIM, format!("(and {hidden} more {code}; --all lists them)"))
+        )?;
     }
     Ok(())
 }
 
 /// Prints the remembered state and what it says of this copy.
-pub fn print_state(out: &mut impl Write, s: &StateReport) -> Result<()> {
+pub fn print_state(out: &mut impl Write, s: &StateReport, all: bool) -> Result<()> {
     let word = if s.ok() {
         paint(GOOD, "ok")
     } else {
@@ -175,8 +175,18 @@ pub fn print_state(out: &mut impl Write, s: &StateReport) -> Result<()> {
         None => "first use: nothing remembered yet".to_string(),
     };
     writeln!(out, "\n{} {word} {}", paint(HEAD, "state"), safe(since))?;
+    // One downgrade per stripped file: a mass strip is shown like the
+    // history's findings, a few per code.
+    let mut by_code: BTreeMap<&str, Vec<_>> = BTreeMap::new();
     for f in &s.findings {
-        writeln!(out, "  {} {}", paint(BAD, f.code.code()), safe(&f.reason))?;
+        by_code.entry(f.code.code()).or_default().push(f);
+    }
+    for (code, findings) in by_code {
+        let shown = if all { findings.len() } else { SHOWN_PER_CODE };
+        for f in findings.iter().take(shown) {
+            writeln!(out, "  {} {}", paint(BAD, code), safe(&f.reason))?;
+        }
+        print_more(out, findings.len().saturating_sub(shown), code)?;
     }
     if let (None, Some(days)) = (&s.remembered, s.overdue_days) {
         writeln!(

@@ -124,7 +124,7 @@ pub fn print_human(r: &PackReport, all: bool) -> Result<()> {
         super::git::print_history(&mut out, h, all)?;
     }
     if let Some(st) = &r.state {
-        super::git::print_state(&mut out, st)?;
+        super::git::print_state(&mut out, st, all)?;
     }
 
     let notable: Vec<_> = r.files.iter().filter(|f| all || f.suspicious).collect();

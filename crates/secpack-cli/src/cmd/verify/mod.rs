@@ -23,8 +23,9 @@ use crate::GlobalArgs;
 /// SECPACK_MASTER, or `master = "..."` in $XDG_CONFIG_HOME/secpack/config.toml.
 ///
 /// It also remembers, per master key, the newest state it verified (HEAD,
-/// highest bulletin and canary) and fails with `rollback` or `frozen` when a
-/// later copy is older or stopped moving; see docs/verify.md.
+/// highest bulletin and canary, the signed files) and fails with `rollback`
+/// or `frozen` when a later copy is older or stopped moving, and with
+/// `downgrade` when a file signed then is unsigned now; see docs/verify.md.
 ///
 /// Exit status: 0 when everything verifies (warnings allowed unless
 /// --strict), 1 when anything fails, 2 for usage or configuration errors.
