@@ -9,7 +9,7 @@ use crate::bulletin::template::{describe, template_lines};
 use crate::config::PackConfig;
 use crate::fsutil::write_atomic;
 use crate::pack::{FileClass, OtherReason, Pack};
-use crate::signing::{sign_detached, sign_with_gpg, Framing, SigningKey};
+use crate::signing::{sign_detached, sign_with_gpg, Framing, SigningError, SigningKey};
 use crate::trust::keyring::{KeyEntry, Keyring};
 use crate::trust::verdict::{KeyStatus, SigStatus};
 
@@ -19,6 +19,17 @@ pub enum Backend<'a> {
     KeyFile(&'a SigningKey),
     /// The user's GnuPG (gpg-agent, smartcard): the program to run.
     Gpg(&'a OsStr),
+}
+
+impl Backend<'_> {
+    /// An armoured detached signature of `data` by the key `fingerprint`
+    /// (the key file's own, or the one gpg is asked for).
+    pub(super) fn sign(&self, fingerprint: &str, data: &[u8]) -> Result<String, SigningError> {
+        match self {
+            Self::KeyFile(key) => sign_detached(key, data),
+            Self::Gpg(program) => sign_with_gpg(program, fingerprint, data, Framing::Detached),
+        }
+    }
 }
 
 /// A signature written.
@@ -244,10 +255,7 @@ pub fn sign_document(
             ));
         }
     }
-    let signature = match backend {
-        Backend::KeyFile(key) => sign_detached(key, &data)?,
-        Backend::Gpg(program) => sign_with_gpg(program, &fpr, &data, Framing::Detached)?,
-    };
+    let signature = backend.sign(&fpr, &data)?;
     self_check(ring, &data, signature.as_bytes(), &fpr, document)?;
     write_atomic(&sig_path, signature.as_bytes(), force)?;
     Ok(Signed {

@@ -14,7 +14,6 @@ use super::TeamError;
 use crate::history::repo::WorktreeChange;
 use crate::history::Repo;
 use crate::pack::Pack;
-use crate::signing::{sign_detached, sign_with_gpg, Framing};
 use crate::trust::keyring::Keyring;
 use crate::trust::tags::split_signed_tag;
 
@@ -91,12 +90,7 @@ pub fn tag_head(
         "object {head}\ntype commit\ntag {tag}\ntagger {name} <{email}> {} +0000\n\n{message}",
         now.timestamp(),
     );
-    let mut signature = match backend {
-        Backend::KeyFile(key) => sign_detached(key, payload.as_bytes())?,
-        Backend::Gpg(program) => {
-            sign_with_gpg(program, &fpr, payload.as_bytes(), Framing::Detached)?
-        }
-    };
+    let mut signature = backend.sign(&fpr, payload.as_bytes())?;
     // git ends the armoured signature with a newline, as `git tag -s` does.
     if !signature.ends_with('\n') {
         signature.push('\n');
