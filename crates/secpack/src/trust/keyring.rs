@@ -181,8 +181,10 @@ impl Keyring {
             }
         }
         let mut ring = Self::parsed(files, Some(pin.fingerprint()));
+        tracing::debug!(keys = ring.entries.len(), "key files parsed");
         ring.judged = true;
         ring.judge(pin, now);
+        tracing::debug!("keyring judged");
         if let (Some(cache), Some(id)) = (cache, id) {
             let scope = super::keycache::Scope {
                 id,
@@ -343,6 +345,7 @@ impl Keyring {
 
     fn judge(&mut self, pin: &MasterPin, now: SystemTime) {
         self.facts(now);
+        tracing::debug!("self-signatures checked");
 
         let master = self.by_fingerprint.get(pin.fingerprint()).copied();
         let Some(mi) = master else {

@@ -215,6 +215,7 @@ pub fn verify_settled(
             r
         })
         .collect();
+    tracing::debug!(documents = docs.len(), "documents verified");
     let mut documents = Vec::with_capacity(per_doc.len());
     let mut signatures = Vec::new();
     for (mut d, s) in per_doc {

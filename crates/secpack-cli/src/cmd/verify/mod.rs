@@ -88,8 +88,10 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
             cache.join().expect("restoring the cache does not panic"),
         )
     });
+    tracing::debug!("pack scanned");
     // `secpack.toml` counts only when signed: judged once the cache is in.
     let VerifiedPack { pack, ring } = settle(pack?, &pin)?;
+    tracing::debug!("configuration settled");
     let options = VerifyOptions {
         strict: args.strict,
         tags: args.tags,
@@ -136,6 +138,7 @@ pub fn run(args: Args, global: &GlobalArgs) -> Result<u8> {
     } else {
         human::print_human(&report, args.all)?;
     }
+    tracing::debug!("report written");
     Ok(if report.summary.ok {
         crate::EXIT_OK
     } else {
