@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use secpack::bulletin::index::SidecarVerdict;
 use secpack::canary::audit::{audit_pack, AuditOptions, DocumentSigners};
 use secpack::error::{Coded, ErrorClass, IoError};
 use secpack::pack::{Pack, PackError};
@@ -147,6 +148,10 @@ struct BulletinEntry {
     valid_signers: Vec<String>,
     required_signers: u32,
     signatures_ok: bool,
+    /// The verdict on its sidecar, when it has one: a sidecar revises or
+    /// withdraws the bulletin only when it meets its threshold too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sidecar: Option<SidecarVerdict>,
 }
 
 impl Snapshot {
@@ -246,6 +251,7 @@ fn api_documents(pack: &Pack, report: &PackReport, now: DateTime<Utc>) -> Result
                 valid_signers: verdict.signers,
                 required_signers: verdict.required,
                 signatures_ok: verdict.ok,
+                sidecar: verdict.sidecar,
             }
         })
         .collect();

@@ -369,6 +369,11 @@ fn site_api_health_and_headers() {
         BULLETIN,
         &[("alice", &keys().alice)],
     );
+    pack.signed_doc(
+        "QSBs/qsb-001-2024.toml",
+        b"modified = 2024-03-05\nsummary = \"Revised.\"\n",
+        &[("alice", &keys().alice)],
+    );
     let run = start(pack.root(), |_| {});
     let home = get(&run, "/", false);
     assert_eq!(home.status, 200);
@@ -407,6 +412,15 @@ fn site_api_health_and_headers() {
     assert_eq!(b["date"], "2024-03-01");
     assert_eq!(b["title"], "A title");
     assert_eq!(b["signatures_ok"], true);
+    assert_eq!(b["sidecar"]["path"], "QSBs/qsb-001-2024.toml");
+    assert_eq!(
+        (
+            b["sidecar"]["valid_signers"].as_u64(),
+            b["sidecar"]["ok"].as_bool()
+        ),
+        (Some(1), Some(true)),
+        "{b}"
+    );
     assert_eq!(
         get(&run, "/api/v1/verify", true).json()["summary"]["ok"],
         true
