@@ -496,7 +496,11 @@ mod tests {
         crate::fsutil::write_atomic_private(&file, &big, false).unwrap();
         let e = load(&file).unwrap_err();
         assert_eq!(e.code(), "state-unusable");
-        assert!(e.to_string().contains("larger than 65536 bytes"), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("larger than {MAX_STATE_BYTES} bytes")),
+            "{e}"
+        );
         assert_eq!(load(&dir.path().join("missing.toml")).unwrap(), None);
     }
 }
