@@ -1,5 +1,5 @@
 //! How the pack's state reads to a person: HEAD, the history walk, and the
-//! remembered state (rollback, freeze).
+//! remembered state (rollback, freeze, downgrade).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -119,13 +119,12 @@ pub fn print_history(out: &mut impl Write, h: &HistoryReport, all: bool) -> Resu
         h.signed_points,
         h.sensitive_changes
     )?;
-    let mut by_code: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-    for f in &h.findings {
-        by_code.entry(f.code.code()).or_default().push(f);
-    }
-    for (code, findings) in by_code {
-        let shown = if all { findings.len() } else { SHOWN_PER_CODE };
-        for f in findings.iter().take(shown) {
+    print_by_code(
+        out,
+        &h.findings,
+        |f| f.code.code(),
+        all,
+        |out, code, f| {
             let word = if f.fails {
                 paint(BAD, code)
             } else {
@@ -142,20 +141,38 @@ pub fn print_history(out: &mut impl Write, h: &HistoryReport, all: bool) -> Resu
                 safe(what),
                 paint(DIM, safe(&f.reason))
             )?;
-        }
-        print_more(out, findings.len().saturating_sub(shown), code)?;
-    }
-    Ok(())
+            Ok(())
+        },
+    )
 }
 
-/// Says how many findings of `code` were left out, if any.
-fn print_more(out: &mut impl Write, hidden: usize, code: &str) -> Result<()> {
-    if hidden > 0 {
-        writeln!(
-            out,
-            "  {}",
-            paint(DIM, format!("(and {hidden} more {code}; --all lists them)"))
-        )?;
+/// Prints `findings` grouped by their code (in code order) with `line`: at
+/// most [`SHOWN_PER_CODE`] of each code unless `all`, then how many of that
+/// code were left out.
+fn print_by_code<W: Write, T>(
+    out: &mut W,
+    findings: &[T],
+    code_of: impl Fn(&T) -> &'static str,
+    all: bool,
+    mut line: impl FnMut(&mut W, &'static str, &T) -> Result<()>,
+) -> Result<()> {
+    let mut by_code: BTreeMap<&'static str, Vec<&T>> = BTreeMap::new();
+    for f in findings {
+        by_code.entry(code_of(f)).or_default().push(f);
+    }
+    for (code, group) in by_code {
+        let shown = if all { group.len() } else { SHOWN_PER_CODE };
+        for f in group.iter().take(shown) {
+            line(out, code, f)?;
+        }
+        let hidden = group.len().saturating_sub(shown);
+        if hidden > 0 {
+            writeln!(
+                out,
+                "  {}",
+                paint(DIM, format!("(and {hidden} more {code}; --all lists them)"))
+            )?;
+        }
     }
     Ok(())
 }
@@ -177,17 +194,16 @@ pub fn print_state(out: &mut impl Write, s: &StateReport, all: bool) -> Result<(
     writeln!(out, "\n{} {word} {}", paint(HEAD, "state"), safe(since))?;
     // One downgrade per stripped file: a mass strip is shown like the
     // history's findings, a few per code.
-    let mut by_code: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-    for f in &s.findings {
-        by_code.entry(f.code.code()).or_default().push(f);
-    }
-    for (code, findings) in by_code {
-        let shown = if all { findings.len() } else { SHOWN_PER_CODE };
-        for f in findings.iter().take(shown) {
+    print_by_code(
+        out,
+        &s.findings,
+        |f| f.code.code(),
+        all,
+        |out, code, f| {
             writeln!(out, "  {} {}", paint(BAD, code), safe(&f.reason))?;
-        }
-        print_more(out, findings.len().saturating_sub(shown), code)?;
-    }
+            Ok(())
+        },
+    )?;
     if let (None, Some(days)) = (&s.remembered, s.overdue_days) {
         writeln!(
             out,
@@ -202,4 +218,46 @@ pub fn print_state(out: &mut impl Write, s: &StateReport, all: bool) -> Result<(
     };
     writeln!(out, "  {}", paint(DIM, format!("{what} {}", safe(&s.file))))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `print_by_code` writes for `findings` (codes), without styles.
+    fn printed(findings: &[&'static str], all: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        print_by_code(
+            &mut out,
+            findings,
+            |c| c,
+            all,
+            |out, code, _| {
+                writeln!(out, "{code}")?;
+                Ok(())
+            },
+        )
+        .unwrap();
+        let text = anstream::adapter::strip_str(&String::from_utf8(out).unwrap()).to_string();
+        text.lines().map(|l| l.trim().to_string()).collect()
+    }
+
+    #[test]
+    fn each_code_shows_a_few_findings_then_counts_the_rest() {
+        let mut findings = vec!["rollback"];
+        findings.extend(std::iter::repeat_n("downgrade", SHOWN_PER_CODE + 2));
+        let lines = printed(&findings, false);
+        // Codes in order, each capped, the rest counted under its own code.
+        assert_eq!(lines.len(), SHOWN_PER_CODE + 2);
+        assert!(lines[..SHOWN_PER_CODE].iter().all(|l| l == "downgrade"));
+        assert_eq!(
+            lines[SHOWN_PER_CODE],
+            "(and 2 more downgrade; --all lists them)"
+        );
+        assert_eq!(lines[SHOWN_PER_CODE + 1], "rollback");
+        // With --all every finding is shown and nothing is counted.
+        let lines = printed(&findings, true);
+        assert_eq!(lines.len(), findings.len());
+        assert!(!lines.iter().any(|l| l.contains("more")));
+    }
 }
